@@ -1,0 +1,545 @@
+//! The token lifecycle of each connection: getting a token, renewing it once for all callers
+//! (single flight), classifying failures, persisting before serving, and scheduling the next
+//! renewal.
+
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::{Engine, Inner};
+use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind};
+use crate::error::{Error, Result};
+use crate::provider::{self, FailureClass, Flow, LoginInput, ProviderError};
+use crate::refresh::Renewer;
+use crate::secret::Secret;
+use crate::state::{ConnectionState, Status};
+use crate::time::Timestamp;
+use crate::token::{Identity, TokenSet};
+use crate::vault::Stored;
+
+/// A token handed out to a caller, with what it needs to use it.
+#[derive(Clone, Debug)]
+pub struct Handout {
+    /// The connection.
+    pub connection: ConnectionName,
+    /// Its kind.
+    pub kind: ProviderKind,
+    /// The token.
+    pub token: Secret,
+    /// Its type (`Bearer`, `Basic`).
+    pub token_type: String,
+    /// When it expires, if known.
+    pub expires_at: Option<Timestamp>,
+    /// The header name to send it in.
+    pub header_name: String,
+    /// The whole header value (`Bearer <token>`).
+    pub header_value: Secret,
+    /// Who it belongs to, if known.
+    pub identity: Option<Identity>,
+}
+
+/// A failure shared with every caller that waited for the same renewal.
+#[derive(Clone, Debug)]
+enum Failure {
+    Provider(ProviderError),
+    Store(String),
+}
+
+impl Failure {
+    fn into_error(self, name: &ConnectionName) -> Error {
+        match self {
+            Self::Provider(source) => Error::Provider {
+                connection: name.clone(),
+                source,
+            },
+            Self::Store(message) => Error::Store(crate::ports::StoreError::Platform { message }),
+        }
+    }
+}
+
+#[derive(Default)]
+struct SlotState {
+    stored: Option<Stored>,
+    state: Option<ConnectionState>,
+    generation: u64,
+    last_failure: Option<Failure>,
+    failures: u32,
+}
+
+/// Per-connection lifecycle state: a gate that makes renewals single-flight, and what is known.
+#[derive(Default)]
+pub(crate) struct Slot {
+    pub(crate) gate: tokio::sync::Mutex<()>,
+    data: Mutex<SlotState>,
+}
+
+impl Slot {
+    pub(crate) fn with_stored(&self, stored: Stored) {
+        self.with(|s| s.stored = Some(stored));
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut SlotState) -> T) -> T {
+        f(&mut self.data.lock().expect("slot lock"))
+    }
+}
+
+/// What a caller needs from a token.
+#[derive(Clone, Copy, Debug)]
+enum Want {
+    /// Valid for at least this long.
+    MinValid(Duration),
+    /// Not yet due for renewal.
+    Fresh,
+    /// A new token whatever the old one.
+    Forced,
+}
+
+impl Want {
+    fn satisfied_by(self, spec: &ConnectionSpec, t: &TokenSet, now: Timestamp) -> bool {
+        match self {
+            Self::MinValid(d) => t.valid_for(now, d),
+            Self::Fresh => {
+                t.valid_for(now, Duration::ZERO)
+                    && t.renew_at(refresh_before(spec)).is_none_or(|at| now < at)
+            }
+            Self::Forced => false,
+        }
+    }
+}
+
+fn refresh_before(spec: &ConnectionSpec) -> Option<Duration> {
+    spec.int("refresh_before")
+        .and_then(|s| u64::try_from(s).ok())
+        .map(Duration::from_secs)
+}
+
+/// The scheduler's handle on the engine; holds it weakly so the scheduler never keeps a
+/// dropped engine alive.
+pub(crate) struct WeakRenewer(pub(crate) Weak<Inner>);
+
+#[async_trait]
+impl Renewer for WeakRenewer {
+    async fn renew_due(&self, name: &ConnectionName) -> Option<Timestamp> {
+        let inner = self.0.upgrade()?;
+        let spec = inner.spec(name.as_str()).ok()?;
+        if !inner.keeps_fresh(&spec) {
+            return None;
+        }
+        let slot = inner.slot(&spec.name);
+        if let Err(e) = inner.renew(&spec, &slot, Want::Fresh).await {
+            tracing::info!(connection = %name, error = %e, "background renewal failed");
+        }
+        // `renew` schedules the next attempt itself.
+        None
+    }
+}
+
+impl Engine {
+    /// A token for `name` valid for at least `min_valid` (or, with `None`, not yet due for
+    /// renewal), renewing it first when needed.
+    pub async fn token(&self, name: &str, min_valid: Option<Duration>) -> Result<Handout> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let want = min_valid.map_or(Want::Fresh, Want::MinValid);
+        let stored = self.inner.stored(&spec, &slot).await?;
+        let now = self.inner.clock.now();
+        let tokens = match stored.tokens.filter(|t| want.satisfied_by(&spec, t, now)) {
+            Some(t) => t,
+            None => self.inner.renew(&spec, &slot, want).await?,
+        };
+        if let Some(d) = min_valid {
+            if !tokens.valid_for(self.inner.clock.now(), d) {
+                return Err(Error::InvalidFields {
+                    errors: vec![crate::connection::FieldError::new(
+                        "min_valid",
+                        format!(
+                            "{name}'s tokens live {}s, less than the {}s asked for",
+                            tokens
+                                .expires_at
+                                .map_or(0, |e| e.since(tokens.obtained_at).as_secs()),
+                            d.as_secs()
+                        ),
+                    )],
+                });
+            }
+        }
+        Ok(self.inner.handout(&spec, &slot, tokens))
+    }
+
+    /// Renews `name` now, whatever the state of its token (one renewal for all concurrent
+    /// callers).
+    pub async fn refresh(&self, name: &str) -> Result<crate::events::ConnectionView> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        self.inner.stored(&spec, &slot).await?;
+        self.inner.renew(&spec, &slot, Want::Forced).await?;
+        self.view(name)
+    }
+
+    /// Logs in with the stored credentials and what the person typed (a TOTP code), replacing
+    /// any tokens. Flows that need a browser answer with `NeedsLogin`.
+    pub async fn login(
+        &self,
+        name: &str,
+        input: LoginInput,
+    ) -> Result<crate::events::ConnectionView> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let _gate = slot.gate.lock().await;
+        let mut stored = self.inner.stored(&spec, &slot).await?;
+        let result = {
+            let http = self.inner.http_client(&spec)?;
+            let flow = self.inner.flow(&spec, &stored, &http);
+            provider::for_kind(spec.kind).login(&flow, &input).await
+        };
+        match result {
+            Ok(tokens) => {
+                stored.tokens = Some(tokens.clone());
+                self.inner.succeeded(&spec, &slot, stored, &tokens).await?;
+            }
+            Err(e) => return Err(self.inner.failed(&spec, &slot, e, false)),
+        }
+        self.view(name)
+    }
+
+    /// Who the token of `name` belongs to, asked of the service now.
+    pub async fn whoami(&self, name: &str) -> Result<Option<Identity>> {
+        let handout = self.token(name, None).await?;
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let stored = self.inner.stored(&spec, &slot).await?;
+        let Some(tokens) = stored.tokens.clone() else {
+            return Ok(handout.identity);
+        };
+        let http = self.inner.http_client(&spec)?;
+        let flow = self.inner.flow(&spec, &stored, &http);
+        let identity = provider::for_kind(spec.kind)
+            .whoami(&flow, &tokens)
+            .await
+            .map_err(|source| Error::Provider {
+                connection: spec.name.clone(),
+                source,
+            })?;
+        let mut state = self.inner.current_state(&spec.name);
+        state.identity.clone_from(&identity);
+        self.inner.set_state(&spec, &slot, state);
+        Ok(identity)
+    }
+
+    /// Forgets the tokens of `name` (keeping its credentials) and revokes them where the
+    /// service allows. Returns a revocation failure as a warning, after forgetting.
+    pub async fn logout(&self, name: &str) -> Result<Option<String>> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let _gate = slot.gate.lock().await;
+        let mut stored = self.inner.stored(&spec, &slot).await?;
+        let mut warning = None;
+        if let Some(tokens) = stored.tokens.take() {
+            let http = self.inner.http_client(&spec)?;
+            let flow = self.inner.flow(&spec, &stored, &http);
+            if let Err(e) = provider::for_kind(spec.kind).revoke(&flow, &tokens).await {
+                warning = Some(format!(
+                    "the tokens were forgotten but could not be revoked: {e}"
+                ));
+            }
+        }
+        self.inner.vault.save(&spec.name, &stored).await?;
+        slot.with(|s| s.stored = Some(stored));
+        self.inner.unschedule(&spec.name);
+        let state = ConnectionState {
+            store: Some(self.inner.vault.info().kind),
+            ..ConnectionState::default()
+        };
+        self.inner.set_state(&spec, &slot, state);
+        Ok(warning)
+    }
+}
+
+impl Inner {
+    pub(crate) fn slot(&self, name: &ConnectionName) -> Arc<Slot> {
+        self.slots
+            .lock()
+            .expect("slots lock")
+            .entry(name.clone())
+            .or_default()
+            .clone()
+    }
+
+    pub(crate) fn drop_slot(&self, name: &ConnectionName) {
+        self.slots.lock().expect("slots lock").remove(name);
+    }
+
+    /// What is stored for the connection, loaded from the vault once.
+    pub(crate) async fn stored(&self, spec: &ConnectionSpec, slot: &Slot) -> Result<Stored> {
+        if let Some(s) = slot.with(|s| s.stored.clone()) {
+            return Ok(s);
+        }
+        let loaded = self.vault.load(&spec.name).await?;
+        Ok(slot.with(|s| s.stored.get_or_insert(loaded).clone()))
+    }
+
+    pub(crate) fn current_state(&self, name: &ConnectionName) -> ConnectionState {
+        let from_slot = self
+            .slots
+            .lock()
+            .expect("slots lock")
+            .get(name)
+            .and_then(|slot| slot.with(|s| s.state.clone()));
+        from_slot.unwrap_or_else(|| self.state.load_all().remove(name).unwrap_or_default())
+    }
+
+    pub(crate) fn set_state(&self, spec: &ConnectionSpec, slot: &Slot, state: ConnectionState) {
+        slot.with(|s| s.state = Some(state.clone()));
+        if let Err(e) = self.state.put(&spec.name, Some(&state)) {
+            tracing::warn!(connection = %spec.name, error = %e, "could not write the state file");
+        }
+        self.emit(spec, &state);
+    }
+
+    fn flow<'a>(
+        &'a self,
+        spec: &'a ConnectionSpec,
+        stored: &'a Stored,
+        http: &'a reqwest::Client,
+    ) -> Flow<'a> {
+        Flow {
+            spec,
+            credentials: &stored.credentials,
+            http,
+            clock: self.clock.as_ref(),
+            discovery: &self.discovery,
+        }
+    }
+
+    fn handout(&self, spec: &ConnectionSpec, slot: &Slot, tokens: TokenSet) -> Handout {
+        let prefix = spec
+            .text("header_prefix")
+            .unwrap_or_else(|| tokens.token_type.clone());
+        let header_value = if prefix.is_empty() {
+            tokens.access_token.clone()
+        } else {
+            Secret::new(format!("{prefix} {}", tokens.access_token.expose()))
+        };
+        let identity = slot.with(|s| s.state.as_ref().and_then(|st| st.identity.clone()));
+        Handout {
+            connection: spec.name.clone(),
+            kind: spec.kind,
+            token: tokens.access_token,
+            token_type: tokens.token_type,
+            expires_at: tokens.expires_at,
+            header_name: spec
+                .text("header_name")
+                .unwrap_or_else(|| "Authorization".into()),
+            header_value,
+            identity: identity.or_else(|| self.current_state(&spec.name).identity),
+        }
+    }
+
+    /// Renews once for every concurrent caller: whoever holds the gate renews; the others
+    /// wait, then share its outcome instead of starting their own.
+    async fn renew(&self, spec: &ConnectionSpec, slot: &Slot, want: Want) -> Result<TokenSet> {
+        let generation = slot.with(|s| s.generation);
+        let _gate = slot.gate.lock().await;
+        let (now_gen, failure) = slot.with(|s| (s.generation, s.last_failure.clone()));
+        let stored = self.stored(spec, slot).await?;
+        let now = self.clock.now();
+        if now_gen != generation {
+            if let Some(t) = stored
+                .tokens
+                .as_ref()
+                .filter(|t| t.valid_for(now, Duration::ZERO) || failure.is_none())
+            {
+                if failure.is_none() || want.satisfied_by(spec, t, now) {
+                    return Ok(t.clone());
+                }
+            }
+            if let Some(f) = failure {
+                return Err(f.into_error(&spec.name));
+            }
+        }
+        if let Some(t) = stored
+            .tokens
+            .as_ref()
+            .filter(|t| want.satisfied_by(spec, t, now))
+        {
+            return Ok(t.clone());
+        }
+        let mut state = self.current_state(&spec.name);
+        state.status = Status::Refreshing;
+        self.set_state(spec, slot, state);
+        let result = {
+            let http = self.http_client(spec)?;
+            let flow = self.flow(spec, &stored, &http);
+            let provider = provider::for_kind(spec.kind);
+            match &stored.tokens {
+                Some(t) => provider.renew(&flow, t).await,
+                None => provider.login(&flow, &LoginInput::default()).await,
+            }
+        };
+        match result {
+            Ok(tokens) => {
+                let mut stored = stored;
+                stored.tokens = Some(tokens.clone());
+                self.succeeded(spec, slot, stored, &tokens).await?;
+                Ok(tokens)
+            }
+            Err(e) => {
+                let still_valid = stored.tokens.filter(|t| {
+                    !matches!(want, Want::Forced) && t.valid_for(self.clock.now(), Duration::ZERO)
+                });
+                let transient = e.is_transient();
+                let err = self.failed(spec, slot, e, still_valid.is_some());
+                match still_valid {
+                    // Keep serving a token that still works while the provider is down.
+                    Some(t) if transient => Ok(t),
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
+    /// Persists new tokens (before anyone is given them), then updates state and schedule.
+    async fn succeeded(
+        &self,
+        spec: &ConnectionSpec,
+        slot: &Slot,
+        stored: Stored,
+        tokens: &TokenSet,
+    ) -> Result<()> {
+        let saved = self.vault.save(&spec.name, &stored).await;
+        slot.with(|s| {
+            s.stored = Some(stored.clone());
+            s.generation += 1;
+            s.failures = 0;
+            s.last_failure = saved.as_ref().err().map(|e| Failure::Store(e.to_string()));
+        });
+        let mut state = self.current_state(&spec.name);
+        if state.identity.is_none() || state.status != Status::Active {
+            state.identity = self
+                .quick_identity(spec, &stored, tokens)
+                .await
+                .or(state.identity);
+        }
+        state.status = Status::Active;
+        state.expires_at = tokens.expires_at;
+        state.refresh_expires_at = tokens.refresh_expires_at;
+        state.last_refresh = Some(tokens.obtained_at);
+        state.last_error = saved
+            .as_ref()
+            .err()
+            .map(|e| format!("the new tokens could not be saved: {e}"));
+        state.store = Some(self.vault.info().kind);
+        self.set_state(spec, slot, state);
+        if let Some(at) = tokens.renew_at(refresh_before(spec)) {
+            if self.keeps_fresh(spec) {
+                let early = self.jitter(tokens.refresh_margin(refresh_before(spec)) / 10);
+                self.schedule(&spec.name, at.minus(early));
+            }
+        }
+        saved.map_err(Error::Store)
+    }
+
+    /// Best-effort whoami right after a login, so lists show who the token is for.
+    async fn quick_identity(
+        &self,
+        spec: &ConnectionSpec,
+        stored: &Stored,
+        tokens: &TokenSet,
+    ) -> Option<Identity> {
+        let http = self.http_client(spec).ok()?;
+        let flow = self.flow(spec, stored, &http);
+        match provider::for_kind(spec.kind).whoami(&flow, tokens).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::debug!(connection = %spec.name, error = %e, "whoami failed");
+                None
+            }
+        }
+    }
+
+    /// Records a failure, decides whether to retry, and returns the error for the caller.
+    fn failed(
+        &self,
+        spec: &ConnectionSpec,
+        slot: &Slot,
+        e: ProviderError,
+        still_valid: bool,
+    ) -> Error {
+        let class = e.class();
+        let failures = slot.with(|s| {
+            s.generation += 1;
+            s.failures += 1;
+            s.last_failure = Some(Failure::Provider(e.clone()));
+            s.failures
+        });
+        let mut state = self.current_state(&spec.name);
+        state.last_error = Some(e.to_string());
+        if class == FailureClass::Transient {
+            state.status = if still_valid {
+                Status::Error
+            } else {
+                Status::Error
+            };
+            let mut delay = self
+                .backoff
+                .delay(failures, &mut *self.rng.lock().expect("rng lock"));
+            if let Some(after) = e.retry_after() {
+                delay = delay.max(after);
+            }
+            if self.keeps_fresh(spec) {
+                self.schedule(&spec.name, self.clock.now().plus(delay));
+            }
+        } else {
+            // Only a person can fix this; retrying could lock the account.
+            state.status = Status::NeedsLogin;
+            self.unschedule(&spec.name);
+        }
+        self.set_state(spec, slot, state);
+        match class {
+            FailureClass::NeedsLogin => Error::NeedsLogin {
+                connection: spec.name.clone(),
+                reason: e.to_string(),
+            },
+            _ => Error::Provider {
+                connection: spec.name.clone(),
+                source: e,
+            },
+        }
+    }
+
+    pub(crate) fn schedule(&self, name: &ConnectionName, at: Timestamp) {
+        if let Some(h) = self.scheduler.lock().expect("scheduler lock").as_ref() {
+            h.schedule(name.clone(), at);
+        }
+    }
+
+    pub(crate) fn unschedule(&self, name: &ConnectionName) {
+        if let Some(h) = self.scheduler.lock().expect("scheduler lock").as_ref() {
+            h.cancel(name.clone());
+        }
+    }
+
+    /// At start-up: schedule from what the state file remembers.
+    pub(crate) fn schedule_from_state(&self, spec: &ConnectionSpec) {
+        if !self.keeps_fresh(spec) {
+            return;
+        }
+        let state = self.current_state(&spec.name);
+        if !matches!(
+            state.status,
+            Status::Active | Status::Error | Status::Refreshing
+        ) {
+            return;
+        }
+        let Some(expires) = state.expires_at else {
+            return;
+        };
+        let lifetime = state
+            .last_refresh
+            .map_or(Duration::ZERO, |l| expires.since(l));
+        let margin =
+            refresh_before(spec).unwrap_or_else(|| (lifetime / 4).min(Duration::from_secs(300)));
+        self.schedule(&spec.name, expires.minus(margin));
+    }
+}

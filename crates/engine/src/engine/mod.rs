@@ -1,0 +1,265 @@
+//! `Engine`: the one facade every front end calls. It owns the config file, the state file, the
+//! vault, the per-connection renewal gates and the background scheduler, and it decides what
+//! happens to a connection; providers only speak their wire protocol.
+
+mod lifecycle;
+mod manage;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::broadcast;
+
+pub use lifecycle::Handout;
+pub use manage::Edit;
+
+use crate::config::{ConfigFile, ConfigStore};
+use crate::connection::{ConnectionName, ConnectionSpec};
+use crate::error::{Error, Result};
+use crate::events::{ConnectionView, EngineEvent};
+use crate::paths::Paths;
+use crate::ports::SecretStore;
+use crate::provider::DiscoveryCache;
+use crate::refresh::{Backoff, SchedulerHandle};
+use crate::state::{ConnectionState, StateStore};
+use crate::time::Clock;
+use crate::vault::Vault;
+
+/// What an engine is built from.
+pub struct EngineOptions {
+    /// Where files live.
+    pub paths: Paths,
+    /// Where secrets live.
+    pub store: Arc<dyn SecretStore>,
+    /// Where the time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Retry policy for transient failures.
+    pub backoff: Backoff,
+    /// A seed for jitter, for reproducible tests; `None` seeds from the OS.
+    pub seed: Option<u64>,
+}
+
+impl EngineOptions {
+    /// Options with the system clock, default backoff and OS randomness.
+    pub fn new(paths: Paths, store: Arc<dyn SecretStore>) -> Self {
+        Self {
+            paths,
+            store,
+            clock: Arc::new(crate::time::SystemClock),
+            backoff: Backoff::default(),
+            seed: None,
+        }
+    }
+}
+
+/// The engine. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    paths: Paths,
+    config: ConfigStore,
+    config_cache: Mutex<Option<(Option<SystemTime>, Arc<ConfigFile>)>>,
+    state: StateStore,
+    vault: Vault,
+    clock: Arc<dyn Clock>,
+    discovery: DiscoveryCache,
+    backoff: Backoff,
+    rng: Mutex<StdRng>,
+    slots: Mutex<HashMap<ConnectionName, Arc<lifecycle::Slot>>>,
+    events: broadcast::Sender<EngineEvent>,
+    scheduler: Mutex<Option<SchedulerHandle>>,
+    http_clients: Mutex<HashMap<ConnectionName, (ConnectionSpec, reqwest::Client)>>,
+}
+
+impl Engine {
+    /// Builds an engine. Nothing is read until it is asked for.
+    pub fn new(options: EngineOptions) -> Self {
+        let rng = match options.seed {
+            Some(seed) => StdRng::seed_from_u64(seed),
+            None => StdRng::from_os_rng(),
+        };
+        let (events, _) = broadcast::channel(256);
+        Self {
+            inner: Arc::new(Inner {
+                config: ConfigStore::new(options.paths.config_file()),
+                state: StateStore::new(options.paths.state_file()),
+                paths: options.paths,
+                config_cache: Mutex::new(None),
+                vault: Vault::new(options.store),
+                clock: options.clock,
+                discovery: DiscoveryCache::default(),
+                backoff: options.backoff,
+                rng: Mutex::new(rng),
+                slots: Mutex::new(HashMap::new()),
+                events,
+                scheduler: Mutex::new(None),
+                http_clients: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The directories in use.
+    pub fn paths(&self) -> &Paths {
+        &self.inner.paths
+    }
+
+    /// What the secret store is.
+    pub fn store_info(&self) -> crate::ports::StoreInfo {
+        self.inner.vault.info()
+    }
+
+    /// Checks the secret store can be written and read now.
+    pub async fn probe_store(&self) -> Result<()> {
+        Ok(self.inner.vault.store().probe().await?)
+    }
+
+    /// Subscribes to connection changes.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The whole config file (reloaded when it changed on disk).
+    pub fn config(&self) -> Result<Arc<ConfigFile>> {
+        self.inner.load_config()
+    }
+
+    /// The spec of `name`.
+    pub fn spec(&self, name: &str) -> Result<ConnectionSpec> {
+        self.inner.spec(name)
+    }
+
+    /// Every connection as front ends show it, from the config and the state file; the
+    /// keychain is not touched.
+    pub fn list(&self) -> Result<Vec<ConnectionView>> {
+        let config = self.inner.load_config()?;
+        let states = self.inner.state.load_all();
+        Ok(config
+            .connections
+            .iter()
+            .map(|spec| {
+                self.inner
+                    .view(spec, states.get(&spec.name).cloned().unwrap_or_default())
+            })
+            .collect())
+    }
+
+    /// One connection's view.
+    pub fn view(&self, name: &str) -> Result<ConnectionView> {
+        let spec = self.inner.spec(name)?;
+        let state = self.inner.current_state(&spec.name);
+        Ok(self.inner.view(&spec, state))
+    }
+
+    /// Starts background refresh of every connection that keeps fresh. Call once, from inside
+    /// a tokio runtime; `shutdown` stops it.
+    pub fn start_background(&self) -> Result<()> {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let renewer = Arc::new(lifecycle::WeakRenewer(weak));
+        let handle = SchedulerHandle::spawn(renewer, self.inner.clock.clone());
+        *self.inner.scheduler.lock().expect("scheduler lock") = Some(handle);
+        let config = self.inner.load_config()?;
+        for spec in &config.connections {
+            self.inner.schedule_from_state(spec);
+        }
+        Ok(())
+    }
+
+    /// Stops background work and waits for renewals under way to finish.
+    pub async fn shutdown(&self) {
+        let handle = self.inner.scheduler.lock().expect("scheduler lock").take();
+        if let Some(handle) = handle {
+            handle.shutdown().await;
+        }
+    }
+}
+
+impl Inner {
+    fn load_config(&self) -> Result<Arc<ConfigFile>> {
+        let mtime = std::fs::metadata(self.config.path())
+            .and_then(|m| m.modified())
+            .ok();
+        let mut cache = self.config_cache.lock().expect("config cache lock");
+        if let Some((seen, file)) = cache.as_ref() {
+            if *seen == mtime && mtime.is_some() {
+                return Ok(file.clone());
+            }
+        }
+        let file = Arc::new(self.config.load()?);
+        *cache = Some((mtime, file.clone()));
+        Ok(file)
+    }
+
+    fn forget_config_cache(&self) {
+        *self.config_cache.lock().expect("config cache lock") = None;
+    }
+
+    fn spec(&self, name: &str) -> Result<ConnectionSpec> {
+        let name = ConnectionName::new(name).map_err(|_| Error::unknown(name))?;
+        self.load_config()?
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| Error::unknown(name.as_str()))
+    }
+
+    fn view(&self, spec: &ConnectionSpec, state: ConnectionState) -> ConnectionView {
+        ConnectionView {
+            name: spec.name.clone(),
+            kind: spec.kind,
+            label: spec.label(),
+            status: state.status,
+            expires_at: state.expires_at,
+            refresh_expires_at: state.refresh_expires_at,
+            identity: state.identity,
+            last_refresh: state.last_refresh,
+            last_error: state.last_error,
+            store: state.store,
+            exportable: spec.exportable(),
+            keep_fresh: self.keeps_fresh(spec),
+            header_name: spec
+                .text("header_name")
+                .unwrap_or_else(|| "Authorization".into()),
+        }
+    }
+
+    fn keeps_fresh(&self, spec: &ConnectionSpec) -> bool {
+        match spec.settings.get("keep_fresh") {
+            Some(crate::connection::Value::Bool(b)) => *b,
+            _ => crate::provider::for_kind(spec.kind).renews_unattended(spec),
+        }
+    }
+
+    /// The HTTP client of a connection, rebuilt when its settings change.
+    fn http_client(&self, spec: &ConnectionSpec) -> Result<reqwest::Client> {
+        let mut clients = self.http_clients.lock().expect("http clients lock");
+        if let Some((seen, client)) = clients.get(&spec.name) {
+            if seen == spec {
+                return Ok(client.clone());
+            }
+        }
+        let client = crate::http::client_for(spec).map_err(|source| Error::Provider {
+            connection: spec.name.clone(),
+            source,
+        })?;
+        clients.insert(spec.name.clone(), (spec.clone(), client.clone()));
+        Ok(client)
+    }
+
+    fn emit(&self, spec: &ConnectionSpec, state: &ConnectionState) {
+        let _ = self.events.send(EngineEvent::Changed {
+            connection: self.view(spec, state.clone()),
+        });
+    }
+
+    fn jitter(&self, max: Duration) -> Duration {
+        use rand::Rng;
+        max.mul_f64(self.rng.lock().expect("rng lock").random::<f64>())
+    }
+}

@@ -1,0 +1,57 @@
+//! What the engine tells its front ends: a connection changed (status, expiry, identity) or
+//! went away. Events never carry secrets.
+
+use serde::Serialize;
+
+use crate::connection::{ConnectionName, ProviderKind};
+use crate::ports::StoreKind;
+use crate::state::Status;
+use crate::time::Timestamp;
+use crate::token::Identity;
+
+/// A connection as front ends show it: no secrets, ever.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConnectionView {
+    /// The unique name.
+    pub name: ConnectionName,
+    /// The provider kind.
+    pub kind: ProviderKind,
+    /// The display label.
+    pub label: String,
+    /// Where it stands.
+    pub status: Status,
+    /// When the access token expires, if known.
+    pub expires_at: Option<Timestamp>,
+    /// When the refresh token or session ends, if known.
+    pub refresh_expires_at: Option<Timestamp>,
+    /// Who the token belongs to.
+    pub identity: Option<Identity>,
+    /// When a token was last obtained.
+    pub last_refresh: Option<Timestamp>,
+    /// The last error, in words.
+    pub last_error: Option<String>,
+    /// Where its secrets live.
+    pub store: Option<StoreKind>,
+    /// Whether the token may be handed to other tools.
+    pub exportable: bool,
+    /// Whether it is kept fresh in the background.
+    pub keep_fresh: bool,
+    /// The header that carries the token.
+    pub header_name: String,
+}
+
+/// Something front ends may want to redraw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    /// A connection was added or its state changed.
+    Changed {
+        /// Its new view.
+        connection: ConnectionView,
+    },
+    /// A connection was removed.
+    Removed {
+        /// Its name.
+        name: ConnectionName,
+    },
+}

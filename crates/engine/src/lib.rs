@@ -1,0 +1,46 @@
+//! Tokentray's engine: connections, their token flows, background refresh and storage. It is
+//! free of any GUI toolkit; the CLI, the export endpoint and the desktop app are thin front ends
+//! over `Engine`.
+#![warn(missing_docs)]
+
+mod config;
+mod connection;
+mod engine;
+mod error;
+mod events;
+mod fields;
+pub mod files;
+mod http;
+mod paths;
+mod ports;
+mod provider;
+mod refresh;
+mod secret;
+mod state;
+mod time;
+mod token;
+mod vault;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use crate::config::{AppSettings, ConfigError, ConfigFile, SCHEMA_VERSION};
+pub use crate::connection::{
+    ConnectionName, ConnectionSpec, FieldError, InvalidName, ProviderKind, Settings, UnknownKind,
+    Value,
+};
+pub use crate::engine::{Edit, Engine, EngineOptions, Handout};
+pub use crate::error::{Error, ErrorCode, Result};
+pub use crate::events::{ConnectionView, EngineEvent};
+pub use crate::fields::{
+    ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldType, ITK_API_URL, ITK_AUTH_URL,
+    all_fields, check_url, default_for, find as find_field, is_loopback, kind_fields,
+};
+pub use crate::paths::{HOME_ENV, Paths};
+pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
+pub use crate::provider::{FailureClass, LoginInput, ProviderError};
+pub use crate::refresh::{Backoff, MAX_SLEEP};
+pub use crate::secret::{Credentials, Secret, constant_time_eq};
+pub use crate::state::{ConnectionState, Status};
+pub use crate::time::{Clock, SystemClock, Timestamp, format_remaining};
+pub use crate::token::{Identity, TokenSet, jwt_claims};

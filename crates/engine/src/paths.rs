@@ -1,0 +1,98 @@
+//! Where Tokentray keeps its files: config, data (non-secret state) and runtime (discovery
+//! file, locks). `TOKENTRAY_HOME` moves all three under one directory and namespaces the
+//! keychain entries, so tests and portable setups never touch a user's real data.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The environment variable that relocates every Tokentray file.
+pub const HOME_ENV: &str = "TOKENTRAY_HOME";
+
+/// The directories Tokentray uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    /// `connections.toml` lives here.
+    pub config_dir: PathBuf,
+    /// `state.json` and the audit log live here.
+    pub data_dir: PathBuf,
+    /// `endpoint.json` and lock files live here (owner-only).
+    pub runtime_dir: PathBuf,
+    /// A namespace for keychain entries, set when `TOKENTRAY_HOME` is in use.
+    pub namespace: Option<String>,
+}
+
+impl Paths {
+    /// Every file under one directory, with keychain entries namespaced by its path.
+    pub fn under(home: &Path) -> Self {
+        let home = std::path::absolute(home).unwrap_or_else(|_| home.to_path_buf());
+        let digest = Sha256::digest(home.to_string_lossy().as_bytes());
+        let namespace: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        Self {
+            config_dir: home.join("config"),
+            data_dir: home.join("data"),
+            runtime_dir: home.join("run"),
+            namespace: Some(namespace),
+        }
+    }
+
+    /// `TOKENTRAY_HOME` when set, else the platform's directories.
+    pub fn from_env() -> Option<Self> {
+        match std::env::var_os(HOME_ENV) {
+            Some(home) if !home.is_empty() => Some(Self::under(Path::new(&home))),
+            _ => Self::platform(),
+        }
+    }
+
+    /// The platform's directories (XDG on Linux).
+    pub fn platform() -> Option<Self> {
+        let dirs = directories::ProjectDirs::from("", "", "tokentray")?;
+        let runtime_dir = dirs
+            .runtime_dir()
+            .map_or_else(|| dirs.data_local_dir().join("run"), Path::to_path_buf);
+        Some(Self {
+            config_dir: dirs.config_dir().to_path_buf(),
+            data_dir: dirs.data_local_dir().to_path_buf(),
+            runtime_dir,
+            namespace: None,
+        })
+    }
+
+    /// The connection definitions.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("connections.toml")
+    }
+
+    /// The non-secret state of every connection.
+    pub fn state_file(&self) -> PathBuf {
+        self.data_dir.join("state.json")
+    }
+
+    /// The keychain service name: `tokentray`, or `tokentray.<namespace>` under `TOKENTRAY_HOME`.
+    pub fn keychain_service(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("tokentray.{ns}"),
+            None => "tokentray".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_relocates_everything_and_namespaces_the_keychain() {
+        let a = Paths::under(Path::new("/tmp/a"));
+        let b = Paths::under(Path::new("/tmp/b"));
+        assert!(a.config_file().starts_with("/tmp/a"));
+        assert!(a.state_file().starts_with("/tmp/a"));
+        assert!(a.runtime_dir.starts_with("/tmp/a"));
+        assert_ne!(a.keychain_service(), "tokentray");
+        assert_ne!(
+            a.keychain_service(),
+            b.keychain_service(),
+            "two homes never share secrets"
+        );
+    }
+}

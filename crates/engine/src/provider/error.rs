@@ -1,0 +1,195 @@
+//! How a provider call can fail, and which failures are worth retrying.
+
+use std::time::Duration;
+
+/// What kind of failure this is, which decides what the engine does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureClass {
+    /// It may work later (network, timeouts, 5xx, 429, HTML or garbage bodies): retry with
+    /// backoff and keep serving a still-valid token.
+    Transient,
+    /// Only a person can fix it (bad password, revoked refresh token, expired session): stop
+    /// and ask for a login; never retry on our own, accounts get locked.
+    NeedsLogin,
+    /// The connection's settings are wrong (a missing field, a redirecting URL): stop and say
+    /// which setting to fix.
+    Config,
+}
+
+/// A failure talking to a provider. Messages never contain tokens, passwords or raw bodies.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The provider refused the credentials or grant (`invalid_grant`, a wrong password…).
+    #[error("the provider rejected the request: {code}{}", .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Rejected {
+        /// The OAuth error code or the vendor's equivalent.
+        code: String,
+        /// The provider's own explanation.
+        description: Option<String>,
+    },
+    /// The provider says the client itself is misconfigured (`invalid_client`…).
+    #[error("the provider rejected the client: {code}{}; check client_id, client_secret and client_auth", .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    ClientRejected {
+        /// The OAuth error code.
+        code: String,
+        /// The provider's own explanation.
+        description: Option<String>,
+    },
+    /// A temporary refusal the provider told us about (`temporarily_unavailable`, `slow_down`).
+    #[error("the provider is temporarily unavailable: {code}")]
+    Unavailable {
+        /// The OAuth error code.
+        code: String,
+    },
+    /// An HTTP status that carries no usable answer.
+    #[error("the provider answered HTTP {status}{}", if *.status >= 500 { " (a server error; Tokentray will retry)" } else { "" })]
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// HTTP 429.
+    #[error("the provider is rate limiting requests (HTTP 429); Tokentray will retry later")]
+    RateLimited {
+        /// What `Retry-After` asked for, if anything.
+        retry_after: Option<Duration>,
+    },
+    /// The request never got an answer.
+    #[error("could not reach {host}: {reason}")]
+    Network {
+        /// The host we tried.
+        host: String,
+        /// What went wrong (connect refused, DNS, TLS…).
+        reason: String,
+    },
+    /// No answer in time.
+    #[error("{host} did not answer within {}s", .after.as_secs())]
+    Timeout {
+        /// The host we tried.
+        host: String,
+        /// How long we waited.
+        after: Duration,
+    },
+    /// An HTML page where JSON was expected.
+    #[error(
+        "the provider answered with an HTML page (HTTP {status}) instead of JSON: a captive portal, a proxy, or a wrong URL?"
+    )]
+    Html {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// A body that is not the JSON we need.
+    #[error("the provider's answer is not a usable token response (HTTP {status}): {detail}")]
+    Garbage {
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong with it, without quoting it.
+        detail: String,
+    },
+    /// A body over the size limit.
+    #[error("the provider's answer is larger than {limit} bytes; refusing to read it")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A redirect on a credential-bearing request, which is never followed.
+    #[error(
+        "{url} answered with a redirect (HTTP {status}); Tokentray never follows redirects with credentials: set the final URL in the connection"
+    )]
+    Redirect {
+        /// The HTTP status.
+        status: u16,
+        /// The URL we called (no query).
+        url: String,
+    },
+    /// A setting is missing or wrong.
+    #[error("{field}: {reason}")]
+    Config {
+        /// The field to fix.
+        field: &'static str,
+        /// What to do.
+        reason: String,
+    },
+    /// OIDC / RFC 8414 discovery failed.
+    #[error("discovery from {issuer} failed: {reason}")]
+    Discovery {
+        /// The issuer.
+        issuer: String,
+        /// Why.
+        reason: String,
+        /// Whether it may work later.
+        transient: bool,
+    },
+    /// The flow needs a person (a browser login, a TOTP code).
+    #[error("{0}")]
+    NeedsInteraction(String),
+}
+
+impl ProviderError {
+    /// Which kind of failure this is.
+    pub fn class(&self) -> FailureClass {
+        match self {
+            Self::Rejected { .. } | Self::NeedsInteraction(_) => FailureClass::NeedsLogin,
+            Self::ClientRejected { .. } | Self::Redirect { .. } | Self::Config { .. } => {
+                FailureClass::Config
+            }
+            Self::Discovery {
+                transient: false, ..
+            } => FailureClass::Config,
+            Self::Status { status } if (400..500).contains(status) && *status != 408 => {
+                FailureClass::Config
+            }
+            _ => FailureClass::Transient,
+        }
+    }
+
+    /// Whether retrying later may help.
+    pub fn is_transient(&self) -> bool {
+        self.class() == FailureClass::Transient
+    }
+
+    /// How long the provider asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// A missing-field error.
+    pub fn missing(field: &'static str, why: &str) -> Self {
+        Self::Config {
+            field,
+            reason: format!("is required {why}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_errors_are_never_transient() {
+        let e = ProviderError::Rejected {
+            code: "invalid_grant".into(),
+            description: None,
+        };
+        assert_eq!(e.class(), FailureClass::NeedsLogin);
+        assert_eq!(
+            ProviderError::Status { status: 503 }.class(),
+            FailureClass::Transient
+        );
+        assert_eq!(
+            ProviderError::Status { status: 404 }.class(),
+            FailureClass::Config
+        );
+        assert_eq!(
+            ProviderError::Html { status: 200 }.class(),
+            FailureClass::Transient
+        );
+        assert_eq!(
+            ProviderError::RateLimited { retry_after: None }.class(),
+            FailureClass::Transient
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! The provider engine: one implementation of `Provider` per kind, each speaking its
+//! service's token flow. Providers are stateless; everything they need arrives in a `Flow`.
+
+mod basic;
+mod error;
+mod identity;
+mod oauth2;
+pub(crate) mod response;
+mod static_token;
+
+use async_trait::async_trait;
+
+pub use error::{FailureClass, ProviderError};
+pub(crate) use oauth2::DiscoveryCache;
+
+use crate::connection::{ConnectionSpec, ProviderKind};
+use crate::secret::{Credentials, Secret};
+use crate::time::{Clock, Timestamp};
+use crate::token::{Identity, TokenSet};
+
+/// Everything a provider call needs: the connection, its secrets, an HTTP client built for it,
+/// the clock, and shared discovery results.
+pub(crate) struct Flow<'a> {
+    pub spec: &'a ConnectionSpec,
+    pub credentials: &'a Credentials,
+    pub http: &'a reqwest::Client,
+    pub clock: &'a dyn Clock,
+    pub discovery: &'a DiscoveryCache,
+}
+
+impl Flow<'_> {
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// A stored secret, or a config error saying how to set it.
+    pub(crate) fn secret(&self, field: &'static str, why: &str) -> Result<&Secret, ProviderError> {
+        self.credentials
+            .get(field)
+            .ok_or_else(|| ProviderError::Config {
+                field,
+                reason: format!(
+                    "is not stored and is required {why}; set it with `tokentray edit {} --{}`",
+                    self.spec.name,
+                    field.replace('_', "-")
+                ),
+            })
+    }
+
+    /// A non-secret setting, or a config error.
+    pub(crate) fn setting(&self, field: &'static str, why: &str) -> Result<String, ProviderError> {
+        self.spec
+            .text(field)
+            .ok_or_else(|| ProviderError::missing(field, why))
+    }
+}
+
+/// What a person supplies for an interactive login.
+#[derive(Debug, Default, Clone)]
+pub struct LoginInput {
+    /// A one-time password for services with 2FA (Copernicus); never stored.
+    pub totp: Option<Secret>,
+}
+
+/// One provider kind's token flow.
+#[async_trait]
+pub(crate) trait Provider: Send + Sync {
+    /// Obtains tokens with the stored credentials and what the person typed, without a
+    /// browser. Flows that need one answer `NeedsInteraction`.
+    async fn login(&self, flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, ProviderError>;
+
+    /// Renews `current` without a person: a refresh grant where there is a refresh token,
+    /// else a new grant where the stored credentials allow it.
+    async fn renew(&self, flow: &Flow<'_>, current: &TokenSet) -> Result<TokenSet, ProviderError>;
+
+    /// Whether `renew` can work without a person for this connection's settings.
+    fn renews_unattended(&self, spec: &ConnectionSpec) -> bool;
+
+    /// Who the token belongs to.
+    async fn whoami(
+        &self,
+        flow: &Flow<'_>,
+        tokens: &TokenSet,
+    ) -> Result<Option<Identity>, ProviderError> {
+        identity::generic(flow, tokens).await
+    }
+
+    /// Revokes what can be revoked on logout (best effort).
+    async fn revoke(&self, _flow: &Flow<'_>, _tokens: &TokenSet) -> Result<(), ProviderError> {
+        Ok(())
+    }
+
+    /// The secret fields this connection needs stored, given its settings.
+    fn required_secrets(&self, spec: &ConnectionSpec) -> Vec<&'static str>;
+}
+
+/// The provider for `kind`.
+pub(crate) fn for_kind(kind: ProviderKind) -> &'static dyn Provider {
+    match kind {
+        ProviderKind::Static => &static_token::StaticToken,
+        ProviderKind::Basic => &basic::Basic,
+        ProviderKind::Oauth2 | ProviderKind::Cdse | ProviderKind::ArcgisOauth => &oauth2::OAuth2,
+        ProviderKind::ArcgisToken | ProviderKind::Itkpd => &Unsupported,
+    }
+}
+
+/// Kinds whose flows are not built yet.
+struct Unsupported;
+
+#[async_trait]
+impl Provider for Unsupported {
+    async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
+        Err(ProviderError::NeedsInteraction(format!(
+            "the {} flow is not available in this build yet",
+            flow.spec.kind
+        )))
+    }
+    async fn renew(&self, flow: &Flow<'_>, _: &TokenSet) -> Result<TokenSet, ProviderError> {
+        self.login(flow, &LoginInput::default()).await
+    }
+    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+        false
+    }
+    fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,204 @@
+//! OpenID Connect Discovery and RFC 8414 metadata: from an issuer to its endpoints. The
+//! returned `issuer` must be the one asked for (mix-up defence), and every endpoint must be
+//! https (or loopback).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::fields::check_url;
+use crate::http;
+use crate::provider::ProviderError;
+use crate::provider::response::text;
+
+/// The endpoints an issuer publishes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Metadata {
+    pub issuer: String,
+    pub authorization_endpoint: Option<Url>,
+    pub token_endpoint: Option<Url>,
+    pub device_authorization_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub userinfo_endpoint: Option<Url>,
+    pub code_challenge_methods: Vec<String>,
+}
+
+/// Discovery results shared by every connection of one engine, keyed by issuer.
+#[derive(Default)]
+pub(crate) struct DiscoveryCache {
+    entries: Mutex<HashMap<String, Arc<Metadata>>>,
+}
+
+impl DiscoveryCache {
+    /// The metadata of `issuer`, fetched once per engine.
+    pub(crate) async fn get(
+        &self,
+        http: &reqwest::Client,
+        issuer: &str,
+    ) -> Result<Arc<Metadata>, ProviderError> {
+        if let Some(m) = self.entries.lock().expect("discovery lock").get(issuer) {
+            return Ok(m.clone());
+        }
+        let meta = Arc::new(fetch(http, issuer).await?);
+        self.entries
+            .lock()
+            .expect("discovery lock")
+            .insert(issuer.to_owned(), meta.clone());
+        Ok(meta)
+    }
+}
+
+fn fail(issuer: &str, reason: impl Into<String>, transient: bool) -> ProviderError {
+    ProviderError::Discovery {
+        issuer: issuer.to_owned(),
+        reason: reason.into(),
+        transient,
+    }
+}
+
+/// The two places metadata may live: OIDC's suffix, then RFC 8414's inserted path.
+fn candidate_urls(issuer: &Url) -> Vec<Url> {
+    let mut out = Vec::new();
+    let trimmed = issuer.as_str().trim_end_matches('/');
+    if let Ok(u) = Url::parse(&format!("{trimmed}/.well-known/openid-configuration")) {
+        out.push(u);
+    }
+    let mut rfc = issuer.clone();
+    let path = issuer.path().trim_end_matches('/');
+    rfc.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    out.push(rfc);
+    out
+}
+
+async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Metadata, ProviderError> {
+    let issuer_url = check_url("issuer", issuer).map_err(|e| fail(issuer, e.reason, false))?;
+    let mut last = None;
+    for url in candidate_urls(&issuer_url) {
+        let reply = match http::send(http.get(url.clone()), &url).await {
+            Ok(r) => r,
+            Err(e) => {
+                let transient = e.is_transient();
+                last = Some(fail(issuer, e.to_string(), transient));
+                continue;
+            }
+        };
+        if reply.status == 404 {
+            last = Some(fail(
+                issuer,
+                "no metadata document was found (HTTP 404 at both well-known locations)",
+                false,
+            ));
+            continue;
+        }
+        let obj = reply
+            .json_object()
+            .map_err(|e| fail(issuer, e.to_string(), e.is_transient()))?;
+        if !reply.ok() {
+            return Err(fail(
+                issuer,
+                format!("HTTP {}", reply.status),
+                reply.status >= 500,
+            ));
+        }
+        return parse(issuer, &obj);
+    }
+    Err(last.unwrap_or_else(|| fail(issuer, "no metadata location", false)))
+}
+
+fn parse(issuer: &str, obj: &Map<String, Value>) -> Result<Metadata, ProviderError> {
+    let said =
+        text(obj, "issuer").ok_or_else(|| fail(issuer, "the metadata has no issuer", false))?;
+    if said != issuer && said.trim_end_matches('/') != issuer.trim_end_matches('/') {
+        return Err(fail(
+            issuer,
+            format!(
+                "the metadata names a different issuer ({said}); refusing it (possible mix-up attack or a wrong issuer URL)"
+            ),
+            false,
+        ));
+    }
+    let endpoint = |key: &'static str| -> Result<Option<Url>, ProviderError> {
+        match text(obj, key) {
+            None => Ok(None),
+            Some(raw) => check_url(key, &raw)
+                .map(Some)
+                .map_err(|e| fail(issuer, e.to_string(), false)),
+        }
+    };
+    let methods = obj
+        .get("code_challenge_methods_supported")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Metadata {
+        issuer: said,
+        authorization_endpoint: endpoint("authorization_endpoint")?,
+        token_endpoint: endpoint("token_endpoint")?,
+        device_authorization_endpoint: endpoint("device_authorization_endpoint")?,
+        revocation_endpoint: endpoint("revocation_endpoint")?,
+        userinfo_endpoint: endpoint("userinfo_endpoint")?,
+        code_challenge_methods: methods,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc8414_inserts_the_well_known_path_between_host_and_issuer_path() {
+        let urls = candidate_urls(&Url::parse("https://host/tenant").unwrap());
+        assert_eq!(
+            urls[0].as_str(),
+            "https://host/tenant/.well-known/openid-configuration"
+        );
+        assert_eq!(
+            urls[1].as_str(),
+            "https://host/.well-known/oauth-authorization-server/tenant"
+        );
+    }
+
+    #[test]
+    fn a_different_issuer_or_an_http_endpoint_is_refused() {
+        let doc = |iss: &str, token: &str| {
+            serde_json::json!({"issuer": iss, "token_endpoint": token})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        assert!(
+            parse(
+                "https://a.example",
+                &doc("https://a.example", "https://a.example/token")
+            )
+            .is_ok()
+        );
+        assert!(
+            parse(
+                "https://a.example",
+                &doc("https://a.example/", "https://a.example/token")
+            )
+            .is_ok()
+        );
+        let e = parse(
+            "https://a.example",
+            &doc("https://evil.example", "https://a.example/token"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("different issuer"), "{e}");
+        assert!(
+            parse(
+                "https://a.example",
+                &doc("https://a.example", "http://a.example/token")
+            )
+            .is_err()
+        );
+    }
+}

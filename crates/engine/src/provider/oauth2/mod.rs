@@ -1,0 +1,312 @@
+//! `oauth2` (and the Keycloak-based `cdse`): the standard grants against a token endpoint found
+//! by discovery or configured by hand. Token requests are form-encoded bodies (never query
+//! strings), client authentication is `basic` (RFC 6749 §2.3.1, form-urlencoded before
+//! base64), `post` or `none`, and refresh tokens are rotated when the service rotates them.
+//!
+//! The token endpoint is spoken to directly rather than through the `oauth2` crate's typed
+//! client: the services we serve break its strict response types (numbers as strings, errors
+//! with HTTP 200, ArcGIS's nested errors, Keycloak's `refresh_expires_in`) and its errors drop
+//! the HTTP status we classify on. One tolerant reader (`response.rs`) serves every kind.
+
+mod discovery;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use url::Url;
+use url::form_urlencoded::byte_serialize;
+
+pub(crate) use discovery::{DiscoveryCache, Metadata};
+
+use super::{Flow, LoginInput, Provider, ProviderError, identity, response};
+use crate::connection::{ConnectionSpec, ProviderKind};
+use crate::http;
+use crate::secret::Secret;
+use crate::token::{Identity, TokenSet};
+
+pub(crate) struct OAuth2;
+
+/// How the client proves who it is at the token endpoint.
+enum ClientAuth<'a> {
+    Basic { id: String, secret: &'a Secret },
+    Post { id: String, secret: &'a Secret },
+    None { id: String },
+}
+
+fn grant(spec: &ConnectionSpec) -> String {
+    spec.text("grant")
+        .unwrap_or_else(|| "authorization_code".into())
+}
+
+fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> {
+    let id = flow.setting("client_id", "to identify the OAuth client")?;
+    let secret = flow.credentials.get("client_secret");
+    let method = match flow.spec.kind {
+        // Keycloak public clients send only client_id; confidential ones post the secret.
+        ProviderKind::Cdse => if secret.is_some() { "post" } else { "none" }.to_owned(),
+        _ => flow
+            .spec
+            .text("client_auth")
+            .unwrap_or_else(|| "basic".into()),
+    };
+    Ok(match (method.as_str(), secret) {
+        ("none", _) => ClientAuth::None { id },
+        ("post", Some(secret)) => ClientAuth::Post { id, secret },
+        (_, Some(secret)) => ClientAuth::Basic { id, secret },
+        (_, None) => {
+            return Err(ProviderError::Config {
+                field: "client_secret",
+                reason: format!(
+                    "is not stored but client_auth is {method}; store it with `tokentray edit {} --client-secret`, or set --client-auth none for a public client",
+                    flow.spec.name
+                ),
+            });
+        }
+    })
+}
+
+/// The endpoints of this connection: explicit settings win, discovery fills the rest.
+async fn endpoints(flow: &Flow<'_>) -> Result<Metadata, ProviderError> {
+    let mut meta = match flow.spec.text("issuer") {
+        Some(issuer) => (*flow.discovery.get(flow.http, &issuer).await?).clone(),
+        None => Metadata::default(),
+    };
+    let pick = |explicit: Option<Url>, found: Option<Url>| explicit.or(found);
+    meta.token_endpoint = pick(flow.spec.url("token_url"), meta.token_endpoint);
+    meta.revocation_endpoint = pick(flow.spec.url("revoke_url"), meta.revocation_endpoint);
+    meta.userinfo_endpoint = pick(flow.spec.url("userinfo_url"), meta.userinfo_endpoint);
+    meta.authorization_endpoint = pick(flow.spec.url("authorize_url"), meta.authorization_endpoint);
+    meta.device_authorization_endpoint = pick(
+        flow.spec.url("device_url"),
+        meta.device_authorization_endpoint,
+    );
+    if flow.spec.kind == ProviderKind::Cdse && meta.userinfo_endpoint.is_none() {
+        meta.userinfo_endpoint = meta.token_endpoint.as_ref().and_then(|t| {
+            let s = t.as_str();
+            s.strip_suffix("/token")
+                .and_then(|base| Url::parse(&format!("{base}/userinfo")).ok())
+        });
+    }
+    Ok(meta)
+}
+
+fn token_url(meta: &Metadata) -> Result<&Url, ProviderError> {
+    meta.token_endpoint
+        .as_ref()
+        .ok_or_else(|| ProviderError::Config {
+            field: "token_url",
+            reason: "is not set and discovery gave none; set --token-url or --issuer".into(),
+        })
+}
+
+/// Adds client authentication to a token-endpoint or revocation request.
+fn authenticate(
+    req: reqwest::RequestBuilder,
+    form: &mut Vec<(&'static str, String)>,
+    auth: &ClientAuth<'_>,
+) -> reqwest::RequestBuilder {
+    match auth {
+        ClientAuth::Basic { id, secret } => {
+            let enc = |s: &str| byte_serialize(s.as_bytes()).collect::<String>();
+            let raw = format!("{}:{}", enc(id), enc(secret.expose()));
+            let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+            req.header("Authorization", format!("Basic {b64}"))
+        }
+        ClientAuth::Post { id, secret } => {
+            form.push(("client_id", id.clone()));
+            form.push(("client_secret", secret.expose().to_owned()));
+            req
+        }
+        ClientAuth::None { id } => {
+            form.push(("client_id", id.clone()));
+            req
+        }
+    }
+}
+
+/// POSTs a grant to the token endpoint and reads the answer.
+async fn request(
+    flow: &Flow<'_>,
+    url: &Url,
+    mut params: Vec<(&'static str, String)>,
+) -> Result<TokenSet, ProviderError> {
+    let req = flow
+        .http
+        .post(url.clone())
+        .header("Accept", "application/json");
+    let req = authenticate(req, &mut params, &client_auth(flow)?);
+    let extra = flow.spec.map("params");
+    let mut form: Vec<(String, String)> =
+        params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    form.extend(extra);
+    let reply = http::send(req.form(&form), url).await?;
+    response::token_set(&reply, flow.now())
+}
+
+fn scope_params(flow: &Flow<'_>, params: &mut Vec<(&'static str, String)>) {
+    if flow.spec.kind == ProviderKind::Cdse {
+        return; // CDSE sends no scope (protocols.md §5.2)
+    }
+    if let Some(scope) = flow.spec.text("scope") {
+        params.push(("scope", scope));
+    }
+    if let Some(aud) = flow.spec.text("audience") {
+        params.push(("audience", aud));
+    }
+}
+
+async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, ProviderError> {
+    let meta = endpoints(flow).await?;
+    let url = token_url(&meta)?;
+    let grant = grant(flow.spec);
+    let mut params = vec![("grant_type", grant.clone())];
+    match grant.as_str() {
+        "client_credentials" => {}
+        "password" => {
+            params.push((
+                "username",
+                flow.setting("username", "for the password grant")?,
+            ));
+            params.push((
+                "password",
+                flow.secret("password", "for the password grant")?
+                    .expose()
+                    .to_owned(),
+            ));
+            if let Some(totp) = &input.totp {
+                params.push(("totp", totp.expose().to_owned()));
+            }
+        }
+        "refresh_token" => {
+            let rt = flow.secret("refresh_token", "to import a refresh token")?;
+            params.push(("refresh_token", rt.expose().to_owned()));
+        }
+        other => {
+            return Err(ProviderError::NeedsInteraction(format!(
+                "the {other} grant needs a browser login; run `tokentray login {}`",
+                flow.spec.name
+            )));
+        }
+    }
+    scope_params(flow, &mut params);
+    request(flow, url, params).await
+}
+
+async fn refresh(
+    flow: &Flow<'_>,
+    current: &TokenSet,
+    rt: &Secret,
+) -> Result<TokenSet, ProviderError> {
+    let meta = endpoints(flow).await?;
+    let url = token_url(&meta)?;
+    let mut params = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("refresh_token", rt.expose().to_owned()),
+    ];
+    if flow.spec.kind != ProviderKind::Cdse {
+        if let Some(scope) = flow.spec.text("scope") {
+            params.push(("scope", scope));
+        }
+    }
+    let mut set = request(flow, url, params).await?;
+    if set.refresh_token.is_none() {
+        // RFC 6749 §6: no new refresh token means keep using the old one.
+        set.refresh_token = Some(rt.clone());
+        set.refresh_expires_at = current.refresh_expires_at;
+    }
+    Ok(set)
+}
+
+#[async_trait]
+impl Provider for OAuth2 {
+    async fn login(&self, flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, ProviderError> {
+        grant_request(flow, input).await
+    }
+
+    async fn renew(&self, flow: &Flow<'_>, current: &TokenSet) -> Result<TokenSet, ProviderError> {
+        let now = flow.now();
+        if let Some(rt) = current
+            .refresh_token
+            .as_ref()
+            .filter(|_| current.can_refresh(now))
+        {
+            return refresh(flow, current, rt).await;
+        }
+        match grant(flow.spec).as_str() {
+            "client_credentials" => grant_request(flow, &LoginInput::default()).await,
+            "password" if flow.credentials.get("password").is_some() => {
+                grant_request(flow, &LoginInput::default()).await
+            }
+            _ => Err(ProviderError::NeedsInteraction(
+                if current.refresh_token.is_some() {
+                    "the refresh token has expired".to_owned()
+                } else {
+                    "there is no refresh token to renew with".to_owned()
+                },
+            )),
+        }
+    }
+
+    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+        true
+    }
+
+    async fn whoami(
+        &self,
+        flow: &Flow<'_>,
+        tokens: &TokenSet,
+    ) -> Result<Option<Identity>, ProviderError> {
+        if flow.spec.url("identity_url").is_some() {
+            return identity::generic(flow, tokens).await;
+        }
+        let meta = endpoints(flow).await?;
+        match &meta.userinfo_endpoint {
+            Some(url) if tokens.token_type == "Bearer" => {
+                identity::userinfo(flow, url, tokens).await
+            }
+            _ => Ok(identity::from_tokens(tokens)),
+        }
+    }
+
+    async fn revoke(&self, flow: &Flow<'_>, tokens: &TokenSet) -> Result<(), ProviderError> {
+        let meta = endpoints(flow).await?;
+        let Some(url) = meta.revocation_endpoint else {
+            return Ok(());
+        };
+        let (token, hint) = match &tokens.refresh_token {
+            Some(rt) => (rt, "refresh_token"),
+            None => (&tokens.access_token, "access_token"),
+        };
+        let mut form = vec![
+            ("token", token.expose().to_owned()),
+            ("token_type_hint", hint.to_owned()),
+        ];
+        let req = authenticate(flow.http.post(url.clone()), &mut form, &client_auth(flow)?);
+        let reply = http::send(req.form(&form), &url).await?;
+        if reply.ok() {
+            Ok(())
+        } else {
+            Err(ProviderError::Status {
+                status: reply.status,
+            })
+        }
+    }
+
+    fn required_secrets(&self, spec: &ConnectionSpec) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let grant = grant(spec);
+        if grant == "password" {
+            out.push("password");
+        }
+        if grant == "refresh_token" {
+            out.push("refresh_token");
+        }
+        let public =
+            spec.kind == ProviderKind::Cdse || spec.text("client_auth").as_deref() == Some("none");
+        if grant == "client_credentials" && !public
+            || spec.kind == ProviderKind::Cdse && grant == "client_credentials"
+        {
+            out.push("client_secret");
+        }
+        out
+    }
+}
