@@ -94,6 +94,7 @@ impl StateStore {
     }
 
     /// The file's path.
+    #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }

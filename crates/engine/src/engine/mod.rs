@@ -2,6 +2,7 @@
 //! vault, the per-connection renewal gates and the background scheduler, and it decides what
 //! happens to a connection; providers only speak their wire protocol.
 
+mod health;
 mod lifecycle;
 mod manage;
 #[cfg(test)]

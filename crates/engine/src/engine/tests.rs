@@ -1,1 +1,282 @@
-//! Engine tests.
+//! The engine's public behaviour with an in-memory secret store and real files in a temp dir.
+//! Flows that talk HTTP are tested against the sandbox providers in the acceptance suite.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::connection::ProviderKind;
+use crate::error::ErrorCode;
+use crate::secret::{Credentials, Secret};
+use crate::state::Status;
+use crate::testing::{FakeClock, MemorySecretStore};
+use crate::time::Timestamp;
+
+const T0: Timestamp = Timestamp::from_secs(1_800_000_000);
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    engine: Engine,
+    store: MemorySecretStore,
+    clock: FakeClock,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let store = MemorySecretStore::new();
+    let clock = FakeClock::starting_at(T0);
+    let mut options = EngineOptions::new(Paths::under(dir.path()), Arc::new(store.clone()));
+    options.clock = Arc::new(clock.clone());
+    options.seed = Some(1);
+    Harness {
+        engine: Engine::new(options),
+        _dir: dir,
+        store,
+        clock,
+    }
+}
+
+fn creds(pairs: &[(&str, &str)]) -> Credentials {
+    let mut c = Credentials::new();
+    for (k, v) in pairs {
+        c.set(*k, Secret::new(*v));
+    }
+    c
+}
+
+fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_static_token_is_handed_out_with_its_header_and_expiry() {
+    let h = harness();
+    h.engine
+        .add(
+            "key",
+            ProviderKind::Static,
+            &set(&[("expires_at", "2027-01-15T08:00:00Z")]),
+            creds(&[("token", "canary-static-1")]),
+        )
+        .await
+        .unwrap();
+    let out = h.engine.token("key", None).await.unwrap();
+    assert_eq!(out.token.expose(), "canary-static-1");
+    assert_eq!(out.header_name, "Authorization");
+    assert_eq!(out.header_value.expose(), "Bearer canary-static-1");
+    assert_eq!(
+        out.expires_at,
+        Timestamp::parse_rfc3339("2027-01-15T08:00:00Z")
+    );
+    assert_eq!(h.engine.view("key").unwrap().status, Status::Active);
+}
+
+#[tokio::test(start_paused = true)]
+async fn basic_credentials_become_a_basic_header() {
+    let h = harness();
+    h.engine
+        .add(
+            "b",
+            ProviderKind::Basic,
+            &set(&[("username", "user")]),
+            creds(&[("password", "pässword")]),
+        )
+        .await
+        .unwrap();
+    let out = h.engine.token("b", None).await.unwrap();
+    assert_eq!(out.header_value.expose(), "Basic dXNlcjpww6Rzc3dvcmQ=");
+    h.engine
+        .edit(
+            "b",
+            Edit {
+                set: set(&[("encoding", "latin1")]),
+                ..Edit::default()
+            },
+        )
+        .await
+        .unwrap();
+    let out = h.engine.token("b", None).await.unwrap();
+    assert_eq!(
+        out.header_value.expose(),
+        "Basic dXNlcjpw5HNzd29yZA==",
+        "editing the encoding re-encodes"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn add_refuses_missing_required_fields_and_writes_nothing() {
+    let h = harness();
+    let err = h
+        .engine
+        .add("x", ProviderKind::Static, &[], Credentials::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.to_string().contains("token"), "{err}");
+    assert!(h.engine.list().unwrap().is_empty());
+    assert!(
+        h.store.keys().is_empty(),
+        "no secrets are kept for a refused add"
+    );
+    let err = h
+        .engine
+        .add(
+            "Bad Name",
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "t")]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+}
+
+#[tokio::test(start_paused = true)]
+async fn duplicate_names_are_refused_without_touching_the_first_connection() {
+    let h = harness();
+    h.engine
+        .add("k", ProviderKind::Static, &[], creds(&[("token", "first")]))
+        .await
+        .unwrap();
+    let err = h
+        .engine
+        .add(
+            "k",
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "second")]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AlreadyExists);
+    assert_eq!(
+        h.engine.token("k", None).await.unwrap().token.expose(),
+        "first"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn remove_deletes_the_secrets_and_the_state() {
+    let h = harness();
+    h.engine
+        .add("k", ProviderKind::Static, &[], creds(&[("token", "t")]))
+        .await
+        .unwrap();
+    h.engine.token("k", None).await.unwrap();
+    h.engine.remove("k").await.unwrap();
+    assert!(h.store.keys().is_empty(), "{:?}", h.store.keys());
+    assert!(h.engine.list().unwrap().is_empty());
+    assert_eq!(
+        h.engine.token("k", None).await.unwrap_err().code(),
+        ErrorCode::UnknownConnection
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unavailable_keychain_is_reported_and_loses_nothing() {
+    let h = harness();
+    h.engine
+        .add("k", ProviderKind::Static, &[], creds(&[("token", "t")]))
+        .await
+        .unwrap();
+    h.store.set_unavailable(true);
+    let err = h
+        .engine
+        .add("k2", ProviderKind::Static, &[], creds(&[("token", "t2")]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::StorageUnavailable);
+    assert!(err.to_string().contains("keychain"), "{err}");
+    let names: Vec<_> = h
+        .engine
+        .list()
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["k"],
+        "the config is not changed when the secrets could not be stored"
+    );
+    let err = h.engine.remove("k").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::StorageUnavailable);
+    assert_eq!(
+        h.engine.list().unwrap().len(),
+        1,
+        "remove keeps the connection when its secrets cannot be deleted"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_expired_static_token_needs_a_person() {
+    let h = harness();
+    h.engine
+        .add(
+            "k",
+            ProviderKind::Static,
+            &set(&[("expires_at", "2027-01-15T08:00:00Z")]),
+            creds(&[("token", "t")]),
+        )
+        .await
+        .unwrap();
+    h.engine.token("k", None).await.unwrap();
+    h.clock.jump(Duration::from_secs(3 * 365 * 86_400));
+    let err = h.engine.token("k", None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
+    assert_eq!(h.engine.view("k").unwrap().status, Status::NeedsLogin);
+}
+
+#[tokio::test(start_paused = true)]
+async fn export_then_import_round_trips_definitions_without_secrets() {
+    let a = harness();
+    a.engine
+        .add(
+            "api",
+            ProviderKind::Oauth2,
+            &set(&[
+                ("client_id", "c"),
+                ("token_url", "https://idp.example/token"),
+                ("grant", "client_credentials"),
+            ]),
+            creds(&[("client_secret", "canary-secret-9")]),
+        )
+        .await
+        .unwrap();
+    let text = a.engine.export_definitions(&[]).unwrap();
+    assert!(!text.contains("canary"), "{text}");
+    let b = harness();
+    let names = b.engine.import_definitions(&text).unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!(b.engine.spec("api").unwrap(), a.engine.spec("api").unwrap());
+    assert_eq!(b.engine.view("api").unwrap().status, Status::SignedOut);
+    assert_eq!(
+        b.engine.import_definitions(&text).unwrap_err().code(),
+        ErrorCode::AlreadyExists
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_announce_changes_without_secrets() {
+    let h = harness();
+    let mut rx = h.engine.subscribe();
+    h.engine
+        .add(
+            "k",
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "canary-evt")]),
+        )
+        .await
+        .unwrap();
+    h.engine.token("k", None).await.unwrap();
+    let mut seen = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        seen.push(serde_json::to_string(&e).unwrap());
+    }
+    assert!(seen.iter().any(|e| e.contains("\"active\"")), "{seen:?}");
+    assert!(seen.iter().all(|e| !e.contains("canary")), "{seen:?}");
+}
