@@ -19,11 +19,14 @@ pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the HTTP client for one connection from its `ca_file`, `proxy` and
 /// `insecure_skip_verify` settings, so they apply to every call it makes.
-pub(crate) fn client_for(spec: &ConnectionSpec) -> Result<reqwest::Client, ProviderError> {
+pub(crate) fn client_for(
+    spec: &ConnectionSpec,
+    timeout: Duration,
+) -> Result<reqwest::Client, ProviderError> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .timeout(timeout)
         .user_agent(concat!("tokentray/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = spec.text("ca_file") {
         let pem = std::fs::read(&path).map_err(|e| ProviderError::Config {
@@ -88,7 +91,14 @@ pub(crate) fn display_url(url: &Url) -> String {
 
 /// Sends `request` to `url` and reads the answer, mapping transport failures and redirects.
 pub(crate) async fn send(request: RequestBuilder, url: &Url) -> Result<Reply, ProviderError> {
-    let resp = request.send().await.map_err(|e| transport_error(&e, url))?;
+    let timeout = request
+        .try_clone()
+        .and_then(|r| r.build().ok())
+        .and_then(|r| r.timeout().copied());
+    let resp = request
+        .send()
+        .await
+        .map_err(|e| transport_error(&e, url, timeout))?;
     let status = resp.status();
     if status.is_redirection() {
         return Err(ProviderError::Redirect {
@@ -125,7 +135,11 @@ pub(crate) async fn send(request: RequestBuilder, url: &Url) -> Result<Reply, Pr
 
 async fn read_capped(mut resp: reqwest::Response, url: &Url) -> Result<Vec<u8>, ProviderError> {
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(&e, url))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| transport_error(&e, url, None))?
+    {
         if body.len() + chunk.len() > BODY_LIMIT {
             return Err(ProviderError::TooLarge { limit: BODY_LIMIT });
         }
@@ -134,12 +148,12 @@ async fn read_capped(mut resp: reqwest::Response, url: &Url) -> Result<Vec<u8>, 
     Ok(body)
 }
 
-fn transport_error(e: &reqwest::Error, url: &Url) -> ProviderError {
+fn transport_error(e: &reqwest::Error, url: &Url, timeout: Option<Duration>) -> ProviderError {
     let host = host_of(url);
     if e.is_timeout() {
         return ProviderError::Timeout {
             host,
-            after: REQUEST_TIMEOUT,
+            after: timeout.unwrap_or(REQUEST_TIMEOUT),
         };
     }
     // Walk to the innermost cause: it says "connection refused", "dns error", a TLS reason.

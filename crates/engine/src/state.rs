@@ -3,7 +3,9 @@
 //! engine knows: a damaged file is replaced, with a warning, by what the engine learns next.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+#[cfg(test)]
+use std::path::Path;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 

@@ -43,6 +43,8 @@ pub struct EngineOptions {
     pub backoff: Backoff,
     /// A seed for jitter, for reproducible tests; `None` seeds from the OS.
     pub seed: Option<u64>,
+    /// How long one HTTP request to a provider may take.
+    pub http_timeout: Duration,
 }
 
 impl EngineOptions {
@@ -54,6 +56,7 @@ impl EngineOptions {
             clock: Arc::new(crate::time::SystemClock),
             backoff: Backoff::default(),
             seed: None,
+            http_timeout: crate::http::REQUEST_TIMEOUT,
         }
     }
 }
@@ -73,6 +76,7 @@ pub(crate) struct Inner {
     clock: Arc<dyn Clock>,
     discovery: DiscoveryCache,
     backoff: Backoff,
+    http_timeout: Duration,
     rng: Mutex<StdRng>,
     slots: Mutex<HashMap<ConnectionName, Arc<lifecycle::Slot>>>,
     events: broadcast::Sender<EngineEvent>,
@@ -98,6 +102,7 @@ impl Engine {
                 clock: options.clock,
                 discovery: DiscoveryCache::default(),
                 backoff: options.backoff,
+                http_timeout: options.http_timeout,
                 rng: Mutex::new(rng),
                 slots: Mutex::new(HashMap::new()),
                 events,
@@ -245,10 +250,11 @@ impl Inner {
                 return Ok(client.clone());
             }
         }
-        let client = crate::http::client_for(spec).map_err(|source| Error::Provider {
-            connection: spec.name.clone(),
-            source,
-        })?;
+        let client =
+            crate::http::client_for(spec, self.http_timeout).map_err(|source| Error::Provider {
+                connection: spec.name.clone(),
+                source,
+            })?;
         clients.insert(spec.name.clone(), (spec.clone(), client.clone()));
         Ok(client)
     }

@@ -177,8 +177,9 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
             }
         }
         "refresh_token" => {
+            // An imported refresh token: the first renewal, keeping it when not rotated.
             let rt = flow.secret("refresh_token", "to import a refresh token")?;
-            params.push(("refresh_token", rt.expose().to_owned()));
+            return refresh(flow, None, rt).await;
         }
         other => {
             return Err(ProviderError::NeedsInteraction(format!(
@@ -193,7 +194,7 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
 
 async fn refresh(
     flow: &Flow<'_>,
-    current: &TokenSet,
+    current: Option<&TokenSet>,
     rt: &Secret,
 ) -> Result<TokenSet, ProviderError> {
     let meta = endpoints(flow).await?;
@@ -211,7 +212,7 @@ async fn refresh(
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
         set.refresh_token = Some(rt.clone());
-        set.refresh_expires_at = current.refresh_expires_at;
+        set.refresh_expires_at = current.and_then(|c| c.refresh_expires_at);
     }
     Ok(set)
 }
@@ -229,7 +230,7 @@ impl Provider for OAuth2 {
             .as_ref()
             .filter(|_| current.can_refresh(now))
         {
-            return refresh(flow, current, rt).await;
+            return refresh(flow, Some(current), rt).await;
         }
         match grant(flow.spec).as_str() {
             "client_credentials" => grant_request(flow, &LoginInput::default()).await,

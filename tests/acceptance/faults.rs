@@ -1,0 +1,139 @@
+//! The fault matrix: every misbehaviour the sandbox can inject, with and without a token that
+//! is still valid. The engine must survive each with a clear status, keep serving a valid
+//! token, and never quote what the provider sent.
+
+use tokentray_acceptance::{TestEngine, issuer};
+use tokentray_engine::{ErrorCode, ProviderKind, Status};
+use tokentray_sandbox::{Endpoint, Fault, Sandbox};
+
+async fn connected(sb: &Sandbox) -> TestEngine {
+    let t = TestEngine::new();
+    let url = format!("{}/token", issuer(sb));
+    t.add(
+        "api",
+        ProviderKind::Oauth2,
+        &[
+            ("token_url", &url),
+            ("grant", "client_credentials"),
+            ("client_id", "demo-cc"),
+            ("client_secret", "demo-cc-secret"),
+        ],
+    )
+    .await;
+    t
+}
+
+fn faults(sb: &Sandbox) -> Vec<(&'static str, Fault)> {
+    vec![
+        ("503", Fault::Status(503)),
+        ("500", Fault::Status(500)),
+        ("html", Fault::Html),
+        ("garbage", Fault::Garbage),
+        ("oversized", Fault::Oversized),
+        ("hang", Fault::Hang),
+        ("429", Fault::RateLimited { retry_after: 30 }),
+        (
+            "oauth temporarily_unavailable",
+            Fault::OAuthError {
+                status: 503,
+                error: "temporarily_unavailable".into(),
+                description: "busy".into(),
+            },
+        ),
+        (
+            "redirect",
+            Fault::Redirect(sb.url().join("elsewhere").unwrap()),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_still_valid_token_is_served_through_every_fault() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = connected(&sb).await;
+    let good = t.engine.token("api", None).await.unwrap();
+    // 3600 s tokens are renewed 300 s before expiry: move into that window.
+    t.jump(3400);
+    for (label, fault) in faults(&sb) {
+        sb.inject(Endpoint::Token, fault, 1);
+        let out = t.engine.token("api", None).await;
+        let view = t.engine.view("api").unwrap();
+        if label == "redirect" {
+            // A redirect is a configuration problem, not a blip: it needs a person.
+            assert_eq!(view.status, Status::NeedsLogin, "{label}");
+            assert!(out.is_err(), "{label}");
+            break;
+        }
+        let out = out.unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!(
+            out.token.expose(),
+            good.token.expose(),
+            "{label}: the old token keeps being served"
+        );
+        assert_eq!(view.status, Status::Error, "{label}");
+        let msg = view.last_error.unwrap_or_default();
+        assert!(
+            !msg.contains("<html") && !msg.contains("Sign in"),
+            "{label}: bodies are never quoted: {msg}"
+        );
+    }
+    assert_eq!(
+        sb.count(Endpoint::Token),
+        1 + faults(&sb).len(),
+        "one attempt per call, no retry storm"
+    );
+}
+
+#[tokio::test]
+async fn without_a_valid_token_each_fault_is_a_provider_error_with_a_plain_message() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = connected(&sb).await;
+    let cases = [
+        (Fault::Status(502), "HTTP 502"),
+        (Fault::Html, "HTML page"),
+        (Fault::Garbage, "not valid JSON"),
+        (Fault::Oversized, "larger than"),
+        (Fault::Hang, "did not answer"),
+        (Fault::RateLimited { retry_after: 5 }, "rate limiting"),
+    ];
+    for (fault, words) in cases {
+        sb.inject(Endpoint::Token, fault.clone(), 1);
+        let err = t.engine.token("api", None).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::ProviderError, "{fault:?}: {err}");
+        assert!(err.to_string().contains(words), "{fault:?}: {err}");
+    }
+    // The provider recovers: the next call works.
+    let ok = t.engine.token("api", None).await.unwrap();
+    assert!(!ok.token.expose().is_empty());
+    assert_eq!(t.engine.view("api").unwrap().status, Status::Active);
+}
+
+#[tokio::test]
+async fn a_missing_expires_in_falls_back_to_the_jwt_expiry() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = connected(&sb).await;
+    sb.inject(Endpoint::Token, Fault::MissingExpiresIn, 1);
+    let out = t.engine.token("api", None).await.unwrap();
+    let exp = tokentray_engine::jwt_claims(out.token.expose()).unwrap()["exp"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        out.expires_at.map(tokentray_engine::Timestamp::as_secs),
+        Some(exp)
+    );
+}
+
+#[tokio::test]
+async fn a_redirecting_token_endpoint_is_never_followed() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = connected(&sb).await;
+    let target = sb.url().join("oauth/token").unwrap();
+    sb.inject(Endpoint::Token, Fault::Redirect(target), 1);
+    let err = t.engine.token("api", None).await.unwrap_err();
+    assert!(err.to_string().contains("redirect"), "{err}");
+    assert_eq!(
+        sb.count(Endpoint::Token),
+        1,
+        "the credentials were not re-sent to the redirect target"
+    );
+}

@@ -1,0 +1,95 @@
+//! The `cdse` kind (Keycloak) against the sandbox's Keycloak realm: password + TOTP, the
+//! refresh window, and Keycloak's own error shapes.
+
+use tokentray_acceptance::TestEngine;
+use tokentray_engine::{ErrorCode, LoginInput, ProviderKind, Secret, Status};
+use tokentray_sandbox::{Endpoint, Provider, Sandbox};
+
+fn token_url(sb: &Sandbox) -> String {
+    format!(
+        "{}/protocol/openid-connect/token",
+        sb.issuer(Provider::Keycloak).as_str().trim_end_matches('/')
+    )
+}
+
+#[tokio::test]
+async fn password_grant_with_a_totp_code_logs_in_and_tracks_the_session() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "cdse",
+        ProviderKind::Cdse,
+        &[
+            ("token_url", &token_url(&sb)),
+            ("username", "grace"),
+            ("password", "hopper"),
+        ],
+    )
+    .await;
+    let err = t
+        .engine
+        .login("cdse", LoginInput::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        ErrorCode::NeedsLogin,
+        "Keycloak's 401 invalid_grant without the code: {err}"
+    );
+    assert!(
+        err.to_string().contains("Invalid user credentials"),
+        "{err}"
+    );
+    let view = t
+        .engine
+        .login(
+            "cdse",
+            LoginInput {
+                totp: Some(Secret::new("424242")),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.status, Status::Active);
+    assert!(
+        view.refresh_expires_at.is_some(),
+        "refresh_expires_in is tracked"
+    );
+    assert_eq!(view.identity.map(|i| i.subject).as_deref(), Some("grace"));
+    let token_reqs: Vec<_> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.endpoint == Endpoint::KeycloakToken)
+        .collect();
+    assert!(token_reqs.iter().all(|r| !r.credentials_in_query));
+}
+
+#[tokio::test]
+async fn the_refresh_grant_renews_and_an_ended_session_needs_a_login() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "cdse",
+        ProviderKind::Cdse,
+        &[
+            ("token_url", &token_url(&sb)),
+            ("username", "ada"),
+            ("password", "lovelace"),
+        ],
+    )
+    .await;
+    t.engine.login("cdse", LoginInput::default()).await.unwrap();
+    t.jump(600);
+    t.engine.token("cdse", None).await.unwrap();
+    assert_eq!(
+        sb.grant_count("refresh_token"),
+        1,
+        "renewed with the refresh token, not the password"
+    );
+    sb.advance_clock(std::time::Duration::from_secs(7200));
+    t.jump(7200);
+    // The session is over; the stored password (no 2FA) logs in again once.
+    t.engine.token("cdse", None).await.unwrap();
+    assert_eq!(sb.grant_count("password"), 2);
+    assert_eq!(t.engine.view("cdse").unwrap().status, Status::Active);
+}

@@ -1,0 +1,239 @@
+//! The `oauth2` kind against the sandbox's generic OAuth 2.0 server.
+
+use tokentray_acceptance::{TestEngine, issuer};
+use tokentray_engine::{ErrorCode, ProviderKind, Status, jwt_claims};
+use tokentray_sandbox::{Endpoint, Provider, Sandbox};
+
+#[tokio::test]
+async fn client_credentials_with_basic_auth_found_by_discovery() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    let iss = issuer(&sb);
+    t.add(
+        "cc",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &iss),
+            ("grant", "client_credentials"),
+            ("client_id", "demo-cc"),
+            ("client_secret", "demo-cc-secret"),
+            ("scope", "read"),
+        ],
+    )
+    .await;
+    let out = t.engine.token("cc", None).await.unwrap();
+    let claims = jwt_claims(out.token.expose()).expect("the sandbox issues JWTs");
+    assert_eq!(claims["client_id"], "demo-cc");
+    assert!(out.expires_at.is_some());
+    let reqs = sb.requests();
+    let token_req = reqs.iter().find(|r| r.endpoint == Endpoint::Token).unwrap();
+    assert_eq!(
+        token_req.auth_method.map(|m| m.as_str()),
+        Some("client_secret_basic")
+    );
+    assert!(
+        !token_req.credentials_in_query,
+        "credentials go in the body or header, never the URL"
+    );
+    assert_eq!(t.engine.view("cc").unwrap().status, Status::Active);
+    // A second call is served from memory.
+    t.engine.token("cc", None).await.unwrap();
+    assert_eq!(sb.count(Endpoint::Token), 1);
+}
+
+#[tokio::test]
+async fn client_credentials_with_post_auth_and_explicit_token_url() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    let url = format!("{}/token", issuer(&sb));
+    t.add(
+        "post",
+        ProviderKind::Oauth2,
+        &[
+            ("token_url", &url),
+            ("grant", "client_credentials"),
+            ("client_auth", "post"),
+            ("client_id", "demo-post"),
+            ("client_secret", "demo-post-secret"),
+        ],
+    )
+    .await;
+    t.engine.token("post", None).await.unwrap();
+    let reqs = sb.requests();
+    assert_eq!(
+        reqs.iter()
+            .find(|r| r.endpoint == Endpoint::Token)
+            .unwrap()
+            .auth_method
+            .map(|m| m.as_str()),
+        Some("client_secret_post")
+    );
+    assert_eq!(sb.count(Endpoint::Discovery), 0, "no issuer, no discovery");
+}
+
+#[tokio::test]
+async fn the_wrong_client_authentication_is_a_configuration_error() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "bad",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(&sb)),
+            ("grant", "client_credentials"),
+            ("client_auth", "post"),
+            ("client_id", "demo-cc"),
+            ("client_secret", "demo-cc-secret"),
+        ],
+    )
+    .await;
+    let err = t.engine.token("bad", None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidConfig, "{err}");
+    assert!(
+        err.to_string().contains("client_auth"),
+        "the message says what to check: {err}"
+    );
+    assert_eq!(t.engine.view("bad").unwrap().status, Status::NeedsLogin);
+}
+
+#[tokio::test]
+async fn an_imported_refresh_token_rotates_on_every_refresh_without_reuse() {
+    let sb = Sandbox::start().await.unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "demo-rotate", "ada")
+        .unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "rot",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(&sb)),
+            ("grant", "refresh_token"),
+            ("client_auth", "none"),
+            ("client_id", "demo-rotate"),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    let first = t.engine.token("rot", None).await.unwrap();
+    for _ in 0..20 {
+        t.jump(3600);
+        let next = t.engine.token("rot", None).await.unwrap();
+        assert_ne!(next.token.expose(), first.token.expose());
+    }
+    assert_eq!(
+        sb.grant_count("refresh_token"),
+        21,
+        "one refresh per expiry, no extra"
+    );
+    let view = t.engine.view("rot").unwrap();
+    assert_eq!(
+        view.status,
+        Status::Active,
+        "strict rotation never saw a reused token: {:?}",
+        view.last_error
+    );
+    assert_eq!(view.identity.map(|i| i.subject).as_deref(), Some("ada"));
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_needs_a_login_and_is_not_retried() {
+    let sb = Sandbox::start().await.unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
+        .unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "rev",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(&sb)),
+            ("grant", "refresh_token"),
+            ("client_auth", "none"),
+            ("client_id", "demo-public"),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    t.engine.token("rev", None).await.unwrap();
+    let revoke = reqwest::Client::builder().build().unwrap();
+    revoke
+        .post(format!("{}/revoke", issuer(&sb)))
+        .form(&[("token", rt.as_str()), ("client_id", "demo-public")])
+        .send()
+        .await
+        .unwrap();
+    t.jump(3600);
+    let err = t.engine.token("rev", None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
+    assert_eq!(t.engine.view("rev").unwrap().status, Status::NeedsLogin);
+    let before = sb.grant_count("refresh_token");
+    let again = t.engine.token("rev", None).await.unwrap_err();
+    assert_eq!(again.code(), ErrorCode::NeedsLogin);
+    assert!(
+        sb.grant_count("refresh_token") <= before + 1,
+        "a rejected grant is not retried in a loop"
+    );
+}
+
+#[tokio::test]
+async fn a_non_rotating_service_keeps_the_old_refresh_token() {
+    let sb = Sandbox::start().await.unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
+        .unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "keep",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(&sb)),
+            ("grant", "refresh_token"),
+            ("client_auth", "none"),
+            ("client_id", "demo-public"),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    for _ in 0..3 {
+        t.engine.token("keep", None).await.unwrap();
+        t.jump(400);
+    }
+    assert_eq!(t.engine.view("keep").unwrap().status, Status::Active);
+    assert_eq!(sb.grant_count("refresh_token"), 3);
+}
+
+#[tokio::test]
+async fn whoami_asks_userinfo_and_logout_revokes() {
+    let sb = Sandbox::start().await.unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
+        .unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "who",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(&sb)),
+            ("grant", "refresh_token"),
+            ("client_auth", "none"),
+            ("client_id", "demo-public"),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    let id = t.engine.whoami("who").await.unwrap().unwrap();
+    assert_eq!(id.subject, "ada");
+    assert_eq!(id.name.as_deref(), Some("Ada Lovelace"));
+    assert!(sb.count(Endpoint::Userinfo) >= 1);
+    t.engine.logout("who").await.unwrap();
+    assert_eq!(sb.count(Endpoint::Revoke), 1);
+    assert_eq!(t.engine.view("who").unwrap().status, Status::SignedOut);
+    t.jump(10);
+    let err = t.engine.token("who", None).await.unwrap_err();
+    assert_eq!(
+        err.code(),
+        ErrorCode::NeedsLogin,
+        "the revoked refresh token cannot log in again: {err}"
+    );
+}
