@@ -24,7 +24,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::{ClientConfig, ConfigError, User};
+use crate::client::ClientConfig;
+use crate::config::{ConfigError, User};
 use crate::control::{Control, Provider};
 use crate::fault::{Endpoint, Fault};
 use crate::record::Counters;

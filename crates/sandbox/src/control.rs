@@ -8,7 +8,8 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::config::{ClientConfig, ConfigError, User};
+use crate::client::ClientConfig;
+use crate::config::{ConfigError, User};
 use crate::fault::{Endpoint, Fault};
 use crate::oauth::{self, Issuer};
 use crate::record::{Counters, RequestRecord};

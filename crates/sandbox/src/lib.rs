@@ -61,6 +61,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod client;
 mod clock;
 mod config;
 mod control;
@@ -71,10 +72,9 @@ mod record;
 mod sandbox;
 mod state;
 
+pub use crate::client::{AuthMethod, ClientConfig, DEFAULT_ACCESS_TOKEN_SECS, Rotation};
 pub use crate::clock::{FixedClock, SandboxClock, SystemClock};
-pub use crate::config::{
-    AuthMethod, ClientConfig, ConfigError, DEFAULT_ACCESS_TOKEN_SECS, Rotation, SandboxConfig, User,
-};
+pub use crate::config::{ConfigError, SandboxConfig, User};
 pub use crate::control::Provider;
 pub use crate::fault::{Endpoint, Fault, OVERSIZED_BODY_BYTES};
 pub use crate::record::{Counters, LOG_CAPACITY, RequestRecord};

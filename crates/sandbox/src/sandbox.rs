@@ -10,7 +10,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::config::{ClientConfig, ConfigError, SandboxConfig, User};
+use crate::client::ClientConfig;
+use crate::config::{ConfigError, SandboxConfig, User};
 use crate::control::{Control, Provider};
 use crate::fault::{Endpoint, Fault};
 use crate::record::{Counters, RequestRecord};

@@ -11,8 +11,9 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::client::ClientConfig;
 use crate::clock::{SandboxClock, unix_secs};
-use crate::config::{ClientConfig, ConfigError, SandboxConfig, User};
+use crate::config::{ConfigError, SandboxConfig, User};
 use crate::fault::{Fault, FaultQueue};
 use crate::oauth::{Dialect, TokenStore};
 use crate::record::{RequestLog, RequestRecord};

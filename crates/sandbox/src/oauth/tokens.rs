@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::failure::Failure;
 use super::minter::{AccessClaims, Minter, random_token, session_id};
-use crate::config::{ClientConfig, Rotation};
+use crate::client::{ClientConfig, Rotation};
 
 /// Who a token speaks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
