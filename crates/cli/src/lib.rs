@@ -1,1 +1,137 @@
-//! placeholder
+//! The `tokentray` command line: parses arguments, builds an `Engine` over the OS keychain, and
+//! turns results into text, JSON and exit codes. It links no GUI library.
+
+mod args;
+mod commands;
+mod exit;
+mod fields_help;
+mod input;
+mod output;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use tokentray_engine::{Engine, EngineOptions, Paths};
+
+pub use exit::CliError;
+
+use crate::args::{Cli, Command};
+
+/// Runs the command line with the process's arguments, stdout and stderr.
+pub fn main() -> ExitCode {
+    init_logging();
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let code = run(std::env::args_os(), &mut out, &mut err);
+    let _ = out.flush();
+    ExitCode::from(code)
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TOKENTRAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .try_init();
+}
+
+/// Runs one command; returns the exit code (0 ok, 1 other, 2 usage, 3 unknown connection,
+/// 4 needs login, 5 provider or network error, 6 secret store unavailable).
+pub fn run(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = write!(err, "{}", e.render().ansi());
+            return if e.use_stderr() { exit::USAGE } else { 0 };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(err, "error: could not start: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, out, err)) {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Builds the engine the commands share: files under `TOKENTRAY_HOME` or the platform
+/// directories, secrets in the store the user chose (the keychain unless they opted out).
+fn engine() -> Result<Engine, CliError> {
+    let paths = Paths::from_env().ok_or(CliError::NoHome)?;
+    let settings = tokentray_engine::ConfigFile::default().app;
+    let probe = Engine::new(EngineOptions::new(paths.clone(), Arc::new(NoStore)));
+    let settings = probe.config().map_or(settings, |c| c.app.clone());
+    let store = tokentray_keychain::open_store(&paths, &settings);
+    Ok(Engine::new(EngineOptions::new(paths, store)))
+}
+
+/// A store used only to read the config before the real store is chosen.
+struct NoStore;
+
+#[async_trait::async_trait]
+impl tokentray_engine::SecretStore for NoStore {
+    fn info(&self) -> tokentray_engine::StoreInfo {
+        tokentray_engine::StoreInfo {
+            kind: tokentray_engine::StoreKind::Memory,
+            location: "none".into(),
+        }
+    }
+    async fn get(
+        &self,
+        _: &str,
+    ) -> Result<Option<tokentray_engine::Secret>, tokentray_engine::StoreError> {
+        Ok(None)
+    }
+    async fn put(
+        &self,
+        _: &str,
+        _: &tokentray_engine::Secret,
+    ) -> Result<(), tokentray_engine::StoreError> {
+        Ok(())
+    }
+    async fn delete(&self, _: &str) -> Result<bool, tokentray_engine::StoreError> {
+        Ok(false)
+    }
+}
+
+async fn dispatch(
+    command: Command,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), CliError> {
+    let engine = engine()?;
+    match command {
+        Command::Add(a) => commands::connections::add(&engine, a, out, err).await,
+        Command::Edit(a) => commands::connections::edit(&engine, a, out, err).await,
+        Command::List(a) => commands::connections::list(&engine, &a, out),
+        Command::Show(a) => commands::connections::show(&engine, &a, out).await,
+        Command::Remove(a) => commands::connections::remove(&engine, &a, out).await,
+        Command::Import(a) => commands::connections::import(&engine, &a, out),
+        Command::Export(a) => commands::connections::export(&engine, &a, out),
+        Command::Login(a) => commands::tokens::login(&engine, a, out, err).await,
+        Command::Token(a) => commands::tokens::token(&engine, &a, out).await,
+        Command::Whoami(a) => commands::tokens::whoami(&engine, &a, out).await,
+        Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out).await,
+        Command::Logout(a) => commands::tokens::logout(&engine, &a, out, err).await,
+        Command::Doctor(a) => commands::doctor::run(&engine, &a, out).await,
+    }
+}

@@ -185,7 +185,7 @@ impl ConfigStore {
     fn keep_aside(&self, bytes: &[u8]) -> PathBuf {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(bytes);
-        let tag: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        let tag = crate::paths::hex(&digest[..4]);
         let kept = self.path.with_extension(format!("toml.corrupt-{tag}"));
         if !kept.exists() {
             let _ = files::write_atomic(&kept, bytes);

@@ -613,18 +613,18 @@ pub(crate) fn validate(kind: ProviderKind, settings: &Settings) -> Result<(), Ve
             }
         }
     }
-    if let Some(Value::Int(p)) = settings.get("redirect_port") {
-        if !(0..=65535).contains(p) {
-            errors.push(FieldError::new(
-                "redirect_port",
-                "must be between 0 and 65535",
-            ));
-        }
+    if let Some(Value::Int(p)) = settings.get("redirect_port")
+        && !(0..=65535).contains(p)
+    {
+        errors.push(FieldError::new(
+            "redirect_port",
+            "must be between 0 and 65535",
+        ));
     }
-    if let Some(Value::Int(s)) = settings.get("refresh_before") {
-        if *s < 0 {
-            errors.push(FieldError::new("refresh_before", "must not be negative"));
-        }
+    if let Some(Value::Int(s)) = settings.get("refresh_before")
+        && *s < 0
+    {
+        errors.push(FieldError::new("refresh_before", "must not be negative"));
     }
     if errors.is_empty() {
         Ok(())

@@ -118,10 +118,10 @@ pub(crate) async fn send(request: RequestBuilder, url: &Url) -> Result<Reply, Pr
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(|s| Duration::from_secs(s.min(3600)));
     let date = header(reqwest::header::DATE);
-    if let Some(len) = resp.content_length() {
-        if len > BODY_LIMIT as u64 {
-            return Err(ProviderError::TooLarge { limit: BODY_LIMIT });
-        }
+    if let Some(len) = resp.content_length()
+        && len > BODY_LIMIT as u64
+    {
+        return Err(ProviderError::TooLarge { limit: BODY_LIMIT });
     }
     let body = read_capped(resp, url).await?;
     Ok(Reply {

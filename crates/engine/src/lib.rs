@@ -29,7 +29,7 @@ pub use crate::connection::{
     ConnectionName, ConnectionSpec, FieldError, InvalidName, ProviderKind, Settings, UnknownKind,
     Value,
 };
-pub use crate::engine::{Edit, Engine, EngineOptions, Handout};
+pub use crate::engine::{Edit, Engine, EngineOptions, Handout, HeaderJson, TokenJson};
 pub use crate::error::{Error, ErrorCode, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
 pub use crate::fields::{

@@ -27,7 +27,7 @@ impl Paths {
     pub fn under(home: &Path) -> Self {
         let home = std::path::absolute(home).unwrap_or_else(|_| home.to_path_buf());
         let digest = Sha256::digest(home.to_string_lossy().as_bytes());
-        let namespace: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let namespace = hex(&digest[..6]);
         Self {
             config_dir: home.join("config"),
             data_dir: home.join("data"),
@@ -75,6 +75,15 @@ impl Paths {
             None => "tokentray".to_owned(),
         }
     }
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::time::Timestamp;
 /// The tokens of one connection, as obtained from its provider.
 #[derive(Clone, Debug)]
 pub struct TokenSet {
-    /// The token handed out (for ITk, the id_token; for basic, the base64 credentials).
+    /// The token handed out (for ITk, the `id_token`; for basic, the base64 credentials).
     pub access_token: Secret,
     /// The token type as the provider said it (`Bearer` when it said nothing).
     pub token_type: String,
@@ -21,7 +21,7 @@ pub struct TokenSet {
     pub refresh_token: Option<Secret>,
     /// When the refresh token (or the session behind it) ends, if known.
     pub refresh_expires_at: Option<Timestamp>,
-    /// The OpenID id_token, if any (kept for identity, never handed out unless it is the bearer).
+    /// The OpenID `id_token`, if any (kept for identity, never handed out unless it is the bearer).
     pub id_token: Option<Secret>,
     /// The granted scopes, if the provider said.
     pub scope: Option<String>,

@@ -39,6 +39,56 @@ pub struct Handout {
     pub identity: Option<Identity>,
 }
 
+/// The token JSON of the endpoint and `tokentray token --format json`, field order as
+/// documented. This is one of the few places a token is serialised, on a caller's request.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TokenJson {
+    /// The connection's name.
+    pub connection: ConnectionName,
+    /// Its kind.
+    pub kind: ProviderKind,
+    /// `Bearer`, `Basic`…
+    pub token_type: String,
+    /// The token.
+    pub access_token: String,
+    /// RFC 3339 UTC, or null when unknown.
+    pub expires_at: Option<String>,
+    /// Seconds left, or null when unknown.
+    pub expires_in: Option<u64>,
+    /// The header to send.
+    pub header: HeaderJson,
+    /// Who the token belongs to.
+    pub identity: Option<Identity>,
+}
+
+/// A header name and value.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HeaderJson {
+    /// e.g. `Authorization`.
+    pub name: String,
+    /// e.g. `Bearer eyJ…`.
+    pub value: String,
+}
+
+impl Handout {
+    /// The token JSON as of `now`.
+    pub fn to_json(&self, now: Timestamp) -> TokenJson {
+        TokenJson {
+            connection: self.connection.clone(),
+            kind: self.kind,
+            token_type: self.token_type.clone(),
+            access_token: self.token.expose().to_owned(),
+            expires_at: self.expires_at.map(Timestamp::to_rfc3339),
+            expires_in: self.expires_at.map(|e| e.since(now).as_secs()),
+            header: HeaderJson {
+                name: self.header_name.clone(),
+                value: self.header_value.expose().to_owned(),
+            },
+            identity: self.identity.clone(),
+        }
+    }
+}
+
 /// A failure shared with every caller that waited for the same renewal.
 #[derive(Clone, Debug)]
 enum Failure {
@@ -123,7 +173,7 @@ impl Renewer for WeakRenewer {
     async fn renew_due(&self, name: &ConnectionName) -> Option<Timestamp> {
         let inner = self.0.upgrade()?;
         let spec = inner.spec(name.as_str()).ok()?;
-        if !inner.keeps_fresh(&spec) {
+        if !Inner::keeps_fresh(&spec) {
             return None;
         }
         let slot = inner.slot(&spec.name);
@@ -148,21 +198,21 @@ impl Engine {
             Some(t) => t,
             None => self.inner.renew(&spec, &slot, want).await?,
         };
-        if let Some(d) = min_valid {
-            if !tokens.valid_for(self.inner.clock.now(), d) {
-                return Err(Error::InvalidFields {
-                    errors: vec![crate::connection::FieldError::new(
-                        "min_valid",
-                        format!(
-                            "{name}'s tokens live {}s, less than the {}s asked for",
-                            tokens
-                                .expires_at
-                                .map_or(0, |e| e.since(tokens.obtained_at).as_secs()),
-                            d.as_secs()
-                        ),
-                    )],
-                });
-            }
+        if let Some(d) = min_valid
+            && !tokens.valid_for(self.inner.clock.now(), d)
+        {
+            return Err(Error::InvalidFields {
+                errors: vec![crate::connection::FieldError::new(
+                    "min_valid",
+                    format!(
+                        "{name}'s tokens live {}s, less than the {}s asked for",
+                        tokens
+                            .expires_at
+                            .map_or(0, |e| e.since(tokens.obtained_at).as_secs()),
+                        d.as_secs()
+                    ),
+                )],
+            });
         }
         Ok(self.inner.handout(&spec, &slot, tokens))
     }
@@ -198,7 +248,7 @@ impl Engine {
                 stored.tokens = Some(tokens.clone());
                 self.inner.succeeded(&spec, &slot, stored, &tokens).await?;
             }
-            Err(e) => return Err(self.inner.failed(&spec, &slot, e, false)),
+            Err(e) => return Err(self.inner.failed(&spec, &slot, e)),
         }
         self.view(name)
     }
@@ -223,7 +273,7 @@ impl Engine {
             })?;
         let mut state = self.inner.current_state(&spec.name);
         state.identity.clone_from(&identity);
-        self.inner.set_state(&spec, &slot, state);
+        self.inner.set_state(&spec, &slot, &state);
         Ok(identity)
     }
 
@@ -251,7 +301,7 @@ impl Engine {
             store: Some(self.inner.vault.info().kind),
             ..ConnectionState::default()
         };
-        self.inner.set_state(&spec, &slot, state);
+        self.inner.set_state(&spec, &slot, &state);
         Ok(warning)
     }
 }
@@ -289,12 +339,12 @@ impl Inner {
         from_slot.unwrap_or_else(|| self.state.load_all().remove(name).unwrap_or_default())
     }
 
-    pub(crate) fn set_state(&self, spec: &ConnectionSpec, slot: &Slot, state: ConnectionState) {
+    pub(crate) fn set_state(&self, spec: &ConnectionSpec, slot: &Slot, state: &ConnectionState) {
         slot.with(|s| s.state = Some(state.clone()));
-        if let Err(e) = self.state.put(&spec.name, Some(&state)) {
+        if let Err(e) = self.state.put(&spec.name, Some(state)) {
             tracing::warn!(connection = %spec.name, error = %e, "could not write the state file");
         }
-        self.emit(spec, &state);
+        self.emit(spec, state);
     }
 
     fn flow<'a>(
@@ -349,10 +399,9 @@ impl Inner {
                 .tokens
                 .as_ref()
                 .filter(|t| t.valid_for(now, Duration::ZERO) || failure.is_none())
+                && (failure.is_none() || want.satisfied_by(spec, t, now))
             {
-                if failure.is_none() || want.satisfied_by(spec, t, now) {
-                    return Ok(t.clone());
-                }
+                return Ok(t.clone());
             }
             if let Some(f) = failure {
                 return Err(f.into_error(&spec.name));
@@ -367,7 +416,7 @@ impl Inner {
         }
         let mut state = self.current_state(&spec.name);
         state.status = Status::Refreshing;
-        self.set_state(spec, slot, state);
+        self.set_state(spec, slot, &state);
         let result = {
             let http = self.http_client(spec)?;
             let flow = self.flow(spec, &stored, &http);
@@ -389,7 +438,7 @@ impl Inner {
                     !matches!(want, Want::Forced) && t.valid_for(self.clock.now(), Duration::ZERO)
                 });
                 let transient = e.is_transient();
-                let err = self.failed(spec, slot, e, still_valid.is_some());
+                let err = self.failed(spec, slot, e);
                 match still_valid {
                     // Keep serving a token that still works while the provider is down.
                     Some(t) if transient => Ok(t),
@@ -430,12 +479,12 @@ impl Inner {
             .err()
             .map(|e| format!("the new tokens could not be saved: {e}"));
         state.store = Some(self.vault.info().kind);
-        self.set_state(spec, slot, state);
-        if let Some(at) = tokens.renew_at(refresh_before(spec)) {
-            if self.keeps_fresh(spec) {
-                let early = self.jitter(tokens.refresh_margin(refresh_before(spec)) / 10);
-                self.schedule(&spec.name, at.minus(early));
-            }
+        self.set_state(spec, slot, &state);
+        if let Some(at) = tokens.renew_at(refresh_before(spec))
+            && Self::keeps_fresh(spec)
+        {
+            let early = self.jitter(tokens.refresh_margin(refresh_before(spec)) / 10);
+            self.schedule(&spec.name, at.minus(early));
         }
         saved.map_err(Error::Store)
     }
@@ -459,13 +508,7 @@ impl Inner {
     }
 
     /// Records a failure, decides whether to retry, and returns the error for the caller.
-    fn failed(
-        &self,
-        spec: &ConnectionSpec,
-        slot: &Slot,
-        e: ProviderError,
-        still_valid: bool,
-    ) -> Error {
+    fn failed(&self, spec: &ConnectionSpec, slot: &Slot, e: ProviderError) -> Error {
         let class = e.class();
         let failures = slot.with(|s| {
             s.generation += 1;
@@ -476,18 +519,14 @@ impl Inner {
         let mut state = self.current_state(&spec.name);
         state.last_error = Some(e.to_string());
         if class == FailureClass::Transient {
-            state.status = if still_valid {
-                Status::Error
-            } else {
-                Status::Error
-            };
+            state.status = Status::Error;
             let mut delay = self
                 .backoff
                 .delay(failures, &mut *self.rng.lock().expect("rng lock"));
             if let Some(after) = e.retry_after() {
                 delay = delay.max(after);
             }
-            if self.keeps_fresh(spec) {
+            if Self::keeps_fresh(spec) {
                 self.schedule(&spec.name, self.clock.now().plus(delay));
             }
         } else {
@@ -495,7 +534,7 @@ impl Inner {
             state.status = Status::NeedsLogin;
             self.unschedule(&spec.name);
         }
-        self.set_state(spec, slot, state);
+        self.set_state(spec, slot, &state);
         match class {
             FailureClass::NeedsLogin => Error::NeedsLogin {
                 connection: spec.name.clone(),
@@ -522,7 +561,7 @@ impl Inner {
 
     /// At start-up: schedule from what the state file remembers.
     pub(crate) fn schedule_from_state(&self, spec: &ConnectionSpec) {
-        if !self.keeps_fresh(spec) {
+        if !Self::keeps_fresh(spec) {
             return;
         }
         let state = self.current_state(&spec.name);

@@ -150,7 +150,7 @@ impl Engine {
             store: Some(self.inner.vault.info().kind),
             ..ConnectionState::default()
         };
-        self.inner.set_state(&spec, &slot, state);
+        self.inner.set_state(&spec, &slot, &state);
         self.view(name.as_str())
     }
 
@@ -197,10 +197,10 @@ impl Engine {
                 store: Some(self.inner.vault.info().kind),
                 ..ConnectionState::default()
             };
-            self.inner.set_state(&spec, &slot, state);
+            self.inner.set_state(&spec, &slot, &state);
         } else {
             let state = self.inner.current_state(&spec.name);
-            self.inner.set_state(&spec, &slot, state);
+            self.inner.set_state(&spec, &slot, &state);
         }
         self.view(name)
     }
@@ -268,7 +268,7 @@ impl Engine {
         for spec in &incoming.connections {
             let slot = self.inner.slot(&spec.name);
             self.inner
-                .set_state(spec, &slot, ConnectionState::default());
+                .set_state(spec, &slot, &ConnectionState::default());
         }
         Ok(names)
     }

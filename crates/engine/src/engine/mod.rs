@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
-pub use lifecycle::Handout;
+pub use lifecycle::{Handout, HeaderJson, TokenJson};
 pub use manage::Edit;
 
 use crate::config::{ConfigFile, ConfigStore};
@@ -150,10 +150,7 @@ impl Engine {
         Ok(config
             .connections
             .iter()
-            .map(|spec| {
-                self.inner
-                    .view(spec, states.get(&spec.name).cloned().unwrap_or_default())
-            })
+            .map(|spec| Inner::view(spec, states.get(&spec.name).cloned().unwrap_or_default()))
             .collect())
     }
 
@@ -161,7 +158,7 @@ impl Engine {
     pub fn view(&self, name: &str) -> Result<ConnectionView> {
         let spec = self.inner.spec(name)?;
         let state = self.inner.current_state(&spec.name);
-        Ok(self.inner.view(&spec, state))
+        Ok(Inner::view(&spec, state))
     }
 
     /// Starts background refresh of every connection that keeps fresh. Call once, from inside
@@ -193,10 +190,11 @@ impl Inner {
             .and_then(|m| m.modified())
             .ok();
         let mut cache = self.config_cache.lock().expect("config cache lock");
-        if let Some((seen, file)) = cache.as_ref() {
-            if *seen == mtime && mtime.is_some() {
-                return Ok(file.clone());
-            }
+        if let Some((seen, file)) = cache.as_ref()
+            && *seen == mtime
+            && mtime.is_some()
+        {
+            return Ok(file.clone());
         }
         let file = Arc::new(self.config.load()?);
         *cache = Some((mtime, file.clone()));
@@ -215,7 +213,7 @@ impl Inner {
             .ok_or_else(|| Error::unknown(name.as_str()))
     }
 
-    fn view(&self, spec: &ConnectionSpec, state: ConnectionState) -> ConnectionView {
+    fn view(spec: &ConnectionSpec, state: ConnectionState) -> ConnectionView {
         ConnectionView {
             name: spec.name.clone(),
             kind: spec.kind,
@@ -228,14 +226,14 @@ impl Inner {
             last_error: state.last_error,
             store: state.store,
             exportable: spec.exportable(),
-            keep_fresh: self.keeps_fresh(spec),
+            keep_fresh: Self::keeps_fresh(spec),
             header_name: spec
                 .text("header_name")
                 .unwrap_or_else(|| "Authorization".into()),
         }
     }
 
-    fn keeps_fresh(&self, spec: &ConnectionSpec) -> bool {
+    fn keeps_fresh(spec: &ConnectionSpec) -> bool {
         match spec.settings.get("keep_fresh") {
             Some(crate::connection::Value::Bool(b)) => *b,
             _ => crate::provider::for_kind(spec.kind).renews_unattended(spec),
@@ -245,10 +243,10 @@ impl Inner {
     /// The HTTP client of a connection, rebuilt when its settings change.
     fn http_client(&self, spec: &ConnectionSpec) -> Result<reqwest::Client> {
         let mut clients = self.http_clients.lock().expect("http clients lock");
-        if let Some((seen, client)) = clients.get(&spec.name) {
-            if seen == spec {
-                return Ok(client.clone());
-            }
+        if let Some((seen, client)) = clients.get(&spec.name)
+            && seen == spec
+        {
+            return Ok(client.clone());
         }
         let client =
             crate::http::client_for(spec, self.http_timeout).map_err(|source| Error::Provider {
@@ -261,7 +259,7 @@ impl Inner {
 
     fn emit(&self, spec: &ConnectionSpec, state: &ConnectionState) {
         let _ = self.events.send(EngineEvent::Changed {
-            connection: self.view(spec, state.clone()),
+            connection: Self::view(spec, state.clone()),
         });
     }
 

@@ -26,7 +26,7 @@ pub(crate) fn oauth_error(obj: &Map<String, Value>) -> Option<ProviderError> {
         Value::String(code) => (code.clone(), text(obj, "error_description")),
         Value::Object(inner) => {
             let code = text(inner, "error")
-                .or_else(|| inner.get("code").map(|c| c.to_string()))
+                .or_else(|| inner.get("code").map(std::string::ToString::to_string))
                 .unwrap_or_else(|| "error".into());
             let description = text(inner, "error_description").or_else(|| text(inner, "message"));
             (code, description)

@@ -203,10 +203,10 @@ async fn refresh(
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", rt.expose().to_owned()),
     ];
-    if flow.spec.kind != ProviderKind::Cdse {
-        if let Some(scope) = flow.spec.text("scope") {
-            params.push(("scope", scope));
-        }
+    if flow.spec.kind != ProviderKind::Cdse
+        && let Some(scope) = flow.spec.text("scope")
+    {
+        params.push(("scope", scope));
     }
     let mut set = request(flow, url, params).await?;
     if set.refresh_token.is_none() {
@@ -301,11 +301,11 @@ impl Provider for OAuth2 {
         if grant == "refresh_token" {
             out.push("refresh_token");
         }
+        // Client credentials need a secret, except for a public oauth2 client (client_auth
+        // none); Keycloak's client credentials always need one.
         let public =
-            spec.kind == ProviderKind::Cdse || spec.text("client_auth").as_deref() == Some("none");
-        if grant == "client_credentials" && !public
-            || spec.kind == ProviderKind::Cdse && grant == "client_credentials"
-        {
+            spec.kind != ProviderKind::Cdse && spec.text("client_auth").as_deref() == Some("none");
+        if grant == "client_credentials" && !public {
             out.push("client_secret");
         }
         out

@@ -1,0 +1,185 @@
+//! The command line's shape. Connection fields are not clap arguments: they differ per kind,
+//! so `add` and `edit` take them as trailing `--field-name value` pairs checked against the
+//! engine's field table (the same one the app's forms use).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tokentray: fresh API tokens for every tool, from the OS keychain.
+#[derive(Debug, Parser)]
+#[command(name = "tokentray", version, about, long_about = None, after_help = AFTER_HELP)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const AFTER_HELP: &str = "Examples:
+  tokentray add api --kind oauth2 --issuer https://idp.example --grant client_credentials --client-id cli
+  tokentray token api                      # prints only the token
+  curl -H \"$(tokentray token api --format header)\" https://api.example/v1/me
+  tokentray list
+
+Data lives in the OS config and data directories (or under $TOKENTRAY_HOME); secrets live in
+the OS keychain. Exit codes: 0 ok, 1 other error, 2 usage, 3 unknown connection, 4 needs login,
+5 provider or network error, 6 secret store unavailable.";
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Add a connection: `tokentray add NAME --kind KIND --field value…`
+    #[command(after_long_help = crate::fields_help::all_kinds())]
+    Add(AddArgs),
+    /// Change fields or secrets of a connection: `tokentray edit NAME --field value…`
+    Edit(EditArgs),
+    /// List the connections
+    List(JsonFlag),
+    /// Show one connection's settings and state (never its secrets)
+    Show(NameJson),
+    /// Log in: run the connection's token flow now
+    Login(LoginArgs),
+    /// Print a fresh token (and nothing else) on stdout
+    Token(TokenArgs),
+    /// Ask the service who the token belongs to
+    Whoami(NameJson),
+    /// Renew the token now
+    Refresh(NameJson),
+    /// Forget the tokens (keeping credentials) and revoke them where possible
+    Logout(Name),
+    /// Remove a connection and delete its secrets
+    Remove(Name),
+    /// Add connection definitions (no secrets) from a file written by `export`
+    Import(ImportArgs),
+    /// Print connection definitions without secrets
+    Export(ExportArgs),
+    /// Check the keychain, files and connections, and say what to fix
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Name {
+    /// The connection's name
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct JsonFlag {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NameJson {
+    /// The connection's name
+    pub name: String,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AddArgs {
+    /// The new connection's name (lowercase letters, digits and dashes)
+    pub name: String,
+    /// The provider kind
+    #[arg(long, value_parser = crate::fields_help::kind_parser())]
+    pub kind: String,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Fields as `--field-name value` pairs (see below)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "--FIELD VALUE"
+    )]
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EditArgs {
+    /// The connection's name
+    pub name: String,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Fields as `--field-name value` pairs; an empty value clears a field
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "--FIELD VALUE"
+    )]
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoginArgs {
+    /// The connection's name
+    pub name: String,
+    /// A one-time code for accounts with two-factor authentication (never stored)
+    #[arg(long)]
+    pub totp: Option<String>,
+    /// How a browser login comes back
+    #[arg(long, value_enum)]
+    pub redirect: Option<Redirect>,
+    /// Print the URL to open instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Redirect {
+    Auto,
+    Loopback,
+    DeepLink,
+    Oob,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub(crate) enum TokenFormat {
+    /// The token alone
+    #[default]
+    Raw,
+    /// The token with its expiry, header and identity
+    Json,
+    /// A whole HTTP header line, e.g. `Authorization: Bearer …`
+    Header,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenArgs {
+    /// The connection's name
+    pub name: String,
+    /// Renew first unless the token stays valid at least this many seconds
+    #[arg(long, value_name = "SECS")]
+    pub min_valid: Option<u64>,
+    /// What to print
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TokenFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// A TOML file written by `tokentray export` (`-` for standard input)
+    pub file: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The connections to export (all when none are named)
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+    /// Keep secrets in an owner-only file instead of the keychain (explicit opt-in)
+    #[arg(long, conflicts_with = "use_keychain")]
+    pub use_file_store: bool,
+    /// Keep secrets in the OS keychain (the default)
+    #[arg(long)]
+    pub use_keychain: bool,
+}

@@ -1,0 +1,162 @@
+//! `doctor`: what works, what does not, and what to do about it.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::time::Instant;
+
+use serde_json::json;
+use tokentray_engine::{Engine, Error, Status, StoreKind};
+
+use crate::args::DoctorArgs;
+use crate::exit::CliError;
+use crate::output;
+
+struct Check {
+    name: &'static str,
+    ok: bool,
+    detail: String,
+}
+
+impl Check {
+    fn new(name: &'static str, ok: bool, detail: impl Into<String>) -> Self {
+        Self {
+            name,
+            ok,
+            detail: detail.into(),
+        }
+    }
+}
+
+pub(crate) async fn run(
+    engine: &Engine,
+    a: &DoctorArgs,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    if a.use_file_store || a.use_keychain {
+        let kind = if a.use_file_store {
+            StoreKind::File
+        } else {
+            StoreKind::Keychain
+        };
+        engine.set_secret_store(kind)?;
+        output::write(
+            out,
+            &format!(
+                "secrets of new and edited connections now go to the {kind} store; existing secrets stay where they are until you edit or log in again\n"
+            ),
+        )?;
+    }
+    let mut checks = files(engine);
+    let store_ok = secrets(engine, &mut checks).await;
+    connections(engine, &mut checks).await;
+    report(&checks, a.json, out)?;
+    if !store_ok {
+        return Err(CliError::Engine(Error::Store(
+            tokentray_engine::StoreError::Unavailable {
+                reason: "the secret store failed the check above".into(),
+            },
+        )));
+    }
+    if checks.iter().any(|c| !c.ok) {
+        return Err(CliError::Failed("doctor found problems (see above)".into()));
+    }
+    Ok(())
+}
+
+fn files(engine: &Engine) -> Vec<Check> {
+    let paths = engine.paths();
+    let mut checks = vec![Check::new(
+        "files",
+        true,
+        format!(
+            "config {}, data {}",
+            paths.config_file().display(),
+            paths.data_dir.display()
+        ),
+    )];
+    checks.push(match engine.config() {
+        Ok(c) => Check::new(
+            "config",
+            true,
+            format!(
+                "{} connection(s), schema {}",
+                c.connections.len(),
+                c.schema_version
+            ),
+        ),
+        Err(e) => Check::new("config", false, e.to_string()),
+    });
+    checks
+}
+
+async fn secrets(engine: &Engine, checks: &mut Vec<Check>) -> bool {
+    let info = engine.store_info();
+    let started = Instant::now();
+    let probe = engine.probe_store().await;
+    let ms = started.elapsed().as_millis();
+    let ok = probe.is_ok();
+    checks.push(match probe {
+        Ok(()) => Check::new(
+            "secrets",
+            true,
+            format!(
+                "{} ({}) works; a write+read+delete took {ms} ms",
+                info.kind, info.location
+            ),
+        ),
+        Err(e) => Check::new(
+            "secrets",
+            false,
+            format!("{} ({}): {e}", info.kind, info.location),
+        ),
+    });
+    if info.kind == StoreKind::File {
+        checks.push(Check::new(
+            "secrets",
+            true,
+            "secrets are in an owner-only file, not the keychain (your explicit choice)",
+        ));
+    }
+    ok
+}
+
+async fn connections(engine: &Engine, checks: &mut Vec<Check>) {
+    let Ok(views) = engine.list() else { return };
+    for v in views {
+        let ok = !matches!(v.status, Status::NeedsLogin | Status::Error);
+        let mut detail = format!("{}: {}", v.name, v.status);
+        if let Some(e) = v.last_error.filter(|_| !ok) {
+            let _ = write!(detail, " — {e}");
+        }
+        if let Some(skew) = engine.clock_skew(v.name.as_str()).await.ok().flatten()
+            && skew.abs() > 300
+        {
+            let _ = write!(
+                detail,
+                "; this machine's clock is {skew}s off the service's, which breaks token expiry: fix the clock"
+            );
+        }
+        checks.push(Check::new("connection", ok, detail));
+    }
+}
+
+fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> Result<(), CliError> {
+    if json {
+        let list: Vec<_> = checks
+            .iter()
+            .map(|c| json!({"check": c.name, "ok": c.ok, "detail": c.detail}))
+            .collect();
+        return output::json(out, &list);
+    }
+    let mut text = String::new();
+    for c in checks {
+        let _ = writeln!(
+            text,
+            "{} {:<10} {}",
+            if c.ok { "ok  " } else { "FAIL" },
+            c.name,
+            c.detail
+        );
+    }
+    output::write(out, &text)
+}

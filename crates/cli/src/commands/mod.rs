@@ -1,0 +1,6 @@
+//! One module per group of subcommands. Each function translates arguments into one engine
+//! call and its result into output.
+
+pub(crate) mod connections;
+pub(crate) mod doctor;
+pub(crate) mod tokens;

@@ -1,0 +1,81 @@
+//! Turning `--field-name value` pairs, `TOKENTRAY_<FIELD>` variables and prompts into settings
+//! and secrets, by the engine's field table.
+
+use std::io::{IsTerminal, Write};
+
+use tokentray_engine::{Credentials, ProviderKind, Secret, all_fields, find_field};
+
+use crate::exit::CliError;
+
+/// Fields read from the command line and the environment.
+#[derive(Debug, Default)]
+pub(crate) struct FieldInput {
+    /// Non-secret fields as typed.
+    pub set: Vec<(String, String)>,
+    /// Secret fields.
+    pub secrets: Credentials,
+}
+
+/// Parses `--field value` / `--field=value` pairs for `kind`.
+pub(crate) fn parse_pairs(
+    kind: ProviderKind,
+    args: &[String],
+    err: &mut dyn Write,
+) -> Result<FieldInput, CliError> {
+    let mut input = FieldInput::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let Some(flag) = arg.strip_prefix("--") else {
+            return Err(CliError::Usage(format!(
+                "unexpected argument {arg:?}: fields are given as --field-name value"
+            )));
+        };
+        let (name, value) = if let Some((n, v)) = flag.split_once('=') {
+            (n.to_owned(), v.to_owned())
+        } else {
+            let v = it
+                .next()
+                .ok_or_else(|| CliError::Usage(format!("--{flag} needs a value")))?;
+            (flag.to_owned(), v.clone())
+        };
+        let field = name.replace('-', "_");
+        let def = find_field(kind, &field).ok_or_else(|| {
+            CliError::Usage(format!(
+                "--{name} is not a field of kind {kind}; run `tokentray add --help` to see the fields of each kind"
+            ))
+        })?;
+        if def.is_secret() {
+            let _ = writeln!(
+                err,
+                "warning: {} on the command line is visible to other users of this machine; prefer ${} or the prompt",
+                def.flag(),
+                def.env_var()
+            );
+            input.secrets.set(def.name, Secret::new(value.trim()));
+        } else {
+            input.set.push((def.name.to_owned(), value));
+        }
+    }
+    for def in all_fields(kind).filter(|d| d.is_secret()) {
+        if input.secrets.get(def.name).is_some() {
+            continue;
+        }
+        if let Ok(value) = std::env::var(def.env_var())
+            && !value.trim().is_empty()
+        {
+            input.secrets.set(def.name, Secret::new(value.trim()));
+        }
+    }
+    Ok(input)
+}
+
+/// Asks for the secret `field` on the terminal without echo; `None` when there is no terminal.
+pub(crate) fn prompt_secret(kind: ProviderKind, field: &str) -> Result<Option<Secret>, CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let label = find_field(kind, field).map_or(field, |d| d.label);
+    let value = rpassword::prompt_password(format!("{label}: "))
+        .map_err(|e| CliError::Io("read from the terminal", e))?;
+    Ok(Some(Secret::new(value.trim())))
+}
