@@ -103,6 +103,7 @@ fn no_access(inner: &(dyn std::error::Error + 'static)) -> StoreError {
 #[cfg(target_os = "linux")]
 mod platform {
     use std::error::Error as StdError;
+    use std::sync::Arc;
 
     use secret_service::Error as SsError;
 
@@ -123,14 +124,14 @@ mod platform {
         match inner.downcast_ref::<SsError>() {
             Some(SsError::Unavailable) => "no D-Bus session bus".into(),
             Some(e) if no_service(e) => "no Secret Service on the session bus".into(),
-            Some(e) if disconnected(e) => format!("lost the D-Bus session bus: {e}"),
+            Some(SsError::Zbus(e)) if is_io(e) => format!("no D-Bus session bus ({e})"),
             Some(SsError::NoResult) => {
                 "the Secret Service has no default keyring to store secrets in".into()
             }
             Some(SsError::Locked | SsError::Prompt | SsError::PromptDisconnected) => {
                 "the Secret Service is locked".into()
             }
-            _ => format!("could not open a Secret Service session: {inner}"),
+            _ => format!("could not open a Secret Service session ({inner})"),
         }
     }
 
@@ -141,15 +142,16 @@ mod platform {
         text.contains("ServiceUnknown") || text.contains("not provided by any .service files")
     }
 
-    /// The connection to the bus broke (the bus went away after connecting).
+    /// The bus cannot be reached or went away: the failure is an I/O error on the connection.
     fn disconnected(e: &SsError) -> bool {
         matches!(e, SsError::Zbus(zbus_error) if is_io(zbus_error))
     }
 
+    /// Whether `e` or one of its causes is an I/O error (zbus keeps them in an `Arc`).
     fn is_io(e: &(dyn StdError + 'static)) -> bool {
         let mut current: Option<&(dyn StdError + 'static)> = Some(e);
         while let Some(err) = current {
-            if err.is::<std::io::Error>() {
+            if err.is::<std::io::Error>() || err.is::<Arc<std::io::Error>>() {
                 return true;
             }
             current = err.source();
