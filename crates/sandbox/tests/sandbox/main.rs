@@ -9,6 +9,7 @@ mod client_auth;
 mod discovery;
 mod faults;
 mod keycloak;
+mod lifecycle;
 mod records;
 mod rotation;
 mod support;
