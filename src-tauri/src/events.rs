@@ -1,0 +1,160 @@
+//! The bridge from engine events to typed Tauri events. The engine broadcasts what changed;
+//! this task forwards each change to every window as `connections-changed`. Payloads are the
+//! same secret-free DTOs the commands return.
+//!
+//! Another process (the CLI) may change the config and state files too, and the engine only
+//! reports its own changes, so the bridge also watches the two files' modification times and
+//! asks the UI to reload when they move.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use specta::Type;
+use tauri::AppHandle;
+use tauri::async_runtime::JoinHandle;
+use tauri_specta::Event;
+use tokentray_engine::EngineEvent;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::MissedTickBehavior;
+
+use crate::dto::Connection;
+
+/// A connection was added, changed or removed.
+#[derive(Clone, Debug, PartialEq, Serialize, Type, Event)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum ConnectionsChanged {
+    /// A connection was added or its state changed.
+    Changed { connection: Connection },
+    /// A connection was removed.
+    Removed { name: String },
+    /// Changes were missed (the UI fell behind): reload the whole list.
+    Resync,
+}
+
+impl From<EngineEvent> for ConnectionsChanged {
+    fn from(event: EngineEvent) -> Self {
+        match event {
+            EngineEvent::Changed { connection } => Self::Changed {
+                connection: connection.into(),
+            },
+            EngineEvent::Removed { name } => Self::Removed {
+                name: name.to_string(),
+            },
+        }
+    }
+}
+
+/// How often the bridge looks at the files for changes made elsewhere: two `stat` calls, and
+/// a command run in a terminal shows up in the window within this delay.
+const FILE_POLL: Duration = Duration::from_secs(2);
+
+/// Owns the forwarding task; stopping or dropping it stops the forwarding.
+pub(crate) struct EventBridge {
+    task: JoinHandle<()>,
+}
+
+impl EventBridge {
+    /// Forwards every event from `events` to the windows of `app`, plus a `Resync` whenever one
+    /// of `files` changes, until the engine goes away.
+    pub(crate) fn spawn(
+        app: AppHandle,
+        events: broadcast::Receiver<EngineEvent>,
+        files: Vec<PathBuf>,
+    ) -> Self {
+        let task = tauri::async_runtime::spawn(forward(app, events, files));
+        Self { task }
+    }
+
+    /// Stops forwarding.
+    pub(crate) fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for EventBridge {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn forward(
+    app: AppHandle,
+    mut events: broadcast::Receiver<EngineEvent>,
+    files: Vec<PathBuf>,
+) {
+    let mut poll = tokio::time::interval(FILE_POLL);
+    poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut seen = modified(&files);
+    loop {
+        let change = tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => ConnectionsChanged::from(event),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "the UI bridge fell behind; asking the UI to reload");
+                    ConnectionsChanged::Resync
+                }
+                Err(RecvError::Closed) => return,
+            },
+            _ = poll.tick() => {
+                let now = modified(&files);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                ConnectionsChanged::Resync
+            }
+        };
+        if let Err(error) = change.emit(&app) {
+            tracing::warn!(%error, "could not send a connection change to the UI");
+        }
+    }
+}
+
+/// The modification time of each file; `None` while a file does not exist.
+fn modified(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::tests::active_view;
+    use tokentray_engine::ConnectionName;
+
+    #[test]
+    fn a_file_created_elsewhere_counts_as_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("state.json");
+        let files = vec![file.clone()];
+        let before = modified(&files);
+        assert_eq!(before, vec![None], "a missing file has no time");
+        std::fs::write(&file, "{}").unwrap();
+        assert_ne!(modified(&files), before, "creating the file is a change");
+    }
+
+    #[test]
+    fn engine_changes_become_tagged_ui_events() {
+        let changed = ConnectionsChanged::from(EngineEvent::Changed {
+            connection: active_view("work"),
+        });
+        let json = serde_json::to_value(&changed).unwrap();
+        assert_eq!(json["type"], "changed");
+        assert_eq!(json["connection"]["name"], "work");
+
+        let removed = ConnectionsChanged::from(EngineEvent::Removed {
+            name: ConnectionName::new("old").unwrap(),
+        });
+        assert_eq!(
+            serde_json::to_value(&removed).unwrap(),
+            serde_json::json!({ "type": "removed", "name": "old" })
+        );
+        assert_eq!(
+            serde_json::to_value(ConnectionsChanged::Resync).unwrap(),
+            serde_json::json!({ "type": "resync" })
+        );
+    }
+}

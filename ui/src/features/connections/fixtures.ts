@@ -1,0 +1,23 @@
+// Connections as the backend sends them, for tests.
+
+import type { Connection } from "../../ipc/client";
+
+export const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+
+export function connection(overrides: Partial<Connection> & Pick<Connection, "name">): Connection {
+  return {
+    kind: "oauth2",
+    label: overrides.name,
+    status: "active",
+    expires_at: NOW + 4 * 60_000 + 5_000,
+    refresh_expires_at: null,
+    identity: { subject: "ada", name: null, email: null },
+    last_refresh: NOW - 60_000,
+    last_error: null,
+    store: "keychain",
+    exportable: true,
+    keep_fresh: true,
+    header_name: "Authorization",
+    ...overrides,
+  };
+}

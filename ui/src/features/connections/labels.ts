@@ -1,0 +1,62 @@
+// Words for the wire values: what each kind and status is called on screen, and which badge
+// tone a status gets. The records are exhaustive over the generated types, so a new kind or
+// status from the backend fails type-checking here until it has a name.
+
+import type { Connection, Identity, ProviderKind, Status } from "../../ipc/client";
+import type { Tone } from "../../components/Badge";
+
+const KIND_LABELS: Record<ProviderKind, string> = {
+  "arcgis-token": "ArcGIS token",
+  "arcgis-oauth": "ArcGIS OAuth",
+  itkpd: "ITk Production DB",
+  cdse: "Copernicus Data Space",
+  oauth2: "OAuth 2.0 / OIDC",
+  basic: "HTTP Basic",
+  static: "Static token",
+};
+
+const STATUS_LABELS: Record<Status, string> = {
+  active: "Active",
+  refreshing: "Refreshing",
+  signed_out: "Signed out",
+  needs_login: "Needs login",
+  error: "Retrying",
+};
+
+const STATUS_TONES: Record<Status, Tone> = {
+  active: "positive",
+  refreshing: "info",
+  signed_out: "neutral",
+  // Only a person can fix this one.
+  needs_login: "danger",
+  // A renewal failed transiently; the token still works and Tokentray retries.
+  error: "warning",
+};
+
+export const kindLabel = (kind: ProviderKind): string => KIND_LABELS[kind];
+export const statusLabel = (status: Status): string => STATUS_LABELS[status];
+export const statusTone = (status: Status): Tone => STATUS_TONES[status];
+
+/** Who the token belongs to: a display name first, the account id otherwise. */
+export function identityLines(
+  identity: Identity | null,
+): { primary: string; secondary: string | null } | null {
+  if (identity === null) return null;
+  const primary = identity.name ?? identity.subject;
+  const secondary = identity.email ?? (identity.name !== null ? identity.subject : null);
+  return { primary, secondary: secondary === primary ? null : secondary };
+}
+
+/** Whether a token is held, so that an expiry (or its absence) means something. */
+export const holdsToken = (c: Connection): boolean =>
+  c.status === "active" || c.status === "refreshing" || c.status === "error";
+
+/** "3 connections · 2 active" */
+export function summary(connections: readonly Connection[]): string {
+  const n = connections.length;
+  const active = connections.filter((c) => c.status === "active").length;
+  const attention = connections.filter((c) => c.status === "needs_login").length;
+  const parts = [`${n} connection${n === 1 ? "" : "s"}`, `${active} active`];
+  if (attention > 0) parts.push(`${attention} need${attention === 1 ? "s" : ""} login`);
+  return parts.join(" · ");
+}
