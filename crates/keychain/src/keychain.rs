@@ -1,6 +1,6 @@
 //! `KeychainStore`: the engine's `SecretStore` over the OS keychain. One item per key, under the
 //! service `tokentray` (or `tokentray.<namespace>` under `TOKENTRAY_HOME`), holding the value as
-//! UTF-8 text. Every platform call runs on the watchdog's thread with a deadline.
+//! UTF-8 text. Every platform call runs on a watchdog thread with a deadline.
 //!
 //! Values above the sealing threshold (or refused by the platform as too long) are sealed: the
 //! ciphertext goes to `<data_dir>/sealed/`, the keychain keeps the marker. Writes and deletes

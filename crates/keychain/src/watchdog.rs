@@ -1,16 +1,23 @@
-//! The watchdog around every blocking keychain call: the call runs on a blocking thread and is
+//! The watchdog around every blocking keychain call: the call runs on a thread of its own and is
 //! abandoned after a deadline, because a keychain can hang on an unlock prompt nobody answers or
 //! on a daemon that accepts a call and never replies. A small circuit then fails later calls at
 //! once instead of piling up more blocked threads behind the stuck one.
 //!
+//! Why a plain thread and not `tokio::task::spawn_blocking`: tokio waits for every running
+//! blocking task when its runtime shuts down, so one stuck keychain call would hang the app's
+//! exit (the failure mode security.md R11 cites). A detached thread ends with the process.
+//! Starting a thread costs microseconds; a keychain call costs milliseconds.
+//!
 //! What is and is not here: the deadline and the circuit. Which call runs, and what its errors
 //! mean, belongs to the store.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokentray_engine::StoreError;
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 /// At most this many abandoned calls may still be blocked before every new call fails at once,
@@ -39,9 +46,9 @@ impl Watchdog {
         self.timeout
     }
 
-    /// Runs `call` on a blocking thread. Returns `Timeout` when it does not finish in time, or
+    /// Runs `call` on a thread of its own. Returns `Timeout` when it does not finish in time, or
     /// at once while the circuit is open; the abandoned thread keeps running until the platform
-    /// lets it go, and its result is dropped.
+    /// lets it go (or the process ends), and its result is dropped.
     pub(crate) async fn run<T, F>(&self, call: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -54,23 +61,30 @@ impl Watchdog {
             return Err(timed_out);
         }
         let call_state = Arc::new(CallState::default());
-        let thread = tokio::task::spawn_blocking({
-            let circuit = Arc::clone(&self.circuit);
-            let call_state = Arc::clone(&call_state);
-            move || {
-                let result = call();
-                lock(&circuit).finish(&call_state);
-                result
-            }
-        });
-        match tokio::time::timeout(self.timeout, thread).await {
+        let (reply, answer) = oneshot::channel();
+        let circuit = Arc::clone(&self.circuit);
+        let thread_state = Arc::clone(&call_state);
+        let spawned = std::thread::Builder::new()
+            .name("keychain-call".into())
+            .spawn(move || {
+                let result = panic::catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
+                    Err(StoreError::Platform {
+                        message: "a keychain call panicked".into(),
+                    })
+                });
+                lock(&circuit).finish(&thread_state);
+                // The caller may have given up already; then nobody needs the answer.
+                let _ = reply.send(result);
+            });
+        if let Err(err) = spawned {
+            return Err(StoreError::Platform {
+                message: format!("could not start a thread for a keychain call: {err}"),
+            });
+        }
+        match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(result)) => result,
-            Ok(Err(join)) => Err(StoreError::Platform {
-                message: if join.is_panic() {
-                    "a keychain call panicked".into()
-                } else {
-                    "a keychain call was cancelled".into()
-                },
+            Ok(Err(_dropped)) => Err(StoreError::Platform {
+                message: "a keychain call ended without an answer".into(),
             }),
             Err(_elapsed) => {
                 lock(&self.circuit).abandon(&call_state, Instant::now());

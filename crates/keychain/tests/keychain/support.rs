@@ -77,12 +77,7 @@ pub(crate) fn tools_present(tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools
         .iter()
         .copied()
-        .filter(|tool| {
-            Command::new(tool)
-                .arg("--version")
-                .output()
-                .map_or(true, |out| !out.status.success())
-        })
+        .filter(|tool| !on_path(tool))
         .collect();
     if missing.is_empty() {
         return true;
@@ -93,6 +88,11 @@ pub(crate) fn tools_present(tools: &[&str]) -> bool {
     );
     eprintln!("skipped: {missing:?} are not installed (Debian: gnome-keyring, dbus-x11)");
     false
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
 }
 
 /// Whether this process is a child started by `child`.
