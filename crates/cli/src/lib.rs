@@ -23,8 +23,9 @@ use crate::args::{Cli, Command};
 /// Runs the command line with the process's arguments, stdout and stderr.
 pub fn main() -> ExitCode {
     init_logging();
-    let mut out = std::io::stdout().lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: log lines from other threads write to stderr too.
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
     let code = run(std::env::args_os(), &mut out, &mut err);
     let _ = out.flush();
     ExitCode::from(code)

@@ -204,6 +204,7 @@ impl ConfigStore {
             path: self.lock_path(),
             source,
         })?;
+        files::remove_stale_temps(&self.path);
         let mut file = self.load()?;
         let out = change(&mut file)?;
         file.schema_version = SCHEMA_VERSION;

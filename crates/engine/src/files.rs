@@ -70,6 +70,20 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
+/// Removes temporary files that killed writers of `path` left behind. Call only while holding
+/// the lock that serialises writers of `path`, so no live writer's temp file is touched.
+pub fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// An exclusive advisory lock on a lock file, released on drop (and by the kernel when the
 /// process dies).
 #[derive(Debug)]

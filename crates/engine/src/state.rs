@@ -127,6 +127,7 @@ impl StateStore {
         state: Option<&ConnectionState>,
     ) -> std::io::Result<()> {
         let _lock = FileLock::acquire(&self.path.with_extension("json.lock"))?;
+        files::remove_stale_temps(&self.path);
         let mut file = self.read();
         match state {
             Some(s) => {

@@ -124,6 +124,7 @@ impl SecretsFile {
     /// something changed.
     fn update(&self, change: impl FnOnce(&mut Contents) -> bool) -> Result<(), StoreError> {
         let _lock = FileLock::acquire(&self.lock_path).map_err(|e| self.io("lock", e))?;
+        files::remove_stale_temps(&self.path);
         let mut contents = self.read()?;
         if !change(&mut contents) {
             return Ok(());

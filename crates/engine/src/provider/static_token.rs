@@ -24,6 +24,13 @@ impl Provider for StaticToken {
             .text("expires_at")
             .and_then(|s| Timestamp::parse_rfc3339(&s))
             .or_else(|| jwt_expiry(token.expose()));
+        if !set.valid_for(flow.now(), std::time::Duration::ZERO) {
+            return Err(ProviderError::NeedsInteraction(format!(
+                "the static token expired at {}; store a new one with `tokentray edit {} --token`",
+                set.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                flow.spec.name
+            )));
+        }
         Ok(set)
     }
 

@@ -1,0 +1,141 @@
+//! Exit codes and output shapes of PRODUCT.md §6.
+
+use tokentray_sandbox::Sandbox;
+
+use crate::{Home, keychain_ready, stderr, stdout};
+
+#[test]
+fn usage_and_unknown_connection_have_their_own_codes() {
+    let home = Home::new();
+    assert_eq!(home.run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        home.run(&["add", "x", "--kind", "nope"]).status.code(),
+        Some(2)
+    );
+    let o = home.run(&["token", "missing"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "errors never go to stdout");
+    assert!(
+        stderr(&o).contains("tokentray list"),
+        "the message says what to do: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_unreachable_keychain_exits_6_and_writes_no_connection() {
+    let home = Home::new();
+    let o = home
+        .cmd()
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("TOKENTRAY_TOKEN", "t")
+        .args(["add", "k", "--kind", "static"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(6), "{}", stderr(&o));
+    assert!(stderr(&o).contains("keychain"), "{}", stderr(&o));
+    let list = home.run(&["list", "--json"]);
+    assert_eq!(stdout(&list).trim(), "[]", "nothing half-added");
+}
+
+#[test]
+fn token_prints_the_token_and_nothing_else() {
+    if !keychain_ready() {
+        return;
+    }
+    let home = Home::new();
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_TOKEN", "abc.def-123")
+        .args(["add", "k", "--kind", "static"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = home.run(&["token", "k"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "abc.def-123\n");
+    let o = home.run(&["token", "k", "--format", "header"]);
+    assert_eq!(stdout(&o), "Authorization: Bearer abc.def-123\n");
+    let o = home.run(&["token", "k", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["access_token"], "abc.def-123");
+    assert_eq!(v["connection"], "k");
+    assert_eq!(v["header"]["value"], "Bearer abc.def-123");
+    assert!(
+        v["expires_at"].is_null() && v["expires_in"].is_null(),
+        "unknown expiry is null"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&home.run(&["list", "--json"]))).unwrap();
+    assert_eq!(list[0]["status"], "active");
+    assert_eq!(home.run(&["remove", "k"]).status.code(), Some(0));
+}
+
+#[test]
+fn an_expired_static_token_needs_login_exit_4() {
+    if !keychain_ready() {
+        return;
+    }
+    let home = Home::new();
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_TOKEN", "old")
+        .args([
+            "add",
+            "k",
+            "--kind",
+            "static",
+            "--expires-at",
+            "2020-01-01T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = home.run(&["token", "k"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    home.run(&["remove", "k"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_provider_exits_5() {
+    if !keychain_ready() {
+        return;
+    }
+    let sb = Sandbox::start().await.unwrap();
+    sb.inject(
+        tokentray_sandbox::Endpoint::Token,
+        tokentray_sandbox::Fault::Status(503),
+        1,
+    );
+    let home = Home::new();
+    let url = format!("{}oauth/token", sb.url());
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_CLIENT_SECRET", "demo-cc-secret")
+        .args([
+            "add",
+            "api",
+            "--kind",
+            "oauth2",
+            "--token-url",
+            &url,
+            "--grant",
+            "client_credentials",
+            "--client-id",
+            "demo-cc",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = home.run(&["token", "api"]);
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("503"), "{}", stderr(&o));
+    let o = home.run(&["token", "api"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the provider is back: {}",
+        stderr(&o)
+    );
+    home.run(&["remove", "api"]);
+}

@@ -1,0 +1,71 @@
+//! Kills `tokentray add` and `edit` at random points, many times: `connections.toml` must
+//! always parse, and no temporary file may pile up.
+
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+
+use crate::{Home, stderr};
+
+const ITERATIONS: usize = 150;
+
+#[test]
+fn killing_add_or_edit_never_leaves_an_unparseable_config() {
+    let home = Home::new();
+    // The explicit file store keeps this test about the config file, not the keychain's speed.
+    let o = home.run(&["doctor", "--use-file-store"]);
+    assert!(o.status.code().is_some(), "{}", stderr(&o));
+    let mut rng = rand::rng();
+    let mut killed = 0;
+    for i in 0..ITERATIONS {
+        let name = format!("c{}", i % 10);
+        let args: Vec<String> = if i % 3 == 0 {
+            vec!["edit".into(), name, "--label".into(), format!("label {i}")]
+        } else {
+            vec![
+                "add".into(),
+                name,
+                "--kind".into(),
+                "basic".into(),
+                "--username".into(),
+                format!("u{i}"),
+            ]
+        };
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokentray"))
+            .env("TOKENTRAY_HOME", home.path())
+            .env("TOKENTRAY_PASSWORD", "pw")
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Pick a random kill point within the command's run time (a few milliseconds).
+        let deadline = Instant::now() + Duration::from_micros(rng.random_range(0..15_000));
+        while Instant::now() < deadline {
+            std::hint::spin_loop();
+        }
+        if child.try_wait().unwrap().is_none() {
+            killed += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let config = home.path().join("config/connections.toml");
+        if let Ok(text) = std::fs::read_to_string(&config) {
+            if let Err(e) = tokentray_engine::ConfigFile::parse(&text) {
+                panic!("iteration {i}: connections.toml does not parse: {e}\n{text}");
+            }
+        }
+    }
+    assert!(
+        killed > ITERATIONS / 10,
+        "the loop must really kill commands mid-way ({killed} killed)"
+    );
+    let o = home.run(&["list", "--json"]);
+    assert!(o.status.success(), "the CLI still works: {}", stderr(&o));
+    let temps: Vec<_> = home
+        .files()
+        .into_iter()
+        .filter(|f| f.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(temps.len() <= 2, "temporary files pile up: {temps:?}");
+}

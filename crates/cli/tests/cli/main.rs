@@ -1,0 +1,84 @@
+//! The real `tokentray` binary: exit codes, clean stdout, JSON output, a canary scan of
+//! everything it writes, and a kill loop over `add`/`edit`. Secrets go to a real Secret
+//! Service (run under `tests/scripts/with-keyring.sh`); without one these tests say so and
+//! pass only when `TOKENTRAY_REQUIRE_KEYRING` is unset.
+
+mod canary;
+mod exit_codes;
+mod kill_loop;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// A temporary `TOKENTRAY_HOME` and a way to run the CLI in it.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("tokentray").unwrap();
+        c.env("TOKENTRAY_HOME", self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("TOKENTRAY_LOG");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    /// Every regular file under the home.
+    pub fn files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.path(), &mut out);
+        out
+    }
+}
+
+/// Whether a Secret Service is reachable; panics when one is required and is not.
+pub fn keychain_ready() -> bool {
+    let home = Home::new();
+    let ok = home.run(&["doctor", "--json"]).status.code() != Some(6);
+    let required = std::env::var("TOKENTRAY_REQUIRE_KEYRING").is_ok_and(|v| v == "1");
+    assert!(
+        ok || !required,
+        "TOKENTRAY_REQUIRE_KEYRING=1 but no Secret Service is reachable"
+    );
+    if !ok {
+        eprintln!(
+            "skipping: no Secret Service reachable (run under tests/scripts/with-keyring.sh)"
+        );
+    }
+    ok
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
