@@ -37,7 +37,7 @@ async fn no_secret_reaches_a_file_a_log_or_the_output() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         format!("{}{}", stdout(&o), stderr(&o))
     };
-    run(
+    written.push(run(
         &[("TOKENTRAY_CLIENT_SECRET", &client_secret)],
         &[
             "add",
@@ -51,15 +51,15 @@ async fn no_secret_reaches_a_file_a_log_or_the_output() {
             "--client-id",
             "canary-client",
         ],
-    );
-    run(
+    ));
+    written.push(run(
         &[("TOKENTRAY_PASSWORD", &password)],
         &["add", "pw", "--kind", "basic", "--username", "carol"],
-    );
-    run(
+    ));
+    written.push(run(
         &[("TOKENTRAY_TOKEN", &static_token)],
         &["add", "st", "--kind", "static"],
-    );
+    ));
     for name in ["cc", "pw"] {
         written.push(run(&[], &["token", name, "--format", "json"]));
         written.push(run(&[], &["refresh", name]));
@@ -99,10 +99,18 @@ async fn no_secret_reaches_a_file_a_log_or_the_output() {
     // which the caller asked for; it must not be in any file or any other command's output.
     for f in &files {
         let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
-        assert!(!text.contains(&wire_basic), "{} contains the basic credentials", f.display());
+        assert!(
+            !text.contains(&wire_basic),
+            "{} contains the basic credentials",
+            f.display()
+        );
     }
-    for (i, text) in written.iter().enumerate().filter(|(i, _)| *i != 6) // 6: `token pw` {
-        assert!(!text.contains(&wire_basic), "output {i} contains the basic credentials");
+    // Output 6 (`token pw`) prints it on request.
+    for (i, text) in written.iter().enumerate().filter(|(i, _)| *i != 6) {
+        assert!(
+            !text.contains(&wire_basic),
+            "output {i} contains the basic credentials"
+        );
     }
     for name in ["cc", "pw", "st"] {
         written.push(run(&[], &["remove", name]));
