@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine to build and run Tokentray: system packages (WebKitGTK for the
+# app, gnome-keyring, Xvfb and friends for the tests), the UI's npm packages and its build,
+# and the test OpenID provider's npm packages. Safe to run again: it only does what is missing.
+#
+#   tests/scripts/setup.sh            # what the app needs
+#   tests/scripts/setup.sh --test     # plus what the tests need
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+packages=(build-essential pkg-config curl file libssl-dev libxdo-dev libwebkit2gtk-4.1-dev
+  libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev gnome-keyring libsecret-1-dev dbus-x11)
+if [ "$want_test" = 1 ]; then
+  packages+=(xvfb xauth xdotool imagemagick webkit2gtk-driver)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing system packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "Rust is missing: install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "Node.js 20 or newer is needed for the UI build (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "Install it from your distribution's backports or nodejs.org, then run this again." >&2
+  exit 1
+fi
+
+# npm ci only when the lock file changed since the last install.
+npm_ci() {
+  local dir="$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing npm packages in $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+}
+npm_ci ui
+say "building the UI"
+npm run --prefix ui build --silent
+if [ "$want_test" = 1 ]; then
+  npm_ci tests/servers/oidc-provider
+fi
+say "setup done"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of Tokentray, as CI does: formatting and lints (Rust and UI),
+# the UI's unit tests, every Rust test (engine, keychain against a real gnome-keyring on a
+# private D-Bus session, CLI, sandbox, acceptance against a real OpenID provider, desktop),
+# the check that the generated IPC bindings are committed, and the desktop app started on a
+# virtual display with a screenshot of its window (saved under artifacts/screenshots/).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$(pwd)"
+
+tests/scripts/setup.sh --test
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+say "format"
+cargo fmt --all --check
+npm run --prefix ui format:check --silent
+
+say "lint"
+npm run --prefix ui lint --silent
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "UI unit tests"
+npm test --prefix ui --silent
+
+say "Rust tests, with a real keychain and a real OpenID provider"
+export TOKENTRAY_REQUIRE_OIDC=1 NO_AT_BRIDGE=1
+xvfb-run -a -s "-screen 0 1280x800x24" tests/scripts/with-keyring.sh \
+  cargo test --workspace --locked --no-fail-fast
+
+say "generated IPC bindings are committed"
+git diff --exit-code -- ui/src/ipc/bindings.ts
+
+say "desktop app on a virtual display"
+cargo build -p tokentray-desktop --locked
+tests/e2e/screenshot.sh --out "$root/artifacts/screenshots/main.png"
+tests/e2e/screenshot.sh --fixture empty --out "$root/artifacts/screenshots/empty.png"
+
+say "all tests passed"
