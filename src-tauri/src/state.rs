@@ -1,11 +1,10 @@
 //! What the app holds while it runs: the engine and the task that forwards its events to the
 //! webview. Built once in `setup`, shut down once on exit.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::AppHandle;
-use tokentray_engine::{Engine, EngineOptions, Paths, SecretStore};
+use tokentray_engine::{AppSettings, ConfigFile, Engine, EngineOptions, Paths};
 
 use crate::events::EventBridge;
 
@@ -31,7 +30,8 @@ impl AppState {
     /// starts background refresh.
     pub(crate) fn open(app: &AppHandle) -> Result<Self, StartupError> {
         let paths = Paths::from_env().ok_or(StartupError::NoHome)?;
-        let engine = Engine::new(EngineOptions::new(paths, secret_store()));
+        let store = tokentray_keychain::open_store(&paths, &settings(&paths));
+        let engine = Engine::new(EngineOptions::new(paths, store));
         let files = vec![engine.paths().config_file(), engine.paths().state_file()];
         let bridge = EventBridge::spawn(app.clone(), engine.subscribe(), files);
         let background = engine.clone();
@@ -57,9 +57,46 @@ impl AppState {
     }
 }
 
-// TODO(keychain): use `tokentray_keychain::open_store(&paths, &settings)` once that crate
-// provides it. Until then secrets live in process memory and are lost on exit; the list view
-// reads only the config and state files, so nothing shown depends on this.
-fn secret_store() -> Arc<dyn SecretStore> {
-    Arc::new(tokentray_engine::testing::MemorySecretStore::new())
+/// The app-wide settings, read before the engine exists because they choose its secret store.
+/// A missing or broken file gives the defaults (the OS keychain); the engine reports a broken
+/// file itself, in the window.
+fn settings(paths: &Paths) -> AppSettings {
+    std::fs::read_to_string(paths.config_file())
+        .ok()
+        .and_then(|text| ConfigFile::parse(&text).ok())
+        .map(|file| file.app)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use tokentray_engine::StoreKind;
+
+    use super::*;
+
+    #[test]
+    fn the_secret_store_setting_is_read_from_the_config_file() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::under(home.path());
+        assert_eq!(
+            settings(&paths),
+            AppSettings::default(),
+            "no file: defaults"
+        );
+
+        std::fs::create_dir_all(&paths.config_dir).unwrap();
+        std::fs::write(
+            paths.config_file(),
+            "schema_version = 1\n[app]\nsecret_store = \"file\"\n",
+        )
+        .unwrap();
+        assert_eq!(settings(&paths).secret_store, Some(StoreKind::File));
+
+        std::fs::write(paths.config_file(), "schema_version = [").unwrap();
+        assert_eq!(
+            settings(&paths),
+            AppSettings::default(),
+            "a broken file falls back to the keychain; the list shows the error"
+        );
+    }
 }

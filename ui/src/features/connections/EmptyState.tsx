@@ -1,8 +1,11 @@
 import { Mark } from "../../components/Mark";
 
-/** The example a newcomer can adapt; `tokentray add --help` lists every kind and field. */
+/**
+ * The example a newcomer can adapt, split where a shell allows it so it pastes as one command;
+ * `tokentray add --help` lists every kind and field.
+ */
 export const ADD_EXAMPLE =
-  "tokentray add my-api --kind oauth2 --issuer https://login.example.com --client-id my-app";
+  "tokentray add my-api --kind oauth2 \\\n  --issuer https://login.example.com --client-id my-app";
 
 /** What Tokentray is, and how to add the first connection. */
 export function EmptyState() {
