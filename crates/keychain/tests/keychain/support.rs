@@ -2,6 +2,9 @@
 //! whether the real Secret Service may be used, and child processes of this test binary for the
 //! cases that need their own environment (no bus, a private bus, a locked keyring).
 
+// The child-process scenarios are Unix (umask) and Linux (D-Bus) only.
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -72,7 +75,6 @@ pub(crate) async fn private_keyring(store: &KeychainStore) -> bool {
 
 /// Whether the programs a child scenario needs are installed; a missing one skips the test,
 /// unless a keyring was promised.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) fn tools_present(tools: &[&str]) -> bool {
     let missing: Vec<&str> = tools
         .iter()
@@ -143,7 +145,6 @@ pub(crate) fn assert_child_passed(name: &str, out: &Output) {
 }
 
 /// A private directory (0700), as `XDG_RUNTIME_DIR` must be.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) fn private_dir(parent: &Path, name: &str) -> std::path::PathBuf {
     let dir = parent.join(name);
     tokentray_engine::files::ensure_private_dir(&dir).expect("a private directory");
