@@ -23,6 +23,11 @@ pub struct TestEngine {
 
 impl TestEngine {
     pub fn new() -> Self {
+        Self::with_options(|_| {})
+    }
+
+    /// An engine whose options `adjust` changes first (backoff, timeouts…).
+    pub fn with_options(adjust: impl FnOnce(&mut EngineOptions)) -> Self {
         let home = tempfile::tempdir().expect("temp home");
         let store = MemorySecretStore::new();
         let clock = FakeClock::starting_at(Timestamp::from_secs(1_800_000_000));
@@ -30,6 +35,7 @@ impl TestEngine {
         options.clock = Arc::new(clock.clone());
         options.seed = Some(42);
         options.http_timeout = Duration::from_secs(2);
+        adjust(&mut options);
         Self {
             engine: Engine::new(options),
             store,

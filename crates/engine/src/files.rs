@@ -73,7 +73,9 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Removes temporary files that killed writers of `path` left behind. Call only while holding
 /// the lock that serialises writers of `path`, so no live writer's temp file is touched.
 pub fn remove_stale_temps(path: &Path) {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
     let prefix = format!(".{}.", name.to_string_lossy());
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         let file = entry.file_name();

@@ -141,6 +141,9 @@ enum Want {
     MinValid(Duration),
     /// Not yet due for renewal.
     Fresh,
+    /// The scheduler's call: renew unless it was renewed since it was scheduled (then it is
+    /// not due even counting the jitter the schedule subtracts).
+    Due,
     /// A new token whatever the old one.
     Forced,
 }
@@ -152,6 +155,12 @@ impl Want {
             Self::Fresh => {
                 t.valid_for(now, Duration::ZERO)
                     && t.renew_at(refresh_before(spec)).is_none_or(|at| now < at)
+            }
+            Self::Due => {
+                let margin = t.refresh_margin(refresh_before(spec));
+                t.valid_for(now, Duration::ZERO)
+                    && t.renew_at(refresh_before(spec))
+                        .is_none_or(|at| now < at.minus(margin / 10))
             }
             Self::Forced => false,
         }
@@ -177,7 +186,7 @@ impl Renewer for WeakRenewer {
             return None;
         }
         let slot = inner.slot(&spec.name);
-        if let Err(e) = inner.renew(&spec, &slot, Want::Fresh).await {
+        if let Err(e) = inner.renew(&spec, &slot, Want::Due).await {
             tracing::info!(connection = %name, error = %e, "background renewal failed");
         }
         // `renew` schedules the next attempt itself.

@@ -175,6 +175,20 @@ impl Engine {
         Ok(())
     }
 
+    /// When the background scheduler will next renew `name` (`None`: not scheduled, or
+    /// background refresh is not running).
+    pub async fn next_renewal(&self, name: &str) -> Option<crate::time::Timestamp> {
+        let name = ConnectionName::new(name).ok()?;
+        let handle = self
+            .inner
+            .scheduler
+            .lock()
+            .expect("scheduler lock")
+            .as_ref()
+            .map(SchedulerHandle::requester)?;
+        handle.deadline(name).await
+    }
+
     /// Stops background work and waits for renewals under way to finish.
     pub async fn shutdown(&self) {
         let handle = self.inner.scheduler.lock().expect("scheduler lock").take();

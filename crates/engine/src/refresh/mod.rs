@@ -40,6 +40,10 @@ pub(crate) trait Renewer: Send + Sync + 'static {
 enum Cmd {
     Schedule(ConnectionName, Timestamp),
     Cancel(ConnectionName),
+    Deadline(
+        ConnectionName,
+        tokio::sync::oneshot::Sender<Option<Timestamp>>,
+    ),
 }
 
 /// The handle that owns the scheduler task; dropping it stops the task.
@@ -80,12 +84,34 @@ impl SchedulerHandle {
         let _ = self.cmds.send(Cmd::Cancel(name));
     }
 
+    /// A cheap handle for asking the scheduler questions without holding this one.
+    pub fn requester(&self) -> Requester {
+        Requester {
+            cmds: self.cmds.clone(),
+        }
+    }
+
     /// Stops the scheduler and waits for running renewals to finish.
     pub(crate) async fn shutdown(mut self) {
         self.cancel.cancel();
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+}
+
+/// Asks the scheduler about its schedule.
+#[derive(Clone)]
+pub struct Requester {
+    cmds: mpsc::UnboundedSender<Cmd>,
+}
+
+impl Requester {
+    /// When `name` is next due, if it is scheduled.
+    pub async fn deadline(&self, name: ConnectionName) -> Option<Timestamp> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.cmds.send(Cmd::Deadline(name, tx)).ok()?;
+        rx.await.ok().flatten()
     }
 }
 
@@ -132,6 +158,9 @@ impl Actor {
                 if let Some(at) = self.by_name.remove(&name) {
                     self.deadlines.remove(&(at, name));
                 }
+            }
+            Cmd::Deadline(name, reply) => {
+                let _ = reply.send(self.by_name.get(&name).copied());
             }
         }
     }
