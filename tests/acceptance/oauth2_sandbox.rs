@@ -237,3 +237,78 @@ async fn whoami_asks_userinfo_and_logout_revokes() {
         "the revoked refresh token cannot log in again: {err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_callers_of_an_expired_token_share_one_renewal() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    let url = format!("{}/token", issuer(&sb));
+    t.add(
+        "many",
+        ProviderKind::Oauth2,
+        &[
+            ("token_url", &url),
+            ("grant", "client_credentials"),
+            ("client_id", "demo-cc"),
+            ("client_secret", "demo-cc-secret"),
+        ],
+    )
+    .await;
+    t.engine.token("many", None).await.unwrap();
+    t.jump(7200);
+    let calls = (0..200).map(|_| {
+        let engine = t.engine.clone();
+        tokio::spawn(async move {
+            engine
+                .token("many", None)
+                .await
+                .map(|h| h.token.expose().to_owned())
+        })
+    });
+    let tokens: Vec<String> = futures_join(calls).await;
+    assert_eq!(
+        sb.grant_count("client_credentials"),
+        2,
+        "the first token and one shared renewal"
+    );
+    assert!(
+        tokens.windows(2).all(|w| w[0] == w[1]),
+        "every caller got the same fresh token"
+    );
+}
+
+async fn futures_join(
+    calls: impl Iterator<Item = tokio::task::JoinHandle<Result<String, tokentray_engine::Error>>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in calls.collect::<Vec<_>>() {
+        out.push(c.await.unwrap().unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn whoami_reads_an_identity_url_with_a_json_pointer() {
+    let sb = Sandbox::start().await.unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
+        .unwrap();
+    let t = TestEngine::new();
+    let userinfo = format!("{}/userinfo", issuer(&sb));
+    t.add(
+        "ptr",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(&sb)),
+            ("grant", "refresh_token"),
+            ("client_auth", "none"),
+            ("client_id", "demo-public"),
+            ("refresh_token", &rt),
+            ("identity_url", &userinfo),
+            ("identity_field", "/email"),
+        ],
+    )
+    .await;
+    let id = t.engine.whoami("ptr").await.unwrap().unwrap();
+    assert_eq!(id.subject, "ada@example.org");
+}

@@ -139,3 +139,41 @@ async fn an_unreachable_provider_exits_5() {
     );
     home.run(&["remove", "api"]);
 }
+
+#[test]
+fn a_corrupt_config_is_reported_kept_and_not_overwritten() {
+    let home = Home::new();
+    let config = home.path().join("config/connections.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let broken = "schema_version = 1\n[[connection]\nname = \"x\"\n";
+    std::fs::write(&config, broken).unwrap();
+    let o = home.run(&["list"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("line 2") && msg.contains("Fix the file"),
+        "{msg}"
+    );
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_TOKEN", "t")
+        .args(["add", "y", "--kind", "static"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "no write over a file Tokentray cannot read"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        broken,
+        "the file is untouched"
+    );
+    let kept: Vec<_> = home
+        .files()
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("corrupt"))
+        .collect();
+    assert_eq!(kept.len(), 1, "a copy was kept aside: {kept:?}");
+}
