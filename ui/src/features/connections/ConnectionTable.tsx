@@ -6,12 +6,15 @@ import { identityLines, kindLabel, statusLabel, statusTone } from "./labels";
 /** One row per connection: what it is, where it stands, whose it is, and when it runs out. */
 export function ConnectionTable({ connections }: { connections: readonly Connection[] }) {
   return (
-    <div class="table-card">
+    // Focusable so that keyboard users can scroll it sideways when the window is narrow.
+    <div class="table-card" tabIndex={0} role="region" aria-labelledby="connections-title">
       <table class="connections">
         <thead>
           <tr>
             <th scope="col">Connection</th>
-            <th scope="col">Kind</th>
+            <th scope="col" class="col-kind">
+              Kind
+            </th>
             <th scope="col">Status</th>
             <th scope="col">Signed in as</th>
             <th scope="col">Expires in</th>
@@ -35,8 +38,10 @@ function ConnectionRow({ connection: c }: { connection: Connection }) {
       <th scope="row" class="cell-name">
         <span class="cell-name__label">{c.label}</span>
         {c.label !== c.name && <code class="cell-name__slug">{c.name}</code>}
+        {/* Narrow windows fold the kind column into this cell; CSS shows one or the other. */}
+        <span class="cell-name__kind">{kindLabel(c.kind)}</span>
       </th>
-      <td class="cell-kind">{kindLabel(c.kind)}</td>
+      <td class="col-kind">{kindLabel(c.kind)}</td>
       <td class="cell-status">
         <Badge tone={statusTone(c.status)}>{statusLabel(c.status)}</Badge>
         {showError && (
