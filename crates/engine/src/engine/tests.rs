@@ -58,7 +58,7 @@ async fn a_static_token_is_handed_out_with_its_header_and_expiry() {
         .add(
             "key",
             ProviderKind::Static,
-            &set(&[("expires_at", "2027-01-15T08:00:00Z")]),
+            &set(&[("expires_at", "2027-06-01T00:00:00Z")]),
             creds(&[("token", "canary-static-1")]),
         )
         .await
@@ -69,7 +69,7 @@ async fn a_static_token_is_handed_out_with_its_header_and_expiry() {
     assert_eq!(out.header_value.expose(), "Bearer canary-static-1");
     assert_eq!(
         out.expires_at,
-        Timestamp::parse_rfc3339("2027-01-15T08:00:00Z")
+        Timestamp::parse_rfc3339("2027-06-01T00:00:00Z")
     );
     assert_eq!(h.engine.view("key").unwrap().status, Status::Active);
 }
@@ -218,7 +218,7 @@ async fn an_expired_static_token_needs_a_person() {
         .add(
             "k",
             ProviderKind::Static,
-            &set(&[("expires_at", "2027-01-15T08:00:00Z")]),
+            &set(&[("expires_at", "2027-06-01T00:00:00Z")]),
             creds(&[("token", "t")]),
         )
         .await

@@ -7,6 +7,7 @@ mod identity;
 mod oauth2;
 pub(crate) mod response;
 mod static_token;
+mod vendor;
 
 use async_trait::async_trait;
 
@@ -99,8 +100,10 @@ pub(crate) fn for_kind(kind: ProviderKind) -> &'static dyn Provider {
     match kind {
         ProviderKind::Static => &static_token::StaticToken,
         ProviderKind::Basic => &basic::Basic,
-        ProviderKind::Oauth2 | ProviderKind::Cdse | ProviderKind::ArcgisOauth => &oauth2::OAuth2,
-        ProviderKind::ArcgisToken | ProviderKind::Itkpd => &Unsupported,
+        ProviderKind::Oauth2 | ProviderKind::Cdse => &oauth2::OAuth2,
+        ProviderKind::ArcgisToken => &vendor::arcgis_token::ArcgisToken,
+        ProviderKind::Itkpd => &vendor::itkpd::Itkpd,
+        ProviderKind::ArcgisOauth => &Unsupported,
     }
 }
 

@@ -27,7 +27,9 @@ impl Provider for StaticToken {
         if !set.valid_for(flow.now(), std::time::Duration::ZERO) {
             return Err(ProviderError::NeedsInteraction(format!(
                 "the static token expired at {}; store a new one with `tokentray edit {} --token`",
-                set.expires_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                set.expires_at
+                    .map(Timestamp::to_rfc3339)
+                    .unwrap_or_default(),
                 flow.spec.name
             )));
         }

@@ -85,7 +85,7 @@ impl SchedulerHandle {
     }
 
     /// A cheap handle for asking the scheduler questions without holding this one.
-    pub fn requester(&self) -> Requester {
+    pub(crate) fn requester(&self) -> Requester {
         Requester {
             cmds: self.cmds.clone(),
         }
@@ -102,13 +102,13 @@ impl SchedulerHandle {
 
 /// Asks the scheduler about its schedule.
 #[derive(Clone)]
-pub struct Requester {
+pub(crate) struct Requester {
     cmds: mpsc::UnboundedSender<Cmd>,
 }
 
 impl Requester {
     /// When `name` is next due, if it is scheduled.
-    pub async fn deadline(&self, name: ConnectionName) -> Option<Timestamp> {
+    pub(crate) async fn deadline(&self, name: ConnectionName) -> Option<Timestamp> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.cmds.send(Cmd::Deadline(name, tx)).ok()?;
         rx.await.ok().flatten()

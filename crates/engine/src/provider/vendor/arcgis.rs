@@ -1,0 +1,171 @@
+//! What the ArcGIS kinds share: the portal URL, reading ArcGIS answers (errors with HTTP 200,
+//! classified by `error.code`, quirks 1–2), and whoami from `community/self`.
+
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::connection::ConnectionSpec;
+use crate::http::{self, Reply};
+use crate::provider::response::text;
+use crate::provider::{Flow, ProviderError};
+use crate::token::{Identity, TokenSet};
+
+/// The portal URL without a trailing slash.
+pub(crate) fn portal_url(spec: &ConnectionSpec) -> Result<String, ProviderError> {
+    spec.text("portal_url")
+        .map(|p| p.trim_end_matches('/').to_owned())
+        .ok_or_else(|| ProviderError::missing("portal_url", "for ArcGIS"))
+}
+
+/// An ArcGIS error object's meaning: 400 with bad credentials, 403, 498 and 499 need a person;
+/// other 4xx are configuration; 5xx are transient.
+pub(crate) fn classify(err: &Map<String, Value>) -> ProviderError {
+    let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+    let oauth = text(err, "error");
+    let message = text(err, "error_description")
+        .or_else(|| text(err, "message"))
+        .unwrap_or_else(|| "no message".into());
+    let details = err
+        .get("details")
+        .and_then(Value::as_array)
+        .map(|d| {
+            d.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .filter(|d| !d.is_empty());
+    let description = Some(match details {
+        Some(d) if d != message => format!("{message}: {d}"),
+        _ => message,
+    });
+    let label = oauth.unwrap_or_else(|| format!("ArcGIS error {code}"));
+    match code {
+        500..=599 => ProviderError::Status {
+            status: u16::try_from(code).unwrap_or(500),
+        },
+        400 if description
+            .as_deref()
+            .is_some_and(|d| d.contains("client_secret") || d.contains("client_id")) =>
+        {
+            ProviderError::ClientRejected {
+                code: label,
+                description,
+            }
+        }
+        400 | 401 | 403 | 498 | 499 => ProviderError::Rejected {
+            code: label,
+            description,
+        },
+        _ => ProviderError::ClientRejected {
+            code: label,
+            description,
+        },
+    }
+}
+
+/// The body of an ArcGIS answer as JSON, with its `error` object turned into an error whatever
+/// the HTTP status.
+pub(crate) fn json(reply: &Reply) -> Result<Map<String, Value>, ProviderError> {
+    if reply.status == 429 {
+        return Err(ProviderError::RateLimited {
+            retry_after: reply.retry_after,
+        });
+    }
+    let obj = match reply.json_object() {
+        Ok(obj) => obj,
+        Err(_) if reply.status >= 500 => {
+            return Err(ProviderError::Status {
+                status: reply.status,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(Value::Object(err)) = obj.get("error") {
+        return Err(classify(err));
+    }
+    if !reply.ok() {
+        return Err(ProviderError::Status {
+            status: reply.status,
+        });
+    }
+    Ok(obj)
+}
+
+/// GETs a portal REST resource with the token in `X-Esri-Authorization` (never the URL) and the
+/// connection's `Referer` when the token is bound to one (quirk 5).
+pub(crate) async fn portal_get(
+    flow: &Flow<'_>,
+    path: &str,
+    tokens: &TokenSet,
+) -> Result<Map<String, Value>, ProviderError> {
+    let portal = portal_url(flow.spec)?;
+    let url = Url::parse(&format!("{portal}/sharing/rest/{path}?f=json")).map_err(|e| {
+        ProviderError::Config {
+            field: "portal_url",
+            reason: e.to_string(),
+        }
+    })?;
+    let mut req = flow.http.get(url.clone()).header(
+        "X-Esri-Authorization",
+        format!("Bearer {}", tokens.access_token.expose()),
+    );
+    if let Some(referer) = flow.spec.text("referer") {
+        req = req.header("Referer", referer);
+    }
+    let reply = http::send(req, &url).await?;
+    json(&reply)
+}
+
+/// Whoami: `community/self` → `username` and `fullName` (quirk 12: never the app owner).
+pub(crate) async fn community_self(
+    flow: &Flow<'_>,
+    tokens: &TokenSet,
+) -> Result<Option<Identity>, ProviderError> {
+    let obj = portal_get(flow, "community/self", tokens).await?;
+    Ok(text(&obj, "username").map(|subject| Identity {
+        subject,
+        name: text(&obj, "fullName"),
+        email: text(&obj, "email"),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::FailureClass;
+
+    fn err(v: &serde_json::Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn error_codes_decide_the_class_not_the_message_code() {
+        let bad_password = classify(&err(
+            &serde_json::json!({"code":400,"message":"Unable to generate token.","details":["Invalid username or password."],"messageCode":"GWM_0003"}),
+        ));
+        assert_eq!(bad_password.class(), FailureClass::NeedsLogin);
+        assert!(
+            bad_password
+                .to_string()
+                .contains("Invalid username or password"),
+            "{bad_password}"
+        );
+        let expired = classify(&err(
+            &serde_json::json!({"code":498,"error":"invalid_request","error_description":"Invalid refresh_token","message":"Invalid refresh_token","details":[]}),
+        ));
+        assert_eq!(
+            expired.class(),
+            FailureClass::NeedsLogin,
+            "quirk 2: code 498 with invalid_request means log in again"
+        );
+        let secret = classify(&err(
+            &serde_json::json!({"code":400,"error":"invalid_request","error_description":"Invalid client_secret","message":"Invalid client_secret","details":[]}),
+        ));
+        assert_eq!(secret.class(), FailureClass::Config);
+        let down = classify(&err(
+            &serde_json::json!({"code":503,"message":"Service unavailable"}),
+        ));
+        assert_eq!(down.class(), FailureClass::Transient);
+    }
+}

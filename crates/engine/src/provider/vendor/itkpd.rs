@@ -1,0 +1,197 @@
+//! `itkpd`: the ITk Production Database's uuIdentity `grantToken` (itkdb's flow, protocols.md
+//! §2). The request is JSON, not a form (quirk 19); the auth URL needs its trailing slash or
+//! `grantToken` replaces the last path segment (quirk 22); the bearer handed out is the
+//! `id_token`, never the opaque `at.` access token (quirk 18); expiry and identity come from the
+//! `id_token`'s claims (quirk 21). There is no refresh token: the access codes are posted again.
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::connection::ConnectionSpec;
+use crate::http::{self, Reply};
+use crate::provider::response::{check_token, seconds, text};
+use crate::provider::{Flow, LoginInput, Provider, ProviderError};
+use crate::secret::Secret;
+use crate::token::{Identity, TokenSet, jwt_claims, jwt_expiry};
+
+pub(crate) struct Itkpd;
+
+/// `<auth_url>grantToken`, with the auth URL normalised to end in `/`.
+pub(crate) fn grant_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
+    let mut base = spec
+        .text("auth_url")
+        .ok_or_else(|| ProviderError::missing("auth_url", "for ITk"))?;
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    Url::parse(&base)
+        .and_then(|b| b.join("grantToken"))
+        .map_err(|e| ProviderError::Config {
+            field: "auth_url",
+            reason: format!("is not a valid URL: {e}"),
+        })
+}
+
+/// The error of a failed `grantToken`, from its status and uuApp error map (quirk 20).
+fn failure(reply: &Reply) -> ProviderError {
+    let Ok(obj) = reply.json_object() else {
+        return if reply.status >= 500 {
+            ProviderError::Status {
+                status: reply.status,
+            }
+        } else {
+            reply.garbage("not JSON")
+        };
+    };
+    let description = text(&obj, "error_description");
+    let not_authenticated = obj
+        .get("uuAppErrorMap")
+        .and_then(Value::as_object)
+        .is_some_and(|m| {
+            m.keys()
+                .any(|k| k.trim_end().ends_with("identityNotAuthenticated"))
+        });
+    if not_authenticated || reply.status == 401 {
+        return ProviderError::Rejected {
+            code: "identity not authenticated".into(),
+            description: Some("the ITk access codes were not accepted; check both codes".into()),
+        };
+    }
+    if description
+        .as_deref()
+        .is_some_and(|d| d.contains("must be not null"))
+    {
+        return ProviderError::Config {
+            field: "access_code1",
+            reason: "an access code is empty; store both codes".into(),
+        };
+    }
+    if reply.status >= 500 || reply.status == 429 {
+        return reply.garbage("server error");
+    }
+    ProviderError::ClientRejected {
+        code: text(&obj, "error").unwrap_or_else(|| format!("HTTP {}", reply.status)),
+        description,
+    }
+}
+
+#[async_trait]
+impl Provider for Itkpd {
+    async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
+        let url = grant_url(flow.spec)?;
+        let body = json!({
+            "grant_type": "password",
+            "accessCode1": flow.secret("access_code1", "to sign in to ITk")?.expose(),
+            "accessCode2": flow.secret("access_code2", "to sign in to ITk")?.expose(),
+            "scope": flow.spec.text("scope").unwrap_or_default(),
+        });
+        let reply = http::send(flow.http.post(url.clone()).json(&body), &url).await?;
+        if reply.status != 200 {
+            return Err(failure(&reply));
+        }
+        let obj = reply.json_object()?;
+        // itkdb counts a login only with both tokens present.
+        let (Some(_access), Some(id_token)) = (text(&obj, "access_token"), text(&obj, "id_token"))
+        else {
+            return Err(reply.garbage("the answer lacks the access_token or the id_token"));
+        };
+        check_token(&id_token, reply.status)?;
+        let now = flow.now();
+        let mut set = TokenSet::bearer(Secret::new(id_token.clone()), now);
+        set.expires_at =
+            jwt_expiry(&id_token).or_else(|| seconds(&obj, "expires_in").map(|d| now.plus(d)));
+        set.id_token = Some(Secret::new(id_token));
+        Ok(set)
+    }
+
+    async fn renew(&self, flow: &Flow<'_>, _: &TokenSet) -> Result<TokenSet, ProviderError> {
+        self.login(flow, &LoginInput::default()).await
+    }
+
+    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+        true
+    }
+
+    async fn whoami(
+        &self,
+        _: &Flow<'_>,
+        tokens: &TokenSet,
+    ) -> Result<Option<Identity>, ProviderError> {
+        Ok(identity(tokens))
+    }
+
+    fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
+        vec!["access_code1", "access_code2"]
+    }
+}
+
+/// `uuidentity` and `name` from the `id_token` (local, as itkdb does).
+pub(crate) fn identity(tokens: &TokenSet) -> Option<Identity> {
+    let claims = jwt_claims(tokens.id_token.as_ref()?.expose())?;
+    let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_owned);
+    let subject = s("uuidentity").or_else(|| s("sub"))?;
+    Some(Identity {
+        subject,
+        name: s("name"),
+        email: s("email"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{ConnectionName, ProviderKind, Value as SettingValue};
+
+    #[test]
+    fn quirk_22_the_auth_url_keeps_its_last_segment() {
+        let mut spec =
+            ConnectionSpec::new(ConnectionName::new("itk").unwrap(), ProviderKind::Itkpd);
+        spec.settings.insert(
+            "auth_url",
+            SettingValue::Text("https://uuidentity.example/oidc/app-id".into()),
+        );
+        assert_eq!(
+            grant_url(&spec).unwrap().as_str(),
+            "https://uuidentity.example/oidc/app-id/grantToken"
+        );
+        spec.settings.insert(
+            "auth_url",
+            SettingValue::Text("https://uuidentity.example/oidc/app-id/".into()),
+        );
+        assert_eq!(
+            grant_url(&spec).unwrap().as_str(),
+            "https://uuidentity.example/oidc/app-id/grantToken"
+        );
+    }
+
+    #[test]
+    fn quirk_20_the_recorded_401_body_means_wrong_codes() {
+        let body = r#"{"uuAppErrorMap":{"uu-oidc-main/grantToken/identityNotAuthenticated ":{"type":"error","message":"Identity not Authenticated"}},"error_description":"Identity not Authenticated","error":"invalid_request"}"#;
+        let reply = Reply {
+            status: 401,
+            body: body.as_bytes().to_vec(),
+            html: false,
+            retry_after: None,
+            date: None,
+        };
+        let e = failure(&reply);
+        assert_eq!(
+            e.class(),
+            crate::provider::FailureClass::NeedsLogin,
+            "{e:?}"
+        );
+        let empty = r#"{"uuAppErrorMap":{},"error":"server_error","error_description":"Secret must be not null."}"#;
+        let reply = Reply {
+            status: 500,
+            body: empty.as_bytes().to_vec(),
+            html: false,
+            retry_after: None,
+            date: None,
+        };
+        assert_eq!(
+            failure(&reply).class(),
+            crate::provider::FailureClass::Config
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Vendor token flows: one file per service whose flow is not standard OAuth.
+
+pub(crate) mod arcgis;
+pub(crate) mod arcgis_token;
+pub(crate) mod itkpd;
