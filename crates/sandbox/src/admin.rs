@@ -5,10 +5,10 @@
 //! |---|---|---|
 //! | `POST /_admin/fault` | `{"endpoint": "token", "fault": "html" \| {"status": 503} \| …, "times": 1}` | 204 |
 //! | `GET /_admin/counters` | – | `{"endpoints": {"token": 2}, "grants": {"password": 1}, "requests": […]}` |
-//! | `POST /_admin/clients` | a client: `{"client_id", "client_secret"?, "auth_method", "rotation"?, "access_token_secs"?, "refresh_token_secs"?, "scope"?}` | 204, or 400 `{"error"}` |
-//! | `POST /_admin/users` | `{"username", "password", "name", "email", "totp"?}` | 204, or 400 |
+//! | `POST /_admin/clients` | a client: `{"client_id", "client_secret"?, "auth_method", "rotation"?, "access_token_secs"?, "refresh_token_secs"?, "scope"?}`, or with `"provider": "arcgis"` an app: `{"client_id", "client_secret"?, "redirect_uris"?, "title"?, "owner"?}` | 204, or 400 `{"error"}` |
+//! | `POST /_admin/users` | `{"username", "password", "name", "email", "totp"?}`; with `"provider": "arcgis"`: `{"username", "password", "full_name"?, "email"?, "role"?}`; with `"provider": "itk"`: `{"access_code1", "access_code2", "uuidentity", "name"}` | 204, or 400 |
 //! | `POST /_admin/clock` | `{"advance_secs": 3600}` | 204 |
-//! | `POST /_admin/refresh-token` | `{"client_id", "username", "provider"?: "oauth" \| "keycloak"}` | `{"refresh_token"}`, or 404 |
+//! | `POST /_admin/refresh-token` | `{"client_id", "username", "provider"?: "oauth" \| "keycloak" \| "arcgis"}` | `{"refresh_token"}`, or 404 |
 //! | `POST /_admin/reset` | – | 204: back to the start configuration |
 //!
 //! Admin requests are not counted.
@@ -22,10 +22,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::json;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
-use crate::client::ClientConfig;
-use crate::config::{ConfigError, User};
+use crate::config::ConfigError;
 use crate::control::{Control, Provider};
 use crate::fault::{Endpoint, Fault};
 use crate::record::Counters;
@@ -73,6 +73,46 @@ fn oauth() -> Provider {
     Provider::OAuth
 }
 
+/// Which provider a registration body is for: its `provider` field, the generic server if none.
+#[derive(Deserialize)]
+struct ProviderField {
+    #[serde(default = "oauth")]
+    provider: Provider,
+}
+
+/// Why a registration was refused.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error("could not read the registration: {0}")]
+    Body(#[from] serde_json::Error),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("uuIdentity has no registered clients")]
+    NoClients,
+}
+
+fn parse<T: DeserializeOwned>(body: &Value) -> Result<T, Refused> {
+    Ok(T::deserialize(body)?)
+}
+
+fn add_client(control: &Control, body: &Value) -> Result<(), Refused> {
+    match parse::<ProviderField>(body)?.provider {
+        Provider::OAuth | Provider::Keycloak => control.add_client(parse(body)?)?,
+        Provider::Arcgis => control.add_arcgis_app(parse(body)?)?,
+        Provider::Itk => return Err(Refused::NoClients),
+    }
+    Ok(())
+}
+
+fn add_user(control: &Control, body: &Value) -> Result<(), Refused> {
+    match parse::<ProviderField>(body)?.provider {
+        Provider::OAuth | Provider::Keycloak => control.add_user(parse(body)?)?,
+        Provider::Arcgis => control.add_arcgis_user(parse(body)?)?,
+        Provider::Itk => control.add_itk_user(parse(body)?)?,
+    }
+    Ok(())
+}
+
 async fn fault(State(control): Admin, Json(request): Json<FaultRequest>) -> StatusCode {
     control.inject(request.endpoint, request.fault, request.times);
     StatusCode::NO_CONTENT
@@ -82,12 +122,12 @@ async fn counters(State(control): Admin) -> Json<Counters> {
     Json(control.counters())
 }
 
-async fn client(State(control): Admin, Json(client): Json<ClientConfig>) -> Response {
-    registered(control.add_client(client))
+async fn client(State(control): Admin, Json(body): Json<Value>) -> Response {
+    registered(add_client(&control, &body))
 }
 
-async fn user(State(control): Admin, Json(user): Json<User>) -> Response {
-    registered(control.add_user(user))
+async fn user(State(control): Admin, Json(body): Json<Value>) -> Response {
+    registered(add_user(&control, &body))
 }
 
 async fn clock(State(control): Admin, Json(request): Json<ClockRequest>) -> StatusCode {
@@ -116,7 +156,7 @@ async fn reset(State(control): Admin) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-fn registered(result: Result<(), ConfigError>) -> Response {
+fn registered(result: Result<(), Refused>) -> Response {
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => (

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arcgis::ArcgisConfig;
 use crate::client::{ClientConfig, Rotation};
 use crate::clock::{SandboxClock, SystemClock};
+use crate::itk::ItkConfig;
 
 /// A resource owner who can log in with the password grant.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +103,12 @@ pub enum ConfigError {
     /// A user with an empty username.
     #[error("a user needs a non-empty username")]
     EmptyUsername,
+    /// A uuIdentity person without both access codes.
+    #[error("the ITk person {uuidentity} needs two non-empty access codes")]
+    EmptyAccessCode {
+        /// The offending person's `uuidentity`.
+        uuidentity: String,
+    },
     /// The sandbox binds loopback addresses only.
     #[error("the sandbox binds loopback addresses only, not {addr}")]
     NotLoopback {
@@ -117,10 +125,12 @@ pub struct SandboxConfig {
     pub(crate) addr: SocketAddr,
     pub(crate) clock: Arc<dyn SandboxClock>,
     pub(crate) keycloak_realm: String,
+    pub(crate) arcgis: ArcgisConfig,
+    pub(crate) itk: ItkConfig,
 }
 
 impl SandboxConfig {
-    /// No clients, no users, an ephemeral port on 127.0.0.1, the system clock.
+    /// No clients, no users (at any provider), an ephemeral port on 127.0.0.1, the system clock.
     pub fn empty() -> Self {
         Self {
             clients: Vec::new(),
@@ -128,12 +138,17 @@ impl SandboxConfig {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Arc::new(SystemClock),
             keycloak_realm: "demo".to_owned(),
+            arcgis: ArcgisConfig::empty(),
+            itk: ItkConfig::empty(),
         }
     }
 
-    /// The demo configuration described in the crate documentation.
+    /// The demo configuration described in the crate documentation: every provider with its
+    /// demo users and clients.
     pub fn demo() -> Self {
         Self::empty()
+            .arcgis(ArcgisConfig::demo())
+            .itk(ItkConfig::demo())
             .client(ClientConfig::basic("demo-cc", "demo-cc-secret"))
             .client(ClientConfig::post("demo-post", "demo-post-secret"))
             .client(
@@ -191,12 +206,28 @@ impl SandboxConfig {
         self
     }
 
+    /// Serves this `ArcGIS` portal under `/arcgis` (replacing the one configured before).
+    #[must_use]
+    pub fn arcgis(mut self, arcgis: ArcgisConfig) -> Self {
+        self.arcgis = arcgis;
+        self
+    }
+
+    /// Serves this uuIdentity server under `/itk` (replacing the one configured before).
+    #[must_use]
+    pub fn itk(mut self, itk: ItkConfig) -> Self {
+        self.itk = itk;
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if !self.addr.ip().is_loopback() {
             return Err(ConfigError::NotLoopback { addr: self.addr });
         }
         self.clients.iter().try_for_each(ClientConfig::validate)?;
-        self.users.iter().try_for_each(User::validate)
+        self.users.iter().try_for_each(User::validate)?;
+        self.arcgis.validate()?;
+        self.itk.validate()
     }
 }
 
@@ -213,6 +244,8 @@ impl fmt::Debug for SandboxConfig {
             .field("users", &self.users)
             .field("addr", &self.addr)
             .field("keycloak_realm", &self.keycloak_realm)
+            .field("arcgis", &self.arcgis)
+            .field("itk", &self.itk)
             .finish_non_exhaustive()
     }
 }

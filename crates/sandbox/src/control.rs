@@ -8,9 +8,11 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::arcgis::{self, ArcgisApp, ArcgisUser, Portal};
 use crate::client::ClientConfig;
 use crate::config::{ConfigError, User};
 use crate::fault::{Endpoint, Fault};
+use crate::itk::{self, ItkUser, UuIdentity};
 use crate::oauth::{self, Issuer};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
@@ -25,12 +27,18 @@ pub enum Provider {
     OAuth,
     /// The Keycloak realm under `/keycloak/realms/<realm>`.
     Keycloak,
+    /// The `ArcGIS` portal (and stand-alone server token service) under `/arcgis`.
+    Arcgis,
+    /// uuIdentity under `/itk/oidc/` and the ITk Production Database API under `/itk/api/`.
+    Itk,
 }
 
 pub(crate) struct Control {
     shared: Arc<Shared>,
     oauth: Arc<Issuer>,
     keycloak: Arc<Issuer>,
+    arcgis: Arc<Portal>,
+    itk: Arc<UuIdentity>,
 }
 
 impl Control {
@@ -38,15 +46,19 @@ impl Control {
         Self {
             oauth: Arc::new(oauth::issuer(Arc::clone(&shared), base)),
             keycloak: Arc::new(keycloak::issuer(Arc::clone(&shared), base)),
+            arcgis: Arc::new(Portal::new(Arc::clone(&shared), base)),
+            itk: Arc::new(UuIdentity::new(Arc::clone(&shared), base)),
             shared,
         }
     }
 
-    /// Every route of the sandbox: both providers and the admin API.
+    /// Every route of the sandbox: all four providers and the admin API.
     pub(crate) fn router(self: &Arc<Self>) -> Router {
         Router::new()
             .merge(oauth::router(Arc::clone(&self.oauth)))
             .merge(oauth::router(Arc::clone(&self.keycloak)))
+            .merge(arcgis::router(Arc::clone(&self.arcgis)))
+            .merge(itk::router(Arc::clone(&self.itk)))
             .merge(admin::router(Arc::clone(self)))
     }
 
@@ -60,6 +72,8 @@ impl Control {
             Provider::Keycloak => keycloak::prefix(self.shared.keycloak_realm())
                 .trim_start_matches('/')
                 .to_owned(),
+            Provider::Arcgis => arcgis::PREFIX.trim_start_matches('/').to_owned(),
+            Provider::Itk => itk::OIDC_PATH.to_owned(),
         }
     }
 
@@ -100,6 +114,18 @@ impl Control {
         self.shared.add_user(user)
     }
 
+    pub(crate) fn add_arcgis_user(&self, user: ArcgisUser) -> Result<(), ConfigError> {
+        self.shared.add_arcgis_user(user)
+    }
+
+    pub(crate) fn add_arcgis_app(&self, app: ArcgisApp) -> Result<(), ConfigError> {
+        self.shared.add_arcgis_app(app)
+    }
+
+    pub(crate) fn add_itk_user(&self, user: ItkUser) -> Result<(), ConfigError> {
+        self.shared.add_itk_user(user)
+    }
+
     pub(crate) fn advance_clock(&self, by: Duration) {
         self.shared.advance_clock(by);
     }
@@ -114,11 +140,13 @@ impl Control {
         client_id: &str,
         username: &str,
     ) -> Option<String> {
-        let issuer = match provider {
-            Provider::OAuth => &self.oauth,
-            Provider::Keycloak => &self.keycloak,
-        };
-        issuer.mint_refresh_token(client_id, username)
+        match provider {
+            Provider::OAuth => self.oauth.mint_refresh_token(client_id, username),
+            Provider::Keycloak => self.keycloak.mint_refresh_token(client_id, username),
+            Provider::Arcgis => self.arcgis.mint_refresh_token(client_id, username),
+            // uuIdentity issues no refresh tokens.
+            Provider::Itk => None,
+        }
     }
 
     pub(crate) fn reset(&self) {

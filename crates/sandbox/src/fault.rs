@@ -30,11 +30,35 @@ pub enum Endpoint {
     KeycloakUserinfo,
     /// Keycloak realm: `protocol/openid-connect/revoke`.
     KeycloakRevoke,
+    /// `ArcGIS` portal: `POST /arcgis/sharing/rest/generateToken`.
+    ArcgisGenerateToken,
+    /// `ArcGIS` Server: `POST /arcgis/tokens/generateToken`.
+    ArcgisServerToken,
+    /// `ArcGIS` Server: `GET /arcgis/rest/info` (where the token service is).
+    ArcgisInfo,
+    /// `ArcGIS` portal: `/arcgis/sharing/rest/oauth2/authorize` (the login form and its POST).
+    ArcgisAuthorize,
+    /// `ArcGIS` portal: `POST /arcgis/sharing/rest/oauth2/token`.
+    #[serde(rename = "arcgis_oauth_token")]
+    ArcgisOAuthToken,
+    /// `ArcGIS` portal: `POST /arcgis/sharing/rest/oauth2/revokeToken`.
+    ArcgisRevoke,
+    /// `ArcGIS` portal: `/arcgis/sharing/rest/community/self` (the signed-in user).
+    ArcgisSelf,
+    /// `ArcGIS` portal: `/arcgis/sharing/rest/portals/self` (the portal, with `user` or
+    /// `appInfo`).
+    ArcgisPortalSelf,
+    /// uuIdentity: `POST /itk/oidc/grantToken`.
+    ItkGrantToken,
+    /// uuIdentity: `GET /itk/oidc/listKeys`.
+    ItkListKeys,
+    /// The ITk Production Database API under `/itk/api/`.
+    ItkApi,
 }
 
 impl Endpoint {
     /// Every endpoint, in a stable order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 19] = [
         Self::Discovery,
         Self::Token,
         Self::Userinfo,
@@ -43,11 +67,26 @@ impl Endpoint {
         Self::KeycloakToken,
         Self::KeycloakUserinfo,
         Self::KeycloakRevoke,
+        Self::ArcgisGenerateToken,
+        Self::ArcgisServerToken,
+        Self::ArcgisInfo,
+        Self::ArcgisAuthorize,
+        Self::ArcgisOAuthToken,
+        Self::ArcgisRevoke,
+        Self::ArcgisSelf,
+        Self::ArcgisPortalSelf,
+        Self::ItkGrantToken,
+        Self::ItkListKeys,
+        Self::ItkApi,
     ];
 
     /// Whether this is a token endpoint (requests there carry a `grant_type`).
+    /// `ArcGIS` `generateToken` has no grant type and is not one.
     pub fn is_token(self) -> bool {
-        matches!(self, Self::Token | Self::KeycloakToken)
+        matches!(
+            self,
+            Self::Token | Self::KeycloakToken | Self::ArcgisOAuthToken | Self::ItkGrantToken
+        )
     }
 }
 

@@ -8,12 +8,15 @@
 //! |---|---|---|
 //! | generic OAuth 2.0/OIDC | `<url>oauth` | `.well-known/openid-configuration`, `token`, `userinfo`, `revoke` (+ RFC 8414 metadata at `<url>.well-known/oauth-authorization-server/oauth`) |
 //! | Keycloak realm | `<url>keycloak/realms/demo` | `.well-known/openid-configuration`, `protocol/openid-connect/{token,userinfo,revoke}` |
+//! | `ArcGIS` portal | `<url>arcgis` (the `<portal_url>`) | `sharing/rest/generateToken`, `sharing/rest/oauth2/{authorize,token,revokeToken}`, `sharing/rest/community/self`, `sharing/rest/portals/self`; stand-alone server: `tokens/generateToken`, `rest/info` |
+//! | uuIdentity / ITk | `<url>itk/oidc/` (trailing slash) | `grantToken`, `listKeys`; the ITk API at `<url>itk/api/getUser` |
 //! | admin API | – | `<url>_admin/…` (see below) |
 //!
-//! `ArcGIS` (`/arcgis`) and uuIdentity/ITk (`/itk`) are not served yet; each provider is one
-//! module, and a new one mounts its router beside the others in `control.rs`.
+//! Each provider is one module (`oauth`, `keycloak`, `arcgis`, `itk`), mounted beside the others
+//! in `control.rs`. The `ArcGIS` and uuIdentity modules document, quirk by quirk, what they
+//! reproduce of protocols.md §1, §2 and §4.
 //!
-//! # Token endpoint
+//! # Generic token endpoint
 //! Form bodies only (credentials in the URL query: 400 `invalid_request`). Grants
 //! `client_credentials`, `password`, `refresh_token`. Client authentication per RFC 6749
 //! §2.3.1; every client has exactly one allowed method and any other gives 401
@@ -35,6 +38,19 @@
 //!
 //! Users: `ada` / `lovelace` (Ada Lovelace, `ada@example.org`) and `grace` / `hopper`
 //! (Grace Hopper, `grace@example.org`, one-time code `424242` at the Keycloak realm).
+//!
+//! `ArcGIS` ([`ArcgisConfig::demo`]): users `gis-analyst` / `contours` (Gerda Mercator,
+//! `org_publisher`) and `gis-viewer` / `basemap` (Abraham Ortelius, `org_user`); apps
+//! `tt-arcgis-app` (public; redirects `http://127.0.0.1/callback` on any port,
+//! `tokentray://oauth/callback` and `urn:ietf:wg:oauth:2.0:oob`) and `tt-arcgis-cc` (secret
+//! `tt-arcgis-cc-secret`, for app logins; redirect `urn:ietf:wg:oauth:2.0:oob`). Tokens: OAuth
+//! user 1800 s, app 7200 s, refresh two weeks; `generateToken` 60 minutes unless asked, at most
+//! 20160; portal name `Tokentray Sandbox Portal`, `orgId` `TtSandboxOrg0001`.
+//!
+//! uuIdentity ([`ItkConfig::demo`]): access codes `jane-code-1` + `jane-code-2` (Jane Example,
+//! `1-2345-1`) and `pierre-code-1` + `pierre-code-2` (Pierre Example, `2-3456-1`); tokens last
+//! 1800 s; the audience when the scope names none is `https://itkpd.unicornuniversity.net`.
+//!
 //! The server binds an ephemeral port unless told otherwise (`--port` for the binary).
 //!
 //! # Tests
@@ -44,7 +60,8 @@
 //! tokens expire without waiting; [`Sandbox::wait_for`] awaits a request without polling.
 //!
 //! The admin API offers the same to other processes: `POST /_admin/fault`,
-//! `GET /_admin/counters`, `POST /_admin/clients`, `POST /_admin/users`, `POST /_admin/clock`,
+//! `GET /_admin/counters`, `POST /_admin/clients`, `POST /_admin/users` (both with a
+//! `provider` field for `ArcGIS` and uuIdentity), `POST /_admin/clock`,
 //! `POST /_admin/refresh-token`, `POST /_admin/reset` (bodies documented in `admin.rs`).
 //!
 //! ```no_run
@@ -61,21 +78,26 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod arcgis;
 mod client;
 mod clock;
 mod config;
 mod control;
 mod fault;
+mod itk;
 mod keycloak;
 mod oauth;
 mod record;
 mod sandbox;
 mod state;
+mod wire;
 
+pub use crate::arcgis::{ArcgisApp, ArcgisConfig, ArcgisUser, OOB_REDIRECT_URI};
 pub use crate::client::{AuthMethod, ClientConfig, DEFAULT_ACCESS_TOKEN_SECS, Rotation};
 pub use crate::clock::{FixedClock, SandboxClock, SystemClock};
 pub use crate::config::{ConfigError, SandboxConfig, User};
 pub use crate::control::Provider;
 pub use crate::fault::{Endpoint, Fault, OVERSIZED_BODY_BYTES};
-pub use crate::record::{Counters, LOG_CAPACITY, RequestRecord};
+pub use crate::itk::{ItkConfig, ItkUser};
+pub use crate::record::{Counters, LOG_CAPACITY, RequestRecord, TokenPlacement};
 pub use crate::sandbox::Sandbox;

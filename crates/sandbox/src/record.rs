@@ -11,7 +11,22 @@ use crate::fault::Endpoint;
 /// The log keeps this many most recent records; counters are exact regardless.
 pub const LOG_CAPACITY: usize = 10_000;
 
-/// Non-secret facts about one request.
+/// Where a request carried the token it presented to an API endpoint (`ArcGIS` accepts four
+/// places, quirk 43; uuIdentity only the `Authorization` header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPlacement {
+    /// `X-Esri-Authorization: Bearer <token>`.
+    EsriHeader,
+    /// `Authorization: Bearer <token>`.
+    AuthorizationHeader,
+    /// `?token=<token>` in the URL.
+    Query,
+    /// `token=<token>` in a form body.
+    Form,
+}
+
+/// Non-secret facts about one request. Fields that do not apply to an endpoint stay empty.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRecord {
     /// Where it went.
@@ -24,6 +39,28 @@ pub struct RequestRecord {
     pub auth_method: Option<AuthMethod>,
     /// Whether any credential (client secret, password, refresh token…) was in the URL query.
     pub credentials_in_query: bool,
+    /// The media type of the request body (`application/json`,
+    /// `application/x-www-form-urlencoded`…), when there was a body.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// `ArcGIS`: the response format `f` the request asked for; `None` when it sent none.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// `ArcGIS` `generateToken`: the `client` binding mode (`requestip`, `referer`, `ip`).
+    #[serde(default)]
+    pub client_mode: Option<String>,
+    /// Whether the request carried a `Referer` header.
+    #[serde(default)]
+    pub referer_header: bool,
+    /// Where the request carried its token, at endpoints that take one.
+    #[serde(default)]
+    pub token_placement: Option<TokenPlacement>,
+    /// `ArcGIS` authorize and token requests: the `redirect_uri` (not a secret).
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// `ArcGIS` authorize: whether the request carried a PKCE `code_challenge`.
+    #[serde(default)]
+    pub pkce: bool,
 }
 
 impl RequestRecord {
@@ -35,6 +72,13 @@ impl RequestRecord {
             client_id: None,
             auth_method: None,
             credentials_in_query: false,
+            content_type: None,
+            format: None,
+            client_mode: None,
+            referer_header: false,
+            token_placement: None,
+            redirect_uri: None,
+            pkce: false,
         }
     }
 }

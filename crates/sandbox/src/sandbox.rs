@@ -10,10 +10,12 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use crate::arcgis::{ArcgisApp, ArcgisUser};
 use crate::client::ClientConfig;
 use crate::config::{ConfigError, SandboxConfig, User};
 use crate::control::{Control, Provider};
 use crate::fault::{Endpoint, Fault};
+use crate::itk::{self, ItkUser};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
 
@@ -69,10 +71,19 @@ impl Sandbox {
         self.url.clone()
     }
 
-    /// A provider's issuer: `<url>oauth` or `<url>keycloak/realms/<realm>` (no trailing slash).
+    /// A provider's issuer or base URL: `<url>oauth`, `<url>keycloak/realms/<realm>`,
+    /// `<url>arcgis` (the `ArcGIS` portal URL; no trailing slash for these three), or
+    /// `<url>itk/oidc/` (the uuIdentity auth URL, WITH the trailing slash `grantToken` needs).
     pub fn issuer(&self, provider: Provider) -> Url {
         let mut url = self.url.clone();
         url.set_path(&self.control.issuer_path(provider));
+        url
+    }
+
+    /// The ITk Production Database API prefix, `<url>itk/api/`.
+    pub fn itk_api_url(&self) -> Url {
+        let mut url = self.url.clone();
+        url.set_path(itk::API_PATH);
         url
     }
 
@@ -84,6 +95,21 @@ impl Sandbox {
     /// Registers (or replaces) a user while running.
     pub fn add_user(&self, user: User) -> Result<(), ConfigError> {
         self.control.add_user(user)
+    }
+
+    /// Registers (or replaces) an `ArcGIS` user while running.
+    pub fn add_arcgis_user(&self, user: ArcgisUser) -> Result<(), ConfigError> {
+        self.control.add_arcgis_user(user)
+    }
+
+    /// Registers (or replaces) an `ArcGIS` app while running.
+    pub fn add_arcgis_app(&self, app: ArcgisApp) -> Result<(), ConfigError> {
+        self.control.add_arcgis_app(app)
+    }
+
+    /// Registers (or replaces) a uuIdentity person while running.
+    pub fn add_itk_user(&self, user: ItkUser) -> Result<(), ConfigError> {
+        self.control.add_itk_user(user)
     }
 
     /// Answers the next `times` requests to `endpoint` with `fault` (after faults already
@@ -128,7 +154,8 @@ impl Sandbox {
     }
 
     /// A refresh token for `username` at `client_id`, as if they had logged in elsewhere; for
-    /// testing refresh-token import. `None` when the client or user is unknown.
+    /// testing refresh-token import. `None` when the client or user is unknown, and always for
+    /// [`Provider::Itk`] (uuIdentity has no refresh tokens).
     pub fn mint_refresh_token(
         &self,
         provider: Provider,

@@ -1,20 +1,24 @@
 //! The state every provider of one sandbox shares: registered clients and users, issued tokens,
 //! pending faults, the request log, the clock and the shutdown signal. One mutex guards the
-//! mutable part; it is never held across an `.await`.
+//! mutable part; it is never held across an `.await`. [`Shared::answer`] is the one way a
+//! request is recorded and perhaps hijacked by a fault, for every provider.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use axum::response::Response;
 use rand::Rng;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::arcgis::{ArcgisApp, ArcgisUser, PortalState};
 use crate::client::ClientConfig;
-use crate::clock::{SandboxClock, unix_secs};
+use crate::clock::{SandboxClock, unix_millis, unix_secs};
 use crate::config::{ConfigError, SandboxConfig, User};
 use crate::fault::{Fault, FaultQueue};
+use crate::itk::{ItkState, ItkUser};
 use crate::oauth::{Dialect, TokenStore};
 use crate::record::{RequestLog, RequestRecord};
 
@@ -52,11 +56,23 @@ pub(crate) struct State {
     pub(crate) registry: Registry,
     oauth_tokens: TokenStore,
     keycloak_tokens: TokenStore,
+    pub(crate) arcgis: PortalState,
+    pub(crate) itk: ItkState,
     pub(crate) faults: FaultQueue,
     pub(crate) log: RequestLog,
 }
 
 impl State {
+    /// The state a sandbox starts (and resets) with: registered parties, nothing issued.
+    fn from_config(config: &SandboxConfig) -> Self {
+        Self {
+            registry: Registry::from_config(config),
+            arcgis: PortalState::from_config(&config.arcgis),
+            itk: ItkState::from_config(&config.itk),
+            ..Self::default()
+        }
+    }
+
     /// The registry and the token store of one provider, borrowed together.
     pub(crate) fn split(&mut self, dialect: Dialect) -> (&Registry, &mut TokenStore) {
         let tokens = match dialect {
@@ -84,10 +100,7 @@ impl Shared {
         let mut signing_key = [0_u8; 32];
         rand::rng().fill(&mut signing_key);
         Self {
-            state: Mutex::new(State {
-                registry: Registry::from_config(&config),
-                ..State::default()
-            }),
+            state: Mutex::new(State::from_config(&config)),
             clock: Arc::clone(&config.clock),
             clock_offset_ms: AtomicU64::new(0),
             initial: config,
@@ -115,6 +128,12 @@ impl Shared {
         &self.initial.keycloak_realm
     }
 
+    /// The configuration the sandbox started with (lifetimes and names never change while it
+    /// runs; registrations do, and live in [`State`]).
+    pub(crate) fn config(&self) -> &SandboxConfig {
+        &self.initial
+    }
+
     /// The sandbox's current time: its clock plus the offset tests have added.
     pub(crate) fn now(&self) -> SystemTime {
         self.clock.now() + Duration::from_millis(self.clock_offset_ms.load(Ordering::SeqCst))
@@ -122,6 +141,10 @@ impl Shared {
 
     pub(crate) fn now_secs(&self) -> u64 {
         unix_secs(self.now())
+    }
+
+    pub(crate) fn now_millis(&self) -> u64 {
+        unix_millis(self.now())
     }
 
     pub(crate) fn advance_clock(&self, by: Duration) {
@@ -141,6 +164,20 @@ impl Shared {
         fault
     }
 
+    /// Records the request, then answers with the queued fault or the normal response. The
+    /// flag given to `normal` says whether a [`Fault::MissingExpiresIn`] asks it to leave the
+    /// expiry out.
+    pub(crate) async fn answer(
+        &self,
+        record: RequestRecord,
+        normal: impl FnOnce(bool) -> Response,
+    ) -> Response {
+        match self.arrive(record) {
+            Some(fault) if fault.replaces_response() => fault.respond(self.stop()).await,
+            fault => normal(fault.is_some()),
+        }
+    }
+
     pub(crate) fn watch_requests(&self) -> watch::Receiver<u64> {
         self.seen.subscribe()
     }
@@ -157,13 +194,28 @@ impl Shared {
         Ok(())
     }
 
+    pub(crate) fn add_arcgis_user(&self, user: ArcgisUser) -> Result<(), ConfigError> {
+        user.validate()?;
+        self.lock().arcgis.add_user(user);
+        Ok(())
+    }
+
+    pub(crate) fn add_arcgis_app(&self, app: ArcgisApp) -> Result<(), ConfigError> {
+        app.validate()?;
+        self.lock().arcgis.add_app(app);
+        Ok(())
+    }
+
+    pub(crate) fn add_itk_user(&self, user: ItkUser) -> Result<(), ConfigError> {
+        user.validate()?;
+        self.lock().itk.add_user(user);
+        Ok(())
+    }
+
     /// Back to how the sandbox started: initial clients and users, no tokens, no faults, no
     /// log, no clock offset.
     pub(crate) fn reset(&self) {
-        *self.lock() = State {
-            registry: Registry::from_config(&self.initial),
-            ..State::default()
-        };
+        *self.lock() = State::from_config(&self.initial);
         self.clock_offset_ms.store(0, Ordering::SeqCst);
     }
 }

@@ -71,10 +71,7 @@ impl Issuer {
         record: RequestRecord,
         normal: impl FnOnce(bool) -> Response,
     ) -> Response {
-        match self.shared.arrive(record) {
-            Some(fault) if fault.replaces_response() => fault.respond(self.shared.stop()).await,
-            fault => normal(fault.is_some()),
-        }
+        self.shared.answer(record, normal).await
     }
 
     fn token_response(&self, request: &FormRequest, strip_expires_in: bool) -> Response {

@@ -75,6 +75,23 @@ pub(crate) fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buffer)
 }
 
+/// `bytes` random bytes as lower-case hex.
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0_u8; bytes];
+    rand::rng().fill(buffer.as_mut_slice());
+    hex(&buffer)
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut text, byte| {
+        // Writing to a String cannot fail.
+        let _ = write!(text, "{byte:02x}");
+        text
+    })
+}
+
 /// A random UUID-shaped session id, as Keycloak's `session_state`.
 pub(crate) fn session_id() -> String {
     let value: u128 = rand::rng().random();

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 pub(crate) use failure::{Failure, WireError, bad, generic as generic_wording, unauthorized};
+pub(crate) use minter::{hex, random_hex, random_token};
 pub(crate) use tokens::TokenStore;
 
 use crate::fault::Endpoint;

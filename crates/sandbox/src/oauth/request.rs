@@ -111,11 +111,11 @@ impl FormRequest {
     /// The non-secret facts about this request for the log.
     pub(crate) fn record(&self, endpoint: Endpoint) -> RequestRecord {
         RequestRecord {
-            endpoint,
             grant_type: self.get("grant_type").map(str::to_owned),
             client_id: self.presented.client_id().map(str::to_owned),
             auth_method: self.presented.method(),
             credentials_in_query: self.credentials_in_query,
+            ..RequestRecord::bare(endpoint)
         }
     }
 }

@@ -85,6 +85,8 @@ pub(crate) fn token_url(sandbox: &Sandbox, provider: Provider) -> String {
     let path = match provider {
         Provider::OAuth => "token",
         Provider::Keycloak => "protocol/openid-connect/token",
+        Provider::Arcgis => "sharing/rest/oauth2/token",
+        Provider::Itk => unreachable!("uuIdentity's grantToken is not an OAuth token endpoint"),
     };
     format!("{}/{path}", sandbox.issuer(provider))
 }

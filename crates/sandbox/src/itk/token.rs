@@ -1,0 +1,259 @@
+//! uuIdentity's tokens: the opaque `at.` access token, the RS256-shaped `id_token` with the
+//! claims of protocols.md §2.3, the key set `listKeys` publishes, and the store of what was
+//! issued. The signature is random bytes of the right length: the sandbox remembers every
+//! `id_token` it issued, and the engine does not verify signatures yet.
+
+use std::collections::{HashMap, HashSet};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::config::{ItkConfig, ItkUser};
+use crate::oauth::{hex, random_hex, random_token};
+
+/// The `aud[0]` and `client_uri` of an unregistered client such as itkdb.
+const CLIENT: &str = "uu-oidc:unregistered-client:unregistered-9f2c4e1ab3d0457e8c61f0a2b4d6e8f1";
+const CLIENT_URI: &str = "urn:uuoidcclient:uu-unregistered-main/00000000000000000000000000000000";
+
+/// One RSA key as `listKeys` publishes it.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Jwk {
+    pub(crate) kid: String,
+    kty: &'static str,
+    #[serde(rename = "use")]
+    usage: &'static str,
+    alg: &'static str,
+    e: &'static str,
+    n: String,
+}
+
+impl Jwk {
+    /// A random 2048-bit-looking RSA public key with a 63-hex-digit `kid`.
+    fn random() -> Self {
+        let mut modulus = [0_u8; 256];
+        rand::rng().fill(&mut modulus[..]);
+        modulus[0] |= 0x80;
+        Self {
+            kid: random_hex(32)[..63].to_owned(),
+            kty: "RSA",
+            usage: "sig",
+            alg: "RS256",
+            e: "AQAB",
+            n: URL_SAFE_NO_PAD.encode(modulus),
+        }
+    }
+}
+
+/// The published keys; the first one "signs".
+#[derive(Clone, Debug)]
+pub(crate) struct KeySet {
+    pub(crate) keys: Vec<Jwk>,
+}
+
+impl KeySet {
+    pub(crate) fn random() -> Self {
+        Self {
+            keys: vec![Jwk::random(), Jwk::random()],
+        }
+    }
+
+    fn signing_kid(&self) -> &str {
+        &self.keys[0].kid
+    }
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    kid: &'a str,
+    typ: &'static str,
+    alg: &'static str,
+}
+
+/// The `id_token` claims, in the recorded order.
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    sub: String,
+    uuidentity: &'a str,
+    uuidentity_type: &'static str,
+    name: &'a str,
+    aud: Vec<&'a str>,
+    acr: &'static str,
+    client_acr: &'static str,
+    client_uri: &'static str,
+    client_uuidentity: &'static str,
+    auth_id: String,
+    auth_time: u64,
+    iat: u64,
+    nbf: u64,
+    exp: u64,
+    jti: String,
+}
+
+/// What a successful `grantToken` hands out.
+pub(crate) struct Issued {
+    pub(crate) access_token: String,
+    pub(crate) id_token: String,
+}
+
+/// The person an `id_token` speaks for, until when.
+#[derive(Clone, Debug)]
+struct IdEntry {
+    uuidentity: String,
+    expires_at: u64,
+}
+
+/// The people who can sign in and what they were issued.
+#[derive(Debug, Default)]
+pub(crate) struct ItkState {
+    users: HashMap<(String, String), ItkUser>,
+    id_tokens: HashMap<String, IdEntry>,
+    access_tokens: HashSet<String>,
+}
+
+/// What the minting needs to know besides the person.
+pub(crate) struct Minting<'a> {
+    pub(crate) issuer: &'a str,
+    pub(crate) keys: &'a KeySet,
+    pub(crate) scope: &'a str,
+    pub(crate) config: &'a ItkConfig,
+    pub(crate) now: u64,
+}
+
+impl ItkState {
+    pub(crate) fn from_config(config: &ItkConfig) -> Self {
+        let mut state = Self::default();
+        config
+            .users
+            .iter()
+            .for_each(|user| state.add_user(user.clone()));
+        state
+    }
+
+    pub(crate) fn add_user(&mut self, user: ItkUser) {
+        let codes = (user.access_code1.clone(), user.access_code2.clone());
+        self.users.insert(codes, user);
+    }
+
+    /// Signs in with two access codes and issues both tokens.
+    pub(crate) fn grant(
+        &mut self,
+        code1: &str,
+        code2: &str,
+        minting: &Minting<'_>,
+    ) -> Option<Issued> {
+        let user = self
+            .users
+            .get(&(code1.to_owned(), code2.to_owned()))?
+            .clone();
+        let id_token = id_token(&user, minting);
+        let access_token = format!("at.{}", random_token(32));
+        self.access_tokens.insert(access_token.clone());
+        self.id_tokens.insert(
+            id_token.clone(),
+            IdEntry {
+                uuidentity: user.uuidentity.clone(),
+                expires_at: minting.now + minting.config.token_secs,
+            },
+        );
+        Some(Issued {
+            access_token,
+            id_token,
+        })
+    }
+
+    /// The person behind a live `id_token`. The opaque access token is not a bearer here
+    /// (quirk 18), and neither is anything else.
+    pub(crate) fn bearer(&self, token: &str, now: u64) -> Option<&ItkUser> {
+        let entry = self
+            .id_tokens
+            .get(token)
+            .filter(|entry| entry.expires_at > now)?;
+        self.users
+            .values()
+            .find(|user| user.uuidentity == entry.uuidentity)
+    }
+}
+
+fn id_token(user: &ItkUser, minting: &Minting<'_>) -> String {
+    let header = Header {
+        kid: minting.keys.signing_kid(),
+        typ: "JWT",
+        alg: "RS256",
+    };
+    let mut aud = vec![CLIENT];
+    aud.extend(audiences(minting.scope));
+    if aud.len() == 1 {
+        aud.push(&minting.config.audience);
+    }
+    let now = minting.now;
+    let claims = Claims {
+        iss: minting.issuer,
+        sub: subject(&user.uuidentity),
+        uuidentity: &user.uuidentity,
+        uuidentity_type: "uuPerson",
+        name: &user.name,
+        aud,
+        acr: "standard",
+        client_acr: "none",
+        client_uri: CLIENT_URI,
+        client_uuidentity: "0-0",
+        auth_id: random_hex(16),
+        auth_time: now,
+        iat: now,
+        nbf: now,
+        exp: now + minting.config.token_secs,
+        jti: random_hex(16),
+    };
+    let mut signature = [0_u8; 256];
+    rand::rng().fill(&mut signature[..]);
+    format!(
+        "{}.{}.{}",
+        encode(&header),
+        encode(&claims),
+        URL_SAFE_NO_PAD.encode(signature)
+    )
+}
+
+/// The API audiences a scope names: everything but `openid` and `offline_access`.
+fn audiences(scope: &str) -> impl Iterator<Item = &str> {
+    scope
+        .split_whitespace()
+        .filter(|item| !matches!(*item, "openid" | "offline_access"))
+}
+
+/// A stable 24-hex-digit `sub` per person.
+fn subject(uuidentity: &str) -> String {
+    hex(&Sha256::digest(uuidentity.as_bytes())[..12])
+}
+
+fn encode<T: Serialize>(part: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(part).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scope_names_the_audiences_and_openid_is_not_one() {
+        let found: Vec<_> =
+            audiences("openid offline_access https://itkpd.example https://x.example").collect();
+        assert_eq!(found, ["https://itkpd.example", "https://x.example"]);
+    }
+
+    #[test]
+    fn keys_look_like_the_recorded_ones() {
+        let key = Jwk::random();
+        assert_eq!(key.kid.len(), 63);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&key.n).unwrap().len(), 256);
+    }
+
+    #[test]
+    fn subjects_are_24_hex_digits() {
+        assert_eq!(subject("1-2345-1").len(), 24);
+    }
+}
