@@ -25,6 +25,7 @@ pub(crate) enum ErrorCode {
     InvalidConfig,
     StorageUnavailable,
     Forbidden,
+    Cancelled,
     Internal,
 }
 
@@ -40,6 +41,7 @@ impl From<engine::ErrorCode> for ErrorCode {
             C::InvalidConfig => Self::InvalidConfig,
             C::StorageUnavailable => Self::StorageUnavailable,
             C::Forbidden => Self::Forbidden,
+            C::Cancelled => Self::Cancelled,
             C::Internal => Self::Internal,
         }
     }
@@ -85,6 +87,7 @@ mod tests {
             engine::ErrorCode::InvalidConfig,
             engine::ErrorCode::StorageUnavailable,
             engine::ErrorCode::Forbidden,
+            engine::ErrorCode::Cancelled,
             engine::ErrorCode::Internal,
         ];
         for code in codes {

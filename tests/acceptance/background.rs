@@ -32,10 +32,10 @@ async fn wait_for(
 ) -> ConnectionView {
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            if let Ok(EngineEvent::Changed { connection }) = rx.recv().await {
-                if want(&connection) {
-                    return connection;
-                }
+            if let Ok(EngineEvent::Changed { connection }) = rx.recv().await
+                && want(&connection)
+            {
+                return connection;
             }
         }
     })

@@ -1,8 +1,12 @@
 //! The engine end to end over real HTTP: against the sandbox providers (every fault they can
 //! inject) and against a real OpenID provider.
 
+// Test helpers may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod background;
 mod faults;
 mod keycloak;
+mod login;
 mod oauth2_sandbox;
 mod oidc_provider;

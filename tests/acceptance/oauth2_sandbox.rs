@@ -28,7 +28,9 @@ async fn client_credentials_with_basic_auth_found_by_discovery() {
     let reqs = sb.requests();
     let token_req = reqs.iter().find(|r| r.endpoint == Endpoint::Token).unwrap();
     assert_eq!(
-        token_req.auth_method.map(|m| m.as_str()),
+        token_req
+            .auth_method
+            .map(tokentray_sandbox::AuthMethod::as_str),
         Some("client_secret_basic")
     );
     assert!(
@@ -65,7 +67,7 @@ async fn client_credentials_with_post_auth_and_explicit_token_url() {
             .find(|r| r.endpoint == Endpoint::Token)
             .unwrap()
             .auth_method
-            .map(|m| m.as_str()),
+            .map(tokentray_sandbox::AuthMethod::as_str),
         Some("client_secret_post")
     );
     assert_eq!(sb.count(Endpoint::Discovery), 0, "no issuer, no discovery");

@@ -2,6 +2,7 @@
 //! temporary home, wired to a running sandbox, plus a real OpenID provider started from npm.
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
+pub mod browser;
 pub mod oidc;
 
 use std::sync::Arc;

@@ -136,6 +136,17 @@ pub(crate) enum Redirect {
     Oob,
 }
 
+impl Redirect {
+    pub(crate) fn mode(self) -> tokentray_engine::RedirectMode {
+        match self {
+            Self::Auto => tokentray_engine::RedirectMode::Auto,
+            Self::Loopback => tokentray_engine::RedirectMode::Loopback,
+            Self::DeepLink => tokentray_engine::RedirectMode::DeepLink,
+            Self::Oob => tokentray_engine::RedirectMode::Oob,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub(crate) enum TokenFormat {
     /// The token alone

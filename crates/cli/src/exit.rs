@@ -50,6 +50,9 @@ fn engine_code(e: &Error) -> u8 {
         ErrorCode::NeedsLogin => 4,
         ErrorCode::ProviderError => 5,
         ErrorCode::StorageUnavailable => 6,
-        ErrorCode::InvalidConfig | ErrorCode::Forbidden | ErrorCode::Internal => 1,
+        ErrorCode::InvalidConfig
+        | ErrorCode::Forbidden
+        | ErrorCode::Cancelled
+        | ErrorCode::Internal => 1,
     }
 }

@@ -82,7 +82,33 @@ fn engine() -> Result<Engine, CliError> {
     let probe = Engine::new(EngineOptions::new(paths.clone(), Arc::new(NoStore)));
     let settings = probe.config().map_or(settings, |c| c.app.clone());
     let store = tokentray_keychain::open_store(&paths, &settings);
-    Ok(Engine::new(EngineOptions::new(paths, store)))
+    let mut options = EngineOptions::new(paths, store);
+    options.browser = Arc::new(SystemBrowser);
+    Ok(Engine::new(options))
+}
+
+/// Opens URLs with the desktop's handler (`xdg-open`, `open`, `start`). The URL is also
+/// printed, so a headless machine loses nothing when this fails.
+struct SystemBrowser;
+
+impl tokentray_engine::Browser for SystemBrowser {
+    fn open(&self, url: &str) -> Result<(), String> {
+        let program = if cfg!(target_os = "macos") {
+            "open"
+        } else if cfg!(windows) {
+            "explorer"
+        } else {
+            "xdg-open"
+        };
+        std::process::Command::new(program)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("could not start {program}: {e}"))
+    }
 }
 
 /// A store used only to read the config before the real store is chosen.

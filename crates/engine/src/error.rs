@@ -27,6 +27,8 @@ pub enum ErrorCode {
     StorageUnavailable,
     /// The action is not allowed for this connection.
     Forbidden,
+    /// The person cancelled.
+    Cancelled,
     /// Anything else.
     Internal,
 }
@@ -43,6 +45,7 @@ impl ErrorCode {
             Self::InvalidConfig => "invalid_config",
             Self::StorageUnavailable => "storage_unavailable",
             Self::Forbidden => "forbidden",
+            Self::Cancelled => "cancelled",
             Self::Internal => "internal",
         }
     }
@@ -127,9 +130,63 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A browser or device login did not finish.
+    #[error("the login of {connection} {reason}")]
+    Login {
+        /// The connection.
+        connection: ConnectionName,
+        /// What happened.
+        reason: LoginFailure,
+    },
     /// The engine is shutting down.
     #[error("Tokentray is shutting down")]
     ShuttingDown,
+}
+
+/// Why an interactive login ended without tokens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginFailure {
+    /// The person cancelled it.
+    #[error("was cancelled")]
+    Cancelled,
+    /// Nobody finished it in time.
+    #[error("timed out waiting for the browser; start it again")]
+    TimedOut,
+    /// The device code expired before the person entered it.
+    #[error("expired before the code was entered; start it again")]
+    Expired,
+    /// The service (or the person) refused it.
+    #[error("was refused by the service: {error}{}", .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Refused {
+        /// The OAuth error code.
+        error: String,
+        /// The service's explanation.
+        description: Option<String>,
+    },
+    /// Another login of this connection is waiting.
+    #[error("is already waiting for the browser; finish or cancel that one first")]
+    AlreadyPending,
+    /// No login is waiting for a code.
+    #[error("is not waiting for a code; start it first")]
+    NotPending,
+    /// The pasted text is not a code or a redirect address of this login.
+    #[error("cannot use what was pasted: {0}")]
+    BadPaste(String),
+    /// The loopback listener could not start.
+    #[error("could not wait for the browser: {0}")]
+    Listener(String),
+}
+
+impl LoginFailure {
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Cancelled => ErrorCode::Cancelled,
+            Self::AlreadyPending | Self::NotPending | Self::BadPaste(_) => ErrorCode::InvalidInput,
+            Self::Listener(_) => ErrorCode::InvalidConfig,
+            Self::TimedOut | Self::Expired | Self::Refused { .. } => ErrorCode::NeedsLogin,
+        }
+    }
 }
 
 fn fields_message(errors: &[FieldError]) -> String {
@@ -155,6 +212,7 @@ impl Error {
             Self::Store(_) => ErrorCode::StorageUnavailable,
             Self::Config(_) => ErrorCode::InvalidConfig,
             Self::NotExportable { .. } => ErrorCode::Forbidden,
+            Self::Login { reason, .. } => reason.code(),
             Self::Io { .. } | Self::ShuttingDown => ErrorCode::Internal,
         }
     }

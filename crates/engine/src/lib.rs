@@ -11,6 +11,8 @@ mod events;
 mod fields;
 pub mod files;
 mod http;
+mod login;
+mod loopback;
 mod paths;
 mod ports;
 mod provider;
@@ -29,13 +31,16 @@ pub use crate::connection::{
     ConnectionName, ConnectionSpec, FieldError, InvalidName, ProviderKind, Settings, UnknownKind,
     Value,
 };
-pub use crate::engine::{Edit, Engine, EngineOptions, Handout, HeaderJson, TokenJson};
-pub use crate::error::{Error, ErrorCode, Result};
+pub use crate::engine::{
+    Edit, Engine, EngineOptions, Handout, HeaderJson, LoginRequest, LoginStep, TokenJson,
+};
+pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
 pub use crate::fields::{
     ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldType, ITK_API_URL, ITK_AUTH_URL,
     all_fields, check_url, default_for, find as find_field, is_loopback, kind_fields,
 };
+pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::paths::{HOME_ENV, Paths};
 pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
 pub use crate::provider::{FailureClass, LoginInput, ProviderError};

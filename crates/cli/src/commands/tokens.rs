@@ -4,9 +4,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use serde_json::json;
-use tokentray_engine::{Clock, Engine, LoginInput, Secret, SystemClock};
+use tokentray_engine::{
+    Clock, Engine, LoginPrompt, LoginRequest, LoginStep, RedirectMode, Secret, SystemClock,
+};
 
-use crate::args::{LoginArgs, Name, NameJson, TokenArgs, TokenFormat};
+use crate::args::{LoginArgs, Name, NameJson, Redirect, TokenArgs, TokenFormat};
 use crate::exit::CliError;
 use crate::output;
 
@@ -16,16 +18,28 @@ pub(crate) async fn login(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
-    if a.redirect.is_some() || a.no_browser {
-        let _ = writeln!(
-            err,
-            "note: browser logins arrive in a later version; --redirect and --no-browser are ignored for now"
-        );
-    }
-    let input = LoginInput {
+    let request = LoginRequest {
+        redirect: a.redirect.map(Redirect::mode),
         totp: a.totp.map(Secret::new),
+        open_browser: !a.no_browser,
     };
-    let view = engine.login(&a.name, input).await?;
+    let view = match engine.start_login(&a.name, request).await? {
+        LoginStep::Done(view) => view,
+        LoginStep::Waiting(start) => {
+            show_prompt(&start.prompt, a.no_browser, out, err)?;
+            if matches!(
+                start.prompt,
+                LoginPrompt::Browser {
+                    mode: RedirectMode::Oob,
+                    ..
+                }
+            ) {
+                let pasted = read_pasted(err)?;
+                engine.paste_login(&a.name, &pasted)?;
+            }
+            engine.finish_login(&a.name).await?
+        }
+    };
     if a.json {
         return output::json(out, &view);
     }
@@ -42,6 +56,68 @@ pub(crate) async fn login(
             output::expiry(view.expires_at, SystemClock.now())
         ),
     )
+}
+
+/// Prints what the person must do: the URL (or device URL and code), each on a line of its own.
+fn show_prompt(
+    prompt: &LoginPrompt,
+    no_browser: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), CliError> {
+    match prompt {
+        LoginPrompt::Browser { url, mode, .. } => {
+            let _ = writeln!(
+                err,
+                "{}",
+                if no_browser {
+                    "Open this URL in a browser and sign in:"
+                } else {
+                    "Sign in in the browser window (or open this URL):"
+                }
+            );
+            output::write(out, &format!("{url}\n"))?;
+            if *mode == RedirectMode::Oob {
+                let _ = writeln!(
+                    err,
+                    "Then paste the code (or the whole address the browser ended on) here:"
+                );
+            } else {
+                let _ = writeln!(err, "Waiting for the browser…");
+            }
+        }
+        LoginPrompt::Device {
+            user_code,
+            verification_uri,
+            verification_uri_complete,
+            ..
+        } => {
+            let _ = writeln!(
+                err,
+                "Open this URL and enter the code below (waiting until you do):"
+            );
+            output::write(
+                out,
+                &format!(
+                    "{}\n{user_code}\n",
+                    verification_uri_complete
+                        .as_ref()
+                        .unwrap_or(verification_uri)
+                ),
+            )?;
+        }
+    }
+    let _ = out.flush();
+    Ok(())
+}
+
+fn read_pasted(err: &mut dyn Write) -> Result<String, CliError> {
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Io("read the pasted code", e))?;
+    Ok(line)
 }
 
 pub(crate) async fn token(

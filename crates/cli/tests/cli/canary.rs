@@ -13,6 +13,7 @@ fn canary(tag: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines)] // one scenario, read top to bottom
 async fn no_secret_reaches_a_file_a_log_or_the_output() {
     if !keychain_ready() {
         return;

@@ -50,10 +50,10 @@ fn killing_add_or_edit_never_leaves_an_unparseable_config() {
         let _ = child.kill();
         let _ = child.wait();
         let config = home.path().join("config/connections.toml");
-        if let Ok(text) = std::fs::read_to_string(&config) {
-            if let Err(e) = tokentray_engine::ConfigFile::parse(&text) {
-                panic!("iteration {i}: connections.toml does not parse: {e}\n{text}");
-            }
+        if let Ok(text) = std::fs::read_to_string(&config)
+            && let Err(e) = tokentray_engine::ConfigFile::parse(&text)
+        {
+            panic!("iteration {i}: connections.toml does not parse: {e}\n{text}");
         }
     }
     assert!(

@@ -3,6 +3,9 @@
 //! Service (run under `tests/scripts/with-keyring.sh`); without one these tests say so and
 //! pass only when `TOKENTRAY_REQUIRE_KEYRING` is unset.
 
+// Test helpers may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod canary;
 mod exit_codes;
 mod kill_loop;
@@ -15,6 +18,12 @@ use assert_cmd::Command;
 /// A temporary `TOKENTRAY_HOME` and a way to run the CLI in it.
 pub struct Home {
     pub dir: tempfile::TempDir,
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Home {

@@ -356,7 +356,7 @@ impl Inner {
         self.emit(spec, state);
     }
 
-    fn flow<'a>(
+    pub(crate) fn flow<'a>(
         &'a self,
         spec: &'a ConnectionSpec,
         stored: &'a Stored,
@@ -458,7 +458,7 @@ impl Inner {
     }
 
     /// Persists new tokens (before anyone is given them), then updates state and schedule.
-    async fn succeeded(
+    pub(crate) async fn succeeded(
         &self,
         spec: &ConnectionSpec,
         slot: &Slot,

@@ -4,6 +4,7 @@
 
 mod health;
 mod lifecycle;
+mod login_flow;
 mod manage;
 #[cfg(test)]
 mod tests;
@@ -17,6 +18,7 @@ use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
 pub use lifecycle::{Handout, HeaderJson, TokenJson};
+pub use login_flow::{LoginRequest, LoginStep};
 pub use manage::Edit;
 
 use crate::config::{ConfigFile, ConfigStore};
@@ -45,6 +47,10 @@ pub struct EngineOptions {
     pub seed: Option<u64>,
     /// How long one HTTP request to a provider may take.
     pub http_timeout: Duration,
+    /// Opens the person's browser for logins.
+    pub browser: Arc<dyn crate::login::Browser>,
+    /// How long an interactive login may wait for the person.
+    pub login_timeout: Duration,
 }
 
 impl EngineOptions {
@@ -57,6 +63,8 @@ impl EngineOptions {
             backoff: Backoff::default(),
             seed: None,
             http_timeout: crate::http::REQUEST_TIMEOUT,
+            browser: Arc::new(crate::login::NoBrowser),
+            login_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -77,6 +85,9 @@ pub(crate) struct Inner {
     discovery: DiscoveryCache,
     backoff: Backoff,
     http_timeout: Duration,
+    browser: Arc<dyn crate::login::Browser>,
+    login_timeout: Duration,
+    logins: Mutex<HashMap<ConnectionName, login_flow::Pending>>,
     rng: Mutex<StdRng>,
     slots: Mutex<HashMap<ConnectionName, Arc<lifecycle::Slot>>>,
     events: broadcast::Sender<EngineEvent>,
@@ -103,6 +114,9 @@ impl Engine {
                 discovery: DiscoveryCache::default(),
                 backoff: options.backoff,
                 http_timeout: options.http_timeout,
+                browser: options.browser,
+                login_timeout: options.login_timeout,
+                logins: Mutex::new(HashMap::new()),
                 rng: Mutex::new(rng),
                 slots: Mutex::new(HashMap::new()),
                 events,

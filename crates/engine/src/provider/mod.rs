@@ -1,6 +1,7 @@
 //! The provider engine: one implementation of `Provider` per kind, each speaking its
 //! service's token flow. Providers are stateless; everything they need arrives in a `Flow`.
 
+mod authorize;
 mod basic;
 mod error;
 mod identity;
@@ -11,6 +12,7 @@ mod vendor;
 
 use async_trait::async_trait;
 
+pub(crate) use authorize::{Authorization, DevicePoll, DeviceStart};
 pub use error::{FailureClass, ProviderError};
 pub(crate) use oauth2::DiscoveryCache;
 
@@ -93,6 +95,45 @@ pub(crate) trait Provider: Send + Sync {
 
     /// The secret fields this connection needs stored, given its settings.
     fn required_secrets(&self, spec: &ConnectionSpec) -> Vec<&'static str>;
+
+    /// For a browser login: where to send the person and where to redeem the code. `None`
+    /// when this connection does not log in through a browser.
+    async fn authorization(
+        &self,
+        _flow: &Flow<'_>,
+    ) -> Result<Option<Authorization>, ProviderError> {
+        Ok(None)
+    }
+
+    /// Redeems an authorization code at the endpoint the login started with.
+    async fn exchange_code(
+        &self,
+        _flow: &Flow<'_>,
+        _auth: &Authorization,
+        _code: &Secret,
+        _verifier: Option<&Secret>,
+        _redirect_uri: &str,
+    ) -> Result<TokenSet, ProviderError> {
+        Err(ProviderError::NeedsInteraction(
+            "this connection has no browser login".into(),
+        ))
+    }
+
+    /// For a device login: the codes to show. `None` when this connection has none.
+    async fn device_start(&self, _flow: &Flow<'_>) -> Result<Option<DeviceStart>, ProviderError> {
+        Ok(None)
+    }
+
+    /// Asks the token endpoint whether the device login is done.
+    async fn device_poll(
+        &self,
+        _flow: &Flow<'_>,
+        _start: &DeviceStart,
+    ) -> Result<DevicePoll, ProviderError> {
+        Err(ProviderError::NeedsInteraction(
+            "this connection has no device login".into(),
+        ))
+    }
 }
 
 /// The provider for `kind`.

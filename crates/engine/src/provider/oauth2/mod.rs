@@ -17,7 +17,10 @@ use url::form_urlencoded::byte_serialize;
 
 pub(crate) use discovery::{DiscoveryCache, Metadata};
 
-use super::{Flow, LoginInput, Provider, ProviderError, identity, response};
+use super::{
+    Authorization, DevicePoll, DeviceStart, Flow, LoginInput, Provider, ProviderError, identity,
+    response,
+};
 use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::http;
 use crate::secret::Secret;
@@ -199,15 +202,12 @@ async fn refresh(
 ) -> Result<TokenSet, ProviderError> {
     let meta = endpoints(flow).await?;
     let url = token_url(&meta)?;
-    let mut params = vec![
+    // No `scope`: a refresh keeps the granted scope (RFC 6749 §6), and asking for more than
+    // was granted is refused by strict servers.
+    let params = vec![
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", rt.expose().to_owned()),
     ];
-    if flow.spec.kind != ProviderKind::Cdse
-        && let Some(scope) = flow.spec.text("scope")
-    {
-        params.push(("scope", scope));
-    }
     let mut set = request(flow, url, params).await?;
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
@@ -289,6 +289,137 @@ impl Provider for OAuth2 {
             Err(ProviderError::Status {
                 status: reply.status,
             })
+        }
+    }
+
+    async fn authorization(&self, flow: &Flow<'_>) -> Result<Option<Authorization>, ProviderError> {
+        if grant(flow.spec) != "authorization_code" {
+            return Ok(None);
+        }
+        let meta = endpoints(flow).await?;
+        let authorize_url =
+            meta.authorization_endpoint
+                .clone()
+                .ok_or_else(|| ProviderError::Config {
+                    field: "authorize_url",
+                    reason: "is not set and discovery gave none; set --authorize-url or --issuer"
+                        .into(),
+                })?;
+        let pkce = flow.spec.flag("pkce");
+        if pkce
+            && !meta.code_challenge_methods.is_empty()
+            && !meta.code_challenge_methods.iter().any(|m| m == "S256")
+        {
+            return Err(ProviderError::Config {
+                field: "pkce",
+                reason: "the service does not announce PKCE S256; if it really has no PKCE, set --pkce false to log in without it".into(),
+            });
+        }
+        let mut params: Vec<(String, String)> = flow.spec.map("params").into_iter().collect();
+        if let Some(aud) = flow.spec.text("audience") {
+            params.push(("audience".into(), aud));
+        }
+        Ok(Some(Authorization {
+            authorize_url,
+            token_url: token_url(&meta)?.clone(),
+            client_id: flow.setting("client_id", "to identify the OAuth client")?,
+            scope: flow.spec.text("scope"),
+            params,
+            pkce,
+        }))
+    }
+
+    async fn exchange_code(
+        &self,
+        flow: &Flow<'_>,
+        auth: &Authorization,
+        code: &Secret,
+        verifier: Option<&Secret>,
+        redirect_uri: &str,
+    ) -> Result<TokenSet, ProviderError> {
+        let mut params = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.expose().to_owned()),
+            ("redirect_uri", redirect_uri.to_owned()),
+        ];
+        if let Some(v) = verifier {
+            params.push(("code_verifier", v.expose().to_owned()));
+        }
+        request(flow, &auth.token_url, params).await
+    }
+
+    async fn device_start(&self, flow: &Flow<'_>) -> Result<Option<DeviceStart>, ProviderError> {
+        if grant(flow.spec) != "device_code" {
+            return Ok(None);
+        }
+        let meta = endpoints(flow).await?;
+        let url =
+            meta.device_authorization_endpoint
+                .clone()
+                .ok_or_else(|| ProviderError::Config {
+                    field: "device_url",
+                    reason: "is not set and discovery gave none; set --device-url or --issuer"
+                        .into(),
+                })?;
+        let mut params = Vec::new();
+        scope_params(flow, &mut params);
+        let req = authenticate(
+            flow.http.post(url.clone()),
+            &mut params,
+            &client_auth(flow)?,
+        );
+        let reply = http::send(req.form(&params), &url).await?;
+        let obj = reply.json_object()?;
+        if let Some(err) = response::oauth_error(&obj) {
+            return Err(err);
+        }
+        let field = |k: &str| response::text(&obj, k);
+        let (Some(device_code), Some(user_code), Some(verification_uri)) = (
+            field("device_code"),
+            field("user_code"),
+            field("verification_uri").or_else(|| field("verification_url")),
+        ) else {
+            return Err(reply.garbage(
+                "the device authorization lacks device_code, user_code or verification_uri",
+            ));
+        };
+        let now = flow.now();
+        Ok(Some(DeviceStart {
+            device_code: Secret::new(device_code),
+            user_code,
+            verification_uri,
+            verification_uri_complete: field("verification_uri_complete"),
+            interval: response::seconds(&obj, "interval")
+                .unwrap_or(std::time::Duration::from_secs(5)),
+            expires_at: now.plus(
+                response::seconds(&obj, "expires_in")
+                    .unwrap_or(std::time::Duration::from_secs(600)),
+            ),
+            token_url: token_url(&meta)?.clone(),
+        }))
+    }
+
+    async fn device_poll(
+        &self,
+        flow: &Flow<'_>,
+        start: &DeviceStart,
+    ) -> Result<DevicePoll, ProviderError> {
+        let params = vec![
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:device_code".to_owned(),
+            ),
+            ("device_code", start.device_code.expose().to_owned()),
+        ];
+        match request(flow, &start.token_url, params).await {
+            Ok(tokens) => Ok(DevicePoll::Done(tokens)),
+            Err(ProviderError::Unavailable { code }) if code == "authorization_pending" => {
+                Ok(DevicePoll::Pending)
+            }
+            Err(ProviderError::Unavailable { code }) if code == "slow_down" => {
+                Ok(DevicePoll::SlowDown)
+            }
+            Err(e) => Err(e),
         }
     }
 

@@ -1,0 +1,431 @@
+//! Interactive logins: a browser login (authorization code with PKCE and `state`, the redirect
+//! caught by loopback, deep link or paste) or a device login, started by a front end, finished
+//! by the engine. At most one login per connection waits at a time; it can be cancelled and
+//! times out. Background renewals never start one.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{Engine, Inner};
+use crate::connection::{ConnectionName, ConnectionSpec};
+use crate::error::{Error, LoginFailure, Result};
+use crate::events::ConnectionView;
+use crate::login::{self, CallbackOutcome, LoginPrompt, LoginStart, RedirectMode};
+use crate::loopback::{self, Loopback};
+use crate::provider::{self, Authorization, DevicePoll, DeviceStart, LoginInput};
+use crate::secret::Secret;
+use crate::token::TokenSet;
+
+/// How a login should run.
+#[derive(Debug, Default, Clone)]
+pub struct LoginRequest {
+    /// How the browser comes back; `None` uses the connection's `redirect` setting.
+    pub redirect: Option<RedirectMode>,
+    /// A one-time code for services with 2FA.
+    pub totp: Option<Secret>,
+    /// Whether to open the browser (else the front end shows the URL).
+    pub open_browser: bool,
+}
+
+/// What `start_login` did.
+#[derive(Debug)]
+pub enum LoginStep {
+    /// Logged in without a person (client credentials, password…).
+    Done(ConnectionView),
+    /// Waiting for the person; show the prompt, then call `finish_login`.
+    Waiting(LoginStart),
+}
+
+enum Waiting {
+    Code {
+        auth: Authorization,
+        verifier: Option<Secret>,
+        redirect_uri: String,
+        _listener: Option<Loopback>,
+    },
+    Device(DeviceStart),
+}
+
+/// A login waiting for the person.
+pub(crate) struct Pending {
+    state: Secret,
+    mode: Option<RedirectMode>,
+    tx: mpsc::Sender<CallbackOutcome>,
+    rx: Option<mpsc::Receiver<CallbackOutcome>>,
+    waiting: Option<Waiting>,
+    cancel: CancellationToken,
+}
+
+fn fail(spec: &ConnectionSpec, reason: LoginFailure) -> Error {
+    Error::Login {
+        connection: spec.name.clone(),
+        reason,
+    }
+}
+
+impl Engine {
+    /// Starts a login of `name`. Flows that need no person finish at once; browser and device
+    /// flows return what to show and wait in `finish_login`.
+    pub async fn start_login(&self, name: &str, request: LoginRequest) -> Result<LoginStep> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let stored = self.inner.stored(&spec, &slot).await?;
+        let http = self.inner.http_client(&spec)?;
+        let flow = self.inner.flow(&spec, &stored, &http);
+        let provider = provider::for_kind(spec.kind);
+        let provider_err = |source| Error::Provider {
+            connection: spec.name.clone(),
+            source,
+        };
+        if let Some(auth) = provider.authorization(&flow).await.map_err(provider_err)? {
+            let start = self.inner.begin_browser(&spec, auth, &request).await?;
+            return Ok(LoginStep::Waiting(start));
+        }
+        if let Some(device) = provider.device_start(&flow).await.map_err(provider_err)? {
+            let prompt = LoginPrompt::Device {
+                user_code: device.user_code.clone(),
+                verification_uri: device.verification_uri.clone(),
+                verification_uri_complete: device.verification_uri_complete.clone(),
+                expires_at: device.expires_at,
+            };
+            self.inner
+                .register(&spec, None, Waiting::Device(device), login::new_state())?;
+            return Ok(LoginStep::Waiting(LoginStart {
+                connection: spec.name.clone(),
+                prompt,
+            }));
+        }
+        drop(stored);
+        Ok(LoginStep::Done(
+            self.login(name, LoginInput { totp: request.totp }).await?,
+        ))
+    }
+
+    /// Waits for the pending login of `name` to finish (callback, paste or device approval),
+    /// then stores the tokens.
+    pub async fn finish_login(&self, name: &str) -> Result<ConnectionView> {
+        let spec = self.inner.spec(name)?;
+        let (waiting, rx, cancel, state) = self.inner.take_waiting(&spec)?;
+        let result = tokio::select! {
+            () = cancel.cancelled() => Err(fail(&spec, LoginFailure::Cancelled)),
+            r = tokio::time::timeout(self.inner.login_timeout, self.inner.complete(&spec, waiting, rx)) => {
+                r.unwrap_or_else(|_| Err(fail(&spec, LoginFailure::TimedOut)))
+            }
+        };
+        self.inner.clear_pending(&spec.name, &state);
+        let tokens = result?;
+        let slot = self.inner.slot(&spec.name);
+        let _gate = slot.gate.lock().await;
+        let mut stored = self.inner.stored(&spec, &slot).await?;
+        stored.tokens = Some(tokens.clone());
+        self.inner.succeeded(&spec, &slot, stored, &tokens).await?;
+        self.view(name)
+    }
+
+    /// Hands a pasted code or redirected URL to the login of `name` waiting for it.
+    pub fn paste_login(&self, name: &str, text: &str) -> Result<()> {
+        let spec = self.inner.spec(name)?;
+        let logins = self.inner.logins.lock().expect("logins lock");
+        let pending = logins
+            .get(&spec.name)
+            .ok_or_else(|| fail(&spec, LoginFailure::NotPending))?;
+        let outcome = login::parse_pasted(text, &pending.state)
+            .map_err(|e| fail(&spec, LoginFailure::BadPaste(e)))?;
+        pending
+            .tx
+            .try_send(outcome)
+            .map_err(|_| fail(&spec, LoginFailure::NotPending))
+    }
+
+    /// Routes a `tokentray://oauth/callback?…` link to the deep-link login whose `state` it
+    /// carries. Anything else is ignored (and logged); returns whether a login took it.
+    pub fn deliver_redirect(&self, link: &str) -> bool {
+        let Ok(url) = url::Url::parse(link) else {
+            return false;
+        };
+        if url.scheme() != "tokentray"
+            || url.host_str() != Some("oauth")
+            || url.path() != "/callback"
+        {
+            tracing::info!("ignored a link that is not a login callback");
+            return false;
+        }
+        let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let logins = self.inner.logins.lock().expect("logins lock");
+        for pending in logins
+            .values()
+            .filter(|p| p.mode == Some(RedirectMode::DeepLink))
+        {
+            if let login::Callback::Outcome(outcome) = login::parse_callback(&query, &pending.state)
+            {
+                return pending.tx.try_send(outcome).is_ok();
+            }
+        }
+        tracing::info!("ignored a login callback that matches no waiting login");
+        false
+    }
+
+    /// Cancels the waiting login of `name`; returns whether one was waiting.
+    pub fn cancel_login(&self, name: &str) -> bool {
+        let Ok(name) = ConnectionName::new(name) else {
+            return false;
+        };
+        let logins = self.inner.logins.lock().expect("logins lock");
+        logins.get(&name).is_some_and(|p| {
+            p.cancel.cancel();
+            true
+        })
+    }
+}
+
+impl Inner {
+    async fn begin_browser(
+        &self,
+        spec: &ConnectionSpec,
+        auth: Authorization,
+        request: &LoginRequest,
+    ) -> Result<LoginStart> {
+        let mode = match request.redirect.unwrap_or(RedirectMode::Auto) {
+            RedirectMode::Auto => spec
+                .text("redirect")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(RedirectMode::Auto),
+            m => m,
+        };
+        let mode = if mode == RedirectMode::Auto {
+            RedirectMode::Loopback
+        } else {
+            mode
+        };
+        let state = login::new_state();
+        let (tx, rx) = mpsc::channel(1);
+        let (redirect_uri, listener) = match mode {
+            RedirectMode::Loopback => {
+                let port = spec
+                    .int("redirect_port")
+                    .and_then(|p| u16::try_from(p).ok())
+                    .unwrap_or(0);
+                let l = loopback::listen(port, state.clone(), tx.clone())
+                    .await
+                    .map_err(|e| fail(spec, LoginFailure::Listener(e.to_string())))?;
+                (l.redirect_uri.clone(), Some(l))
+            }
+            RedirectMode::DeepLink => (RedirectMode::DEEP_LINK_URI.to_owned(), None),
+            _ => (RedirectMode::OOB_URI.to_owned(), None),
+        };
+        let (url, verifier) =
+            authorize_url(&auth, &redirect_uri, &state).map_err(|reason| Error::Provider {
+                connection: spec.name.clone(),
+                source: crate::provider::ProviderError::Config {
+                    field: "authorize_url",
+                    reason,
+                },
+            })?;
+        let waiting = Waiting::Code {
+            auth,
+            verifier,
+            redirect_uri: redirect_uri.clone(),
+            _listener: listener,
+        };
+        self.register_with(spec, Some(mode), waiting, state, tx, rx)?;
+        if request.open_browser
+            && let Err(e) = self.browser.open(&url)
+        {
+            tracing::info!(connection = %spec.name, error = %e, "could not open a browser; showing the URL");
+        }
+        Ok(LoginStart {
+            connection: spec.name.clone(),
+            prompt: LoginPrompt::Browser {
+                url,
+                redirect_uri,
+                mode,
+            },
+        })
+    }
+
+    fn register(
+        &self,
+        spec: &ConnectionSpec,
+        mode: Option<RedirectMode>,
+        waiting: Waiting,
+        state: Secret,
+    ) -> Result<()> {
+        let (tx, rx) = mpsc::channel(1);
+        self.register_with(spec, mode, waiting, state, tx, rx)
+    }
+
+    fn register_with(
+        &self,
+        spec: &ConnectionSpec,
+        mode: Option<RedirectMode>,
+        waiting: Waiting,
+        state: Secret,
+        tx: mpsc::Sender<CallbackOutcome>,
+        rx: mpsc::Receiver<CallbackOutcome>,
+    ) -> Result<()> {
+        let mut logins = self.logins.lock().expect("logins lock");
+        if logins.contains_key(&spec.name) {
+            return Err(fail(spec, LoginFailure::AlreadyPending));
+        }
+        let pending = Pending {
+            state,
+            mode,
+            tx,
+            rx: Some(rx),
+            waiting: Some(waiting),
+            cancel: CancellationToken::new(),
+        };
+        logins.insert(spec.name.clone(), pending);
+        Ok(())
+    }
+
+    fn take_waiting(
+        &self,
+        spec: &ConnectionSpec,
+    ) -> Result<(
+        Waiting,
+        mpsc::Receiver<CallbackOutcome>,
+        CancellationToken,
+        Secret,
+    )> {
+        let mut logins = self.logins.lock().expect("logins lock");
+        let pending = logins
+            .get_mut(&spec.name)
+            .ok_or_else(|| fail(spec, LoginFailure::NotPending))?;
+        match (pending.waiting.take(), pending.rx.take()) {
+            (Some(w), Some(rx)) => Ok((w, rx, pending.cancel.clone(), pending.state.clone())),
+            _ => Err(fail(spec, LoginFailure::AlreadyPending)),
+        }
+    }
+
+    fn clear_pending(&self, name: &ConnectionName, state: &Secret) {
+        let mut logins = self.logins.lock().expect("logins lock");
+        if logins.get(name).is_some_and(|p| &p.state == state) {
+            logins.remove(name);
+        }
+    }
+
+    async fn complete(
+        &self,
+        spec: &ConnectionSpec,
+        waiting: Waiting,
+        mut rx: mpsc::Receiver<CallbackOutcome>,
+    ) -> Result<TokenSet> {
+        let slot = self.slot(&spec.name);
+        let stored = self.stored(spec, &slot).await?;
+        let http = self.http_client(spec)?;
+        let flow = self.flow(spec, &stored, &http);
+        let provider = provider::for_kind(spec.kind);
+        let provider_err = |source| Error::Provider {
+            connection: spec.name.clone(),
+            source,
+        };
+        match waiting {
+            Waiting::Code {
+                auth,
+                verifier,
+                redirect_uri,
+                _listener,
+            } => {
+                let outcome = rx
+                    .recv()
+                    .await
+                    .ok_or_else(|| fail(spec, LoginFailure::Cancelled))?;
+                let code = match outcome {
+                    CallbackOutcome::Code(code) => code,
+                    CallbackOutcome::Error { error, description } => {
+                        return Err(fail(spec, LoginFailure::Refused { error, description }));
+                    }
+                };
+                provider
+                    .exchange_code(&flow, &auth, &code, verifier.as_ref(), &redirect_uri)
+                    .await
+                    .map_err(provider_err)
+            }
+            Waiting::Device(start) => poll_device(spec, &flow, provider, &start).await,
+        }
+    }
+}
+
+async fn poll_device(
+    spec: &ConnectionSpec,
+    flow: &provider::Flow<'_>,
+    provider: &'static dyn provider::Provider,
+    start: &DeviceStart,
+) -> Result<TokenSet> {
+    let mut interval = start.interval.max(Duration::from_secs(1));
+    loop {
+        tokio::time::sleep(interval).await;
+        if flow.now() >= start.expires_at {
+            return Err(fail(spec, LoginFailure::Expired));
+        }
+        match provider.device_poll(flow, start).await {
+            Ok(DevicePoll::Done(tokens)) => return Ok(tokens),
+            Ok(DevicePoll::Pending) => {}
+            Ok(DevicePoll::SlowDown) => interval += Duration::from_secs(5),
+            Err(crate::provider::ProviderError::Rejected { code, description })
+                if code == "expired_token" =>
+            {
+                let _ = description;
+                return Err(fail(spec, LoginFailure::Expired));
+            }
+            Err(crate::provider::ProviderError::Rejected { code, description }) => {
+                return Err(fail(
+                    spec,
+                    LoginFailure::Refused {
+                        error: code,
+                        description,
+                    },
+                ));
+            }
+            Err(e) if e.is_transient() => {
+                tracing::info!(connection = %spec.name, error = %e, "device poll failed; polling on");
+            }
+            Err(source) => {
+                return Err(Error::Provider {
+                    connection: spec.name.clone(),
+                    source,
+                });
+            }
+        }
+    }
+}
+
+/// The authorize URL (built by the `oauth2` crate) and the PKCE verifier, if PKCE is on.
+fn authorize_url(
+    auth: &Authorization,
+    redirect_uri: &str,
+    state: &Secret,
+) -> std::result::Result<(String, Option<Secret>), String> {
+    use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
+    let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| e.to_string())?;
+    let client = oauth2::basic::BasicClient::new(ClientId::new(auth.client_id.clone()))
+        .set_auth_uri(AuthUrl::from_url(auth.authorize_url.clone()))
+        .set_redirect_uri(redirect);
+    let state_value = state.expose().to_owned();
+    let mut req = client.authorize_url(move || CsrfToken::new(state_value));
+    if let Some(scope) = &auth.scope {
+        req = req.add_scopes(scope.split_whitespace().map(|s| Scope::new(s.to_owned())));
+    }
+    for (k, v) in &auth.params {
+        req = req.add_extra_param(k.clone(), v.clone());
+    }
+    let verifier = if auth.pkce {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        req = req.set_pkce_challenge(challenge);
+        Some(Secret::new(verifier.secret().clone()))
+    } else {
+        None
+    };
+    Ok((req.url().0.to_string(), verifier))
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}

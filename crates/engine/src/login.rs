@@ -1,0 +1,293 @@
+//! Interactive logins: how a browser login comes back (loopback, deep link, pasted code), the
+//! checks every callback passes (`state` matched in constant time, exactly once; `error=` ends
+//! the login), and the prompts front ends show. The flows themselves run in `engine/login_flow`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::connection::ConnectionName;
+use crate::secret::{Secret, constant_time_eq};
+use crate::time::Timestamp;
+
+/// How a browser login returns to Tokentray.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedirectMode {
+    /// The connection's own setting, else loopback.
+    Auto,
+    /// A one-shot listener on `http://127.0.0.1:<port>/callback`.
+    Loopback,
+    /// `tokentray://oauth/callback`, forwarded to the running app.
+    DeepLink,
+    /// `urn:ietf:wg:oauth:2.0:oob`: the service shows a code the person pastes.
+    Oob,
+}
+
+impl RedirectMode {
+    /// The deep-link redirect URI.
+    pub const DEEP_LINK_URI: &'static str = "tokentray://oauth/callback";
+    /// The out-of-band redirect URI.
+    pub const OOB_URI: &'static str = "urn:ietf:wg:oauth:2.0:oob";
+}
+
+impl FromStr for RedirectMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "loopback" => Ok(Self::Loopback),
+            "deep-link" => Ok(Self::DeepLink),
+            "oob" => Ok(Self::Oob),
+            other => Err(format!(
+                "{other:?} is not one of auto, loopback, deep-link, oob"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for RedirectMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Loopback => "loopback",
+            Self::DeepLink => "deep-link",
+            Self::Oob => "oob",
+        })
+    }
+}
+
+/// What the person must do to finish a login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LoginPrompt {
+    /// Open `url` in a browser and sign in; with `oob`, paste the code shown at the end.
+    Browser {
+        /// The authorize URL.
+        url: String,
+        /// Where the service sends the browser back.
+        redirect_uri: String,
+        /// Which way the redirect comes back.
+        mode: RedirectMode,
+    },
+    /// Open `verification_uri` and enter `user_code` (RFC 8628); Tokentray polls meanwhile.
+    Device {
+        /// The code to enter.
+        user_code: String,
+        /// Where to enter it.
+        verification_uri: String,
+        /// A URL with the code filled in, if the service offers one.
+        verification_uri_complete: Option<String>,
+        /// When the code stops working.
+        expires_at: Timestamp,
+    },
+}
+
+/// A login that waits for the person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoginStart {
+    /// The connection.
+    pub connection: ConnectionName,
+    /// What to show.
+    pub prompt: LoginPrompt,
+}
+
+/// Opens URLs in the person's browser. The app uses the opener plugin, the CLI the system's
+/// `xdg-open`, tests a client that signs in over HTTP.
+pub trait Browser: Send + Sync + 'static {
+    /// Opens `url`; an error says why it could not (the front end then shows the URL).
+    fn open(&self, url: &str) -> Result<(), String>;
+}
+
+/// A browser that opens nothing: front ends show the URL themselves.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoBrowser;
+
+impl Browser for NoBrowser {
+    fn open(&self, _url: &str) -> Result<(), String> {
+        Err("no browser is configured".into())
+    }
+}
+
+/// What a callback said.
+#[derive(Debug)]
+pub(crate) enum CallbackOutcome {
+    /// An authorization code.
+    Code(Secret),
+    /// The service (or the person) refused.
+    Error {
+        error: String,
+        description: Option<String>,
+    },
+}
+
+/// A callback for this login, or someone else's.
+#[derive(Debug)]
+pub(crate) enum Callback {
+    Foreign,
+    Outcome(CallbackOutcome),
+}
+
+fn one<'a>(query: &'a [(String, String)], key: &str) -> Result<Option<&'a str>, ()> {
+    let mut found = query
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str());
+    let first = found.next();
+    if found.next().is_some() {
+        Err(())
+    } else {
+        Ok(first)
+    }
+}
+
+/// Checks a callback's query against the pending login's `state`: exactly one `state`, equal in
+/// constant time; then `error` or exactly one `code`.
+pub(crate) fn parse_callback(query: &[(String, String)], state: &Secret) -> Callback {
+    let Ok(Some(got)) = one(query, "state") else {
+        return Callback::Foreign;
+    };
+    if !constant_time_eq(got.as_bytes(), state.expose().as_bytes()) {
+        return Callback::Foreign;
+    }
+    if let Ok(Some(error)) = one(query, "error") {
+        let description = one(query, "error_description")
+            .ok()
+            .flatten()
+            .map(str::to_owned);
+        return Callback::Outcome(CallbackOutcome::Error {
+            error: error.chars().take(100).collect(),
+            description,
+        });
+    }
+    match one(query, "code") {
+        Ok(Some(code)) if !code.is_empty() => {
+            Callback::Outcome(CallbackOutcome::Code(Secret::new(code)))
+        }
+        _ => Callback::Outcome(CallbackOutcome::Error {
+            error: "invalid_request".into(),
+            description: Some("the callback carried no code".into()),
+        }),
+    }
+}
+
+/// Reads what a person pasted: the whole redirected URL (checked like a callback), or the code
+/// alone (for out-of-band pages that show only the code).
+pub(crate) fn parse_pasted(text: &str, state: &Secret) -> Result<CallbackOutcome, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("nothing was pasted".into());
+    }
+    if text.len() > 8192 {
+        return Err("that is far too long to be a code or a redirect address".into());
+    }
+    if let Ok(url) = Url::parse(text)
+        && url.scheme() != "urn"
+        && (url.query().is_some() || url.fragment().is_some())
+    {
+        let mut query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        if query.iter().all(|(k, _)| k != "state")
+            && let Some(fragment) = url.fragment()
+        {
+            query.extend(url::form_urlencoded::parse(fragment.as_bytes()).into_owned());
+        }
+        return match parse_callback(&query, state) {
+                Callback::Outcome(outcome) => Ok(outcome),
+                Callback::Foreign => Err("the pasted address belongs to another sign-in (its state does not match); start the login again".into()),
+            };
+    }
+    if !text.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(
+            "a code has no spaces or special characters; paste the code or the whole address"
+                .into(),
+        );
+    }
+    Ok(CallbackOutcome::Code(Secret::new(text)))
+}
+
+/// A fresh random `state`: 32 bytes, base64url.
+pub(crate) fn new_state() -> Secret {
+    Secret::new(oauth2::CsrfToken::new_random_len(32).secret().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
+    }
+
+    #[test]
+    fn a_callback_needs_exactly_one_matching_state() {
+        let state = Secret::new("s3cr3t-state");
+        assert!(matches!(
+            parse_callback(&q(&[("code", "c"), ("state", "s3cr3t-state")]), &state),
+            Callback::Outcome(CallbackOutcome::Code(_))
+        ));
+        for bad in [
+            q(&[("code", "c")]),
+            q(&[("code", "c"), ("state", "")]),
+            q(&[("code", "c"), ("state", "other")]),
+            q(&[
+                ("code", "c"),
+                ("state", "s3cr3t-state"),
+                ("state", "s3cr3t-state"),
+            ]),
+            q(&[("code", "c"), ("state", "s3cr3t-stat")]),
+            q(&[("code", "c"), ("state", "s3cr3t-state\0")]),
+        ] {
+            assert!(
+                matches!(parse_callback(&bad, &state), Callback::Foreign),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_callback_ends_the_login_with_its_reason() {
+        let state = Secret::new("s");
+        let Callback::Outcome(CallbackOutcome::Error { error, description }) = parse_callback(
+            &q(&[
+                ("error", "access_denied"),
+                ("error_description", "user said no"),
+                ("state", "s"),
+            ]),
+            &state,
+        ) else {
+            panic!("an error outcome")
+        };
+        assert_eq!(error, "access_denied");
+        assert_eq!(description.as_deref(), Some("user said no"));
+    }
+
+    #[test]
+    fn pasted_codes_and_urls_are_both_accepted() {
+        let state = Secret::new("st");
+        assert!(
+            matches!(parse_pasted("  abc123 \n", &state), Ok(CallbackOutcome::Code(c)) if c.expose() == "abc123")
+        );
+        assert!(
+            matches!(parse_pasted("http://127.0.0.1:1234/callback?code=xyz&state=st", &state), Ok(CallbackOutcome::Code(c)) if c.expose() == "xyz")
+        );
+        assert!(
+            parse_pasted("http://127.0.0.1:1234/callback?code=xyz&state=nope", &state).is_err()
+        );
+        assert!(parse_pasted("two words", &state).is_err());
+        assert!(parse_pasted(&"a".repeat(10_000), &state).is_err());
+        assert!(parse_pasted("", &state).is_err());
+    }
+
+    #[test]
+    fn states_are_long_and_do_not_repeat() {
+        let a = new_state();
+        let b = new_state();
+        assert!(a.expose().len() >= 43);
+        assert_ne!(a, b);
+    }
+}
