@@ -141,3 +141,70 @@ async fn the_clock_and_minted_refresh_tokens_are_reachable_over_http() {
     let expired = refresh(&sandbox, Auth::Public("demo-public"), refresh_token).await;
     assert_eq!(expired.error(), (StatusCode::BAD_REQUEST, "invalid_grant"));
 }
+
+#[tokio::test]
+async fn arcgis_and_itk_registrations_name_their_provider() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let user = json!({"provider": "arcgis", "username": "cartographer", "password": "meridian"});
+    let app = json!({"provider": "arcgis", "client_id": "ext-app", "client_secret": "ext-secret"});
+    let person = json!({"provider": "itk", "access_code1": "a1", "access_code2": "a2",
+                        "uuidentity": "5-5555-1", "name": "Ed Example"});
+    for (path, body) in [("users", user), ("clients", app), ("users", person)] {
+        assert_eq!(
+            admin_post(&sandbox, path, body).await,
+            StatusCode::NO_CONTENT
+        );
+    }
+    let no_clients = json!({"provider": "itk", "client_id": "x"});
+    assert_eq!(
+        admin_post(&sandbox, "clients", no_clients).await,
+        StatusCode::BAD_REQUEST
+    );
+
+    let generate_url = crate::arcgis::portal_url(&sandbox, "sharing/rest/generateToken");
+    let form = [
+        ("f", "json"),
+        ("username", "cartographer"),
+        ("password", "meridian"),
+    ];
+    let generated = crate::arcgis::post(&generate_url, &form, &[]).await;
+    assert!(generated.json["token"].is_string(), "{}", generated.text);
+    let cc = [
+        ("client_id", "ext-app"),
+        ("client_secret", "ext-secret"),
+        ("grant_type", "client_credentials"),
+    ];
+    let app_login = crate::arcgis::oauth_token(&sandbox, &cc).await;
+    assert!(
+        app_login.json["access_token"].is_string(),
+        "{}",
+        app_login.text
+    );
+    let grant = json!({"grant_type": "password", "accessCode1": "a1", "accessCode2": "a2",
+                       "scope": "openid"});
+    let url = format!(
+        "{}grantToken",
+        sandbox.issuer(tokentray_sandbox::Provider::Itk)
+    );
+    let response = http().post(url).json(&grant).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reset_forgets_arcgis_tokens_and_runtime_users() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = crate::arcgis::generate(&sandbox, &[]).await.str("token");
+    let user = json!({"provider": "arcgis", "username": "temp", "password": "p"});
+    admin_post(&sandbox, "users", user).await;
+
+    sandbox.reset();
+
+    let forgotten = crate::arcgis::community_self(&sandbox, &token).await;
+    assert_eq!(forgotten.error_code(), Some(498));
+    let generate_url = crate::arcgis::portal_url(&sandbox, "sharing/rest/generateToken");
+    let form = [("f", "json"), ("username", "temp"), ("password", "p")];
+    let gone = crate::arcgis::post(&generate_url, &form, &[]).await;
+    assert_eq!(gone.error_code(), Some(400));
+    let demo = crate::arcgis::generate(&sandbox, &[]).await;
+    assert!(demo.json["token"].is_string(), "demo users are back");
+}

@@ -6,7 +6,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 #[tokio::test]
-async fn the_binary_announces_its_url_serves_the_demo_and_exits_when_stdin_closes() {
+async fn the_binary_announces_its_url_serves_every_provider_and_exits_when_stdin_closes() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tokentray-sandbox"))
         .args(["--port", "0"])
         .stdin(Stdio::piped())
@@ -33,6 +33,15 @@ async fn the_binary_announces_its_url_serves_the_demo_and_exits_when_stdin_close
         .await
         .unwrap();
     assert_eq!(doc["issuer"], format!("{url}oauth"));
+    for other in ["arcgis/rest/info?f=json", "itk/oidc/listKeys"] {
+        let status = crate::support::http()
+            .get(format!("{url}{other}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_success(), "the binary serves {other}: {status}");
+    }
 
     drop(child.stdin.take());
     let status = child.wait().await.unwrap();

@@ -4,10 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod admin;
+mod arcgis;
 mod binary;
 mod client_auth;
 mod discovery;
 mod faults;
+mod itk;
 mod keycloak;
 mod lifecycle;
 mod records;
