@@ -114,12 +114,12 @@ async fn a_missing_expires_in_falls_back_to_the_jwt_expiry() {
     let t = connected(&sb).await;
     sb.inject(Endpoint::Token, Fault::MissingExpiresIn, 1);
     let out = t.engine.token("api", None).await.unwrap();
-    let exp = tokentray_engine::jwt_claims(out.token.expose()).unwrap()["exp"]
-        .as_i64()
-        .unwrap();
-    assert_eq!(
-        out.expires_at.map(tokentray_engine::Timestamp::as_secs),
-        Some(exp)
+    let claims = tokentray_engine::jwt_claims(out.token.expose()).unwrap();
+    let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    let left = out.expires_at.unwrap().as_secs() - t.clock_now().as_secs();
+    assert!(
+        (lifetime - left).abs() <= 2,
+        "the JWT's own lifetime (exp - iat) from receipt: {left} vs {lifetime}"
     );
 }
 

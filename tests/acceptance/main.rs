@@ -10,3 +10,4 @@ mod keycloak;
 mod login;
 mod oauth2_sandbox;
 mod oidc_provider;
+mod vendors;

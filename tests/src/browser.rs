@@ -42,6 +42,21 @@ impl FakeBrowser {
 
     /// Signs in at `url` now and returns where it ended.
     pub async fn sign_in(&self, url: &str) -> Result<String, String> {
+        self.walk(url).await.map(|(end, _)| end)
+    }
+
+    /// Signs in at `url` and reads the code an out-of-band page shows (`<code id="code">`).
+    pub async fn oob_code(&self, url: &str) -> Result<String, String> {
+        let (_, body) = self.walk(url).await?;
+        let start = body
+            .find("<code id=\"code\">")
+            .ok_or("no code on the page")?
+            + "<code id=\"code\">".len();
+        let end = body[start..].find("</code>").ok_or("unterminated code")? + start;
+        Ok(body[start..end].trim().to_owned())
+    }
+
+    async fn walk(&self, url: &str) -> Result<(String, String), String> {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -56,7 +71,7 @@ impl FakeBrowser {
                     .as_deref()
                     .is_some_and(|p| next.as_str().starts_with(p))
             {
-                return Ok(next.to_string());
+                return Ok((next.to_string(), String::new()));
             }
             let resp = match form.take() {
                 Some(fields) => client.post(next.clone()).form(&fields).send().await,
@@ -80,7 +95,7 @@ impl FakeBrowser {
                     next = here.join(&action).map_err(|e| e.to_string())?;
                     form = Some(fields);
                 }
-                None => return Ok(here.to_string()),
+                None => return Ok((here.to_string(), body)),
             }
         }
         Err("too many steps".into())

@@ -8,6 +8,7 @@ pub mod oidc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokentray_engine::Clock as _;
 use tokentray_engine::testing::{FakeClock, MemorySecretStore};
 use tokentray_engine::{
     Credentials, Engine, EngineOptions, Paths, ProviderKind, Secret, Timestamp,
@@ -31,7 +32,9 @@ impl TestEngine {
     pub fn with_options(adjust: impl FnOnce(&mut EngineOptions)) -> Self {
         let home = tempfile::tempdir().expect("temp home");
         let store = MemorySecretStore::new();
-        let clock = FakeClock::starting_at(Timestamp::from_secs(1_800_000_000));
+        // The engine's clock starts at the real time, so absolute expiries from the sandbox
+        // (ArcGIS `expires`, JWT `exp`) mean the same to both; `skew` moves it.
+        let clock = FakeClock::starting_at(tokentray_engine::SystemClock.now());
         let mut options = EngineOptions::new(Paths::under(home.path()), Arc::new(store.clone()));
         options.clock = Arc::new(clock.clone());
         options.seed = Some(42);
@@ -62,6 +65,11 @@ impl TestEngine {
             .add(name, kind, &set, secrets)
             .await
             .expect("add");
+    }
+
+    /// What this engine's clock reads now.
+    pub fn clock_now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// Moves this engine's wall clock forward (the sandbox's clock is not moved).

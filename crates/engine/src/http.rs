@@ -170,6 +170,15 @@ fn transport_error(e: &reqwest::Error, url: &Url, timeout: Option<Duration>) -> 
 }
 
 impl Reply {
+    /// The service's clock when it answered, from the `Date` header.
+    pub(crate) fn server_time(&self) -> Option<crate::time::Timestamp> {
+        let t = httpdate::parse_http_date(self.date.as_deref()?).ok()?;
+        let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        i64::try_from(secs)
+            .ok()
+            .map(crate::time::Timestamp::from_secs)
+    }
+
     /// Whether the status is 2xx.
     pub(crate) fn ok(&self) -> bool {
         StatusCode::from_u16(self.status).is_ok_and(|s| s.is_success())

@@ -48,4 +48,4 @@ pub use crate::refresh::{Backoff, MAX_SLEEP};
 pub use crate::secret::{Credentials, Secret, constant_time_eq};
 pub use crate::state::{ConnectionState, Status};
 pub use crate::time::{Clock, SystemClock, Timestamp, format_remaining};
-pub use crate::token::{Identity, TokenSet, jwt_claims};
+pub use crate::token::{Identity, TokenSet, jwt_claims, jwt_lifetime, local_expiry};

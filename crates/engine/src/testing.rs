@@ -99,6 +99,12 @@ impl FakeClock {
         }
     }
 
+    /// Sets the wall clock `ms` milliseconds off (negative: behind), as a machine with a wrong
+    /// clock; replaces earlier jumps.
+    pub fn set_skew(&self, ms: i64) {
+        self.offset_ms.store(ms, Ordering::SeqCst);
+    }
+
     /// Moves the wall clock by `by` without any monotonic time passing.
     pub fn jump(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
@@ -109,8 +115,11 @@ impl FakeClock {
 impl Clock for FakeClock {
     fn now(&self) -> Timestamp {
         let elapsed = tokio::time::Instant::now().duration_since(self.start);
-        self.base.plus(elapsed).plus(Duration::from_millis(
-            u64::try_from(self.offset_ms.load(Ordering::SeqCst)).unwrap_or(0),
-        ))
+        let offset = self.offset_ms.load(Ordering::SeqCst);
+        let shifted = self.base.plus(elapsed);
+        match u64::try_from(offset) {
+            Ok(ahead) => shifted.plus(Duration::from_millis(ahead)),
+            Err(_) => shifted.minus(Duration::from_millis(offset.unsigned_abs())),
+        }
     }
 }

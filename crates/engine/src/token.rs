@@ -27,6 +27,9 @@ pub struct TokenSet {
     pub scope: Option<String>,
     /// When the response arrived.
     pub obtained_at: Timestamp,
+    /// The redirect URI of the login that obtained these tokens (ArcGIS needs it again to
+    /// exchange the refresh token).
+    pub redirect_uri: Option<String>,
 }
 
 impl TokenSet {
@@ -41,6 +44,7 @@ impl TokenSet {
             id_token: None,
             scope: None,
             obtained_at,
+            redirect_uri: None,
         }
     }
 
@@ -104,6 +108,29 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<Timestamp> {
     #[allow(clippy::cast_possible_truncation)]
     let ms = (exp * 1000.0) as i64;
     (ms > 0).then_some(Timestamp::from_millis(ms))
+}
+
+/// The lifetime a JWT declares (`exp − iat`), independent of any clock.
+pub fn jwt_lifetime(token: &str) -> Option<std::time::Duration> {
+    let claims = jwt_claims(token)?;
+    let exp = claims.get("exp")?.as_f64()?;
+    let iat = claims.get("iat")?.as_f64()?;
+    (exp > iat).then(|| std::time::Duration::from_secs_f64(exp - iat))
+}
+
+/// Where an absolute expiry from a service falls on this machine's clock. With the service's
+/// own "now" (its `Date` header, or a token's `iat`), the lifetime is measured on the service's
+/// clock and counted from `received`, so a machine clock minutes off neither expires tokens
+/// early nor serves them late (R7).
+pub fn local_expiry(
+    expires: Timestamp,
+    service_now: Option<Timestamp>,
+    received: Timestamp,
+) -> Timestamp {
+    match service_now {
+        Some(then) if expires > then => received.plus(expires.since(then)),
+        _ => expires,
+    }
 }
 
 /// Who a token belongs to, as shown beside the connection.

@@ -46,6 +46,8 @@ struct TokenBlob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
     obtained_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<String>,
 }
 
 impl Stored {
@@ -66,6 +68,7 @@ impl Stored {
                 id_token: t.id_token.as_ref().map(|s| s.expose().to_owned()),
                 scope: t.scope.clone(),
                 obtained_at: t.obtained_at,
+                redirect_uri: t.redirect_uri.clone(),
             }),
         }
     }
@@ -84,6 +87,7 @@ impl Stored {
             id_token: t.id_token.map(Secret::new),
             scope: t.scope,
             obtained_at: t.obtained_at,
+            redirect_uri: t.redirect_uri,
         });
         Self {
             credentials,

@@ -144,28 +144,6 @@ pub(crate) fn for_kind(kind: ProviderKind) -> &'static dyn Provider {
         ProviderKind::Oauth2 | ProviderKind::Cdse => &oauth2::OAuth2,
         ProviderKind::ArcgisToken => &vendor::arcgis_token::ArcgisToken,
         ProviderKind::Itkpd => &vendor::itkpd::Itkpd,
-        ProviderKind::ArcgisOauth => &Unsupported,
-    }
-}
-
-/// Kinds whose flows are not built yet.
-struct Unsupported;
-
-#[async_trait]
-impl Provider for Unsupported {
-    async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
-        Err(ProviderError::NeedsInteraction(format!(
-            "the {} flow is not available in this build yet",
-            flow.spec.kind
-        )))
-    }
-    async fn renew(&self, flow: &Flow<'_>, _: &TokenSet) -> Result<TokenSet, ProviderError> {
-        self.login(flow, &LoginInput::default()).await
-    }
-    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
-        false
-    }
-    fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
-        Vec::new()
+        ProviderKind::ArcgisOauth => &vendor::arcgis_oauth::ArcgisOauth,
     }
 }

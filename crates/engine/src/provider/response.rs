@@ -11,7 +11,7 @@ use crate::http::Reply;
 use crate::provider::ProviderError;
 use crate::secret::Secret;
 use crate::time::Timestamp;
-use crate::token::{TokenSet, jwt_expiry};
+use crate::token::{TokenSet, jwt_expiry, jwt_lifetime};
 
 /// The longest token accepted (RFC 6750 tokens are short; JWTs with many claims are not).
 pub(crate) const MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -165,6 +165,7 @@ pub(crate) fn token_set_from(
         check_token(rt, status)?;
     }
     let expires_at = seconds(obj, "expires_in")
+        .or_else(|| jwt_lifetime(&access))
         .map(|d| now.plus(d))
         .or_else(|| jwt_expiry(&access));
     let refresh_expires_at = seconds(obj, "refresh_expires_in")
@@ -180,6 +181,7 @@ pub(crate) fn token_set_from(
         id_token: text(obj, "id_token").map(Secret::new),
         scope: text(obj, "scope"),
         obtained_at: now,
+        redirect_uri: None,
     })
 }
 
@@ -337,5 +339,10 @@ mod tests {
         let body = serde_json::json!({"access_token": jwt}).to_string();
         let t = token_set(&reply(200, &body), NOW).unwrap();
         assert_eq!(t.expires_at, Some(Timestamp::from_secs(1_000_900)));
+        // With iat, the lifetime counts from receipt: a skewed clock does not shift it.
+        let jwt = crate::token::make_jwt(&serde_json::json!({"iat": 5_000_000, "exp": 5_000_900}));
+        let body = serde_json::json!({"access_token": jwt}).to_string();
+        let t = token_set(&reply(200, &body), NOW).unwrap();
+        assert_eq!(t.expires_at, Some(NOW.plus(Duration::from_secs(900))));
     }
 }

@@ -16,7 +16,7 @@ use crate::provider::response::check_token;
 use crate::provider::{Flow, LoginInput, Provider, ProviderError};
 use crate::secret::Secret;
 use crate::time::Timestamp;
-use crate::token::{Identity, TokenSet};
+use crate::token::{Identity, TokenSet, local_expiry};
 
 pub(crate) struct ArcgisToken;
 
@@ -77,8 +77,9 @@ impl Provider for ArcgisToken {
             _ => return Err(reply.garbage("there is no token in the answer")),
         };
         check_token(&token, reply.status)?;
-        let mut set = TokenSet::bearer(Secret::new(token), flow.now());
-        set.expires_at = expires_at(&obj);
+        let now = flow.now();
+        let mut set = TokenSet::bearer(Secret::new(token), now);
+        set.expires_at = expires_at(&obj).map(|e| local_expiry(e, reply.server_time(), now));
         Ok(set)
     }
 

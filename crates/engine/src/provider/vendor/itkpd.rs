@@ -13,7 +13,7 @@ use crate::http::{self, Reply};
 use crate::provider::response::{check_token, seconds, text};
 use crate::provider::{Flow, LoginInput, Provider, ProviderError};
 use crate::secret::Secret;
-use crate::token::{Identity, TokenSet, jwt_claims, jwt_expiry};
+use crate::token::{Identity, TokenSet, jwt_claims, jwt_expiry, jwt_lifetime};
 
 pub(crate) struct Itkpd;
 
@@ -99,8 +99,12 @@ impl Provider for Itkpd {
         check_token(&id_token, reply.status)?;
         let now = flow.now();
         let mut set = TokenSet::bearer(Secret::new(id_token.clone()), now);
-        set.expires_at =
-            jwt_expiry(&id_token).or_else(|| seconds(&obj, "expires_in").map(|d| now.plus(d)));
+        // Counted from receipt with the token's own lifetime (exp − iat), so a skewed local
+        // clock does not shift it; the absolute exp only when iat is missing.
+        set.expires_at = jwt_lifetime(&id_token)
+            .map(|d| now.plus(d))
+            .or_else(|| jwt_expiry(&id_token))
+            .or_else(|| seconds(&obj, "expires_in").map(|d| now.plus(d)));
         set.id_token = Some(Secret::new(id_token));
         Ok(set)
     }
