@@ -30,6 +30,8 @@ pub(crate) struct Connection {
     pub(crate) expires_at: Option<EpochMillis>,
     /// When the refresh token or session ends, if known.
     pub(crate) refresh_expires_at: Option<EpochMillis>,
+    /// When the session ends and a person must log in again, so the UI can warn before.
+    pub(crate) needs_login_at: Option<EpochMillis>,
     pub(crate) identity: Option<Identity>,
     /// When a token was last obtained.
     pub(crate) last_refresh: Option<EpochMillis>,
@@ -54,6 +56,7 @@ impl From<engine::ConnectionView> for Connection {
             status: v.status.into(),
             expires_at: v.expires_at.map(millis),
             refresh_expires_at: v.refresh_expires_at.map(millis),
+            needs_login_at: v.needs_login_at.map(millis),
             identity: v.identity.map(Identity::from),
             last_refresh: v.last_refresh.map(millis),
             last_error: v.last_error,
@@ -172,6 +175,7 @@ pub(crate) mod tests {
             status: engine::Status::NeedsLogin,
             expires_at: Some(Timestamp::from_millis(1_767_225_600_123)),
             refresh_expires_at: None,
+            needs_login_at: None,
             identity: Some(engine::Identity::subject("ada")),
             last_refresh: Some(Timestamp::from_millis(1_767_222_000_000)),
             last_error: None,

@@ -93,3 +93,70 @@ async fn the_refresh_grant_renews_and_an_ended_session_needs_a_login() {
     assert_eq!(sb.grant_count("password"), 2);
     assert_eq!(t.engine.view("cdse").unwrap().status, Status::Active);
 }
+
+#[tokio::test]
+async fn a_2fa_session_warns_before_it_ends_and_then_needs_a_login_without_a_password_attempt() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "cdse",
+        ProviderKind::Cdse,
+        &[
+            ("token_url", &token_url(&sb)),
+            ("username", "grace"),
+            ("password", "hopper"),
+        ],
+    )
+    .await;
+    let view = t
+        .engine
+        .login(
+            "cdse",
+            LoginInput {
+                totp: Some(Secret::new("424242")),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        view.needs_login_at, view.refresh_expires_at,
+        "the session's end is announced ahead"
+    );
+    assert!(view.needs_login_at.is_some());
+    // Within the session, the refresh token renews without a person.
+    t.jump(600);
+    t.engine.token("cdse", None).await.unwrap();
+    let before = sb.grant_count("password");
+    sb.advance_clock(std::time::Duration::from_secs(7200));
+    t.jump(7200);
+    let err = t.engine.token("cdse", None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
+    assert!(err.to_string().contains("one-time code"), "{err}");
+    assert_eq!(
+        sb.grant_count("password"),
+        before,
+        "no password attempt without a new code (accounts get locked)"
+    );
+}
+
+#[tokio::test]
+async fn a_password_account_without_2fa_has_no_login_deadline() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "cdse",
+        ProviderKind::Cdse,
+        &[
+            ("token_url", &token_url(&sb)),
+            ("username", "ada"),
+            ("password", "lovelace"),
+        ],
+    )
+    .await;
+    let view = t.engine.login("cdse", LoginInput::default()).await.unwrap();
+    assert!(view.refresh_expires_at.is_some());
+    assert_eq!(
+        view.needs_login_at, None,
+        "the stored password logs in again by itself"
+    );
+}

@@ -24,6 +24,8 @@ pub struct ConnectionView {
     pub expires_at: Option<Timestamp>,
     /// When the refresh token or session ends, if known.
     pub refresh_expires_at: Option<Timestamp>,
+    /// When the session ends and a person must log in again, if that is known.
+    pub needs_login_at: Option<Timestamp>,
     /// Who the token belongs to.
     pub identity: Option<Identity>,
     /// When a token was last obtained.

@@ -63,6 +63,10 @@ pub struct ConnectionState {
     /// When the refresh token or session ends, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_expires_at: Option<Timestamp>,
+    /// When the session ends and only a person can log in again (a 2FA account, a browser
+    /// login), so front ends can warn before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs_login_at: Option<Timestamp>,
     /// Who the token belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,

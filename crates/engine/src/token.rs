@@ -30,6 +30,9 @@ pub struct TokenSet {
     /// The redirect URI of the login that obtained these tokens (ArcGIS needs it again to
     /// exchange the refresh token).
     pub redirect_uri: Option<String>,
+    /// Whether the login needed a one-time code (2FA): a new login then needs a person, so
+    /// renewal past the refresh token's end is not attempted with the stored password.
+    pub otp: bool,
 }
 
 impl TokenSet {
@@ -45,6 +48,7 @@ impl TokenSet {
             scope: None,
             obtained_at,
             redirect_uri: None,
+            otp: false,
         }
     }
 

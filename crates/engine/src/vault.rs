@@ -48,6 +48,8 @@ struct TokenBlob {
     obtained_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     redirect_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    otp: bool,
 }
 
 impl Stored {
@@ -69,6 +71,7 @@ impl Stored {
                 scope: t.scope.clone(),
                 obtained_at: t.obtained_at,
                 redirect_uri: t.redirect_uri.clone(),
+                otp: t.otp,
             }),
         }
     }
@@ -88,6 +91,7 @@ impl Stored {
             scope: t.scope,
             obtained_at: t.obtained_at,
             redirect_uri: t.redirect_uri,
+            otp: t.otp,
         });
         Self {
             credentials,

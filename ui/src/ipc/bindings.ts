@@ -27,6 +27,8 @@ export type Connection = {
 	expires_at: number | null,
 	/**  When the refresh token or session ends, if known. */
 	refresh_expires_at: number | null,
+	/**  When the session ends and a person must log in again, so the UI can warn before. */
+	needs_login_at: number | null,
 	identity: Identity | null,
 	/**  When a token was last obtained. */
 	last_refresh: number | null,
@@ -52,7 +54,7 @@ export type ConnectionsChanged =
 { type: "resync" };
 
 /**  The engine's error codes, mirrored for the generated bindings. */
-export type ErrorCode = "invalid_input" | "unknown_connection" | "already_exists" | "needs_login" | "provider_error" | "invalid_config" | "storage_unavailable" | "forbidden" | "internal";
+export type ErrorCode = "invalid_input" | "unknown_connection" | "already_exists" | "needs_login" | "provider_error" | "invalid_config" | "storage_unavailable" | "forbidden" | "cancelled" | "internal";
 
 /**  Who a token belongs to. */
 export type Identity = {

@@ -162,6 +162,13 @@ pub(crate) async fn show(
             output::expiry(view.refresh_expires_at, now)
         );
     }
+    if view.needs_login_at.is_some() {
+        let _ = writeln!(
+            text,
+            "  login:     needed again {}",
+            output::expiry(view.needs_login_at, now)
+        );
+    }
     if let Some(id) = &view.identity {
         let _ = writeln!(text, "  identity:  {id}");
     }

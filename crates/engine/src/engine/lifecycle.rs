@@ -482,6 +482,9 @@ impl Inner {
         state.status = Status::Active;
         state.expires_at = tokens.expires_at;
         state.refresh_expires_at = tokens.refresh_expires_at;
+        state.needs_login_at = tokens
+            .refresh_expires_at
+            .filter(|_| provider::for_kind(spec.kind).session_end_needs_person(spec, tokens));
         state.last_refresh = Some(tokens.obtained_at);
         state.last_error = saved
             .as_ref()

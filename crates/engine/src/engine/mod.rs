@@ -249,6 +249,7 @@ impl Inner {
             status: state.status,
             expires_at: state.expires_at,
             refresh_expires_at: state.refresh_expires_at,
+            needs_login_at: state.needs_login_at,
             identity: state.identity,
             last_refresh: state.last_refresh,
             last_error: state.last_error,

@@ -96,6 +96,12 @@ pub(crate) trait Provider: Send + Sync {
     /// The secret fields this connection needs stored, given its settings.
     fn required_secrets(&self, spec: &ConnectionSpec) -> Vec<&'static str>;
 
+    /// Whether renewing after the refresh token (or session) ends needs a person: a browser
+    /// login, or a password with a new one-time code.
+    fn session_end_needs_person(&self, _spec: &ConnectionSpec, _tokens: &TokenSet) -> bool {
+        false
+    }
+
     /// For a browser login: where to send the person and where to redeem the code. `None`
     /// when this connection does not log in through a browser.
     async fn authorization(

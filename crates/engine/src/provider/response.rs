@@ -182,6 +182,7 @@ pub(crate) fn token_set_from(
         scope: text(obj, "scope"),
         obtained_at: now,
         redirect_uri: None,
+        otp: false,
     })
 }
 

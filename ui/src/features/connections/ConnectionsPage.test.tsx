@@ -62,6 +62,21 @@ afterEach(() => {
 });
 
 describe("ConnectionsPage", () => {
+  it("warns when the session's end will need a login, and not otherwise", async () => {
+    backend.list = [
+      connection({
+        name: "cdse",
+        refresh_expires_at: NOW + 20 * 60_000,
+        needs_login_at: NOW + 20 * 60_000,
+      }),
+      connection({ name: "cc", refresh_expires_at: NOW + 20 * 60_000 }),
+    ];
+    await show();
+    expect(rowOf("cdse")?.textContent).toContain("login needed in 20m 00s");
+    expect(rowOf("cc")?.textContent).toContain("session 20m 00s");
+    expect(rowOf("cc")?.textContent).not.toContain("login needed");
+  });
+
   it("lists each connection with kind, status in words, identity and a countdown", async () => {
     backend.list = [
       connection({ name: "work", label: "Work API", kind: "oauth2" }),

@@ -17,7 +17,11 @@ export function ExpiryCell({ connection }: { connection: Connection }) {
       </span>
     );
   }
-  const { expires_at: expiresAt, refresh_expires_at: sessionEndsAt } = connection;
+  const {
+    expires_at: expiresAt,
+    refresh_expires_at: sessionEndsAt,
+    needs_login_at: loginNeededAt,
+  } = connection;
   const tone = expiryTone(expiresAt, now);
   return (
     <div class="expiry">
@@ -37,7 +41,8 @@ export function ExpiryCell({ connection }: { connection: Connection }) {
           class="expiry__session muted"
           title={`The session (refresh token) ends ${formatInstant(sessionEndsAt, now)}`}
         >
-          session {formatCountdown(sessionEndsAt, now)}
+          {loginNeededAt === null ? "session" : "login needed in"}{" "}
+          {formatCountdown(sessionEndsAt, now)}
         </span>
       )}
     </div>

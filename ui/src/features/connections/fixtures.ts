@@ -11,6 +11,7 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     status: "active",
     expires_at: NOW + 4 * 60_000 + 5_000,
     refresh_expires_at: null,
+    needs_login_at: null,
     identity: { subject: "ada", name: null, email: null },
     last_refresh: NOW - 60_000,
     last_error: null,

@@ -192,7 +192,9 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
         }
     }
     scope_params(flow, &mut params);
-    request(flow, url, params).await
+    let mut set = request(flow, url, params).await?;
+    set.otp = input.totp.is_some();
+    Ok(set)
 }
 
 async fn refresh(
@@ -209,6 +211,7 @@ async fn refresh(
         ("refresh_token", rt.expose().to_owned()),
     ];
     let mut set = request(flow, url, params).await?;
+    set.otp = current.is_some_and(|c| c.otp);
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
         set.refresh_token = Some(rt.clone());
@@ -234,9 +237,13 @@ impl Provider for OAuth2 {
         }
         match grant(flow.spec).as_str() {
             "client_credentials" => grant_request(flow, &LoginInput::default()).await,
-            "password" if flow.credentials.get("password").is_some() => {
+            // A 2FA account's password alone fails (and counts towards a lockout).
+            "password" if flow.credentials.get("password").is_some() && !current.otp => {
                 grant_request(flow, &LoginInput::default()).await
             }
+            "password" if current.otp => Err(ProviderError::NeedsInteraction(
+                "the session has ended; log in again with a new one-time code".into(),
+            )),
             _ => Err(ProviderError::NeedsInteraction(
                 if current.refresh_token.is_some() {
                     "the refresh token has expired".to_owned()
@@ -289,6 +296,14 @@ impl Provider for OAuth2 {
             Err(ProviderError::Status {
                 status: reply.status,
             })
+        }
+    }
+
+    fn session_end_needs_person(&self, spec: &ConnectionSpec, tokens: &TokenSet) -> bool {
+        match grant(spec).as_str() {
+            "client_credentials" => false,
+            "password" => tokens.otp,
+            _ => true,
         }
     }
 

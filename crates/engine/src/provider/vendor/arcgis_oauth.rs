@@ -169,6 +169,10 @@ impl Provider for ArcgisOauth {
         }
     }
 
+    fn session_end_needs_person(&self, spec: &ConnectionSpec, _tokens: &TokenSet) -> bool {
+        !app_login(spec)
+    }
+
     async fn authorization(&self, flow: &Flow<'_>) -> Result<Option<Authorization>, ProviderError> {
         if app_login(flow.spec) {
             return Ok(None);
