@@ -25,7 +25,7 @@ use crate::dto::Connection;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum ConnectionsChanged {
     /// A connection was added or its state changed.
-    Changed { connection: Connection },
+    Changed { connection: Box<Connection> },
     /// A connection was removed.
     Removed { name: String },
     /// Changes were missed (the UI fell behind): reload the whole list.
@@ -36,7 +36,7 @@ impl From<EngineEvent> for ConnectionsChanged {
     fn from(event: EngineEvent) -> Self {
         match event {
             EngineEvent::Changed { connection } => Self::Changed {
-                connection: connection.into(),
+                connection: Box::new((*connection).into()),
             },
             EngineEvent::Removed { name } => Self::Removed {
                 name: name.to_string(),
@@ -139,7 +139,7 @@ mod tests {
     #[test]
     fn engine_changes_become_tagged_ui_events() {
         let changed = ConnectionsChanged::from(EngineEvent::Changed {
-            connection: active_view("work"),
+            connection: Box::new(active_view("work")),
         });
         let json = serde_json::to_value(&changed).unwrap();
         assert_eq!(json["type"], "changed");

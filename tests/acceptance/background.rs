@@ -35,7 +35,7 @@ async fn wait_for(
             if let Ok(EngineEvent::Changed { connection }) = rx.recv().await
                 && want(&connection)
             {
-                return connection;
+                return *connection;
             }
         }
     })

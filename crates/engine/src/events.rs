@@ -48,8 +48,8 @@ pub struct ConnectionView {
 pub enum EngineEvent {
     /// A connection was added or its state changed.
     Changed {
-        /// Its new view.
-        connection: ConnectionView,
+        /// Its new view (boxed: events are moved through channels often).
+        connection: Box<ConnectionView>,
     },
     /// A connection was removed.
     Removed {

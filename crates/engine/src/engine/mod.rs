@@ -288,7 +288,7 @@ impl Inner {
 
     fn emit(&self, spec: &ConnectionSpec, state: &ConnectionState) {
         let _ = self.events.send(EngineEvent::Changed {
-            connection: Self::view(spec, state.clone()),
+            connection: Box::new(Self::view(spec, state.clone())),
         });
     }
 
