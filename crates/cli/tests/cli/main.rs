@@ -9,6 +9,7 @@
 mod canary;
 mod exit_codes;
 mod kill_loop;
+mod login;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
