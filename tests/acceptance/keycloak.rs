@@ -160,3 +160,37 @@ async fn a_password_account_without_2fa_has_no_login_deadline() {
         "the stored password logs in again by itself"
     );
 }
+
+#[tokio::test]
+async fn a_refused_refresh_falls_back_to_the_stored_password_once() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "cdse",
+        ProviderKind::Cdse,
+        &[
+            ("token_url", &token_url(&sb)),
+            ("username", "ada"),
+            ("password", "lovelace"),
+        ],
+    )
+    .await;
+    t.engine.login("cdse", LoginInput::default()).await.unwrap();
+    sb.inject(
+        Endpoint::KeycloakToken,
+        tokentray_sandbox::Fault::OAuthError {
+            status: 400,
+            error: "invalid_grant".into(),
+            description: "Session not active".into(),
+        },
+        1,
+    );
+    t.jump(600);
+    t.engine.token("cdse", None).await.unwrap();
+    assert_eq!(
+        sb.grant_count("password"),
+        2,
+        "quirk 34/36: the refused refresh was followed by one password grant"
+    );
+    assert_eq!(t.engine.view("cdse").unwrap().status, Status::Active);
+}

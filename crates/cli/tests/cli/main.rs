@@ -9,6 +9,7 @@
 mod canary;
 mod exit_codes;
 mod kill_loop;
+mod kinds;
 mod login;
 
 use std::path::{Path, PathBuf};

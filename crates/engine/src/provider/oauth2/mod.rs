@@ -18,8 +18,8 @@ use url::form_urlencoded::byte_serialize;
 pub(crate) use discovery::{DiscoveryCache, Metadata};
 
 use super::{
-    Authorization, DevicePoll, DeviceStart, Flow, LoginInput, Provider, ProviderError, identity,
-    response,
+    Authorization, DevicePoll, DeviceStart, FailureClass, Flow, LoginInput, Provider,
+    ProviderError, identity, response,
 };
 use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::http;
@@ -197,6 +197,15 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
     Ok(set)
 }
 
+/// Whether the stored credentials can get new tokens without a person.
+fn regrant_possible(flow: &Flow<'_>, current: &TokenSet) -> bool {
+    match grant(flow.spec).as_str() {
+        "client_credentials" => true,
+        "password" => flow.credentials.get("password").is_some() && !current.otp,
+        _ => false,
+    }
+}
+
 async fn refresh(
     flow: &Flow<'_>,
     current: Option<&TokenSet>,
@@ -233,7 +242,16 @@ impl Provider for OAuth2 {
             .as_ref()
             .filter(|_| current.can_refresh(now))
         {
-            return refresh(flow, Some(current), rt).await;
+            match refresh(flow, Some(current), rt).await {
+                // A refresh the service refused ("Token is not active", "Session not active")
+                // falls back to a new grant when stored credentials allow one (cdse's order).
+                Err(e)
+                    if e.class() == FailureClass::NeedsLogin && regrant_possible(flow, current) =>
+                {
+                    tracing::info!(connection = %flow.spec.name, error = %e, "refresh refused; a new grant follows");
+                }
+                other => return other,
+            }
         }
         match grant(flow.spec).as_str() {
             "client_credentials" => grant_request(flow, &LoginInput::default()).await,
