@@ -5,7 +5,11 @@ use tokentray_sandbox::{Provider, Sandbox};
 
 use crate::{Home, keychain_ready, stderr, stdout};
 
+/// One connection to add: its name, secret env vars, `add` arguments, and expected whoami.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a str);
+
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines)] // a table of kinds, read top to bottom
 async fn every_kind_hands_out_a_token_through_the_cli() {
     if !keychain_ready() {
         return;
@@ -23,7 +27,7 @@ async fn every_kind_hands_out_a_token_through_the_cli() {
         sb.issuer(Provider::Keycloak).as_str().trim_end_matches('/')
     );
     let oauth = format!("{url}oauth");
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<&str>, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "agol",
             vec![("TOKENTRAY_PASSWORD", "contours")],
