@@ -3,6 +3,7 @@
 //! over `Engine`.
 #![warn(missing_docs)]
 
+mod audit;
 mod config;
 mod connection;
 mod engine;
@@ -26,6 +27,7 @@ mod vault;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use crate::audit::{AUDIT_KEEP, AuditEntry};
 pub use crate::config::{AppSettings, ConfigError, ConfigFile, SCHEMA_VERSION};
 pub use crate::connection::{
     ConnectionName, ConnectionSpec, FieldError, InvalidName, ProviderKind, Settings, UnknownKind,

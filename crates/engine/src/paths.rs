@@ -68,6 +68,21 @@ impl Paths {
         self.data_dir.join("state.json")
     }
 
+    /// The log of token hand-outs.
+    pub fn audit_file(&self) -> PathBuf {
+        self.data_dir.join("audit.jsonl")
+    }
+
+    /// The export endpoint's discovery file (url, key, pid), owner-only.
+    pub fn endpoint_file(&self) -> PathBuf {
+        self.runtime_dir.join("endpoint.json")
+    }
+
+    /// The lock file serialising renewals of one connection across processes.
+    pub fn connection_lock(&self, name: &str) -> PathBuf {
+        self.runtime_dir.join("locks").join(format!("{name}.lock"))
+    }
+
     /// The keychain service name: `tokentray`, or `tokentray.<namespace>` under `TOKENTRAY_HOME`.
     pub fn keychain_service(&self) -> String {
         match &self.namespace {

@@ -9,6 +9,27 @@ use crate::ports::StoreKind;
 use crate::time::Timestamp;
 
 impl Engine {
+    /// The export endpoint's key: 256 random bits, created on first use and kept in the secret
+    /// store under a reserved name no connection can have.
+    pub async fn export_key(&self) -> Result<crate::secret::Secret> {
+        const KEY: &str = "_export-key";
+        let store = self.inner.vault.store();
+        if let Some(key) = store.get(KEY).await? {
+            return Ok(key);
+        }
+        let key = {
+            use base64::Engine as _;
+            use rand::RngCore as _;
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            crate::secret::Secret::new(
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+            )
+        };
+        store.put(KEY, &key).await?;
+        Ok(key)
+    }
+
     /// The names of the secret fields stored for `name` (never their values).
     pub async fn stored_secret_fields(&self, name: &str) -> Result<Vec<String>> {
         let spec = self.inner.spec(name)?;

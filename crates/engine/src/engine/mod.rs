@@ -80,6 +80,7 @@ pub(crate) struct Inner {
     config: ConfigStore,
     config_cache: Mutex<Option<(Option<SystemTime>, Arc<ConfigFile>)>>,
     state: StateStore,
+    audit: crate::audit::AuditLog,
     vault: Vault,
     clock: Arc<dyn Clock>,
     discovery: DiscoveryCache,
@@ -107,6 +108,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 config: ConfigStore::new(options.paths.config_file()),
                 state: StateStore::new(options.paths.state_file()),
+                audit: crate::audit::AuditLog::new(options.paths.audit_file()),
                 paths: options.paths,
                 config_cache: Mutex::new(None),
                 vault: Vault::new(options.store),
@@ -139,6 +141,29 @@ impl Engine {
     /// Checks the secret store can be written and read now.
     pub async fn probe_store(&self) -> Result<()> {
         Ok(self.inner.vault.store().probe().await?)
+    }
+
+    /// Records that a token of `connection` was handed out (never the token itself).
+    pub fn record_handout(
+        &self,
+        connection: &ConnectionName,
+        via: &str,
+        client: Option<String>,
+        process: Option<String>,
+    ) {
+        let entry = crate::audit::AuditEntry {
+            at: self.inner.clock.now(),
+            connection: connection.clone(),
+            via: via.to_owned(),
+            client,
+            process,
+        };
+        self.inner.audit.record(&entry);
+    }
+
+    /// The newest `limit` hand-outs, oldest first.
+    pub fn audit(&self, limit: usize) -> Vec<crate::audit::AuditEntry> {
+        self.inner.audit.recent(limit)
     }
 
     /// Subscribes to connection changes.
