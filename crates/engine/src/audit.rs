@@ -124,7 +124,7 @@ mod tests {
     fn the_log_is_trimmed_to_the_newest_entries() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::new(dir.path().join("audit.jsonl"));
-        for i in 0..(AUDIT_KEEP as i64 * 3) {
+        for i in 0..(i64::try_from(AUDIT_KEEP).unwrap() * 3) {
             log.record(&AuditEntry {
                 at: Timestamp::from_secs(i),
                 connection: ConnectionName::new("api").unwrap(),
@@ -137,7 +137,7 @@ mod tests {
         assert!(all.len() <= AUDIT_KEEP * 2 + 1, "bounded: {}", all.len());
         assert_eq!(
             all.last().unwrap().at,
-            Timestamp::from_secs(AUDIT_KEEP as i64 * 3 - 1)
+            Timestamp::from_secs(i64::try_from(AUDIT_KEEP).unwrap() * 3 - 1)
         );
     }
 }
