@@ -11,6 +11,7 @@ mod exit_codes;
 mod kill_loop;
 mod kinds;
 mod login;
+mod rotation;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

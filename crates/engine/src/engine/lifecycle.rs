@@ -167,6 +167,9 @@ impl Want {
     }
 }
 
+/// How long to wait for another process's renewal of the same connection.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
 fn refresh_before(spec: &ConnectionSpec) -> Option<Duration> {
     spec.int("refresh_before")
         .and_then(|s| u64::try_from(s).ok())
@@ -246,7 +249,8 @@ impl Engine {
         let spec = self.inner.spec(name)?;
         let slot = self.inner.slot(&spec.name);
         let _gate = slot.gate.lock().await;
-        let mut stored = self.inner.stored(&spec, &slot).await?;
+        let _lock = self.inner.lock_connection(&spec.name).await?;
+        let mut stored = self.inner.reload(&spec, &slot).await?;
         let result = {
             let http = self.inner.http_client(&spec)?;
             let flow = self.inner.flow(&spec, &stored, &http);
@@ -338,6 +342,36 @@ impl Inner {
         Ok(slot.with(|s| s.stored.get_or_insert(loaded).clone()))
     }
 
+    /// Takes the cross-process lock of a connection (kernel-released if the process dies).
+    pub(crate) async fn lock_connection(
+        &self,
+        name: &ConnectionName,
+    ) -> Result<crate::files::FileLock> {
+        let path = self.paths.connection_lock(name.as_str());
+        let shown = path.display().to_string();
+        let io = |source| Error::Io {
+            action: "lock",
+            path: shown.clone(),
+            source,
+        };
+        let acquire = tokio::task::spawn_blocking(move || crate::files::FileLock::acquire(&path));
+        match tokio::time::timeout(LOCK_WAIT, acquire).await {
+            Ok(Ok(Ok(lock))) => Ok(lock),
+            Ok(Ok(Err(e))) => Err(io(e)),
+            Ok(Err(e)) => Err(io(std::io::Error::other(e))),
+            Err(_) => Err(io(std::io::Error::other(
+                "another Tokentray process has held it for 30 s",
+            ))),
+        }
+    }
+
+    /// Reads the connection's secrets from the store again, replacing the cached copy.
+    pub(crate) async fn reload(&self, spec: &ConnectionSpec, slot: &Slot) -> Result<Stored> {
+        let fresh = self.vault.load(&spec.name).await?;
+        slot.with(|s| s.stored = Some(fresh.clone()));
+        Ok(fresh)
+    }
+
     pub(crate) fn current_state(&self, name: &ConnectionName) -> ConnectionState {
         let from_slot = self
             .slots
@@ -421,6 +455,15 @@ impl Inner {
             .as_ref()
             .filter(|t| want.satisfied_by(spec, t, now))
         {
+            return Ok(t.clone());
+        }
+        // Across processes: one renewal at a time per connection, and whatever another process
+        // stored meanwhile (a rotated refresh token) is read before deciding to renew.
+        let _lock = self.lock_connection(&spec.name).await?;
+        let stored = self.reload(spec, slot).await?;
+        if let Some(t) = stored.tokens.as_ref().filter(|t| {
+            !matches!(want, Want::Forced) && want.satisfied_by(spec, t, self.clock.now())
+        }) {
             return Ok(t.clone());
         }
         let mut state = self.current_state(&spec.name);

@@ -118,7 +118,8 @@ impl Engine {
         let tokens = result?;
         let slot = self.inner.slot(&spec.name);
         let _gate = slot.gate.lock().await;
-        let mut stored = self.inner.stored(&spec, &slot).await?;
+        let _lock = self.inner.lock_connection(&spec.name).await?;
+        let mut stored = self.inner.reload(&spec, &slot).await?;
         stored.tokens = Some(tokens.clone());
         self.inner.succeeded(&spec, &slot, stored, &tokens).await?;
         self.view(name)

@@ -1,0 +1,89 @@
+//! Two `tokentray` processes (no daemon) renew one connection whose provider rotates refresh
+//! tokens and revokes the whole family when an old one is reused: the per-connection lock and
+//! the re-read after taking it must make every renewal use the newest refresh token.
+
+use tokentray_sandbox::{ClientConfig, Provider, Rotation, Sandbox};
+
+use crate::{Home, stderr};
+
+const ROUNDS: usize = 120;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_clis_never_reuse_a_rotated_refresh_token() {
+    let sb = Sandbox::start().await.unwrap();
+    sb.add_client(ClientConfig::public("race").rotation(Rotation::RotateStrict))
+        .unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "race", "ada")
+        .unwrap();
+    let home = Home::new();
+    // The explicit file store keeps this test about the lock, not the keychain's speed.
+    assert!(
+        home.run(&["doctor", "--use-file-store"])
+            .status
+            .code()
+            .is_some()
+    );
+    let issuer = format!("{}oauth", sb.url());
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_REFRESH_TOKEN", &rt)
+        .args([
+            "add",
+            "race",
+            "--kind",
+            "oauth2",
+            "--issuer",
+            &issuer,
+            "--grant",
+            "refresh_token",
+            "--client-auth",
+            "none",
+            "--client-id",
+            "race",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = home.path().to_owned();
+    let worker = move || {
+        let mut failures = Vec::new();
+        for _ in 0..ROUNDS {
+            let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokentray"))
+                .env("TOKENTRAY_HOME", &path)
+                .args(["refresh", "race"])
+                .output()
+                .unwrap();
+            if !o.status.success() {
+                failures.push(String::from_utf8_lossy(&o.stderr).into_owned());
+            }
+        }
+        failures
+    };
+    let a = std::thread::spawn(worker.clone());
+    let b = std::thread::spawn(worker);
+    let failures: Vec<String> = a
+        .join()
+        .unwrap()
+        .into_iter()
+        .chain(b.join().unwrap())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} renewals failed, first: {:?}",
+        failures.len(),
+        2 * ROUNDS,
+        failures.first()
+    );
+    assert_eq!(
+        sb.grant_count("refresh_token"),
+        2 * ROUNDS,
+        "every renewal reached the provider once"
+    );
+    let o = home.run(&["token", "race"]);
+    assert!(
+        o.status.success(),
+        "the last rotated token is stored and works: {}",
+        stderr(&o)
+    );
+}
