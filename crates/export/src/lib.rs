@@ -1,1 +1,29 @@
-//! placeholder
+//! Tokentray's local export endpoint: HTTP on 127.0.0.1 that hands the tokens of exportable
+//! connections to other tools on the same machine, for callers that hold the export key.
+//!
+//! - [`bind`] listens on 127.0.0.1 only ([`DEFAULT_PORT`] unless configured, an ephemeral port
+//!   when that is taken).
+//! - [`router`] is the axum router: the routes of PRODUCT §5 behind the gatekeeping layers
+//!   (exact `Host`, no browser or proxy requests, the export key, size limits).
+//! - [`serve`] runs a router on a listener until a shutdown future completes.
+//! - [`start`] does all three for an engine and publishes `endpoint.json` (url, key, pid) for
+//!   the CLI; [`ExportHandle`] stops it.
+//!
+//! Secrets leave this crate only in a token response body and in `endpoint.json`; errors and
+//! logs carry stable codes and fixed words, never request headers, keys or tokens.
+#![warn(missing_docs)]
+
+mod audit;
+mod bind;
+mod discovery;
+mod error;
+mod extract;
+mod guard;
+mod peer;
+mod routes;
+mod serve;
+
+pub use crate::bind::{Bound, DEFAULT_PORT, bind};
+pub use crate::error::{ApiError, ExportError};
+pub use crate::routes::router;
+pub use crate::serve::{ExportHandle, serve, start};

@@ -1,0 +1,52 @@
+//! The discovery file `endpoint.json` (`{"url", "key", "pid"}`) that tells the CLI where the
+//! endpoint listens and with which key: owner-only (0600) in the owner-only (0700) runtime
+//! directory, written atomically, and removed on shutdown only while it is still ours.
+
+use std::io;
+use std::path::Path;
+
+use tokentray_engine::Secret;
+use tokentray_engine::files::{ensure_private_dir, write_atomic};
+
+/// Writes the discovery file at `path`, making its directory private first.
+pub(crate) fn write(path: &Path, url: &str, key: &Secret) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        ensure_private_dir(dir)?;
+        make_private(dir)?;
+    }
+    let body = serde_json::json!({ "url": url, "key": key.expose(), "pid": std::process::id() });
+    write_atomic(path, body.to_string().as_bytes())
+}
+
+/// A runtime directory made earlier with a wider mode is narrowed to 0700; one that cannot be
+/// (not ours) is refused, since others could read or replace the key there.
+#[cfg(unix)]
+fn make_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let others = std::fs::metadata(dir)?.permissions().mode() & 0o077;
+    if others == 0 {
+        return Ok(());
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn make_private(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Removes the discovery file if it still names this process and `url`: a newer endpoint
+/// (another process, or this one restarted) may have replaced it.
+pub(crate) fn remove_if_ours(path: &Path, url: &str) {
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    let Ok(found) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return;
+    };
+    let ours = found["pid"].as_u64() == Some(u64::from(std::process::id()))
+        && found["url"].as_str() == Some(url);
+    if ours && let Err(error) = std::fs::remove_file(path) {
+        tracing::warn!(path = %path.display(), %error, "could not remove the discovery file");
+    }
+}

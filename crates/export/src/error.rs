@@ -1,0 +1,176 @@
+//! The endpoint's errors: `ApiError`, what a client is answered (a stable code and a fixed
+//! message, never an echo of the request or a token), and `ExportError`, why the endpoint
+//! could not start.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokentray_engine::{ConnectionName, ErrorCode};
+
+/// What a request is refused or failed with. Each variant has a fixed status, code and message;
+/// only a known connection's name is ever added to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The `Host` is not this endpoint's (DNS rebinding) or the target is absolute: 421, no body.
+    Misdirected,
+    /// A browser-shaped, proxied or preflight request: 403 `forbidden`.
+    Forbidden,
+    /// No valid export key: 401 `unauthorized`.
+    Unauthorized,
+    /// A request body over the limit, or one without a length: 413 `payload_too_large`.
+    TooLarge,
+    /// A refresh without `Content-Type: application/json`: 415 `unsupported_media_type`.
+    NotJson,
+    /// No such route: 404 `not_found`.
+    NoRoute,
+    /// The route exists but not with this method: 405 `method_not_allowed`.
+    WrongMethod,
+    /// No exportable connection has that name (unknown, not a slug, or `export = false`):
+    /// 404 `unknown_connection`, the same answer in every case.
+    UnknownConnection,
+    /// `min_valid` is not a whole number of seconds within a year: 400 `invalid_request`.
+    BadMinValid,
+    /// The connection's tokens never live as long as `min_valid` asks: 400 `invalid_request`.
+    MinValidTooLong(ConnectionName),
+    /// Only a person can fix it: 409 `needs_login`.
+    NeedsLogin(ConnectionName),
+    /// The provider failed and no valid token is held: 502 `provider_error`.
+    Provider(ConnectionName),
+    /// The secret store cannot be used: 503 `storage_unavailable`.
+    Storage(ConnectionName),
+    /// Anything else: 500 `internal`.
+    Internal,
+}
+
+impl ApiError {
+    /// Maps an engine error about `connection` to what the client is told. The engine's own
+    /// message is logged at debug level, never sent.
+    pub fn from_engine(error: &tokentray_engine::Error, connection: &ConnectionName) -> Self {
+        tracing::debug!(%connection, code = error.code().as_str(), %error, "request failed");
+        let c = connection.clone();
+        match error.code() {
+            ErrorCode::UnknownConnection | ErrorCode::Forbidden => Self::UnknownConnection,
+            ErrorCode::NeedsLogin => Self::NeedsLogin(c),
+            ErrorCode::ProviderError | ErrorCode::InvalidConfig => Self::Provider(c),
+            ErrorCode::StorageUnavailable => Self::Storage(c),
+            ErrorCode::InvalidInput => Self::MinValidTooLong(c),
+            _ => Self::Internal,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Misdirected => StatusCode::MISDIRECTED_REQUEST,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NoRoute | Self::UnknownConnection => StatusCode::NOT_FOUND,
+            Self::WrongMethod => StatusCode::METHOD_NOT_ALLOWED,
+            Self::BadMinValid | Self::MinValidTooLong(_) => StatusCode::BAD_REQUEST,
+            Self::NeedsLogin(_) => StatusCode::CONFLICT,
+            Self::Provider(_) => StatusCode::BAD_GATEWAY,
+            Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code in the body (`unauthorized`, `needs_login`…).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Misdirected => "misdirected_request",
+            Self::Forbidden => "forbidden",
+            Self::Unauthorized => "unauthorized",
+            Self::TooLarge => "payload_too_large",
+            Self::NotJson => "unsupported_media_type",
+            Self::NoRoute => "not_found",
+            Self::WrongMethod => "method_not_allowed",
+            Self::UnknownConnection => "unknown_connection",
+            Self::BadMinValid | Self::MinValidTooLong(_) => "invalid_request",
+            Self::NeedsLogin(_) => "needs_login",
+            Self::Provider(_) => "provider_error",
+            Self::Storage(_) => "storage_unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The message in the body: fixed words, plus the name of a known connection.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Misdirected => "this request is not addressed to the export endpoint".into(),
+            Self::Forbidden => "browser, proxied and preflight requests are refused".into(),
+            Self::Unauthorized => {
+                "send Authorization: Bearer <key>, the key from endpoint.json".into()
+            }
+            Self::TooLarge => "the request is too large".into(),
+            Self::NotJson => "a refresh needs Content-Type: application/json".into(),
+            Self::NoRoute => "no such route".into(),
+            Self::WrongMethod => "this route does not take that method".into(),
+            Self::UnknownConnection => "no exportable connection has that name".into(),
+            Self::BadMinValid => {
+                "min_valid must be a whole number of seconds from 0 to 31536000".into()
+            }
+            Self::MinValidTooLong(c) => format!("the tokens of {c} do not live that long"),
+            Self::NeedsLogin(c) => format!("{c} needs a login: run `tokentray login {c}`"),
+            Self::Provider(c) => format!("could not get a token for {c} from its service"),
+            Self::Storage(c) => {
+                format!("the secret store holding {c} cannot be used: run `tokentray doctor`")
+            }
+            Self::Internal => "internal error".into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if self == Self::Misdirected {
+            // A rebinding attacker learns nothing from the body, not even that this is us.
+            return status.into_response();
+        }
+        let body = serde_json::json!({ "code": self.code(), "message": self.message() });
+        let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Why the endpoint could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// No port could be bound on 127.0.0.1.
+    #[error("could not listen on 127.0.0.1:{port}")]
+    Bind {
+        /// The port tried last (0: an ephemeral one).
+        port: u16,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The export key could not be read or created.
+    #[error("could not get the export key")]
+    Key(#[source] tokentray_engine::Error),
+    /// The discovery file could not be written.
+    #[error("could not write the discovery file {path}")]
+    Discovery {
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ExportError {
+    /// The engine's code for this failure, for front ends that branch on codes.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Key(e) => e.code(),
+            Self::Bind { .. } | Self::Discovery { .. } => ErrorCode::Internal,
+        }
+    }
+}

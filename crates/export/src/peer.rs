@@ -1,0 +1,89 @@
+//! Which local process is at the other end of a loopback connection, for the hand-out log.
+//! Linux only and best effort: the client socket's inode from `/proc/net/tcp`, the process of
+//! the same user holding that inode among `/proc/*/fd`, and its name from `/proc/<pid>/comm`.
+//! Elsewhere, or when anything is unreadable, the answer is `None`.
+
+use std::net::SocketAddr;
+
+/// `"<name> (pid <pid>)"` of the process whose socket `client` is connected to this server's
+/// `server_port` on 127.0.0.1.
+#[cfg(target_os = "linux")]
+pub(crate) fn process_of(client: SocketAddr, server_port: u16) -> Option<String> {
+    let SocketAddr::V4(client) = client else {
+        return None;
+    };
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    let inode = socket_inode(&table, client, server_port)?;
+    let pid = holder_of(inode)?;
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(format!("{} (pid {pid})", comm.trim_end()))
+}
+
+/// Not known on this platform.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn process_of(_client: SocketAddr, _server_port: u16) -> Option<String> {
+    None
+}
+
+/// The inode of the socket whose local end is `client` and remote end 127.0.0.1:`server_port`,
+/// from the text of `/proc/net/tcp` (addresses as the kernel prints them: the IPv4 address as a
+/// host-order hex word, the port as hex).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn socket_inode(table: &str, client: std::net::SocketAddrV4, server_port: u16) -> Option<u64> {
+    let hex = |ip: std::net::Ipv4Addr, port: u16| {
+        format!("{:08X}:{port:04X}", u32::from_ne_bytes(ip.octets()))
+    };
+    let local = hex(*client.ip(), client.port());
+    let remote = hex(std::net::Ipv4Addr::LOCALHOST, server_port);
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let matches = fields.len() > 9 && fields[1] == local && fields[2] == remote;
+        matches
+            .then(|| fields[9].parse().ok())
+            .flatten()
+            .filter(|inode| *inode != 0)
+    })
+}
+
+/// The pid of a process of this user holding `socket:[inode]` open.
+#[cfg(target_os = "linux")]
+fn holder_of(inode: u64) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    let target = format!("socket:[{inode}]");
+    let own_uid = std::fs::metadata("/proc/self").ok()?.uid();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        // Other users' descriptors are not ours to read; skipping them keeps the scan short.
+        if entry.metadata().map(|m| m.uid()).ok() != Some(own_uid) {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        let holds = fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == target.as_str())
+        });
+        if holds {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_socket_is_found_by_both_of_its_ends() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+           0: 0100007F:B8A2 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 111 1 0 100 0 0 10 0\n\
+           1: 0100007F:B8A2 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 222 1 0 20 4 30 10 -1\n\
+           2: 0100007F:D431 0100007F:B8A2 01 00000000:00000000 00:00000000 00000000     0        0 333 1 0 20 4 30 10 -1\n";
+        let client = "127.0.0.1:54321".parse().unwrap();
+        assert_eq!(socket_inode(table, client, 0xB8A2), Some(333));
+        assert_eq!(socket_inode(table, client, 1), None, "another server port");
+    }
+}

@@ -1,0 +1,194 @@
+//! The routes of the endpoint and the layers in front of them. Handlers translate between HTTP
+//! and the engine and do nothing else; validation lives in `extract`, gatekeeping in `guard`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use tokentray_engine::{
+    Clock as _, ConnectionName, ConnectionView, Engine, Handout, Identity, ProviderKind, Secret,
+    Status, SystemClock,
+};
+use tokio::time::Instant;
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::audit::Audit;
+use crate::error::ApiError;
+use crate::extract::{Client, Exportable, JsonContent, MinValid, WantsText};
+use crate::guard::{self, Check};
+
+/// The shortest gap between two provider renewals forced through the endpoint, per connection.
+pub(crate) const REFRESH_WINDOW: Duration = Duration::from_secs(30);
+
+/// What the handlers share.
+#[derive(Clone)]
+pub(crate) struct App(Arc<AppInner>);
+
+pub(crate) struct AppInner {
+    engine: Engine,
+    audit: Arc<Audit>,
+    refreshed: Mutex<HashMap<ConnectionName, Instant>>,
+}
+
+impl App {
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.0.engine
+    }
+
+    /// Whether a forced renewal of `name` may reach the provider now; claims the window if so.
+    fn claim_refresh(&self, name: &ConnectionName) -> bool {
+        let now = Instant::now();
+        let mut last = self.0.refreshed.lock().expect("refresh window lock");
+        if last.get(name).is_some_and(|at| now < *at + REFRESH_WINDOW) {
+            return false;
+        }
+        last.insert(name.clone(), now);
+        true
+    }
+}
+
+/// The endpoint's routes behind its gatekeeping layers, for the endpoint listening on
+/// 127.0.0.1:`port` with export key `key`.
+///
+/// - `GET /v1/connections`: the exportable connections, without secrets.
+/// - `GET /v1/connections/{name}/token?min_valid=SECS`: the token JSON, or the raw token with
+///   `Accept: text/plain`.
+/// - `POST /v1/connections/{name}/refresh` (`Content-Type: application/json`): renews now, at
+///   most once per 30 s per connection; answers the connection's state.
+///
+/// Requests are refused, in this order, for a `Host` other than `127.0.0.1:<port>` or
+/// `localhost:<port>` (421), a browser or proxy header or `OPTIONS` (403), a missing or wrong
+/// key (401), and a body over 4 KiB (413). Every response carries `Cache-Control: no-store`,
+/// `Pragma: no-cache` and `X-Content-Type-Options: nosniff`, and never a CORS header.
+pub fn router(engine: Engine, key: Secret, port: u16) -> Router {
+    let audit = Arc::new(Audit::new(engine.clone(), port));
+    router_with(engine, key, port, audit)
+}
+
+/// [`router`] with a given hand-out log, which the caller can flush.
+pub(crate) fn router_with(engine: Engine, key: Secret, port: u16, audit: Arc<Audit>) -> Router {
+    let app = App(Arc::new(AppInner {
+        engine,
+        audit,
+        refreshed: Mutex::new(HashMap::new()),
+    }));
+    let fixed =
+        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    Router::new()
+        .route("/v1/connections", get(list))
+        .route("/v1/connections/{name}/token", get(token))
+        .route("/v1/connections/{name}/refresh", post(refresh))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .with_state(app)
+        .layer(
+            ServiceBuilder::new()
+                .layer(fixed(header::CACHE_CONTROL, "no-store"))
+                .layer(fixed(header::PRAGMA, "no-cache"))
+                .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(Check::new(guard::host(port)))
+                .layer(Check::new(guard::not_browser))
+                .layer(Check::new(guard::not_preflight))
+                .layer(Check::new(guard::key(key)))
+                .layer(Check::new(guard::small_body)),
+        )
+}
+
+async fn list(State(app): State<App>) -> Result<Json<ConnectionList>, ApiError> {
+    let views = app.engine().list().map_err(|e| {
+        tracing::debug!(error = %e, "could not list the connections");
+        ApiError::Internal
+    })?;
+    Ok(Json(ConnectionList::exportable(views)))
+}
+
+async fn token(
+    State(app): State<App>,
+    Exportable(name): Exportable,
+    MinValid(min_valid): MinValid,
+    WantsText(text): WantsText,
+    Client(client): Client,
+) -> Result<Response, ApiError> {
+    let out = app.engine().token(name.as_str(), min_valid).await;
+    let handout = out.map_err(|e| ApiError::from_engine(&e, &name))?;
+    app.0.audit.record(&name, client);
+    Ok(token_response(&handout, text))
+}
+
+async fn refresh(
+    State(app): State<App>,
+    _: JsonContent,
+    Exportable(name): Exportable,
+) -> Result<Json<ConnectionSummary>, ApiError> {
+    let view = if app.claim_refresh(&name) {
+        app.engine().refresh(name.as_str()).await
+    } else {
+        app.engine().view(name.as_str())
+    };
+    view.map(|v| Json(ConnectionSummary::from(v)))
+        .map_err(|e| ApiError::from_engine(&e, &name))
+}
+
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+async fn wrong_method() -> ApiError {
+    ApiError::WrongMethod
+}
+
+/// The raw token as `text/plain`, or the token JSON. The one place a token leaves as a body.
+fn token_response(handout: &Handout, text: bool) -> Response {
+    if text {
+        let content_type = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        return (content_type, handout.token.expose().to_owned()).into_response();
+    }
+    Json(handout.to_json(SystemClock.now())).into_response()
+}
+
+/// `GET /v1/connections`: an object rather than a bare array, so the body is not a valid
+/// script (no JSON hijacking through `<script src>`).
+#[derive(Serialize)]
+struct ConnectionList {
+    connections: Vec<ConnectionSummary>,
+}
+
+impl ConnectionList {
+    fn exportable(views: Vec<ConnectionView>) -> Self {
+        let connections = views
+            .into_iter()
+            .filter(|v| v.exportable)
+            .map(ConnectionSummary::from)
+            .collect();
+        Self { connections }
+    }
+}
+
+/// A connection as the endpoint shows it: no secrets, `expires_at` in RFC 3339 UTC.
+#[derive(Serialize)]
+struct ConnectionSummary {
+    name: ConnectionName,
+    kind: ProviderKind,
+    status: Status,
+    expires_at: Option<String>,
+    identity: Option<Identity>,
+}
+
+impl From<ConnectionView> for ConnectionSummary {
+    fn from(v: ConnectionView) -> Self {
+        Self {
+            name: v.name,
+            kind: v.kind,
+            status: v.status,
+            expires_at: v.expires_at.map(tokentray_engine::Timestamp::to_rfc3339),
+            identity: v.identity,
+        }
+    }
+}
