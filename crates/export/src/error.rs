@@ -43,16 +43,21 @@ pub enum ApiError {
 
 impl ApiError {
     /// Maps an engine error about `connection` to what the client is told. The engine's own
-    /// message is logged at debug level, never sent.
+    /// message is logged at debug level, never sent; an unknown name is not logged at all (it
+    /// is whatever the client put in the path).
     pub fn from_engine(error: &tokentray_engine::Error, connection: &ConnectionName) -> Self {
-        tracing::debug!(%connection, code = error.code().as_str(), %error, "request failed");
+        let code = error.code();
+        if matches!(code, ErrorCode::UnknownConnection | ErrorCode::Forbidden) {
+            return Self::UnknownConnection;
+        }
+        tracing::debug!(%connection, code = code.as_str(), %error, "request failed");
         let c = connection.clone();
-        match error.code() {
-            ErrorCode::UnknownConnection | ErrorCode::Forbidden => Self::UnknownConnection,
+        match code {
             ErrorCode::NeedsLogin => Self::NeedsLogin(c),
             ErrorCode::ProviderError | ErrorCode::InvalidConfig => Self::Provider(c),
             ErrorCode::StorageUnavailable => Self::Storage(c),
             ErrorCode::InvalidInput => Self::MinValidTooLong(c),
+            ErrorCode::UnknownConnection | ErrorCode::Forbidden => Self::UnknownConnection,
             _ => Self::Internal,
         }
     }

@@ -45,31 +45,29 @@ fn socket_inode(table: &str, client: std::net::SocketAddrV4, server_port: u16) -
     })
 }
 
-/// The pid of a process of this user holding `socket:[inode]` open.
+/// The pid of a process of this user holding `socket:[inode]` open. Newest pids first: a
+/// client is usually younger than the endpoint, and one that exits before the scan reaches it
+/// is not found.
 #[cfg(target_os = "linux")]
 fn holder_of(inode: u64) -> Option<u32> {
     use std::os::unix::fs::MetadataExt as _;
     let target = format!("socket:[{inode}]");
     let own_uid = std::fs::metadata("/proc/self").ok()?.uid();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
-            continue;
-        };
+    let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
         // Other users' descriptors are not ours to read; skipping them keeps the scan short.
-        if entry.metadata().map(|m| m.uid()).ok() != Some(own_uid) {
-            continue;
-        }
-        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
-            continue;
+        .filter(|e| e.metadata().is_ok_and(|m| m.uid() == own_uid))
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+        .collect();
+    pids.sort_unstable_by(|a, b| b.cmp(a));
+    pids.into_iter().find(|pid| {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            return false;
         };
-        let holds = fds.flatten().any(|fd| {
-            std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == target.as_str())
-        });
-        if holds {
-            return Some(pid);
-        }
-    }
-    None
+        fds.flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == target.as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -85,5 +83,24 @@ mod tests {
         let client = "127.0.0.1:54321".parse().unwrap();
         assert_eq!(socket_inode(table, client, 0xB8A2), Some(333));
         assert_eq!(socket_inode(table, client, 1), None, "another server port");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_loopback_client_in_this_process_is_found() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (_server_side, peer) = listener.accept().unwrap();
+        assert_eq!(peer, client.local_addr().unwrap());
+        let found = process_of(peer, port);
+        assert_eq!(
+            found
+                .as_deref()
+                .and_then(|p| p.rsplit_once(' '))
+                .map(|(_, pid)| pid),
+            Some(format!("{})", std::process::id()).as_str()),
+            "{found:?}"
+        );
     }
 }
