@@ -37,6 +37,8 @@ pub(crate) enum Command {
     Login(LoginArgs),
     /// Print a fresh token (and nothing else) on stdout
     Token(TokenArgs),
+    /// Run a command with a fresh token in BEARER_TOKEN and TOKENTRAY_HEADER
+    Exec(ExecArgs),
     /// Ask the service who the token belongs to
     Whoami(NameJson),
     /// Renew the token now
@@ -49,6 +51,8 @@ pub(crate) enum Command {
     Import(ImportArgs),
     /// Print connection definitions without secrets
     Export(ExportArgs),
+    /// Show recent token hand-outs (never the tokens)
+    Audit(AuditArgs),
     /// Check the keychain, files and connections, and say what to fix
     Doctor(DoctorArgs),
 }
@@ -168,6 +172,28 @@ pub(crate) struct TokenArgs {
     /// What to print
     #[arg(long, value_enum, default_value_t)]
     pub format: TokenFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// The connection's name
+    pub name: String,
+    /// Renew first unless the token stays valid at least this many seconds
+    #[arg(long, value_name = "SECS")]
+    pub min_valid: Option<u64>,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditArgs {
+    /// How many of the newest hand-outs to show
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

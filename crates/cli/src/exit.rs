@@ -20,9 +20,12 @@ pub enum CliError {
     /// Reading input or writing output failed.
     #[error("could not {0}: {1}")]
     Io(&'static str, #[source] std::io::Error),
-    /// A command that ran but reports failure (doctor found problems, exec'd command failed).
+    /// A command that ran but reports failure (doctor found problems).
     #[error("{0}")]
     Failed(String),
+    /// Exit with this code and say nothing more (`exec` passes its command's code on).
+    #[error("")]
+    Exit(u8),
 }
 
 impl CliError {
@@ -32,6 +35,7 @@ impl CliError {
             Self::Usage(_) => USAGE,
             Self::Engine(e) => engine_code(e),
             Self::NoHome | Self::Io(..) | Self::Failed(_) => 1,
+            Self::Exit(code) => *code,
         }
     }
 }

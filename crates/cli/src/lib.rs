@@ -67,6 +67,7 @@ pub fn run(
     };
     match runtime.block_on(dispatch(cli.command, out, err)) {
         Ok(()) => 0,
+        Err(CliError::Exit(code)) => code,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             e.exit_code()
@@ -157,6 +158,8 @@ async fn dispatch(
         Command::Login(a) => commands::tokens::login(&engine, a, out, err).await,
         Command::Token(a) => commands::tokens::token(&engine, &a, out).await,
         Command::Whoami(a) => commands::tokens::whoami(&engine, &a, out).await,
+        Command::Exec(a) => commands::exec::run(&engine, a).await,
+        Command::Audit(a) => commands::tokens::audit(&engine, &a, out),
         Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out).await,
         Command::Logout(a) => commands::tokens::logout(&engine, &a, out, err).await,
         Command::Doctor(a) => commands::doctor::run(&engine, &a, out).await,

@@ -448,6 +448,12 @@ pub const COMMON: &[FieldDef] = &[
         "Whether the export endpoint, exec and token files may hand this token out",
     )
     .default("true"),
+    field(
+        "token_file",
+        "Token file",
+        FieldType::Path,
+        "Keep a file holding a fresh token (0600): a path, or `wlcg` for $XDG_RUNTIME_DIR/bt_u<uid>",
+    ),
 ];
 
 /// The kind-specific fields of `kind` (without the common ones).

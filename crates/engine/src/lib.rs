@@ -19,6 +19,7 @@ mod ports;
 mod provider;
 mod refresh;
 mod secret;
+mod sink;
 mod state;
 mod time;
 mod token;

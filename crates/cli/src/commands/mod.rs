@@ -3,4 +3,5 @@
 
 pub(crate) mod connections;
 pub(crate) mod doctor;
+pub(crate) mod exec;
 pub(crate) mod tokens;

@@ -8,7 +8,7 @@ use tokentray_engine::{
     Clock, Engine, LoginPrompt, LoginRequest, LoginStep, RedirectMode, Secret, SystemClock,
 };
 
-use crate::args::{LoginArgs, Name, NameJson, Redirect, TokenArgs, TokenFormat};
+use crate::args::{AuditArgs, LoginArgs, Name, NameJson, Redirect, TokenArgs, TokenFormat};
 use crate::exit::CliError;
 use crate::output;
 
@@ -193,4 +193,27 @@ pub(crate) async fn logout(
         let _ = writeln!(err, "warning: {warning}");
     }
     output::write(out, &format!("logged out of {}\n", a.name))
+}
+
+pub(crate) fn audit(engine: &Engine, a: &AuditArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let entries = engine.audit(a.limit);
+    if a.json {
+        return output::json(out, &entries);
+    }
+    if entries.is_empty() {
+        return output::write(out, "no tokens handed out yet\n");
+    }
+    let mut text = String::new();
+    for e in entries {
+        let who = [e.client, e.process]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        text.push_str(&format!(
+            "{}  {:<20} {:<40} {who}\n",
+            e.at, e.connection, e.via
+        ));
+    }
+    output::write(out, &text)
 }

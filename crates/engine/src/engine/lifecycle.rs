@@ -308,6 +308,7 @@ impl Engine {
             }
         }
         self.inner.vault.save(&spec.name, &stored).await?;
+        crate::sink::remove(&spec);
         slot.with(|s| s.stored = Some(stored));
         self.inner.unschedule(&spec.name);
         let state = ConnectionState {
@@ -509,6 +510,9 @@ impl Inner {
         tokens: &TokenSet,
     ) -> Result<()> {
         let saved = self.vault.save(&spec.name, &stored).await;
+        if saved.is_ok() {
+            crate::sink::write(spec, tokens);
+        }
         slot.with(|s| {
             s.stored = Some(stored.clone());
             s.generation += 1;

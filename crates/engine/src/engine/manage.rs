@@ -211,6 +211,7 @@ impl Engine {
         let slot = self.inner.slot(&spec.name);
         let _gate = slot.gate.lock().await;
         self.inner.vault.delete(&spec.name).await?;
+        crate::sink::remove(&spec);
         self.inner.config.update(|file: &mut ConfigFile| {
             file.connections.retain(|c| c.name != spec.name);
             Ok::<_, ConfigError>(())

@@ -15,7 +15,7 @@ use crate::time::Timestamp;
 const T0: Timestamp = Timestamp::from_secs(1_800_000_000);
 
 struct Harness {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     engine: Engine,
     store: MemorySecretStore,
     clock: FakeClock,
@@ -30,7 +30,7 @@ fn harness() -> Harness {
     options.seed = Some(1);
     Harness {
         engine: Engine::new(options),
-        _dir: dir,
+        dir,
         store,
         clock,
     }
@@ -279,4 +279,66 @@ async fn events_announce_changes_without_secrets() {
     }
     assert!(seen.iter().any(|e| e.contains("\"active\"")), "{seen:?}");
     assert!(seen.iter().all(|e| !e.contains("canary")), "{seen:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_file_is_kept_fresh_owner_only_and_removed_on_logout() {
+    let h = harness();
+    let file = h.dir.path().join("bt_u1000");
+    let file_str = file.to_string_lossy().into_owned();
+    h.engine
+        .add(
+            "k",
+            ProviderKind::Static,
+            &set(&[("token_file", &file_str)]),
+            creds(&[("token", "tok-1")]),
+        )
+        .await
+        .unwrap();
+    h.engine.token("k", None).await.unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "tok-1\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    h.engine
+        .edit(
+            "k",
+            Edit {
+                secrets: creds(&[("token", "tok-2")]),
+                ..Edit::default()
+            },
+        )
+        .await
+        .unwrap();
+    h.engine.token("k", None).await.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "tok-2\n",
+        "rewritten with the new token"
+    );
+    h.engine.logout("k").await.unwrap();
+    assert!(!file.exists(), "removed on logout");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connection_that_may_not_be_exported_gets_no_token_file() {
+    let h = harness();
+    let file = h.dir.path().join("never");
+    let file_str = file.to_string_lossy().into_owned();
+    h.engine
+        .add(
+            "k",
+            ProviderKind::Static,
+            &set(&[("token_file", &file_str), ("export", "false")]),
+            creds(&[("token", "tok")]),
+        )
+        .await
+        .unwrap();
+    h.engine.token("k", None).await.unwrap();
+    assert!(!file.exists());
 }
