@@ -37,7 +37,7 @@ pub(crate) enum Command {
     Login(LoginArgs),
     /// Print a fresh token (and nothing else) on stdout
     Token(TokenArgs),
-    /// Run a command with a fresh token in BEARER_TOKEN and TOKENTRAY_HEADER
+    /// Run a command with a fresh token in `BEARER_TOKEN` and `TOKENTRAY_HEADER`
     Exec(ExecArgs),
     /// Ask the service who the token belongs to
     Whoami(NameJson),

@@ -1,5 +1,6 @@
 //! `login`, `token`, `whoami`, `refresh`, `logout`.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
 
@@ -210,10 +211,7 @@ pub(crate) fn audit(engine: &Engine, a: &AuditArgs, out: &mut dyn Write) -> Resu
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
-        text.push_str(&format!(
-            "{}  {:<20} {:<40} {who}\n",
-            e.at, e.connection, e.via
-        ));
+        let _ = writeln!(text, "{}  {:<20} {:<40} {who}", e.at, e.connection, e.via);
     }
     output::write(out, &text)
 }
