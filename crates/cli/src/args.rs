@@ -53,6 +53,8 @@ pub(crate) enum Command {
     Export(ExportArgs),
     /// Show recent token hand-outs (never the tokens)
     Audit(AuditArgs),
+    /// Run headless: refresh in the background and serve the local export endpoint
+    Serve(ServeArgs),
     /// Check the keychain, files and connections, and say what to fix
     Doctor(DoctorArgs),
 }
@@ -184,6 +186,13 @@ pub(crate) struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The port on 127.0.0.1 (default 47210, or the config's `export_port`)
+    #[arg(long)]
+    pub port: Option<u16>,
 }
 
 #[derive(Debug, Args)]

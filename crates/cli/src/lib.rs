@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod daemon;
 mod exit;
 mod fields_help;
 mod input;
@@ -55,10 +56,20 @@ pub fn run(
             return if e.use_stderr() { exit::USAGE } else { 0 };
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    if let Some(code) = commands::delegate::try_daemon(&cli.command, out, err) {
+        return code;
+    }
+    // `serve` answers many clients at once; every other command is one short task.
+    let runtime = if matches!(cli.command, Command::Serve(_)) {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             let _ = writeln!(err, "error: could not start: {e}");
@@ -160,6 +171,7 @@ async fn dispatch(
         Command::Whoami(a) => commands::tokens::whoami(&engine, &a, out).await,
         Command::Exec(a) => commands::exec::run(&engine, a).await,
         Command::Audit(a) => commands::tokens::audit(&engine, &a, out),
+        Command::Serve(a) => commands::serve::run(&engine, &a, out, err).await,
         Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out).await,
         Command::Logout(a) => commands::tokens::logout(&engine, &a, out, err).await,
         Command::Doctor(a) => commands::doctor::run(&engine, &a, out).await,

@@ -2,6 +2,8 @@
 //! call and its result into output.
 
 pub(crate) mod connections;
+pub(crate) mod delegate;
 pub(crate) mod doctor;
 pub(crate) mod exec;
+pub(crate) mod serve;
 pub(crate) mod tokens;

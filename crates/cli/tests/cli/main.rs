@@ -13,6 +13,7 @@ mod kill_loop;
 mod kinds;
 mod login;
 mod rotation;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

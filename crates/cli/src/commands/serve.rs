@@ -1,0 +1,67 @@
+//! `serve`: the headless refresher and export endpoint, until interrupted.
+
+use std::io::Write;
+
+use tokentray_engine::Engine;
+
+use crate::args::ServeArgs;
+use crate::exit::CliError;
+use crate::output;
+
+pub(crate) async fn run(
+    engine: &Engine,
+    a: &ServeArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), CliError> {
+    let port = a
+        .port
+        .or_else(|| engine.config().ok().and_then(|c| c.app.export_port));
+    engine.start_background()?;
+    let handle = tokentray_export::start(engine.clone(), port)
+        .await
+        .map_err(|e| CliError::Failed(format!("could not start the export endpoint: {e}")))?;
+    if handle.requested_port() != 0 && handle.port() != handle.requested_port() {
+        let _ = writeln!(
+            err,
+            "warning: port {} is taken; serving on {} instead",
+            handle.requested_port(),
+            handle.port()
+        );
+    }
+    output::write(
+        out,
+        &format!("tokentray serve listening on {}\n", handle.url()),
+    )?;
+    let _ = writeln!(
+        err,
+        "refreshing in the background; the CLI and scripts find this endpoint through {}; Ctrl-C stops",
+        engine.paths().endpoint_file().display()
+    );
+    let _ = out.flush();
+    wait_for_stop().await;
+    handle.shutdown().await;
+    engine.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

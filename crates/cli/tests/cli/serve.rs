@@ -1,0 +1,131 @@
+//! `tokentray serve` as the one refresher: the CLI asks it while it runs, falls back to
+//! renewing itself when it is gone (a stale `endpoint.json` is ignored), and a serve killed with
+//! SIGKILL in the middle of renewals of a strictly rotating refresh token always leaves the
+//! last good tokens stored.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use tokentray_sandbox::{ClientConfig, Provider, Rotation, Sandbox};
+
+use crate::{Home, stderr, stdout};
+
+fn start_serve(home: &Home) -> Child {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokentray"))
+        .env("TOKENTRAY_HOME", home.path())
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("listening on http://127.0.0.1:"), "{line}");
+    child
+}
+
+fn rotating(home: &Home, sb: &Sandbox) {
+    sb.add_client(ClientConfig::public("crash").rotation(Rotation::RotateStrict))
+        .unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "crash", "ada")
+        .unwrap();
+    assert!(
+        home.run(&["doctor", "--use-file-store"])
+            .status
+            .code()
+            .is_some()
+    );
+    let issuer = format!("{}oauth", sb.url());
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_REFRESH_TOKEN", &rt)
+        .args([
+            "add",
+            "crash",
+            "--kind",
+            "oauth2",
+            "--issuer",
+            &issuer,
+            "--grant",
+            "refresh_token",
+            "--client-auth",
+            "none",
+            "--client-id",
+            "crash",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_asks_a_running_serve_and_renews_itself_when_it_is_gone() {
+    let sb = Sandbox::start().await.unwrap();
+    let home = Home::new();
+    rotating(&home, &sb);
+    let mut serve = start_serve(&home);
+    let o = home.run(&["refresh", "crash"]);
+    assert!(
+        stdout(&o).contains("by the running Tokentray"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let o = home.run(&["token", "crash"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let audit = stdout(&home.run(&["audit", "--json"]));
+    assert!(
+        audit.contains("/v1/connections/"),
+        "the hand-out went through the endpoint: {audit}"
+    );
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert!(
+        home.path().join("run/endpoint.json").exists(),
+        "SIGKILL leaves the file behind"
+    );
+    let o = home.run(&["refresh", "crash"]);
+    assert!(
+        o.status.success(),
+        "a dead serve's file is ignored: {}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("running Tokentray"), "renewed here");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_serve_killed_during_renewals_always_leaves_the_last_good_tokens() {
+    let sb = Sandbox::start().await.unwrap();
+    let home = Home::new();
+    rotating(&home, &sb);
+    let mut rng = rand::rng();
+    for round in 0..12 {
+        let mut serve = start_serve(&home);
+        let path = home.path().to_owned();
+        let hammer = std::thread::spawn(move || {
+            for _ in 0..25 {
+                let _ = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokentray"))
+                    .env("TOKENTRAY_HOME", &path)
+                    .args(["refresh", "crash"])
+                    .output();
+            }
+        });
+        let deadline = Instant::now() + Duration::from_micros(rng.random_range(5_000..150_000));
+        while Instant::now() < deadline {
+            std::hint::spin_loop();
+        }
+        serve.kill().unwrap();
+        serve.wait().unwrap();
+        hammer.join().unwrap();
+        // With or without a serve, the stored refresh token is the newest one.
+        let o = home.run(&["refresh", "crash"]);
+        assert!(o.status.success(), "round {round}: {}", stderr(&o));
+    }
+    let o = home.run(&["token", "crash"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
