@@ -23,6 +23,8 @@ pub(crate) enum StartupError {
 pub(crate) struct AppState {
     pub(crate) engine: Engine,
     bridge: EventBridge,
+    /// The export endpoint, once it listens (none when it could not start).
+    export: std::sync::Arc<tokio::sync::Mutex<Option<tokentray_export::ExportHandle>>>,
 }
 
 impl AppState {
@@ -35,19 +37,34 @@ impl AppState {
         let files = vec![engine.paths().config_file(), engine.paths().state_file()];
         let bridge = EventBridge::spawn(app.clone(), engine.subscribe(), files);
         let background = engine.clone();
+        let export = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+        let slot = export.clone();
         // The scheduler spawns tokio tasks, so it must start inside the runtime. A broken
         // config file is not fatal: the window shows the engine's error instead of a list.
+        // The app is the one refresher while it runs, so it also serves the export endpoint.
         tauri::async_runtime::spawn(async move {
             if let Err(error) = background.start_background() {
                 tracing::warn!(%error, "background refresh did not start");
             }
+            let port = background.config().ok().and_then(|c| c.app.export_port);
+            match tokentray_export::start(background, port).await {
+                Ok(handle) => *slot.lock().await = Some(handle),
+                Err(error) => tracing::warn!(%error, "the export endpoint did not start"),
+            }
         });
-        Ok(Self { engine, bridge })
+        Ok(Self {
+            engine,
+            bridge,
+            export,
+        })
     }
 
     /// Stops forwarding events and waits (briefly) for the engine's background work.
     pub(crate) async fn shutdown(&self) {
         self.bridge.stop();
+        if let Some(handle) = self.export.lock().await.take() {
+            handle.shutdown().await;
+        }
         if tokio::time::timeout(SHUTDOWN_GRACE, self.engine.shutdown())
             .await
             .is_err()
