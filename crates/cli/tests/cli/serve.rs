@@ -1,7 +1,6 @@
 //! `tokentray serve` as the one refresher: the CLI asks it while it runs, falls back to
 //! renewing itself when it is gone (a stale `endpoint.json` is ignored), and a serve killed with
-//! SIGKILL in the middle of renewals of a strictly rotating refresh token always leaves the
-//! last good tokens stored.
+//! SIGKILL in the middle of renewals always leaves the last good tokens stored.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -28,8 +27,8 @@ fn start_serve(home: &Home) -> Child {
     child
 }
 
-fn rotating(home: &Home, sb: &Sandbox) {
-    sb.add_client(ClientConfig::public("crash").rotation(Rotation::RotateStrict))
+fn rotating(home: &Home, sb: &Sandbox, rotation: Rotation) {
+    sb.add_client(ClientConfig::public("crash").rotation(rotation))
         .unwrap();
     let rt = sb
         .mint_refresh_token(Provider::OAuth, "crash", "ada")
@@ -67,7 +66,7 @@ fn rotating(home: &Home, sb: &Sandbox) {
 async fn the_cli_asks_a_running_serve_and_renews_itself_when_it_is_gone() {
     let sb = Sandbox::start().await.unwrap();
     let home = Home::new();
-    rotating(&home, &sb);
+    rotating(&home, &sb, Rotation::RotateStrict);
     let mut serve = start_serve(&home);
     let o = home.run(&["refresh", "crash"]);
     assert!(
@@ -78,7 +77,12 @@ async fn the_cli_asks_a_running_serve_and_renews_itself_when_it_is_gone() {
     );
     let o = home.run(&["token", "crash"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let audit = stdout(&home.run(&["audit", "--json"]));
+    // The endpoint logs hand-outs from a background writer: wait (bounded) for the entry.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut audit = String::new();
+    while Instant::now() < deadline && !audit.contains("/v1/connections/") {
+        audit = stdout(&home.run(&["audit", "--json"]));
+    }
     assert!(
         audit.contains("/v1/connections/"),
         "the hand-out went through the endpoint: {audit}"
@@ -102,7 +106,11 @@ async fn the_cli_asks_a_running_serve_and_renews_itself_when_it_is_gone() {
 async fn a_serve_killed_during_renewals_always_leaves_the_last_good_tokens() {
     let sb = Sandbox::start().await.unwrap();
     let home = Home::new();
-    rotating(&home, &sb);
+    // A provider that does not rotate: whatever moment the kill lands on, the stored tokens
+    // must still work. (With strict rotation, a kill while the request is in flight loses the
+    // new refresh token at the provider; no client survives that without a grace window at
+    // the server, security.md R3.)
+    rotating(&home, &sb, Rotation::None);
     let mut rng = rand::rng();
     for round in 0..12 {
         let mut serve = start_serve(&home);
