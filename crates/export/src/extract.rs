@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use tokentray_engine::ConnectionName;
@@ -21,20 +21,20 @@ pub(crate) const MAX_MIN_VALID: u64 = 365 * 24 * 3600;
 pub(crate) struct Peer(pub(crate) SocketAddr);
 
 /// The `{name}` of the route: a slug naming a connection that exists and may be exported.
-/// Anything else (not a slug, unknown, `export = false`) is the same 404.
+/// Anything else (not a slug, unknown, `export = false`) is the same 404. The name is taken
+/// from the raw path: a slug needs no percent-encoding, so an encoded name is not one.
 pub(crate) struct Exportable(pub(crate) ConnectionName);
 
 impl FromRequestParts<App> for Exportable {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
-        let Ok(Path(raw)) = Path::<String>::from_request_parts(parts, app).await else {
-            return Err(ApiError::UnknownConnection);
-        };
-        let name = ConnectionName::new(&raw).map_err(|_| ApiError::UnknownConnection)?;
-        match app.engine().spec(name.as_str()) {
-            Ok(spec) if spec.exportable() => Ok(Self(name)),
-            Ok(_) => Err(ApiError::UnknownConnection),
+        // `/v1/connections/{name}/…`, as the router matched it.
+        let raw = parts.uri.path().split('/').nth(3).unwrap_or_default();
+        let name = ConnectionName::new(raw).map_err(|_| ApiError::UnknownConnection)?;
+        match app.exportables().check(app.engine(), &name) {
+            Ok(true) => Ok(Self(name)),
+            Ok(false) => Err(ApiError::UnknownConnection),
             Err(e) => Err(ApiError::from_engine(&e, &name)),
         }
     }

@@ -17,6 +17,7 @@ mod audit;
 mod bind;
 mod discovery;
 mod error;
+mod exportable;
 mod extract;
 mod guard;
 mod peer;

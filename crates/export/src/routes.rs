@@ -21,6 +21,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::audit::Audit;
 use crate::error::ApiError;
+use crate::exportable::Exportables;
 use crate::extract::{Client, Exportable, JsonContent, MinValid, WantsText};
 use crate::guard::{self, Check};
 
@@ -33,6 +34,7 @@ pub(crate) struct App(Arc<AppInner>);
 
 pub(crate) struct AppInner {
     engine: Engine,
+    exportables: Exportables,
     audit: Arc<Audit>,
     refreshed: Mutex<HashMap<ConnectionName, Instant>>,
 }
@@ -40,6 +42,10 @@ pub(crate) struct AppInner {
 impl App {
     pub(crate) fn engine(&self) -> &Engine {
         &self.0.engine
+    }
+
+    pub(crate) fn exportables(&self) -> &Exportables {
+        &self.0.exportables
     }
 
     /// Whether a forced renewal of `name` may reach the provider now; claims the window if so.
@@ -75,6 +81,7 @@ pub fn router(engine: Engine, key: Secret, port: u16) -> Router {
 /// [`router`] with a given hand-out log, which the caller can flush.
 pub(crate) fn router_with(engine: Engine, key: Secret, port: u16, audit: Arc<Audit>) -> Router {
     let app = App(Arc::new(AppInner {
+        exportables: Exportables::new(&engine),
         engine,
         audit,
         refreshed: Mutex::new(HashMap::new()),
@@ -116,7 +123,8 @@ async fn token(
     WantsText(text): WantsText,
     Client(client): Client,
 ) -> Result<Response, ApiError> {
-    let out = app.engine().token(name.as_str(), min_valid).await;
+    // Boxed: the engine's future is large, and the handler's is moved more than once.
+    let out = Box::pin(app.engine().token(name.as_str(), min_valid)).await;
     let handout = out.map_err(|e| ApiError::from_engine(&e, &name))?;
     app.0.audit.record(&name, client);
     Ok(token_response(&handout, text))
@@ -128,7 +136,7 @@ async fn refresh(
     Exportable(name): Exportable,
 ) -> Result<Json<ConnectionSummary>, ApiError> {
     let view = if app.claim_refresh(&name) {
-        app.engine().refresh(name.as_str()).await
+        Box::pin(app.engine().refresh(name.as_str())).await
     } else {
         app.engine().view(name.as_str())
     };
@@ -150,7 +158,12 @@ fn token_response(handout: &Handout, text: bool) -> Response {
         let content_type = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
         return (content_type, handout.token.expose().to_owned()).into_response();
     }
-    Json(handout.to_json(SystemClock.now())).into_response()
+    // Sized for a typical token JSON, so serialising does not grow the buffer.
+    let mut body = Vec::with_capacity(512 + 2 * handout.token.expose().len());
+    if serde_json::to_writer(&mut body, &handout.to_json(SystemClock.now())).is_err() {
+        return ApiError::Internal.into_response();
+    }
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `GET /v1/connections`: an object rather than a bare array, so the body is not a valid

@@ -358,3 +358,24 @@ async fn a_static_connection_works_without_any_provider() {
         "unknown expiry: {body}"
     );
 }
+
+#[tokio::test]
+async fn turning_export_off_or_removing_a_connection_takes_effect_at_once() {
+    let s = Server::start().await;
+    let token = |name: &str| s.get(&format!("/v1/connections/{name}/token")).send();
+    assert_eq!(token("api").await.unwrap().status(), 200);
+    let edit = tokentray_engine::Edit {
+        set: vec![("export".to_owned(), "false".to_owned())],
+        ..tokentray_engine::Edit::default()
+    };
+    s.home.engine.edit("api", edit).await.unwrap();
+    assert_eq!(
+        token("api").await.unwrap().status(),
+        404,
+        "no longer exported"
+    );
+    s.home.add_static("other", "tok-other-5", FAR, true).await;
+    assert_eq!(token("other").await.unwrap().status(), 200);
+    s.home.engine.remove("other").await.unwrap();
+    assert_eq!(token("other").await.unwrap().status(), 404, "gone");
+}
