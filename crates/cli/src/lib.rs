@@ -23,7 +23,6 @@ use crate::args::{Cli, Command};
 
 /// Runs the command line with the process's arguments, stdout and stderr.
 pub fn main() -> ExitCode {
-    init_logging();
     // Not locked for the whole run: log lines from other threads write to stderr too.
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
@@ -56,9 +55,11 @@ pub fn run(
             return if e.use_stderr() { exit::USAGE } else { 0 };
         }
     };
+    // The fast path first: asking a running Tokentray needs no logging, runtime or keychain.
     if let Some(code) = commands::delegate::try_daemon(&cli.command, out, err) {
         return code;
     }
+    init_logging();
     // `serve` answers many clients at once; every other command is one short task.
     let runtime = if matches!(cli.command, Command::Serve(_)) {
         tokio::runtime::Builder::new_multi_thread()
