@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -42,7 +42,8 @@ enum Job {
 /// Queues hand-out records for the writer thread.
 pub(crate) struct Audit {
     jobs: mpsc::Sender<Job>,
-    seen: Mutex<HashMap<(ConnectionName, Option<SocketAddr>), Instant>>,
+    /// When each client socket was last recorded for each connection. Read-mostly.
+    seen: RwLock<HashMap<Option<SocketAddr>, HashMap<String, Instant>>>,
     warned: AtomicBool,
 }
 
@@ -58,7 +59,7 @@ impl Audit {
         }
         Self {
             jobs,
-            seen: Mutex::new(HashMap::new()),
+            seen: RwLock::new(HashMap::new()),
             warned: AtomicBool::new(false),
         }
     }
@@ -87,15 +88,24 @@ impl Audit {
 
     fn first_in_window(&self, name: &ConnectionName, client: Option<SocketAddr>) -> bool {
         let now = Instant::now();
-        let mut seen = self.seen.lock().expect("audit map lock");
-        let key = (name.clone(), client);
-        if seen.get(&key).is_some_and(|at| now < *at + COALESCE) {
+        let recent = |seen: &HashMap<Option<SocketAddr>, HashMap<String, Instant>>| {
+            seen.get(&client)
+                .and_then(|names| names.get(name.as_str()))
+                .is_some_and(|at| now < *at + COALESCE)
+        };
+        if recent(&self.seen.read().expect("audit map lock")) {
+            return false;
+        }
+        let mut seen = self.seen.write().expect("audit map lock");
+        if recent(&seen) {
             return false;
         }
         if seen.len() >= SEEN_SWEEP {
-            seen.retain(|_, at| now < *at + COALESCE);
+            seen.retain(|_, names| names.values().any(|at| now < *at + COALESCE));
         }
-        seen.insert(key, now);
+        seen.entry(client)
+            .or_default()
+            .insert(name.as_str().to_owned(), now);
         true
     }
 }

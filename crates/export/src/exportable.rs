@@ -5,7 +5,7 @@
 //! setting `export = false`) takes effect within [`REMEMBER`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use tokentray_engine::{ConnectionName, Engine, EngineEvent};
@@ -17,7 +17,8 @@ pub(crate) const REMEMBER: Duration = Duration::from_secs(1);
 
 /// Remembered positive answers, and the engine's announcements that invalidate them.
 pub(crate) struct Exportables {
-    state: Mutex<State>,
+    // Read-mostly: requests only read unless the engine announced a change.
+    state: RwLock<State>,
 }
 
 struct State {
@@ -28,7 +29,7 @@ struct State {
 impl Exportables {
     pub(crate) fn new(engine: &Engine) -> Self {
         Self {
-            state: Mutex::new(State {
+            state: RwLock::new(State {
                 checked: HashMap::new(),
                 changes: engine.subscribe(),
             }),
@@ -42,13 +43,15 @@ impl Exportables {
         name: &ConnectionName,
     ) -> Result<bool, tokentray_engine::Error> {
         {
-            let mut state = self.state.lock().expect("exportables lock");
+            let state = self.state.read().expect("exportables lock");
+            if state.changes.is_empty() && state.remembers(name) {
+                return Ok(true);
+            }
+        }
+        {
+            let mut state = self.state.write().expect("exportables lock");
             state.forget_changed();
-            if state
-                .checked
-                .get(name.as_str())
-                .is_some_and(|at| at.elapsed() < REMEMBER)
-            {
+            if state.remembers(name) {
                 return Ok(true);
             }
         }
@@ -57,7 +60,7 @@ impl Exportables {
             .get(name)
             .is_some_and(tokentray_engine::ConnectionSpec::exportable);
         if exportable {
-            let mut state = self.state.lock().expect("exportables lock");
+            let mut state = self.state.write().expect("exportables lock");
             state
                 .checked
                 .insert(name.as_str().to_owned(), Instant::now());
@@ -67,6 +70,12 @@ impl Exportables {
 }
 
 impl State {
+    fn remembers(&self, name: &ConnectionName) -> bool {
+        self.checked
+            .get(name.as_str())
+            .is_some_and(|at| at.elapsed() < REMEMBER)
+    }
+
     fn forget_changed(&mut self) {
         loop {
             match self.changes.try_recv() {
