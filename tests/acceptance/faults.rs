@@ -137,3 +137,104 @@ async fn a_redirecting_token_endpoint_is_never_followed() {
         "the credentials were not re-sent to the redirect target"
     );
 }
+
+/// The fault matrix for every kind with a token endpoint: each fault is a transient provider
+/// error with a plain message (never the body), and the next call recovers.
+#[tokio::test]
+async fn every_kind_survives_the_fault_matrix() {
+    use tokentray_sandbox::Provider;
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    let portal = sb
+        .issuer(Provider::Arcgis)
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let itk = sb.issuer(Provider::Itk).to_string();
+    let keycloak = format!(
+        "{}/protocol/openid-connect/token",
+        sb.issuer(Provider::Keycloak).as_str().trim_end_matches('/')
+    );
+    t.add(
+        "agol",
+        ProviderKind::ArcgisToken,
+        &[
+            ("portal_url", &portal),
+            ("username", "gis-analyst"),
+            ("password", "contours"),
+        ],
+    )
+    .await;
+    t.add(
+        "itk",
+        ProviderKind::Itkpd,
+        &[
+            ("auth_url", &itk),
+            ("access_code1", "jane-code-1"),
+            ("access_code2", "jane-code-2"),
+        ],
+    )
+    .await;
+    t.add(
+        "cdse",
+        ProviderKind::Cdse,
+        &[
+            ("token_url", &keycloak),
+            ("grant", "password"),
+            ("username", "ada"),
+            ("password", "lovelace"),
+        ],
+    )
+    .await;
+    t.add(
+        "app",
+        ProviderKind::ArcgisOauth,
+        &[
+            ("portal_url", &portal),
+            ("grant", "client_credentials"),
+            ("client_id", "tt-arcgis-cc"),
+            ("client_secret", "tt-arcgis-cc-secret"),
+        ],
+    )
+    .await;
+    let kinds = [
+        ("agol", Endpoint::ArcgisGenerateToken),
+        ("itk", Endpoint::ItkGrantToken),
+        ("cdse", Endpoint::KeycloakToken),
+        ("app", Endpoint::ArcgisOAuthToken),
+    ];
+    for (name, endpoint) in kinds {
+        for fault in [
+            Fault::Status(503),
+            Fault::Html,
+            Fault::Garbage,
+            Fault::Oversized,
+            Fault::Hang,
+            Fault::RateLimited { retry_after: 5 },
+        ] {
+            sb.inject(endpoint, fault.clone(), 1);
+            let err = t.engine.token(name, None).await.unwrap_err();
+            assert_eq!(
+                err.code(),
+                ErrorCode::ProviderError,
+                "{name} {fault:?}: {err}"
+            );
+            let msg = err.to_string();
+            assert!(
+                !msg.contains("<html") && !msg.contains("<title"),
+                "{name} {fault:?}: {msg}"
+            );
+        }
+        let ok = t
+            .engine
+            .token(name, None)
+            .await
+            .unwrap_or_else(|e| panic!("{name} recovers: {e}"));
+        assert!(!ok.token.expose().is_empty());
+        assert_eq!(
+            t.engine.view(name).unwrap().status,
+            Status::Active,
+            "{name}"
+        );
+    }
+}
