@@ -141,6 +141,7 @@ async fn a_redirecting_token_endpoint_is_never_followed() {
 /// The fault matrix for every kind with a token endpoint: each fault is a transient provider
 /// error with a plain message (never the body), and the next call recovers.
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // a kinds × faults table, read top to bottom
 async fn every_kind_survives_the_fault_matrix() {
     use tokentray_sandbox::Provider;
     let sb = Sandbox::start().await.unwrap();
