@@ -89,6 +89,48 @@ pub fn keychain_ready() -> bool {
     ok
 }
 
+/// Adds `name` as an `oauth2` connection holding a freshly minted refresh token for `ada` at a
+/// new public sandbox client of the same name, kept in the explicit file store (these tests are
+/// about locks and processes, not the keychain's speed).
+pub fn imported_refresh_token(
+    home: &Home,
+    sb: &tokentray_sandbox::Sandbox,
+    name: &str,
+    rotation: tokentray_sandbox::Rotation,
+) {
+    use tokentray_sandbox::{ClientConfig, Provider};
+    sb.add_client(ClientConfig::public(name).rotation(rotation))
+        .unwrap();
+    let rt = sb.mint_refresh_token(Provider::OAuth, name, "ada").unwrap();
+    assert!(
+        home.run(&["doctor", "--use-file-store"])
+            .status
+            .code()
+            .is_some()
+    );
+    let issuer = format!("{}oauth", sb.url());
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_REFRESH_TOKEN", &rt)
+        .args([
+            "add",
+            name,
+            "--kind",
+            "oauth2",
+            "--issuer",
+            &issuer,
+            "--grant",
+            "refresh_token",
+            "--client-auth",
+            "none",
+            "--client-id",
+            name,
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

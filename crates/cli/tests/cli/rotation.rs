@@ -2,49 +2,17 @@
 //! tokens and revokes the whole family when an old one is reused: the per-connection lock and
 //! the re-read after taking it must make every renewal use the newest refresh token.
 
-use tokentray_sandbox::{ClientConfig, Provider, Rotation, Sandbox};
+use tokentray_sandbox::{Rotation, Sandbox};
 
-use crate::{Home, stderr};
+use crate::{Home, imported_refresh_token, stderr};
 
 const ROUNDS: usize = 120;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_clis_never_reuse_a_rotated_refresh_token() {
     let sb = Sandbox::start().await.unwrap();
-    sb.add_client(ClientConfig::public("race").rotation(Rotation::RotateStrict))
-        .unwrap();
-    let rt = sb
-        .mint_refresh_token(Provider::OAuth, "race", "ada")
-        .unwrap();
     let home = Home::new();
-    // The explicit file store keeps this test about the lock, not the keychain's speed.
-    assert!(
-        home.run(&["doctor", "--use-file-store"])
-            .status
-            .code()
-            .is_some()
-    );
-    let issuer = format!("{}oauth", sb.url());
-    let o = home
-        .cmd()
-        .env("TOKENTRAY_REFRESH_TOKEN", &rt)
-        .args([
-            "add",
-            "race",
-            "--kind",
-            "oauth2",
-            "--issuer",
-            &issuer,
-            "--grant",
-            "refresh_token",
-            "--client-auth",
-            "none",
-            "--client-id",
-            "race",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    imported_refresh_token(&home, &sb, "race", Rotation::RotateStrict);
     let path = home.path().to_owned();
     let worker = move || {
         let mut failures = Vec::new();

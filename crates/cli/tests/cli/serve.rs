@@ -7,9 +7,9 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use tokentray_sandbox::{ClientConfig, Provider, Rotation, Sandbox};
+use tokentray_sandbox::{Rotation, Sandbox};
 
-use crate::{Home, stderr, stdout};
+use crate::{Home, imported_refresh_token, stderr, stdout};
 
 fn start_serve(home: &Home) -> Child {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokentray"))
@@ -27,46 +27,11 @@ fn start_serve(home: &Home) -> Child {
     child
 }
 
-fn rotating(home: &Home, sb: &Sandbox, rotation: Rotation) {
-    sb.add_client(ClientConfig::public("crash").rotation(rotation))
-        .unwrap();
-    let rt = sb
-        .mint_refresh_token(Provider::OAuth, "crash", "ada")
-        .unwrap();
-    assert!(
-        home.run(&["doctor", "--use-file-store"])
-            .status
-            .code()
-            .is_some()
-    );
-    let issuer = format!("{}oauth", sb.url());
-    let o = home
-        .cmd()
-        .env("TOKENTRAY_REFRESH_TOKEN", &rt)
-        .args([
-            "add",
-            "crash",
-            "--kind",
-            "oauth2",
-            "--issuer",
-            &issuer,
-            "--grant",
-            "refresh_token",
-            "--client-auth",
-            "none",
-            "--client-id",
-            "crash",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_asks_a_running_serve_and_renews_itself_when_it_is_gone() {
     let sb = Sandbox::start().await.unwrap();
     let home = Home::new();
-    rotating(&home, &sb, Rotation::RotateStrict);
+    imported_refresh_token(&home, &sb, "crash", Rotation::RotateStrict);
     let mut serve = start_serve(&home);
     let o = home.run(&["refresh", "crash"]);
     assert!(
@@ -110,7 +75,7 @@ async fn a_serve_killed_during_renewals_always_leaves_the_last_good_tokens() {
     // must still work. (With strict rotation, a kill while the request is in flight loses the
     // new refresh token at the provider; no client survives that without a grace window at
     // the server, security.md R3.)
-    rotating(&home, &sb, Rotation::None);
+    imported_refresh_token(&home, &sb, "crash", Rotation::None);
     let mut rng = rand::rng();
     for round in 0..12 {
         let mut serve = start_serve(&home);
