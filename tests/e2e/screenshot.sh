@@ -51,6 +51,15 @@ mkdir -p "$(dirname "$out")"
 export TOKENTRAY_HOME="$home" APP="$app" OUT="$out" TIMEOUT="$timeout" HERE="$here" NO_AT_BRIDGE=1
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -euo pipefail -c '
   . "$HERE/lib.sh"
+  # A private, unlocked keyring on this bus: the app reads its export key at start, and a
+  # locked or missing keyring would put an unlock prompt over the window.
+  if command -v gnome-keyring-daemon >/dev/null; then
+    mkdir -m 700 -p "$TOKENTRAY_HOME/xdg-data" "$TOKENTRAY_HOME/xdg-run"
+    export XDG_DATA_HOME="$TOKENTRAY_HOME/xdg-data" XDG_RUNTIME_DIR="$TOKENTRAY_HOME/xdg-run"
+    eval "$(printf %s e2e | gnome-keyring-daemon --unlock --components=secrets)"
+    eval "$(gnome-keyring-daemon --start --components=secrets 2>/dev/null)"
+    export GNOME_KEYRING_CONTROL
+  fi
   "$APP" >"$TOKENTRAY_HOME/app.log" 2>&1 &
   PID=$!
   trap "kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true" EXIT
