@@ -101,22 +101,8 @@ async fn the_wrong_client_authentication_is_a_configuration_error() {
 #[tokio::test]
 async fn an_imported_refresh_token_rotates_on_every_refresh_without_reuse() {
     let sb = Sandbox::start().await.unwrap();
-    let rt = sb
-        .mint_refresh_token(Provider::OAuth, "demo-rotate", "ada")
-        .unwrap();
     let t = TestEngine::new();
-    t.add(
-        "rot",
-        ProviderKind::Oauth2,
-        &[
-            ("issuer", &issuer(&sb)),
-            ("grant", "refresh_token"),
-            ("client_auth", "none"),
-            ("client_id", "demo-rotate"),
-            ("refresh_token", &rt),
-        ],
-    )
-    .await;
+    imported(&sb, &t, "rot", "demo-rotate").await;
     let first = t.engine.token("rot", None).await.unwrap();
     for _ in 0..20 {
         t.jump(3600);
@@ -141,22 +127,8 @@ async fn an_imported_refresh_token_rotates_on_every_refresh_without_reuse() {
 #[tokio::test]
 async fn a_revoked_refresh_token_needs_a_login_and_is_not_retried() {
     let sb = Sandbox::start().await.unwrap();
-    let rt = sb
-        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
-        .unwrap();
     let t = TestEngine::new();
-    t.add(
-        "rev",
-        ProviderKind::Oauth2,
-        &[
-            ("issuer", &issuer(&sb)),
-            ("grant", "refresh_token"),
-            ("client_auth", "none"),
-            ("client_id", "demo-public"),
-            ("refresh_token", &rt),
-        ],
-    )
-    .await;
+    let rt = imported(&sb, &t, "rev", "demo-public").await;
     t.engine.token("rev", None).await.unwrap();
     let revoke = reqwest::Client::builder().build().unwrap();
     revoke
@@ -181,22 +153,8 @@ async fn a_revoked_refresh_token_needs_a_login_and_is_not_retried() {
 #[tokio::test]
 async fn a_non_rotating_service_keeps_the_old_refresh_token() {
     let sb = Sandbox::start().await.unwrap();
-    let rt = sb
-        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
-        .unwrap();
     let t = TestEngine::new();
-    t.add(
-        "keep",
-        ProviderKind::Oauth2,
-        &[
-            ("issuer", &issuer(&sb)),
-            ("grant", "refresh_token"),
-            ("client_auth", "none"),
-            ("client_id", "demo-public"),
-            ("refresh_token", &rt),
-        ],
-    )
-    .await;
+    imported(&sb, &t, "keep", "demo-public").await;
     for _ in 0..3 {
         t.engine.token("keep", None).await.unwrap();
         t.jump(400);
@@ -208,22 +166,8 @@ async fn a_non_rotating_service_keeps_the_old_refresh_token() {
 #[tokio::test]
 async fn whoami_asks_userinfo_and_logout_revokes() {
     let sb = Sandbox::start().await.unwrap();
-    let rt = sb
-        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
-        .unwrap();
     let t = TestEngine::new();
-    t.add(
-        "who",
-        ProviderKind::Oauth2,
-        &[
-            ("issuer", &issuer(&sb)),
-            ("grant", "refresh_token"),
-            ("client_auth", "none"),
-            ("client_id", "demo-public"),
-            ("refresh_token", &rt),
-        ],
-    )
-    .await;
+    imported(&sb, &t, "who", "demo-public").await;
     let id = t.engine.whoami("who").await.unwrap().unwrap();
     assert_eq!(id.subject, "ada");
     assert_eq!(id.name.as_deref(), Some("Ada Lovelace"));
@@ -313,4 +257,25 @@ async fn whoami_reads_an_identity_url_with_a_json_pointer() {
     .await;
     let id = t.engine.whoami("ptr").await.unwrap().unwrap();
     assert_eq!(id.subject, "ada@example.org");
+}
+
+/// Adds `name` holding a refresh token minted for `ada` at the public sandbox client `client`,
+/// found by discovery; returns the imported refresh token.
+async fn imported(sb: &Sandbox, t: &TestEngine, name: &str, client: &str) -> String {
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, client, "ada")
+        .unwrap();
+    t.add(
+        name,
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(sb)),
+            ("grant", "refresh_token"),
+            ("client_auth", "none"),
+            ("client_id", client),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    rt
 }
