@@ -3,6 +3,7 @@
 // a small bundle still means a fast first paint and fewer dependencies to audit.
 
 import "./app/theme.css";
+import "./components/forms.css";
 
 import { render } from "preact";
 

@@ -1,19 +1,208 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+
+import { Button } from "../components/Button";
 import { Mark } from "../components/Mark";
+import { Toasts } from "../components/Toasts";
 import { ConnectionsPage } from "../features/connections/ConnectionsPage";
+import type { ListActions } from "../features/connections/actions";
+import { RemoveDialog } from "../features/connections/RemoveDialog";
+import { DetailPage } from "../features/detail/DetailPage";
+import { LoginDialog } from "../features/login/LoginDialog";
+import { SettingsDialog } from "../features/settings/SettingsDialog";
+import { StoreBanner } from "../features/settings/StoreBanner";
+import { Wizard } from "../features/wizard/Wizard";
+import {
+  appStatus,
+  connectionDetail,
+  onNavigate,
+  onNotice,
+  refreshAll,
+  toIpcError,
+} from "../ipc/client";
+import type { AppStatus, Connection, Unsubscribe } from "../ipc/client";
+import { notify } from "./notices";
 
 import "./App.css";
 
-/** The window's shell: a title bar strip and the one page there is so far. */
+export type Route =
+  | { page: "list" }
+  | { page: "detail"; name: string }
+  | { page: "add" }
+  | { page: "edit"; name: string };
+
+type Modal =
+  | { type: "login"; connection: Connection }
+  | { type: "remove"; connection: Connection }
+  | { type: "settings" }
+  | null;
+
+/** Subscribes with an async subscription function and unsubscribes on unmount. */
+function useSubscription(subscribe: () => Promise<Unsubscribe>): void {
+  useEffect(() => {
+    let stop: Unsubscribe | undefined;
+    let gone = false;
+    subscribe().then(
+      (unsubscribe) => {
+        if (gone) unsubscribe();
+        else stop = unsubscribe;
+      },
+      (failure: unknown) => {
+        console.warn("could not subscribe:", toIpcError(failure).message);
+      },
+    );
+    return () => {
+      gone = true;
+      stop?.();
+    };
+  }, [subscribe]);
+}
+
+/** The window's shell: a top bar, the store banner, one page at a time, dialogs and toasts. */
 export function App() {
+  const [route, setRoute] = useState<Route>({ page: "list" });
+  const [modal, setModal] = useState<Modal>(null);
+  const [status, setStatus] = useState<AppStatus | null>(null);
+
+  useEffect(() => {
+    appStatus().then(setStatus, (failure: unknown) => {
+      console.warn("could not read the app status:", toIpcError(failure).message);
+    });
+  }, []);
+
+  /** Opens the login dialog for a connection known only by name (from the tray). */
+  const openLogin = (name: string) => {
+    connectionDetail(name).then(
+      ({ connection }) => {
+        setModal({ type: "login", connection });
+      },
+      (failure: unknown) => {
+        notify("error", `Could not start the login of ${name}: ${toIpcError(failure).message}`);
+      },
+    );
+  };
+
+  useSubscription(
+    useCallback(
+      () =>
+        onNotice((n) => {
+          notify(n.level, n.message);
+        }),
+      [],
+    ),
+  );
+  useSubscription(
+    useCallback(
+      () =>
+        onNavigate(({ name, login }) => {
+          setModal(null);
+          setRoute({ page: "detail", name });
+          if (login === true) openLogin(name);
+        }),
+      [],
+    ),
+  );
+
+  const actions: ListActions = {
+    open: (name) => {
+      setRoute({ page: "detail", name });
+    },
+    add: () => {
+      setRoute({ page: "add" });
+    },
+    edit: (name) => {
+      setRoute({ page: "edit", name });
+    },
+    login: (connection) => {
+      setModal({ type: "login", connection });
+    },
+    remove: (connection) => {
+      setModal({ type: "remove", connection });
+    },
+  };
+  const toList = () => {
+    setRoute({ page: "list" });
+  };
+
+  const renewAll = () => {
+    refreshAll().then(
+      () => {
+        notify("info", "Renewing every connection that can renew on its own");
+      },
+      (failure: unknown) => {
+        notify("error", `Could not refresh: ${toIpcError(failure).message}`);
+      },
+    );
+  };
+
   return (
     <div class="shell">
       <header class="topbar">
-        <Mark size={26} />
-        <span class="topbar__name">Tokentray</span>
+        <button
+          type="button"
+          class="topbar__home"
+          onClick={toList}
+          aria-label="Tokentray, show all connections"
+          data-testid="home"
+        >
+          <Mark size={26} />
+          <span class="topbar__name">Tokentray</span>
+        </button>
+        <nav class="topbar__actions" aria-label="App">
+          <Button size="small" onClick={renewAll} testId="refresh-all">
+            Refresh all
+          </Button>
+          <Button
+            size="small"
+            onClick={() => {
+              setModal({ type: "settings" });
+            }}
+            testId="open-settings"
+          >
+            Settings
+          </Button>
+          <Button size="small" variant="primary" onClick={actions.add} testId="add-connection">
+            Add connection
+          </Button>
+        </nav>
       </header>
+      {status !== null && <StoreBanner status={status} onChange={setStatus} />}
       <main class="shell__main">
-        <ConnectionsPage />
+        {route.page === "list" && <ConnectionsPage actions={actions} />}
+        {route.page === "detail" && (
+          <DetailPage key={route.name} name={route.name} actions={actions} onBack={toList} />
+        )}
+        {route.page === "add" && <Wizard mode="add" onDone={toList} />}
+        {route.page === "edit" && (
+          <Wizard key={route.name} mode="edit" name={route.name} onDone={toList} />
+        )}
       </main>
+      {modal?.type === "login" && (
+        <LoginDialog
+          connection={modal.connection}
+          onClose={() => {
+            setModal(null);
+          }}
+        />
+      )}
+      {modal?.type === "remove" && (
+        <RemoveDialog
+          connection={modal.connection}
+          onClose={(removed) => {
+            setModal(null);
+            if (removed) toList();
+          }}
+        />
+      )}
+      {modal?.type === "settings" && status !== null && (
+        <SettingsDialog
+          status={status}
+          onClose={(next) => {
+            setModal(null);
+            if (next !== null) setStatus(next);
+          }}
+        />
+      )}
+      <Toasts />
     </div>
   );
 }

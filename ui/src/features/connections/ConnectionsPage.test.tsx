@@ -2,7 +2,8 @@ import { render } from "preact";
 import { act } from "preact/test-utils";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { listConnections } from "../../ipc/client";
+import { onToast } from "../../app/notices";
+import { copyToken, listConnections, startDemo } from "../../ipc/client";
 import type { Connection, ConnectionsChanged } from "../../ipc/client";
 import { ConnectionsPage } from "./ConnectionsPage";
 import { ADD_EXAMPLE } from "./EmptyState";
@@ -27,6 +28,8 @@ vi.mock("../../ipc/client", async (importOriginal) => {
     listConnections: vi.fn(() =>
       backend.list instanceof Error ? Promise.reject(backend.list) : Promise.resolve(backend.list),
     ),
+    startDemo: vi.fn(() => Promise.resolve([])),
+    copyToken: vi.fn(() => Promise.resolve({ clears_at: NOW + 60_000 })),
     onConnectionsChanged: vi.fn((handler: (change: ConnectionsChanged) => void) => {
       backend.emit = handler;
       return Promise.resolve(() => undefined);
@@ -36,9 +39,17 @@ vi.mock("../../ipc/client", async (importOriginal) => {
 
 let host: HTMLElement;
 
+const actions = {
+  open: vi.fn(),
+  add: vi.fn(),
+  edit: vi.fn(),
+  login: vi.fn(),
+  remove: vi.fn(),
+};
+
 async function show() {
   await act(async () => {
-    render(<ConnectionsPage />, host);
+    render(<ConnectionsPage actions={actions} />, host);
     await Promise.resolve();
   });
   await act(() => Promise.resolve());
@@ -140,6 +151,82 @@ describe("ConnectionsPage", () => {
     expect(host.querySelector("h1")?.textContent).toBe("No connections yet");
     expect(host.querySelector("pre code")?.textContent).toBe(ADD_EXAMPLE);
     expect(host.querySelector("table")).toBeNull();
+  });
+
+  it("offers to add a connection or to try the sandbox when there is none", async () => {
+    backend.list = [];
+    await show();
+    await act(() => {
+      host.querySelector<HTMLButtonElement>("[data-testid=empty-add]")?.click();
+    });
+    expect(actions.add).toHaveBeenCalledTimes(1);
+    await act(async () => {
+      host.querySelector<HTMLButtonElement>("[data-testid=empty-demo]")?.click();
+      await Promise.resolve();
+    });
+    expect(startDemo).toHaveBeenCalledTimes(1);
+  });
+
+  it("offers search and sorting only once there are more than five connections", async () => {
+    backend.list = ["a", "b", "c", "d", "e"].map((name) => connection({ name }));
+    await show();
+    expect(host.querySelector("[data-testid=search]")).toBeNull();
+
+    backend.list = [
+      ...["a", "b", "c", "d", "e"].map((name) => connection({ name })),
+      connection({ name: "gis", label: "GIS portal", kind: "arcgis-token" }),
+    ];
+    render(null, host);
+    await show();
+    const search = host.querySelector<HTMLInputElement>("[data-testid=search]");
+    expect(search).not.toBeNull();
+    await act(() => {
+      if (search === null) return;
+      search.value = "arcgis";
+      search.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    const rows = [...host.querySelectorAll("tbody tr")].map((tr) => tr.getAttribute("data-testid"));
+    expect(rows).toEqual(["row-gis"]);
+  });
+
+  it("logs in from a signed-out row and copies from an active one, saying when it clears", async () => {
+    backend.list = [
+      connection({ name: "work" }),
+      connection({ name: "legacy", status: "signed_out", identity: null }),
+    ];
+    const toasts: string[] = [];
+    const stop = onToast((t) => toasts.push(t.message));
+    await show();
+    await act(() => {
+      host.querySelector<HTMLButtonElement>("[data-testid=login-legacy]")?.click();
+    });
+    expect(actions.login).toHaveBeenCalledWith(expect.objectContaining({ name: "legacy" }));
+    expect(host.querySelector("[data-testid=copy-token-legacy]")).toBeNull();
+
+    await act(async () => {
+      host.querySelector<HTMLButtonElement>("[data-testid=copy-token-work]")?.click();
+      await Promise.resolve();
+    });
+    expect(copyToken).toHaveBeenCalledWith("work", "token");
+    expect(toasts).toEqual(["Token copied — clears in 60 s"]);
+    stop();
+  });
+
+  it("asks the shell to confirm a removal from the row's menu", async () => {
+    backend.list = [connection({ name: "work" })];
+    await show();
+    const trigger = host.querySelector<HTMLButtonElement>("[data-testid=actions-work]");
+    expect(trigger?.getAttribute("aria-expanded")).toBe("false");
+    await act(() => {
+      trigger?.click();
+    });
+    expect(trigger?.getAttribute("aria-expanded")).toBe("true");
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("actions-work-open");
+    await act(() => {
+      host.querySelector<HTMLButtonElement>("[data-testid=actions-work-remove]")?.click();
+    });
+    expect(actions.remove).toHaveBeenCalledWith(expect.objectContaining({ name: "work" }));
+    expect(host.querySelector("[role=menu]")).toBeNull();
   });
 
   it("shows why the list could not be read, with a way to retry", async () => {

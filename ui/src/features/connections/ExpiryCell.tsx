@@ -12,7 +12,7 @@ export function ExpiryCell({ connection }: { connection: Connection }) {
   const now = useNow();
   if (!holdsToken(connection)) {
     return (
-      <span class="muted" aria-label="no token">
+      <span class="muted" aria-label="no token" data-testid={`countdown-${connection.name}`}>
         —
       </span>
     );
@@ -27,6 +27,7 @@ export function ExpiryCell({ connection }: { connection: Connection }) {
     <div class="expiry">
       <time
         class={`countdown countdown--${tone}`}
+        data-testid={`countdown-${connection.name}`}
         dateTime={expiresAt === null ? undefined : new Date(expiresAt).toISOString()}
         title={
           expiresAt === null
@@ -39,6 +40,7 @@ export function ExpiryCell({ connection }: { connection: Connection }) {
       {sessionEndsAt !== null && (
         <span
           class="expiry__session muted"
+          data-testid={`session-${connection.name}`}
           title={`The session (refresh token) ends ${formatInstant(sessionEndsAt, now)}`}
         >
           {loginNeededAt === null ? "session" : "login needed in"}{" "}

@@ -19,6 +19,9 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     exportable: true,
     keep_fresh: true,
     header_name: "Authorization",
+    header_prefix: "Bearer",
+    token_file: null,
+    login_pending: false,
     ...overrides,
   };
 }

@@ -1,0 +1,35 @@
+// The quick actions shared by the list, the detail view and the tray-like shortcuts: each calls
+// the backend and tells the person how it went with a toast.
+
+import { copiedMessage, notify } from "../../app/notices";
+import { copyToken, logout, refreshConnection, toIpcError } from "../../ipc/client";
+import type { TokenFormat } from "../../ipc/client";
+
+const WHAT: Record<TokenFormat, string> = { token: "Token", header: "Header" };
+
+export async function copyFromConnection(name: string, format: TokenFormat): Promise<void> {
+  try {
+    const { clears_at } = await copyToken(name, format);
+    notify("info", copiedMessage(WHAT[format], clears_at, Date.now()));
+  } catch (failure) {
+    notify("error", `Could not copy the ${format} of ${name}: ${toIpcError(failure).message}`);
+  }
+}
+
+export async function refreshNow(name: string): Promise<void> {
+  try {
+    await refreshConnection(name);
+    notify("info", `Renewed the token of ${name}`);
+  } catch (failure) {
+    notify("error", `Could not renew ${name}: ${toIpcError(failure).message}`);
+  }
+}
+
+export async function logOut(name: string): Promise<void> {
+  try {
+    await logout(name);
+    notify("info", `Logged out of ${name}; its tokens are forgotten`);
+  } catch (failure) {
+    notify("error", `Could not log out of ${name}: ${toIpcError(failure).message}`);
+  }
+}

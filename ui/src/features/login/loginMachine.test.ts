@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+
+import { connection } from "../connections/fixtures";
+import { initialLogin, isPending, loginReducer } from "./loginMachine";
+import type { LoginEvent, LoginState } from "./loginMachine";
+
+const BROWSER = {
+  type: "browser",
+  url: "https://login.example.com/authorize?state=s",
+  redirect_uri: "http://127.0.0.1:4567/callback",
+  mode: "loopback",
+  browser_opened: true,
+} as const;
+
+const DEVICE = {
+  type: "device",
+  user_code: "WDJB-MJHT",
+  verification_uri: "https://login.example.com/device",
+  verification_uri_complete: null,
+  expires_at: 0,
+  qr_svg: "data:image/svg+xml;base64,PHN2Zy8+",
+} as const;
+
+const run = (start: LoginState, ...events: LoginEvent[]) => events.reduce(loginReducer, start);
+const update = (
+  phase: "waiting" | "done" | "failed" | "cancelled",
+  message: string | null = null,
+) =>
+  ({
+    type: "update",
+    update: {
+      name: "work",
+      phase,
+      message,
+      connection: phase === "done" ? connection({ name: "work" }) : null,
+    },
+  }) as const;
+
+describe("loginReducer", () => {
+  it("asks Copernicus for a one-time code first and everyone else not", () => {
+    expect(initialLogin("cdse")).toEqual({ phase: "totp" });
+    expect(initialLogin("oauth2")).toEqual({ phase: "starting" });
+    expect(run({ phase: "totp" }, { type: "start" })).toEqual({ phase: "starting" });
+  });
+
+  it("finishes at once when the flow needs no person", () => {
+    const s = run(initialLogin("oauth2"), {
+      type: "started",
+      step: { type: "done", connection: connection({ name: "work" }) },
+    });
+    expect(s.phase).toBe("done");
+  });
+
+  it("waits for the browser, shows progress, then finishes on the done event", () => {
+    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER });
+    expect(s).toMatchObject({ phase: "browser", step: BROWSER, paste: { phase: "idle" } });
+    s = loginReducer(s, update("waiting", "exchanging the code"));
+    expect(s).toMatchObject({ phase: "browser", note: "exchanging the code" });
+    expect(isPending(s)).toBe(true);
+    s = loginReducer(s, update("done"));
+    expect(s).toMatchObject({ phase: "done", connection: { name: "work" } });
+    expect(isPending(s)).toBe(false);
+  });
+
+  it("keeps the pasted-code box usable after a bad paste", () => {
+    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, { type: "paste" });
+    expect(s).toMatchObject({ paste: { phase: "sending" } });
+    s = loginReducer(s, {
+      type: "paste_failed",
+      error: { code: "invalid_input", message: "that is not a code", fields: [] },
+    });
+    expect(s).toMatchObject({
+      phase: "browser",
+      paste: { phase: "failed", message: "that is not a code" },
+    });
+  });
+
+  it("shows a device code until the event says how it ended", () => {
+    let s = run(initialLogin("oauth2"), { type: "started", step: DEVICE });
+    expect(s).toMatchObject({ phase: "device", step: { user_code: "WDJB-MJHT" } });
+    s = loginReducer(s, update("failed", "the code expired"));
+    expect(s).toMatchObject({ phase: "failed", message: "the code expired" });
+  });
+
+  it("turns a failed start into words with a next step, and can start again", () => {
+    const s = run(initialLogin("oauth2"), {
+      type: "start_failed",
+      error: { code: "storage_unavailable", message: "the keychain is locked", fields: [] },
+    });
+    expect(s).toMatchObject({ phase: "failed", message: "the keychain is locked" });
+    expect(s.phase === "failed" && s.advice).toMatch(/keychain/);
+    expect(loginReducer(s, { type: "start" })).toEqual({ phase: "starting" });
+  });
+
+  it("cancels while pending, and ignores late events after the end", () => {
+    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, { type: "cancel" });
+    expect(s).toEqual({ phase: "cancelling" });
+    s = loginReducer(s, update("cancelled"));
+    expect(s).toEqual({ phase: "cancelled" });
+    expect(loginReducer(s, update("done"))).toEqual({ phase: "cancelled" });
+    expect(loginReducer(s, { type: "started", step: BROWSER })).toEqual({ phase: "cancelled" });
+  });
+
+  it("asks Copernicus for a fresh one-time code when trying again", () => {
+    const failedCdse = run(
+      { phase: "starting" },
+      { type: "start_failed", error: { code: "provider_error", message: "bad code", fields: [] } },
+    );
+    expect(loginReducer(failedCdse, { type: "reset", kind: "cdse" })).toEqual({ phase: "totp" });
+    expect(loginReducer(failedCdse, { type: "reset", kind: "oauth2" })).toEqual({
+      phase: "starting",
+    });
+    const pending = run({ phase: "starting" }, { type: "started", step: BROWSER });
+    expect(loginReducer(pending, { type: "reset", kind: "cdse" })).toBe(pending);
+  });
+
+  it("does not let a cancel undo a finished login", () => {
+    const done = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, update("done"));
+    expect(loginReducer(done, { type: "cancel" })).toBe(done);
+    expect(loginReducer(done, { type: "cancelled" })).toBe(done);
+  });
+});

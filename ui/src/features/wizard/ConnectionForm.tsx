@@ -1,0 +1,377 @@
+// Step 2 of the wizard, and the whole of "edit": the generated form with the name, client-side
+// checks on blur, the backend's checks next to each field, "Test connection" and Save.
+
+import { useRef, useState } from "preact/hooks";
+
+import { notify } from "../../app/notices";
+import { Button } from "../../components/Button";
+import {
+  addConnection,
+  checkConnection,
+  editConnection,
+  testConnection,
+  toIpcError,
+} from "../../ipc/client";
+import type { FieldInfo, TestOutcome } from "../../ipc/client";
+import { formatCountdown } from "../../lib/countdown";
+import { identityLines } from "../connections/labels";
+import { asksTotp } from "../login/loginMachine";
+import { FieldInput, FieldRow, describedBy, inputId } from "./FieldInput";
+import {
+  checkName,
+  formFields,
+  initialForm,
+  problemsByField,
+  secretIsStored,
+  suggestName,
+  toChange,
+  toInput,
+  validateForm,
+} from "./formModel";
+import type { FormSetup, FormState, Problems } from "./formModel";
+
+/** `problems` without the one of `field`, which the person is changing. */
+function without(problems: Problems, field: string): Problems {
+  return Object.fromEntries(Object.entries(problems).filter(([name]) => name !== field));
+}
+
+type TestState = { phase: "idle" } | { phase: "running" } | { phase: "done"; outcome: TestOutcome };
+
+export function ConnectionForm({
+  setup,
+  onBack,
+  onSaved,
+}: {
+  setup: FormSetup;
+  /** Back to the presets (add) or the previous page (edit). */
+  onBack: () => void;
+  onSaved: (name: string) => void;
+}) {
+  const [state, setState] = useState<FormState>(() => initialForm(setup));
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
+  const [submitted, setSubmitted] = useState(false);
+  const [server, setServer] = useState<Problems>({});
+  const [nameEdited, setNameEdited] = useState(setup.mode === "edit");
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [test, setTest] = useState<TestState>({ phase: "idle" });
+  const [saving, setSaving] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  // A 2FA code for "Test connection" only; never stored.
+  const [totp, setTotp] = useState("");
+  const checks = useRef(0);
+  const form = useRef<HTMLFormElement>(null);
+
+  const { main, advanced } = formFields(setup);
+  const visible = new Set(["name", ...main.map((f) => f.name), ...advanced.map((f) => f.name)]);
+  const client = validateForm(setup, state);
+  const shown = (field: string): string | undefined =>
+    touched.has(field) || submitted ? (client[field] ?? server[field]) : server[field];
+  const hiddenProblems = Object.entries(server).filter(([field]) => !visible.has(field));
+
+  const askBackend = async (next: FormState): Promise<Problems> => {
+    const check = ++checks.current;
+    try {
+      const problems = problemsByField(await checkConnection(toInput(setup, next)));
+      if (check === checks.current) setServer(problems);
+      return problems;
+    } catch (failure) {
+      // The check is a help, not a gate: a failing check leaves the save to say what is wrong.
+      console.warn("could not check the connection:", toIpcError(failure).message);
+      return {};
+    }
+  };
+
+  const blur = (field: string) => {
+    setTouched((t) => new Set(t).add(field));
+    void askBackend(state);
+  };
+
+  const setValue = (field: string, value: string) => {
+    setState((s) => {
+      const next = { ...s, values: { ...s.values, [field]: value } };
+      if (field === "label" && !nameEdited && setup.mode === "add") next.name = suggestName(value);
+      return next;
+    });
+    setServer((p) => without(p, field));
+  };
+
+  const setSecret = (field: string, value: string) => {
+    setState((s) => ({ ...s, secrets: { ...s.secrets, [field]: value } }));
+    setServer((p) => without(p, field));
+  };
+
+  const setForget = (field: string, forget: boolean) => {
+    setState((s) => ({
+      ...s,
+      forget: forget ? [...s.forget, field] : s.forget.filter((f) => f !== field),
+    }));
+  };
+
+  /** Focuses the first field with a problem, opening "Advanced" when it is in there. */
+  const focusFirst = (problems: Problems) => {
+    const order = ["name", ...main.map((f) => f.name), ...advanced.map((f) => f.name)];
+    const first = order.find((f) => problems[f] !== undefined);
+    if (first === undefined) return;
+    if (advanced.some((f) => f.name === first)) setAdvancedOpen(true);
+    // After the render that opens the section.
+    setTimeout(() => form.current?.querySelector<HTMLElement>(`#${inputId(first)}`)?.focus(), 0);
+  };
+
+  /** Client checks, then the backend's; true when both pass. */
+  const readyToSend = async (): Promise<boolean> => {
+    setSubmitted(true);
+    setFormError(null);
+    if (Object.keys(client).length > 0) {
+      focusFirst(client);
+      return false;
+    }
+    const problems = await askBackend(state);
+    if (Object.keys(problems).length > 0) {
+      focusFirst(problems);
+      if (Object.keys(problems).some((f) => !visible.has(f)))
+        setFormError("The service settings have a problem; see below.");
+      return false;
+    }
+    return true;
+  };
+
+  const runTest = async () => {
+    if (!(await readyToSend())) return;
+    setTest({ phase: "running" });
+    try {
+      setTest({
+        phase: "done",
+        outcome: await testConnection(
+          toInput(setup, state),
+          totp.trim() === "" ? null : totp.trim(),
+        ),
+      });
+    } catch (failure) {
+      const error = toIpcError(failure);
+      setServer(problemsByField(error.fields));
+      setTest({
+        phase: "done",
+        outcome: {
+          ok: false,
+          needs_person: false,
+          identity: null,
+          expires_at: null,
+          message: error.message,
+        },
+      });
+    }
+  };
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    if (saving || !(await readyToSend())) return;
+    setSaving(true);
+    try {
+      const saved =
+        setup.mode === "add"
+          ? await addConnection(toInput(setup, state))
+          : await editConnection(setup.edit.name, toChange(setup.edit, setup.kind, state));
+      notify("info", setup.mode === "add" ? `Added ${saved.label}` : `Saved ${saved.label}`);
+      onSaved(saved.name);
+    } catch (failure) {
+      const error = toIpcError(failure);
+      const problems = problemsByField(error.fields);
+      setServer(problems);
+      focusFirst(problems);
+      setFormError(error.message);
+      setSaving(false);
+    }
+  };
+
+  const renderField = (field: FieldInfo) => {
+    const isSecret = field.type === "secret";
+    const stored = secretIsStored(setup, state, field.name);
+    const hasStored = setup.mode === "edit" && setup.edit.stored_secrets.includes(field.name);
+    return (
+      <FieldInput
+        key={field.name}
+        field={field}
+        value={isSecret ? (state.secrets[field.name] ?? "") : (state.values[field.name] ?? "")}
+        problem={shown(field.name)}
+        stored={stored}
+        onInput={(v) => {
+          if (isSecret) setSecret(field.name, v);
+          else setValue(field.name, v);
+        }}
+        onBlur={() => {
+          blur(field.name);
+        }}
+        {...(isSecret && hasStored
+          ? {
+              forget: {
+                checked: state.forget.includes(field.name),
+                onChange: (checked: boolean) => {
+                  setForget(field.name, checked);
+                },
+              },
+            }
+          : {})}
+      />
+    );
+  };
+
+  const nameProblem = setup.mode === "add" ? shown("name") : undefined;
+  const [labelField, ...rest] = main[0]?.name === "label" ? main : [undefined, ...main];
+
+  return (
+    <form
+      ref={form}
+      class="connection-form"
+      onSubmit={(e) => void save(e)}
+      noValidate
+      data-testid="connection-form"
+    >
+      <p class="field__help">
+        Fields marked <span aria-hidden="true">*</span>
+        <span class="visually-hidden">as required</span> are required. Secrets go straight to your
+        keychain.
+      </p>
+      {formError !== null && (
+        <p class="form-error" role="alert" data-testid="form-error">
+          {formError}
+        </p>
+      )}
+      {hiddenProblems.length > 0 && (
+        <ul class="form-error" data-testid="form-problems">
+          {hiddenProblems.map(([field, message]) => (
+            <li key={field}>
+              <code>{field}</code>: {message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <fieldset class="form-section">
+        <legend>Connection</legend>
+        {labelField !== undefined && renderField(labelField)}
+        {setup.mode === "add" ? (
+          <FieldRow
+            id="field-name"
+            label="Name"
+            required
+            help="Lower-case letters, digits and dashes. Scripts ask for the token by this name, e.g. tokentray token NAME."
+            problem={nameProblem}
+          >
+            <input
+              id="field-name"
+              data-testid="field-name"
+              type="text"
+              autocomplete="off"
+              spellcheck={false}
+              value={state.name}
+              aria-required
+              aria-invalid={nameProblem !== undefined}
+              aria-describedby={describedBy("field-name", "x", nameProblem)}
+              onInput={(e) => {
+                const name = e.currentTarget.value;
+                setNameEdited(name !== "");
+                setState((s) => ({ ...s, name }));
+                setServer((p) => without(p, "name"));
+              }}
+              onBlur={() => {
+                if (checkName(state.name) === null) blur("name");
+                else setTouched((t) => new Set(t).add("name"));
+              }}
+            />
+          </FieldRow>
+        ) : (
+          <p class="connection-form__name">
+            Name: <code data-testid="field-name">{setup.edit.name}</code>
+          </p>
+        )}
+        {rest.map((f) => f !== undefined && renderField(f))}
+      </fieldset>
+      {advanced.length > 0 && (
+        <details
+          class="form-section form-section--advanced"
+          open={advancedOpen}
+          data-testid="advanced"
+          onToggle={(e) => {
+            setAdvancedOpen(e.currentTarget.open);
+          }}
+        >
+          <summary>Advanced</summary>
+          <div class="form-section__body">{advanced.map(renderField)}</div>
+        </details>
+      )}
+      <TestResult test={test} />
+      <div class="connection-form__actions">
+        <Button onClick={onBack} testId="wizard-back">
+          {setup.mode === "add" ? "Back" : "Cancel"}
+        </Button>
+        <span class="connection-form__spacer" />
+        {asksTotp(setup.kind.kind) && (
+          <label class="connection-form__totp">
+            <span>2FA code for the test</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              autocomplete="one-time-code"
+              maxLength={6}
+              value={totp}
+              data-testid="test-totp"
+              onInput={(e) => {
+                setTotp(e.currentTarget.value);
+              }}
+            />
+          </label>
+        )}
+        <Button
+          onClick={() => void runTest()}
+          busy={test.phase === "running"}
+          testId="test-connection"
+        >
+          {test.phase === "running" ? "Testing…" : "Test connection"}
+        </Button>
+        <Button type="submit" variant="primary" busy={saving} testId="save-connection">
+          {setup.mode === "add" ? "Save connection" : "Save changes"}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function TestResult({ test }: { test: TestState }) {
+  if (test.phase === "idle") return null;
+  if (test.phase === "running") {
+    return (
+      <p class="test-result" role="status" data-testid="test-result">
+        Testing: running the login and asking the service who you are…
+      </p>
+    );
+  }
+  const { outcome } = test;
+  const who = identityLines(outcome.identity);
+  const tone = outcome.ok ? "ok" : outcome.needs_person ? "info" : "failed";
+  return (
+    <div
+      class={`test-result test-result--${tone}`}
+      role="status"
+      data-testid="test-result"
+      data-outcome={tone}
+    >
+      {outcome.ok ? (
+        <p>
+          <strong>It works.</strong>
+          {who !== null &&
+            ` Signed in as ${who.primary}${who.secondary !== null ? ` (${who.secondary})` : ""}.`}
+          {outcome.expires_at !== null &&
+            ` The token is valid for ${formatCountdown(outcome.expires_at, Date.now())}.`}
+        </p>
+      ) : outcome.needs_person ? (
+        <p>
+          <strong>This connection signs in through your browser.</strong> Save it, then use Log in.
+        </p>
+      ) : (
+        <p>
+          <strong>The test failed.</strong>
+        </p>
+      )}
+      {outcome.message !== "" && <p class="test-result__message">{outcome.message}</p>}
+    </div>
+  );
+}

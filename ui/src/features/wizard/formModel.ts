@@ -1,0 +1,199 @@
+// The connection form as data: which fields show where, the first values, client-side checks
+// in plain words, and what is sent to the backend. Pure, so every rule is tested without
+// rendering. The backend's `checkConnection` has the last word; these checks only catch the
+// obvious early.
+
+import type {
+  ConnectionChange,
+  ConnectionInput,
+  EditForm,
+  FieldInfo,
+  KindInfo,
+  Preset,
+} from "../../ipc/client";
+
+/** What the form is for: a new connection (maybe from a preset) or an existing one. */
+export type FormSetup =
+  | { mode: "add"; kind: KindInfo; preset: Preset | null }
+  | { mode: "edit"; kind: KindInfo; edit: EditForm };
+
+export interface FormState {
+  name: string;
+  /** Every non-secret field as text; booleans are "true", "false" or "" (the default). */
+  values: Record<string, string>;
+  /** Secrets typed in this session; empty means "keep what is stored" in edit mode. */
+  secrets: Record<string, string>;
+  /** Stored secrets to delete (edit mode). */
+  forget: string[];
+}
+
+/** Problems by field name ("name" for the connection name). */
+export type Problems = Partial<Record<string, string>>;
+
+/** The connection name rule the CLI and the endpoint share. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const fixedFields = (setup: FormSetup): ReadonlySet<string> =>
+  new Set(setup.mode === "add" ? (setup.preset?.fixed ?? []) : []);
+
+/**
+ * The fields a person sees: the label first, then the kind's own fields, and the fields every
+ * kind has under "Advanced". Fields a preset decides are hidden.
+ */
+export function formFields(setup: FormSetup): { main: FieldInfo[]; advanced: FieldInfo[] } {
+  const fixed = fixedFields(setup);
+  const shown = setup.kind.fields.filter((f) => !fixed.has(f.name));
+  const label = shown.filter((f) => f.name === "label");
+  return {
+    main: [...label, ...shown.filter((f) => !f.common && f.name !== "label")],
+    advanced: shown.filter((f) => f.common && f.name !== "label"),
+  };
+}
+
+/** The form's first state: a preset's values for a new connection, the stored ones for an edit. */
+export function initialForm(setup: FormSetup): FormState {
+  const values: Record<string, string> = {};
+  const from = setup.mode === "add" ? (setup.preset?.values ?? {}) : setup.edit.values;
+  for (const field of setup.kind.fields) {
+    if (field.type === "secret") continue;
+    values[field.name] = from[field.name] ?? (field.type === "bool" ? (field.default ?? "") : "");
+  }
+  return {
+    name: setup.mode === "edit" ? setup.edit.name : "",
+    values,
+    secrets: {},
+    forget: [],
+  };
+}
+
+/** A name suggested from the label: "Work API (prod)" → "work-api-prod". */
+export function suggestName(label: string): string {
+  return label
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+/, "")
+    .slice(0, 63)
+    .replace(/-+$/, "");
+}
+
+/** Whether a secret field has a value the form may leave empty: one stored and not forgotten. */
+export function secretIsStored(setup: FormSetup, state: FormState, field: string): boolean {
+  return (
+    setup.mode === "edit" &&
+    setup.edit.stored_secrets.includes(field) &&
+    !state.forget.includes(field)
+  );
+}
+
+function isWebAddress(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** The problem with one field's text, in plain words, or null. */
+export function checkField(field: FieldInfo, text: string, stored = false): string | null {
+  const value = text.trim();
+  if (value === "") {
+    const needed = field.required && field.default === null && field.type !== "bool";
+    return needed && !stored ? `Enter the ${field.label.toLowerCase()}.` : null;
+  }
+  switch (field.type) {
+    case "url":
+      return isWebAddress(value)
+        ? null
+        : "Enter a full web address starting with https://, like https://example.com.";
+    case "integer":
+      return /^\d+$/.test(value) ? null : "Enter a whole number, like 60.";
+    case "date_time":
+      return RFC3339.test(value) && !Number.isNaN(Date.parse(value))
+        ? null
+        : "Enter a date and time like 2026-12-31T23:59:00Z.";
+    case "map":
+      return value.split("\n").every((line) => line.trim() === "" || /^\s*[^=\s][^=]*=/.test(line))
+        ? null
+        : "Write one key=value pair per line.";
+    case "choice":
+      return field.options.includes(value) ? null : `Pick one of: ${field.options.join(", ")}.`;
+    default:
+      return null;
+  }
+}
+
+/** The problem with the connection name, or null. */
+export function checkName(name: string): string | null {
+  if (name === "") return "Enter a name; tools and the command line use it to ask for the token.";
+  if (name.length > 63) return "Use at most 63 characters.";
+  return NAME_PATTERN.test(name)
+    ? null
+    : "Use lower-case letters, digits and dashes, starting with a letter or a digit.";
+}
+
+/** Every problem the form shows before asking the backend. */
+export function validateForm(setup: FormSetup, state: FormState): Problems {
+  const problems: Problems = {};
+  const nameProblem = setup.mode === "add" ? checkName(state.name) : null;
+  if (nameProblem !== null) problems.name = nameProblem;
+  const { main, advanced } = formFields(setup);
+  for (const field of [...main, ...advanced]) {
+    const text =
+      field.type === "secret"
+        ? (state.secrets[field.name] ?? "")
+        : (state.values[field.name] ?? "");
+    const problem = checkField(field, text, secretIsStored(setup, state, field.name));
+    if (problem !== null) problems[field.name] = problem;
+  }
+  return problems;
+}
+
+const trimmed = (field: FieldInfo | undefined, text: string): string =>
+  field?.type === "secret" || field?.type === "map" ? text : text.trim();
+
+/** What `checkConnection`, `testConnection` and `addConnection` receive. */
+export function toInput(setup: FormSetup, state: FormState): ConnectionInput {
+  const fields = new Map(setup.kind.fields.map((f) => [f.name, f]));
+  const preset = setup.mode === "add" ? (setup.preset?.values ?? {}) : {};
+  const values: Record<string, string> = {};
+  for (const [name, text] of Object.entries(state.values)) {
+    const value = trimmed(fields.get(name), text);
+    // Empty means "the default"; a preset's values always go, so the backend sees the preset.
+    if (value !== "" || preset[name] !== undefined) values[name] = value;
+  }
+  const secrets: Record<string, string> = {};
+  for (const [name, text] of Object.entries(state.secrets)) if (text !== "") secrets[name] = text;
+  return {
+    name: setup.mode === "edit" ? setup.edit.name : state.name.trim(),
+    kind: setup.kind.kind,
+    values,
+    secrets,
+  };
+}
+
+/** What `editConnection` receives: changed values ("" clears), new secrets, forgotten ones. */
+export function toChange(edit: EditForm, kind: KindInfo, state: FormState): ConnectionChange {
+  const fields = new Map(kind.fields.map((f) => [f.name, f]));
+  const values: Record<string, string> = {};
+  for (const [name, text] of Object.entries(state.values)) {
+    const value = trimmed(fields.get(name), text);
+    if (value !== (edit.values[name] ?? "")) values[name] = value;
+  }
+  const secrets: Record<string, string> = {};
+  for (const [name, text] of Object.entries(state.secrets)) {
+    if (text !== "" && !state.forget.includes(name)) secrets[name] = text;
+  }
+  return { values, secrets, forget: [...state.forget] };
+}
+
+/** Backend problems as a map, keeping the first message per field. */
+export function problemsByField(list: readonly { field: string; message: string }[]): Problems {
+  const problems: Problems = {};
+  for (const { field, message } of list) problems[field] ??= message;
+  return problems;
+}

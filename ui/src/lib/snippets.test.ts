@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+
+import { EXAMPLE_URL, buildSnippets, shellWord } from "./snippets";
+
+const byId = (source: Parameters<typeof buildSnippets>[0]) =>
+  Object.fromEntries(buildSnippets(source).map((s) => [s.id, s.code]));
+
+describe("buildSnippets", () => {
+  const bearer = byId({ name: "work-api", headerName: "Authorization", headerPrefix: "Bearer" });
+
+  it("builds curl with the header filled by the CLI at run time", () => {
+    expect(bearer.curl).toBe(
+      `curl -H "Authorization: Bearer $(tokentray token work-api)" ${EXAMPLE_URL}`,
+    );
+  });
+
+  it("builds Python requests calling the CLI for each token", () => {
+    expect(bearer.python).toContain(`subprocess.run(["tokentray", "token", "work-api"]`);
+    expect(bearer.python).toContain(`headers={"Authorization": f"Bearer {token()}"}`);
+  });
+
+  it("builds PowerShell and the environment variable forms", () => {
+    expect(bearer.powershell).toBe(
+      `$token = tokentray token work-api\n` +
+        `Invoke-RestMethod -Uri "${EXAMPLE_URL}" -Headers @{ "Authorization" = "Bearer $token" }`,
+    );
+    expect(bearer.env).toBe("export BEARER_TOKEN=$(tokentray token work-api)");
+    expect(bearer.exec).toMatch(/^tokentray exec work-api -- /);
+  });
+
+  it("uses the connection's own header name and prefix", () => {
+    const esri = byId({
+      name: "gis",
+      headerName: "X-Esri-Authorization",
+      headerPrefix: "Bearer",
+    });
+    expect(esri.curl).toContain(`-H "X-Esri-Authorization: Bearer $(tokentray token gis)"`);
+    const bare = byId({ name: "key", headerName: "X-Api-Key", headerPrefix: "" });
+    expect(bare.curl).toContain(`-H "X-Api-Key: $(tokentray token key)"`);
+    expect(bare.python).toContain(`{"X-Api-Key": f"{token()}"}`);
+    expect(bare.powershell).toContain(`@{ "X-Api-Key" = "$token" }`);
+  });
+
+  it("escapes what a shell, Python or PowerShell would otherwise interpret", () => {
+    const odd = byId({ name: "a", headerName: 'X-"$x"', headerPrefix: "{p}" });
+    expect(odd.curl).toContain(`-H "X-\\"\\$x\\": {p} $(`);
+    expect(odd.python).toContain(`"X-\\"$x\\"": f"{{p}} {token()}"`);
+    expect(odd.powershell).toContain('"X-`"`$x`"" = "{p} $token"');
+  });
+
+  it("never contains a token, only the CLI call", () => {
+    for (const s of buildSnippets({ name: "n", headerName: "Authorization", headerPrefix: "" })) {
+      expect(s.code).toMatch(/tokentray (token|exec) n\b|"tokentray", "token", "n"/);
+    }
+  });
+});
+
+describe("shellWord", () => {
+  it("leaves slugs alone and single-quotes anything else", () => {
+    expect(shellWord("work-api")).toBe("work-api");
+    expect(shellWord("it's")).toBe(`'it'\\''s'`);
+  });
+});

@@ -1,0 +1,97 @@
+// Ready-to-paste snippets that fetch a fresh token through the CLI at run time. They never
+// contain a token: only the connection's name and how its header is spelled.
+
+export interface SnippetSource {
+  /** The connection's name (a slug). */
+  name: string;
+  headerName: string;
+  /** "Bearer", "Basic", or "" when the header carries the bare token. */
+  headerPrefix: string;
+}
+
+export interface Snippet {
+  id: "curl" | "python" | "powershell" | "env" | "exec";
+  title: string;
+  language: string;
+  code: string;
+}
+
+/** Where the snippets send their request; the person replaces it with their API. */
+export const EXAMPLE_URL = "https://api.example.com/";
+
+const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+
+/** A word for a POSIX shell: as is when it is a plain slug, else single-quoted. */
+export function shellWord(word: string): string {
+  return SLUG.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Text safe inside a POSIX shell's double quotes. */
+const shellDouble = (text: string): string => text.replace(/[\\"$`]/g, (c) => `\\${c}`);
+
+/** Text safe inside a Python string with double quotes (or an f-string). */
+const pythonDouble = (text: string): string =>
+  text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[{}]/g, (c) => c + c);
+
+/** Text safe inside a PowerShell string with double quotes. */
+const powershellDouble = (text: string): string => text.replace(/[`"$]/g, (c) => `\`${c}`);
+
+/** A word for PowerShell: as is when it is a plain slug, else single-quoted. */
+const powershellWord = (word: string): string =>
+  SLUG.test(word) ? word : `'${word.replaceAll("'", "''")}'`;
+
+const prefixed = (prefix: string, token: string): string =>
+  prefix === "" ? token : `${prefix} ${token}`;
+
+export function buildSnippets(source: SnippetSource): Snippet[] {
+  const { name, headerName, headerPrefix } = source;
+  const cli = `tokentray token ${shellWord(name)}`;
+  const pyArgs = ["tokentray", "token", name].map((a) => `"${pythonDouble(a)}"`).join(", ");
+  return [
+    {
+      id: "curl",
+      title: "curl",
+      language: "sh",
+      code: `curl -H "${shellDouble(headerName)}: ${prefixed(shellDouble(headerPrefix), `$(${cli})`)}" ${EXAMPLE_URL}`,
+    },
+    {
+      id: "python",
+      title: "Python requests",
+      language: "python",
+      code: [
+        "import subprocess",
+        "",
+        "import requests",
+        "",
+        "",
+        "def token() -> str:",
+        `    return subprocess.run([${pyArgs}], capture_output=True, text=True, check=True).stdout.strip()`,
+        "",
+        "",
+        `response = requests.get("${EXAMPLE_URL}", headers={"${pythonDouble(headerName)}": f"${prefixed(pythonDouble(headerPrefix), "{token()}")}"})`,
+        "response.raise_for_status()",
+      ].join("\n"),
+    },
+    {
+      id: "powershell",
+      title: "PowerShell",
+      language: "powershell",
+      code: [
+        `$token = tokentray token ${powershellWord(name)}`,
+        `Invoke-RestMethod -Uri "${EXAMPLE_URL}" -Headers @{ "${powershellDouble(headerName)}" = "${prefixed(powershellDouble(headerPrefix), "$token")}" }`,
+      ].join("\n"),
+    },
+    {
+      id: "env",
+      title: "Environment variable",
+      language: "sh",
+      code: `export BEARER_TOKEN=$(${cli})`,
+    },
+    {
+      id: "exec",
+      title: "Run a command with the token",
+      language: "sh",
+      code: `tokentray exec ${shellWord(name)} -- python my_script.py  # sees BEARER_TOKEN and TOKENTRAY_HEADER`,
+    },
+  ];
+}
