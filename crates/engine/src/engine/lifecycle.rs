@@ -115,6 +115,11 @@ struct SlotState {
     generation: u64,
     last_failure: Option<Failure>,
     failures: u32,
+    /// Counts every access that may have changed the above; a hand-out built from an older
+    /// version is not kept.
+    version: u64,
+    /// The hand-out of the stored tokens, built once (see `handout.rs`).
+    ready: Option<Arc<super::handout::Ready>>,
 }
 
 /// Per-connection lifecycle state: a gate that makes renewals single-flight, and what is known.
@@ -129,14 +134,52 @@ impl Slot {
         self.with(|s| s.stored = Some(stored));
     }
 
+    /// Any access that may change what is known: forgets the prepared hand-out.
     fn with<T>(&self, f: impl FnOnce(&mut SlotState) -> T) -> T {
-        f(&mut self.data.lock().expect("slot lock"))
+        let mut data = self.data.lock().expect("slot lock");
+        data.version += 1;
+        data.ready = None;
+        f(&mut data)
     }
+
+    /// The prepared hand-out, if one is kept.
+    pub(super) fn ready(&self) -> Option<Arc<super::handout::Ready>> {
+        self.data.lock().expect("slot lock").ready.clone()
+    }
+
+    /// What a hand-out is built from, as known now.
+    pub(super) fn tokens_now(&self) -> SlotTokens {
+        let data = self.data.lock().expect("slot lock");
+        SlotTokens {
+            version: data.version,
+            tokens: data.stored.as_ref().and_then(|s| s.tokens.clone()),
+            identity: data.state.as_ref().and_then(|st| st.identity.clone()),
+            has_state: data.state.is_some(),
+        }
+    }
+
+    /// Keeps `ready` unless anything changed since `version`.
+    pub(super) fn keep_ready(&self, version: u64, ready: &Arc<super::handout::Ready>) {
+        let mut data = self.data.lock().expect("slot lock");
+        if data.version == version {
+            data.ready = Some(ready.clone());
+        }
+    }
+}
+
+/// A slot's tokens and identity at one version.
+pub(super) struct SlotTokens {
+    pub(super) version: u64,
+    /// `None` until the store was read, or without tokens.
+    pub(super) tokens: Option<TokenSet>,
+    pub(super) identity: Option<Identity>,
+    /// Whether any state is kept here yet (else the state file knows the identity).
+    pub(super) has_state: bool,
 }
 
 /// What a caller needs from a token.
 #[derive(Clone, Copy, Debug)]
-enum Want {
+pub(super) enum Want {
     /// Valid for at least this long.
     MinValid(Duration),
     /// Not yet due for renewal.
@@ -149,7 +192,7 @@ enum Want {
 }
 
 impl Want {
-    fn satisfied_by(self, spec: &ConnectionSpec, t: &TokenSet, now: Timestamp) -> bool {
+    pub(super) fn satisfied_by(self, spec: &ConnectionSpec, t: &TokenSet, now: Timestamp) -> bool {
         match self {
             Self::MinValid(d) => t.valid_for(now, d),
             Self::Fresh => {
@@ -201,14 +244,23 @@ impl Engine {
     /// A token for `name` valid for at least `min_valid` (or, with `None`, not yet due for
     /// renewal), renewing it first when needed.
     pub async fn token(&self, name: &str, min_valid: Option<Duration>) -> Result<Handout> {
-        let spec = self.inner.spec(name)?;
-        let slot = self.inner.slot(&spec.name);
+        Ok(Handout::clone(&*self.token_shared(name, min_valid).await?))
+    }
+
+    /// [`Engine::token`] after the fast path missed: reads the store, renews when needed.
+    pub(super) async fn token_slow(
+        &self,
+        spec: &ConnectionSpec,
+        slot: &Slot,
+        min_valid: Option<Duration>,
+    ) -> Result<TokenSet> {
+        let (name, spec) = (spec.name.as_str(), spec);
         let want = min_valid.map_or(Want::Fresh, Want::MinValid);
-        let stored = self.inner.stored(&spec, &slot).await?;
+        let stored = self.inner.stored(spec, slot).await?;
         let now = self.inner.clock.now();
-        let tokens = match stored.tokens.filter(|t| want.satisfied_by(&spec, t, now)) {
+        let tokens = match stored.tokens.filter(|t| want.satisfied_by(spec, t, now)) {
             Some(t) => t,
-            None => self.inner.renew(&spec, &slot, want).await?,
+            None => self.inner.renew(spec, slot, want).await?,
         };
         if let Some(d) = min_valid
             && !tokens.valid_for(self.inner.clock.now(), d)
@@ -226,7 +278,7 @@ impl Engine {
                 )],
             });
         }
-        Ok(self.inner.handout(&spec, &slot, tokens))
+        Ok(tokens)
     }
 
     /// Renews `name` now, whatever the state of its token (one renewal for all concurrent
@@ -406,7 +458,12 @@ impl Inner {
         }
     }
 
-    fn handout(&self, spec: &ConnectionSpec, slot: &Slot, tokens: TokenSet) -> Handout {
+    /// The hand-out of `tokens`, for `identity` (see `handout.rs` for where it comes from).
+    pub(super) fn handout(
+        spec: &ConnectionSpec,
+        tokens: TokenSet,
+        identity: Option<Identity>,
+    ) -> Handout {
         let prefix = spec
             .text("header_prefix")
             .unwrap_or_else(|| tokens.token_type.clone());
@@ -415,7 +472,6 @@ impl Inner {
         } else {
             Secret::new(format!("{prefix} {}", tokens.access_token.expose()))
         };
-        let identity = slot.with(|s| s.state.as_ref().and_then(|st| st.identity.clone()));
         Handout {
             connection: spec.name.clone(),
             kind: spec.kind,
@@ -426,7 +482,7 @@ impl Inner {
                 .text("header_name")
                 .unwrap_or_else(|| "Authorization".into()),
             header_value,
-            identity: identity.or_else(|| self.current_state(&spec.name).identity),
+            identity,
         }
     }
 

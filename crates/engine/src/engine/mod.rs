@@ -2,6 +2,7 @@
 //! vault, the per-connection renewal gates and the background scheduler, and it decides what
 //! happens to a connection; providers only speak their wire protocol.
 
+mod handout;
 mod health;
 mod lifecycle;
 mod login_flow;
@@ -12,6 +13,8 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -78,7 +81,7 @@ pub struct Engine {
 pub(crate) struct Inner {
     paths: Paths,
     config: ConfigStore,
-    config_cache: Mutex<Option<(Option<SystemTime>, Arc<ConfigFile>)>>,
+    config_cache: Mutex<Option<(Arc<ConfigSnapshot>, Instant)>>,
     state: StateStore,
     audit: crate::audit::AuditLog,
     vault: Vault,
@@ -181,6 +184,18 @@ impl Engine {
         self.inner.spec(name)
     }
 
+    /// The spec of `name`, shared rather than copied: the cheap look-up for hot paths (the
+    /// export endpoint asks on every request). Edits made through this engine are seen at
+    /// once; edits by another process within a quarter of a second.
+    pub fn spec_shared(&self, name: &str) -> Result<Arc<ConnectionSpec>> {
+        self.inner.spec_arc(name)
+    }
+
+    /// The current time by the engine's clock (the one expiries are judged by).
+    pub fn now(&self) -> crate::time::Timestamp {
+        self.inner.clock.now()
+    }
+
     /// Every connection as front ends show it, from the config and the state file; the
     /// keychain is not touched.
     pub fn list(&self) -> Result<Vec<ConnectionView>> {
@@ -239,31 +254,51 @@ impl Engine {
 
 impl Inner {
     fn load_config(&self) -> Result<Arc<ConfigFile>> {
-        let mtime = std::fs::metadata(self.config.path())
-            .and_then(|m| m.modified())
-            .ok();
+        Ok(self.snapshot(false)?.file.clone())
+    }
+
+    /// The config as last read. The file is looked at (one `stat`) at most every
+    /// [`CONFIG_RECHECK`], or at once with `recheck`, and read again only when it changed.
+    fn snapshot(&self, recheck: bool) -> Result<Arc<ConfigSnapshot>> {
+        let now = Instant::now();
         let mut cache = self.config_cache.lock().expect("config cache lock");
-        if let Some((seen, file)) = cache.as_ref()
-            && *seen == mtime
-            && mtime.is_some()
-        {
-            return Ok(file.clone());
+        if let Some((snapshot, checked)) = cache.as_mut() {
+            if !recheck && now.saturating_duration_since(*checked) < CONFIG_RECHECK {
+                return Ok(snapshot.clone());
+            }
+            let stamp = FileStamp::of(self.config.path());
+            if stamp.is_some() && stamp == snapshot.stamp {
+                *checked = now;
+                return Ok(snapshot.clone());
+            }
         }
-        let file = Arc::new(self.config.load()?);
-        *cache = Some((mtime, file.clone()));
-        Ok(file)
+        // Stamped before reading: a change made in between is seen at the next look.
+        let stamp = FileStamp::of(self.config.path());
+        let snapshot = Arc::new(ConfigSnapshot::new(self.config.load()?, stamp));
+        *cache = Some((snapshot.clone(), now));
+        Ok(snapshot)
     }
 
     fn forget_config_cache(&self) {
         *self.config_cache.lock().expect("config cache lock") = None;
     }
 
-    fn spec(&self, name: &str) -> Result<ConnectionSpec> {
+    /// The shared spec of `name`. A name not known yet makes the file be looked at again at
+    /// once, so a connection just added by another process is found.
+    fn spec_arc(&self, name: &str) -> Result<Arc<ConnectionSpec>> {
+        if let Some(spec) = self.snapshot(false)?.specs.get(name) {
+            return Ok(spec.clone());
+        }
         let name = ConnectionName::new(name).map_err(|_| Error::unknown(name))?;
-        self.load_config()?
-            .get(&name)
+        self.snapshot(true)?
+            .specs
+            .get(name.as_str())
             .cloned()
             .ok_or_else(|| Error::unknown(name.as_str()))
+    }
+
+    fn spec(&self, name: &str) -> Result<ConnectionSpec> {
+        self.spec_arc(name).map(|spec| ConnectionSpec::clone(&spec))
     }
 
     fn view(spec: &ConnectionSpec, state: ConnectionState) -> ConnectionView {
@@ -320,5 +355,59 @@ impl Inner {
     fn jitter(&self, max: Duration) -> Duration {
         use rand::Rng;
         max.mul_f64(self.rng.lock().expect("rng lock").random::<f64>())
+    }
+}
+
+/// How long the engine trusts its copy of the config file without looking at the file: edits
+/// by another process (the CLI while the app runs) are seen within this long; edits through
+/// the engine itself at once.
+pub(crate) const CONFIG_RECHECK: Duration = Duration::from_millis(250);
+
+/// The config file as read, with a look-up by name.
+struct ConfigSnapshot {
+    file: Arc<ConfigFile>,
+    specs: HashMap<String, Arc<ConnectionSpec>>,
+    stamp: Option<FileStamp>,
+}
+
+impl ConfigSnapshot {
+    fn new(file: ConfigFile, stamp: Option<FileStamp>) -> Self {
+        let mut specs = HashMap::with_capacity(file.connections.len());
+        for spec in &file.connections {
+            // The first of a repeated name wins, as in `ConfigFile::get`.
+            specs
+                .entry(spec.name.as_str().to_owned())
+                .or_insert_with(|| Arc::new(spec.clone()));
+        }
+        Self {
+            file: Arc::new(file),
+            specs,
+            stamp,
+        }
+    }
+}
+
+/// What tells one version of a file from another without reading it: its modification time,
+/// size and (on Unix) inode. Every write replaces the file by a rename, so the inode changes
+/// even when two writes fall within one tick of the file system's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    modified: SystemTime,
+    len: u64,
+    inode: u64,
+}
+
+impl FileStamp {
+    fn of(path: &std::path::Path) -> Option<Self> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Self {
+            modified: meta.modified().ok()?,
+            len: meta.len(),
+            inode,
+        })
     }
 }

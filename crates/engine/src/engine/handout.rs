@@ -1,0 +1,254 @@
+//! The hot path of handing a token out. Every connection keeps its hand-out ready, built once
+//! from the stored tokens and shared (`Arc`) with every caller until anything about the
+//! connection changes: a cached token costs a look-up by name, a clock read and a reference
+//! count, with no file access and no copy of the spec, the secrets or the token.
+//!
+//! The prepared hand-out is forgotten whenever the connection's stored tokens or state are
+//! touched (see `Slot::with`), and not used when the connection's spec is no longer the one it
+//! was built for (an edit in this process, or in another one once the engine has looked at the
+//! config file again).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::lifecycle::{Slot, SlotTokens, Want};
+use super::{Engine, Handout, Inner};
+use crate::connection::{ConnectionName, ConnectionSpec};
+use crate::error::Result;
+use crate::token::{Identity, TokenSet};
+
+/// A connection's hand-out, with what it was built from.
+pub(crate) struct Ready {
+    spec: Arc<ConnectionSpec>,
+    tokens: TokenSet,
+    handout: Arc<Handout>,
+}
+
+impl Ready {
+    /// Whether these are the tokens the hand-out was built from.
+    fn holds(&self, tokens: &TokenSet) -> bool {
+        self.tokens.obtained_at == tokens.obtained_at
+            && self.tokens.expires_at == tokens.expires_at
+            && self.tokens.access_token.expose() == tokens.access_token.expose()
+    }
+}
+
+impl Engine {
+    /// [`Engine::token`], shared rather than copied: what the export endpoint hands out.
+    pub async fn token_shared(
+        &self,
+        name: &str,
+        min_valid: Option<Duration>,
+    ) -> Result<Arc<Handout>> {
+        let spec = self.inner.spec_arc(name)?;
+        let slot = self.inner.slot(&spec.name);
+        if let Some(handout) = self.inner.prepared(&spec, &slot, min_valid) {
+            return Ok(handout);
+        }
+        let tokens = self.token_slow(&spec, &slot, min_valid).await?;
+        if let Some(ready) = self.inner.ready(&spec, &slot)
+            && ready.holds(&tokens)
+        {
+            return Ok(ready.handout.clone());
+        }
+        let identity = self.inner.identity(&spec.name, slot.tokens_now());
+        Ok(Arc::new(Inner::handout(&spec, tokens, identity)))
+    }
+
+    /// The token of `name` when one good enough is at hand, without waiting for anything (no
+    /// store, no provider, no file read after the first): `None` when [`Engine::token`] must
+    /// be asked instead (unknown connection, tokens not read yet, or due for renewal).
+    pub fn token_now(&self, name: &str, min_valid: Option<Duration>) -> Option<Arc<Handout>> {
+        let spec = self.inner.spec_arc(name).ok()?;
+        let slot = self.inner.existing_slot(&spec.name)?;
+        self.inner.prepared(&spec, &slot, min_valid)
+    }
+}
+
+impl Inner {
+    fn existing_slot(&self, name: &ConnectionName) -> Option<Arc<Slot>> {
+        self.slots.lock().expect("slots lock").get(name).cloned()
+    }
+
+    /// The prepared hand-out if its tokens satisfy `min_valid` (or are not due) now.
+    fn prepared(
+        &self,
+        spec: &Arc<ConnectionSpec>,
+        slot: &Slot,
+        min_valid: Option<Duration>,
+    ) -> Option<Arc<Handout>> {
+        let ready = self.ready(spec, slot)?;
+        let want = min_valid.map_or(Want::Fresh, Want::MinValid);
+        want.satisfied_by(spec, &ready.tokens, self.clock.now())
+            .then(|| ready.handout.clone())
+    }
+
+    /// The connection's hand-out for `spec`, built now if none is kept; `None` while its
+    /// tokens have not been read from the store, or there are none.
+    fn ready(&self, spec: &Arc<ConnectionSpec>, slot: &Slot) -> Option<Arc<Ready>> {
+        if let Some(ready) = slot.ready()
+            && (Arc::ptr_eq(&ready.spec, spec) || *ready.spec == **spec)
+        {
+            return Some(ready);
+        }
+        let now = slot.tokens_now();
+        let (version, tokens) = (now.version, now.tokens.clone()?);
+        let identity = self.identity(&spec.name, now);
+        let handout = Arc::new(Self::handout(spec, tokens.clone(), identity));
+        let ready = Arc::new(Ready {
+            spec: spec.clone(),
+            tokens,
+            handout,
+        });
+        slot.keep_ready(version, &ready);
+        Some(ready)
+    }
+
+    /// The identity known in this process, or (before any state was kept here) the one in the
+    /// state file.
+    fn identity(&self, name: &ConnectionName, known: SlotTokens) -> Option<Identity> {
+        if known.has_state {
+            return known.identity;
+        }
+        self.state
+            .load_all()
+            .remove(name)
+            .and_then(|state| state.identity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::connection::ProviderKind;
+    use crate::engine::{CONFIG_RECHECK, Edit, Engine, EngineOptions};
+    use crate::error::ErrorCode;
+    use crate::paths::Paths;
+    use crate::secret::{Credentials, Secret};
+    use crate::testing::{FakeClock, MemorySecretStore};
+    use crate::time::Timestamp;
+
+    const T0: Timestamp = Timestamp::from_secs(1_800_000_000);
+
+    /// An engine over `dir`; two of them over one directory are two processes.
+    fn engine(dir: &std::path::Path, store: &MemorySecretStore, clock: &FakeClock) -> Engine {
+        let mut options = EngineOptions::new(Paths::under(dir), Arc::new(store.clone()));
+        options.clock = Arc::new(clock.clone());
+        Engine::new(options)
+    }
+
+    async fn add_static(engine: &Engine, name: &str, token: &str, expires_at: &str) {
+        let mut secrets = Credentials::new();
+        secrets.set("token", Secret::new(token));
+        let set = [("expires_at".to_owned(), expires_at.to_owned())];
+        engine
+            .add(name, ProviderKind::Static, &set, secrets)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cached_token_is_one_shared_hand_out_until_the_connection_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, clock) = (MemorySecretStore::new(), FakeClock::starting_at(T0));
+        let engine = engine(dir.path(), &store, &clock);
+        add_static(&engine, "key", "tok-one", "2027-06-01T00:00:00Z").await;
+        assert!(engine.token_now("key", None).is_none(), "not read yet");
+        let first = engine.token_shared("key", None).await.unwrap();
+        let again = engine.token_shared("key", None).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "built once, then shared");
+        let now = engine.token_now("key", None).unwrap();
+        assert!(Arc::ptr_eq(&first, &now));
+        assert_eq!(
+            engine.token("key", None).await.unwrap().token.expose(),
+            "tok-one"
+        );
+
+        let edit = Edit {
+            set: vec![("header_name".to_owned(), "X-Api-Key".to_owned())],
+            ..Edit::default()
+        };
+        engine.edit("key", edit).await.unwrap();
+        let edited = engine.token_shared("key", None).await.unwrap();
+        assert_eq!(edited.header_name, "X-Api-Key", "an edit is seen at once");
+        let mut secrets = Credentials::new();
+        secrets.set("token", Secret::new("tok-two"));
+        let edit = Edit {
+            secrets,
+            ..Edit::default()
+        };
+        engine.edit("key", edit).await.unwrap();
+        let replaced = engine.token_shared("key", None).await.unwrap();
+        assert_eq!(
+            replaced.token.expose(),
+            "tok-two",
+            "new tokens, new hand-out"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_prepared_token_is_not_used_when_it_does_not_satisfy_the_caller() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, clock) = (MemorySecretStore::new(), FakeClock::starting_at(T0));
+        let engine = engine(dir.path(), &store, &clock);
+        let expires = T0.plus(Duration::from_secs(600)).to_rfc3339();
+        add_static(&engine, "key", "tok-one", &expires).await;
+        engine.token_shared("key", None).await.unwrap();
+        let ten_min = Some(Duration::from_secs(600));
+        assert!(
+            engine
+                .token_now("key", Some(Duration::from_secs(60)))
+                .is_some()
+        );
+        assert!(
+            engine.token_now("key", ten_min).is_none(),
+            "not valid that long"
+        );
+        clock.jump(Duration::from_secs(601));
+        assert!(engine.token_now("key", None).is_none(), "expired");
+        let err = engine.token("key", None).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_process_editing_the_config_is_seen_within_the_recheck_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, clock) = (MemorySecretStore::new(), FakeClock::starting_at(T0));
+        let app = engine(dir.path(), &store, &clock);
+        let cli = engine(dir.path(), &store, &clock);
+        add_static(&app, "key", "tok-one", "2027-06-01T00:00:00Z").await;
+        assert_eq!(
+            app.token_shared("key", None).await.unwrap().header_name,
+            "Authorization"
+        );
+
+        // A connection the app does not know yet is looked for in the file at once.
+        add_static(&cli, "new", "tok-new", "2027-06-01T00:00:00Z").await;
+        assert_eq!(
+            app.token("new", None).await.unwrap().token.expose(),
+            "tok-new"
+        );
+
+        let edit = Edit {
+            set: vec![("header_name".to_owned(), "X-Api-Key".to_owned())],
+            ..Edit::default()
+        };
+        cli.edit("key", edit).await.unwrap();
+        cli.remove("new").await.unwrap();
+        // Within the interval the app answers from what it read (no file access)…
+        assert_eq!(
+            app.token_shared("key", None).await.unwrap().header_name,
+            "Authorization"
+        );
+        // …and once it has passed, from the file as the other process left it.
+        tokio::time::advance(CONFIG_RECHECK).await;
+        assert_eq!(
+            app.token_shared("key", None).await.unwrap().header_name,
+            "X-Api-Key"
+        );
+        let gone = app.token("new", None).await.unwrap_err();
+        assert_eq!(gone.code(), ErrorCode::UnknownConnection);
+    }
+}
