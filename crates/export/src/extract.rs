@@ -32,9 +32,11 @@ impl FromRequestParts<App> for Exportable {
         // `/v1/connections/{name}/…`, as the router matched it.
         let raw = parts.uri.path().split('/').nth(3).unwrap_or_default();
         let name = ConnectionName::new(raw).map_err(|_| ApiError::UnknownConnection)?;
-        match app.exportables().check(app.engine(), &name) {
-            Ok(true) => Ok(Self(name)),
-            Ok(false) => Err(ApiError::UnknownConnection),
+        // The engine's own copy of the config: no file access on most requests, an edit in
+        // this process seen at once, one in another process within a quarter of a second.
+        match app.engine().spec_shared(name.as_str()) {
+            Ok(spec) if spec.exportable() => Ok(Self(name)),
+            Ok(_) => Err(ApiError::UnknownConnection),
             Err(e) => Err(ApiError::from_engine(&e, &name)),
         }
     }

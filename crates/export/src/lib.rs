@@ -15,9 +15,9 @@
 
 mod audit;
 mod bind;
+mod body;
 mod discovery;
 mod error;
-mod exportable;
 mod extract;
 mod guard;
 mod peer;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -12,16 +13,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use tokentray_engine::{
-    Clock as _, ConnectionName, ConnectionView, Engine, Handout, Identity, ProviderKind, Secret,
-    Status, SystemClock,
+    ConnectionName, ConnectionView, Engine, Handout, Identity, ProviderKind, Secret, Status,
 };
 use tokio::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::audit::Audit;
+use crate::body::Bodies;
 use crate::error::ApiError;
-use crate::exportable::Exportables;
 use crate::extract::{Client, Exportable, JsonContent, MinValid, WantsText};
 use crate::guard::{self, Check};
 
@@ -34,7 +34,7 @@ pub(crate) struct App(Arc<AppInner>);
 
 pub(crate) struct AppInner {
     engine: Engine,
-    exportables: Exportables,
+    bodies: Bodies,
     audit: Arc<Audit>,
     refreshed: Mutex<HashMap<ConnectionName, Instant>>,
 }
@@ -42,10 +42,6 @@ pub(crate) struct AppInner {
 impl App {
     pub(crate) fn engine(&self) -> &Engine {
         &self.0.engine
-    }
-
-    pub(crate) fn exportables(&self) -> &Exportables {
-        &self.0.exportables
     }
 
     /// Whether a forced renewal of `name` may reach the provider now; claims the window if so.
@@ -81,7 +77,7 @@ pub fn router(engine: Engine, key: Secret, port: u16) -> Router {
 /// [`router`] with a given hand-out log, which the caller can flush.
 pub(crate) fn router_with(engine: Engine, key: Secret, port: u16, audit: Arc<Audit>) -> Router {
     let app = App(Arc::new(AppInner {
-        exportables: Exportables::new(&engine),
+        bodies: Bodies::default(),
         engine,
         audit,
         refreshed: Mutex::new(HashMap::new()),
@@ -123,11 +119,16 @@ async fn token(
     WantsText(text): WantsText,
     Client(client): Client,
 ) -> Result<Response, ApiError> {
-    // Boxed: the engine's future is large, and the handler's is moved more than once.
-    let out = Box::pin(app.engine().token(name.as_str(), min_valid)).await;
-    let handout = out.map_err(|e| ApiError::from_engine(&e, &name))?;
+    // A token at hand is answered without waiting; otherwise the engine reads the store or
+    // renews (boxed: that future is large, and the handler's is moved more than once).
+    let handout = match app.engine().token_now(name.as_str(), min_valid) {
+        Some(handout) => handout,
+        None => Box::pin(app.engine().token_shared(name.as_str(), min_valid))
+            .await
+            .map_err(|e| ApiError::from_engine(&e, &name))?,
+    };
     app.0.audit.record(&name, client);
-    Ok(token_response(&handout, text))
+    Ok(token_response(&app, &handout, text))
 }
 
 async fn refresh(
@@ -152,18 +153,23 @@ async fn wrong_method() -> ApiError {
     ApiError::WrongMethod
 }
 
-/// The raw token as `text/plain`, or the token JSON. The one place a token leaves as a body.
-fn token_response(handout: &Handout, text: bool) -> Response {
-    if text {
-        let content_type = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
-        return (content_type, handout.token.expose().to_owned()).into_response();
-    }
-    // Sized for a typical token JSON, so serialising does not grow the buffer.
-    let mut body = Vec::with_capacity(512 + 2 * handout.token.expose().len());
-    if serde_json::to_writer(&mut body, &handout.to_json(SystemClock.now())).is_err() {
-        return ApiError::Internal.into_response();
-    }
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+/// The raw token as `text/plain`, or the token JSON (`expires_in` by the engine's clock). The
+/// one place a token leaves as a body.
+fn token_response(app: &App, handout: &Arc<Handout>, text: bool) -> Response {
+    let (body, content_type) = if text {
+        let token = handout.token.expose().as_bytes().to_vec();
+        (token, "text/plain; charset=utf-8")
+    } else {
+        match app.0.bodies.of(handout) {
+            Ok(prepared) => (prepared.at(app.engine().now()), "application/json"),
+            Err(_) => return ApiError::Internal.into_response(),
+        }
+    };
+    let mut response = Response::new(Body::from(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
 }
 
 /// `GET /v1/connections`: an object rather than a bare array, so the body is not a valid
