@@ -1,7 +1,7 @@
 // Step 2 of the wizard, and the whole of "edit": the generated form with the name, client-side
 // checks on blur, the backend's checks next to each field, "Test connection" and Save.
 
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 import { notify } from "../../app/notices";
 import { Button } from "../../components/Button";
@@ -60,6 +60,8 @@ export function ConnectionForm({
   const [totp, setTotp] = useState("");
   const checks = useRef(0);
   const form = useRef<HTMLFormElement>(null);
+  const focusNext = useRef<string | null>(null);
+  const [focusTick, setFocusTick] = useState(0);
 
   const { main, advanced } = formFields(setup);
   const visible = new Set(["name", ...main.map((f) => f.name), ...advanced.map((f) => f.name)]);
@@ -113,9 +115,17 @@ export function ConnectionForm({
     const first = order.find((f) => problems[f] !== undefined);
     if (first === undefined) return;
     if (advanced.some((f) => f.name === first)) setAdvancedOpen(true);
-    // After the render that opens the section.
-    setTimeout(() => form.current?.querySelector<HTMLElement>(`#${inputId(first)}`)?.focus(), 0);
+    focusNext.current = first;
+    setFocusTick((n) => n + 1);
   };
+
+  // Focus moves after the render that shows the problem (and opens "Advanced" if needed).
+  useEffect(() => {
+    const field = focusNext.current;
+    if (field === null) return;
+    focusNext.current = null;
+    form.current?.querySelector<HTMLElement>(`#${inputId(field)}`)?.focus();
+  }, [focusTick]);
 
   /** Client checks, then the backend's; true when both pass. */
   const readyToSend = async (): Promise<boolean> => {
@@ -172,6 +182,7 @@ export function ConnectionForm({
           ? await addConnection(toInput(setup, state))
           : await editConnection(setup.edit.name, toChange(setup.edit, setup.kind, state));
       notify("info", setup.mode === "add" ? `Added ${saved.label}` : `Saved ${saved.label}`);
+      setSaving(false);
       onSaved(saved.name);
     } catch (failure) {
       const error = toIpcError(failure);

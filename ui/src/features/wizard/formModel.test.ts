@@ -99,11 +99,18 @@ describe("toChange", () => {
 
     const forgotten = initialForm(setup);
     forgotten.forget = ["client_secret"];
-    forgotten.secrets.client_secret = "typed then forgotten";
     expect(toChange(edit, OAUTH2, forgotten)).toEqual({
       values: {},
       secrets: {},
       forget: ["client_secret"],
+    });
+
+    // Ticking "forget" and then typing a new value means "replace".
+    forgotten.secrets.client_secret = "typed after forgetting";
+    expect(toChange(edit, OAUTH2, forgotten)).toEqual({
+      values: {},
+      secrets: { client_secret: "typed after forgetting" },
+      forget: [],
     });
   });
 });

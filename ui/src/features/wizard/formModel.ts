@@ -52,13 +52,17 @@ export function formFields(setup: FormSetup): { main: FieldInfo[]; advanced: Fie
   };
 }
 
+/** A field's first text: the given value, else a checkbox's default, else empty. */
+function startValue(field: FieldInfo, from: Partial<Record<string, string>>): string {
+  return from[field.name] ?? (field.type === "bool" ? (field.default ?? "") : "");
+}
+
 /** The form's first state: a preset's values for a new connection, the stored ones for an edit. */
 export function initialForm(setup: FormSetup): FormState {
   const values: Record<string, string> = {};
   const from = setup.mode === "add" ? (setup.preset?.values ?? {}) : setup.edit.values;
   for (const field of setup.kind.fields) {
-    if (field.type === "secret") continue;
-    values[field.name] = from[field.name] ?? (field.type === "bool" ? (field.default ?? "") : "");
+    if (field.type !== "secret") values[field.name] = startValue(field, from);
   }
   return {
     name: setup.mode === "edit" ? setup.edit.name : "",
@@ -176,19 +180,23 @@ export function toInput(setup: FormSetup, state: FormState): ConnectionInput {
   };
 }
 
-/** What `editConnection` receives: changed values ("" clears), new secrets, forgotten ones. */
+/**
+ * What `editConnection` receives: changed values ("" clears), new secrets, and the stored
+ * secrets to forget.
+ */
 export function toChange(edit: EditForm, kind: KindInfo, state: FormState): ConnectionChange {
   const fields = new Map(kind.fields.map((f) => [f.name, f]));
   const values: Record<string, string> = {};
   for (const [name, text] of Object.entries(state.values)) {
-    const value = trimmed(fields.get(name), text);
-    if (value !== (edit.values[name] ?? "")) values[name] = value;
+    const field = fields.get(name);
+    const value = trimmed(field, text);
+    const before = field === undefined ? (edit.values[name] ?? "") : startValue(field, edit.values);
+    if (value !== before) values[name] = value;
   }
   const secrets: Record<string, string> = {};
-  for (const [name, text] of Object.entries(state.secrets)) {
-    if (text !== "" && !state.forget.includes(name)) secrets[name] = text;
-  }
-  return { values, secrets, forget: [...state.forget] };
+  for (const [name, text] of Object.entries(state.secrets)) if (text !== "") secrets[name] = text;
+  // A secret typed anew replaces the stored one, even when "forget" was ticked first.
+  return { values, secrets, forget: state.forget.filter((name) => secrets[name] === undefined) };
 }
 
 /** Backend problems as a map, keeping the first message per field. */
