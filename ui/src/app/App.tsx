@@ -154,7 +154,9 @@ export function App() {
           <Button
             size="small"
             onClick={() => {
-              setModal({ type: "settings" });
+              if (status === null)
+                notify("error", "The settings could not be read; try again in a moment");
+              else setModal({ type: "settings" });
             }}
             testId="open-settings"
           >

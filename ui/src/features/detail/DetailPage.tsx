@@ -110,13 +110,18 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
   const c = detail.connection;
   const now = useNow();
   const who = identityLines(c.identity);
+  useEffect(() => {
+    document.getElementById("detail-title")?.focus();
+  }, []);
   const at = (ms: number | null) => (ms === null ? "—" : formatInstant(ms, now));
   return (
     <>
       <header class="detail__head">
         <KindIcon kind={c.kind} />
         <div class="detail__title">
-          <h1 id="detail-title">{c.label}</h1>
+          <h1 id="detail-title" tabIndex={-1}>
+            {c.label}
+          </h1>
           <p class="muted">
             <code>{c.name}</code> · {kindLabel(c.kind)}
             {who !== null && ` · ${who.primary}`}

@@ -35,6 +35,27 @@ export function StoreBanner({
 }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const after = status.store_after_restart ?? null;
+  if (after !== null && after !== status.store) {
+    return (
+      <div
+        class="store-banner"
+        role="region"
+        aria-labelledby="store-banner-title"
+        data-testid="store-banner"
+      >
+        <div class="store-banner__text">
+          <h2 id="store-banner-title">
+            Restart Tokentray to use the {after === "file" ? "file store" : after}
+          </h2>
+          <p>
+            Secrets will be kept in {after === "file" ? "an owner-only file" : `the ${after}`} from
+            the next start. Quit Tokentray from the tray menu and start it again.
+          </p>
+        </div>
+      </div>
+    );
+  }
   if (status.store_health === "ok") return null;
   const { title, text } = EXPLAIN[status.store_health];
 
@@ -45,7 +66,12 @@ export function StoreBanner({
         setBusy(false);
         setConfirming(false);
         onChange(next);
-        notify("warning", "Secrets are now kept in an owner-only file instead of the keychain");
+        notify(
+          "warning",
+          next.store === "file"
+            ? "Secrets are now kept in an owner-only file instead of the keychain"
+            : "Secrets will be kept in an owner-only file from the next start",
+        );
       },
       (failure: unknown) => {
         setBusy(false);

@@ -61,6 +61,11 @@ export function Wizard(props: WizardProps) {
     );
   }, [editName]);
 
+  // Each step starts at its heading, so screen readers announce where the person is.
+  useEffect(() => {
+    document.getElementById("wizard-title")?.focus();
+  }, [preset]);
+
   const title = props.mode === "add" ? "Add a connection" : `Edit ${props.name}`;
   const cancel = () => {
     props.onDone(null);
