@@ -17,6 +17,8 @@ packages=(build-essential pkg-config curl file libssl-dev libxdo-dev libwebkit2g
   libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev gnome-keyring libsecret-1-dev dbus-x11)
 if [ "$want_test" = 1 ]; then
   packages+=(xvfb xauth xdotool imagemagick webkit2gtk-driver)
+  # The desktop end-to-end suite: the clipboard and keychain read back, its Python venv.
+  packages+=(xclip libsecret-tools python3-venv)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -53,5 +55,18 @@ say "building the UI"
 npm run --prefix ui build --silent
 if [ "$want_test" = 1 ]; then
   npm_ci tests/servers/oidc-provider
+  # WebDriver for the app's webview. Pin major 2: crates.io also lists 3.x alphas.
+  if ! cargo install --list | grep -q '^tauri-driver v2\.'; then
+    say "installing tauri-driver 2"
+    cargo install tauri-driver --version '^2' --locked --quiet
+  fi
+  # The E2E suite's venv, reinstalled only when its pinned requirements change.
+  venv=tests/e2e/.venv
+  if [ ! -x "$venv/bin/pytest" ] || [ tests/e2e/requirements.txt -nt "$venv/.installed" ]; then
+    say "installing the E2E suite's Python packages"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+    touch "$venv/.installed"
+  fi
 fi
 say "setup done"

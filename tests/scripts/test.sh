@@ -2,8 +2,9 @@
 # Sets up and runs every test of Tokentray, as CI does: formatting and lints (Rust and UI),
 # the UI's unit tests, every Rust test (engine, keychain against a real gnome-keyring on a
 # private D-Bus session, CLI, sandbox, acceptance against a real OpenID provider, desktop),
-# the check that the generated IPC bindings are committed, and the desktop app started on a
-# virtual display with a screenshot of its window (saved under artifacts/screenshots/).
+# the check that the generated IPC bindings are committed, and the desktop app's end-to-end
+# suite in a real WebView on a virtual display (tests/e2e/run.sh), which saves screenshots of
+# the main screens under artifacts/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -32,9 +33,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" tests/scripts/with-keyring.sh \
 say "generated IPC bindings are committed"
 git diff --exit-code -- ui/src/ipc/bindings.ts
 
-say "desktop app on a virtual display"
-cargo build -p tokentray-desktop --locked
-tests/e2e/screenshot.sh --out "$root/artifacts/screenshots/main.png"
-tests/e2e/screenshot.sh --fixture empty --out "$root/artifacts/screenshots/empty.png"
+say "desktop app end to end, in a real WebView (screenshots in artifacts/screenshots/)"
+tests/e2e/run.sh
 
 say "all tests passed"
