@@ -342,9 +342,11 @@ function DeviceStepView({ step, note }: { step: DeviceStep; note: string | null 
           <Button size="small" onClick={copy} testId="login-copy-code">
             Copy code
           </Button>
-          <p class="login-hint" data-testid="login-code-expiry">
-            The code expires in {formatCountdown(step.expires_at, now)}.
-          </p>
+          {step.expires_at !== null && (
+            <p class="login-hint" data-testid="login-code-expiry">
+              The code expires in {formatCountdown(step.expires_at, now)}.
+            </p>
+          )}
         </div>
         <img
           class="login-device__qr"

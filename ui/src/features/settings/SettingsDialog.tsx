@@ -132,7 +132,11 @@ export function SettingsDialog({
           </label>
         </fieldset>
         <p class="muted settings__store">
-          Secrets are kept in {STORE_WORDS[status.store]}.
+          Secrets are kept in {STORE_WORDS[status.store]}
+          {status.store_location !== undefined && status.store_location !== "" && (
+            <> ({status.store_location})</>
+          )}
+          .
           {status.endpoint_url !== null && (
             <>
               {" "}
