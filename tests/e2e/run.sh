@@ -30,6 +30,12 @@ for need in "$venv/bin/pytest" "$(command -v tauri-driver || true)" "$(command -
 done
 
 if [ "${E2E_NO_BUILD:-0}" != 1 ]; then
+  # The app embeds ui/dist at compile time: rebuild it when a UI source is newer.
+  if [ ! -f ui/dist/index.html ] ||
+    [ -n "$(find ui/src ui/index.html ui/package.json -newer ui/dist/index.html -print -quit)" ]; then
+    say "building the UI"
+    npm run --prefix ui build --silent
+  fi
   say "building the app, the CLI and the sandbox"
   cargo build --locked -p tokentray-desktop -p tokentray-cli -p tokentray-sandbox
 fi

@@ -1,57 +1,96 @@
 """Where things are on screen. Every selector of the suite lives here, so a change of markup is
-one edit. The UI's data-testid hooks (listed in ui/README.md) come first; the markup they
-replaced stays as a fallback in the same selector list."""
+one edit. They are the UI's data-testid hooks, listed in ui/README.md."""
 
 from __future__ import annotations
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from harness import App, until
 
-# The list of connections
-ROWS = '[data-testid="connection-row"], table.connections tbody tr'
-EMPTY = '[data-testid="empty-state"], section.empty'
-COUNTDOWN = '[data-testid="countdown"], time.countdown'
-LABEL = '[data-testid="connection-label"], .cell-name__label'
-SLUG = '[data-testid="connection-name"], .cell-name__slug'
-STATUS = '[data-testid="status"], .cell-status .badge, .cell-status'
+
+def tid(name: str) -> str:
+    """The CSS selector of the element with this data-testid."""
+    return f'[data-testid="{name}"]'
 
 
-def _label(row) -> str:
-    labels = row.find_elements(By.CSS_SELECTOR, LABEL)
-    return labels[0].text.strip() if labels else ""
-
-
-def _name(row) -> str:
-    name = row.get_attribute("data-connection")
-    if name:
-        return name
-    slugs = row.find_elements(By.CSS_SELECTOR, SLUG)
-    return slugs[0].text.strip() if slugs else _label(row)
+ROWS = 'tr[data-testid^="row-"]'
+EMPTY = tid("empty-state")
+LABEL = ".cell-name__label"
 
 
 def rows(app: App) -> dict:
-    """The connections on screen as {label: row element}."""
-    return {label: row for row in app.find(ROWS) if (label := _label(row))}
+    """The connections on screen as {name: row element}."""
+    shown = {}
+    for row in app.find(ROWS):
+        try:
+            shown[row.get_attribute("data-testid").removeprefix("row-")] = row
+        except WebDriverException:
+            continue
+    return shown
 
 
-def row(app: App, label: str, timeout: float | None = None):
-    """Waits for the row of the connection labelled (or named) `label`."""
+def labels(app: App) -> set:
+    return {e.text.strip() for e in app.find(f"{ROWS} {LABEL}")}
 
-    def find():
-        for element in app.find(ROWS):
-            if label in (_label(element), _name(element)):
-                return element
+
+def row(app: App, name: str):
+    return app.visible(tid(f"row-{name}"), f"the row of {name}")
+
+
+def countdown(app: App, name: str) -> str:
+    return app.visible(tid(f"countdown-{name}"), f"the countdown of {name}").text
+
+
+def status(app: App, name: str) -> str:
+    return app.visible(tid(f"status-{name}"), f"the status of {name}").text
+
+
+def wait_status(app: App, name: str, text: str):
+    until(f"{name} to show {text!r}", lambda: status(app, name) == text)
+
+
+def click(app: App, testid: str, what: str | None = None):
+    """Waits until the element is shown and enabled, then clicks it."""
+
+    def ready():
+        for element in app.find(tid(testid)):
+            try:
+                if element.is_displayed() and element.is_enabled():
+                    return element
+            except WebDriverException:
+                continue
         return None
 
-    if timeout is None:
-        return until(f"the row of {label}", find)
-    return until(f"the row of {label}", find, timeout)
+    element = until(what or f"{testid} to be clickable", ready)
+    element.click()
+    return element
 
 
-def countdown(app: App, label: str) -> str:
-    return row(app, label).find_element(By.CSS_SELECTOR, COUNTDOWN).text
+def row_action(app: App, name: str, action: str):
+    """Opens the row's menu and picks `action` (open, login, refresh, copy-token, copy-header,
+    edit, logout, remove)."""
+    click(app, f"actions-{name}")
+    click(app, f"actions-{name}-{action}")
 
 
-def status(app: App, label: str) -> str:
-    return row(app, label).find_element(By.CSS_SELECTOR, STATUS).text
+def fill(app: App, field: str, value: str):
+    """Types into the wizard's input `field-<field>` (a select is chosen by value)."""
+    element = app.visible(tid(f"field-{field}"), f"the {field} field")
+    if element.tag_name == "select":
+        Select(element).select_by_value(value)
+        return
+    element.clear()
+    element.send_keys(value)
+
+
+def open_advanced(app: App):
+    details = app.visible(tid("advanced"), "the advanced section")
+    if details.get_attribute("open") is None:
+        details.find_element(By.CSS_SELECTOR, "summary").click()
+        until("the advanced section to open", lambda: details.get_attribute("open") is not None)
+
+
+def toasts(app: App) -> list:
+    return [t.text for t in app.find(tid("toast"))]

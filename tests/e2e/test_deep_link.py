@@ -27,27 +27,21 @@ def add_deep_link_portal(home, sandbox, name="portal"):
     )  # fmt: skip
 
 
-def start_login(app, name, redirect=None):
-    """Starts an interactive login as the UI does and returns the login step."""
-    answer = app.invoke("start_login", {"name": name, "options": {"redirect": redirect, "totp": None}})
-    assert "ok" in answer, f"start_login {name}: {answer}"
-    return answer["ok"]
-
-
 def test_a_deep_link_completes_the_pending_login_and_a_wrong_state_is_ignored(
     sandbox, home, launch
 ):
     add_deep_link_portal(home, sandbox)
     app = launch(home)
-    screens.row(app, "Portal (deep link)")
+    screens.row(app, "portal")
     require(
         app,
         commands=["start_login"],
+        testids=["login-dialog"],
         why="a login started in the app, waiting for its tokentray:// callback",
     )
 
-    step = start_login(app, "portal")
-    assert step["type"] == "browser" and step["mode"] == "deep-link", step
+    screens.click(app, "login-portal")
+    app.visible(screens.tid("login-dialog"), "the login dialog")
     # TOKENTRAY_BROWSER signed in; it cannot open tokentray:// and recorded where it landed.
     run = until("the headless browser to sign in", lambda: app.browser_runs() and app.browser_runs()[-1])
     assert run["error"] is None, run
@@ -55,6 +49,7 @@ def test_a_deep_link_completes_the_pending_login_and_a_wrong_state_is_ignored(
     assert landed.startswith("tokentray://oauth/callback?"), run
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(landed).query))
     assert query.get("state") and query.get("code"), landed
+    assert "Waiting" in app.text(screens.tid("login-status"))
 
     # A callback with another state is ignored: the login keeps waiting.
     wrong = landed.replace("state=" + urllib.parse.quote(query["state"], safe=""), "state=forged")
@@ -65,11 +60,14 @@ def test_a_deep_link_completes_the_pending_login_and_a_wrong_state_is_ignored(
         lambda: "ignored a login callback that matches no waiting login" in app.log_text(),
     )
     assert home.status("portal")["status"] != "active", "a forged state must not log in"
+    assert "Waiting" in app.text(screens.tid("login-status")), "the dialog still waits"
 
     # The real callback, through a second launch, completes the login in the first instance.
     assert app.launch_again(landed).returncode == 0
     until("the login to complete", lambda: home.status("portal")["status"] == "active")
-    until("the row to show Active", lambda: "Active" in screens.status(app, "Portal (deep link)"))
+    until("the dialog to say so", lambda: "Logged in" in app.text(screens.tid("login-status")))
+    screens.click(app, "login-close")
+    screens.wait_status(app, "portal", "Active")
     assert home.token("portal")
     assert home.status("portal")["identity"], "whoami ran after the login"
     assert len(app.pids()) == 1, "still one app"
@@ -78,7 +76,7 @@ def test_a_deep_link_completes_the_pending_login_and_a_wrong_state_is_ignored(
 def test_a_deep_link_with_no_pending_login_changes_nothing(sandbox, home, launch):
     add_deep_link_portal(home, sandbox)
     app = launch(home)
-    screens.row(app, "Portal (deep link)")
+    screens.row(app, "portal")
     assert app.launch_again("tokentray://oauth/callback?code=abc&state=def").returncode == 0
     require(app, commands=["start_login"], why="the app routes tokentray:// links to its logins")
     until(
