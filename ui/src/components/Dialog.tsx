@@ -23,7 +23,7 @@ export function Dialog({
 }: {
   title: string;
   testId: string;
-  /** Escape and the backdrop call this; omit it to make the dialog close only from inside. */
+  /** Escape calls this; omit it to make the dialog close only from its own buttons. */
   onClose?: () => void;
   size?: "normal" | "wide";
   role?: "dialog" | "alertdialog";
@@ -74,12 +74,8 @@ export function Dialog({
   };
 
   return (
-    <div
-      class="dialog-backdrop"
-      onMouseDown={(e) => {
-        if (e.target === e.currentTarget) close.current?.();
-      }}
-    >
+    // A click beside the dialog does nothing: a stray click must not cancel a login or a form.
+    <div class="dialog-backdrop">
       <div
         ref={panel}
         class={`dialog dialog--${size}`}
