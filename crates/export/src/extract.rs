@@ -55,7 +55,7 @@ impl<S: Sync> FromRequestParts<S> for MinValid {
 
 /// Parses the query by hand so that only plain digits pass: no sign, exponent, fraction or
 /// repeat, and at most [`MAX_MIN_VALID`].
-fn parse_min_valid(query: Option<&str>) -> Result<Option<Duration>, ApiError> {
+pub(crate) fn parse_min_valid(query: Option<&str>) -> Result<Option<Duration>, ApiError> {
     let mut found = None;
     for pair in query.unwrap_or_default().split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -88,7 +88,7 @@ impl<S: Sync> FromRequestParts<S> for WantsText {
     }
 }
 
-fn wants_text(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_text(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT)
         .iter()

@@ -1,19 +1,27 @@
-//! The gatekeeping in front of every route, as tower layers that answer a refused request
-//! themselves. In order: the exact `Host` allowlist (DNS rebinding, T16), browser-shaped and
+//! The gatekeeping in front of every route, as one tower layer that answers a refused request
+//! itself. In order: the exact `Host` allowlist (DNS rebinding, T16), browser-shaped and
 //! proxied requests (T17, T22), preflights, the export key (T18), and the body size (R20).
 //! A request meets the next check only when it passed the one before, so each refusal tells an
-//! unauthenticated caller no more than the checks before it already did.
+//! unauthenticated caller no more than the checks before it already did. Every answer, refused
+//! or not, gets `Cache-Control: no-store`, `Pragma: no-cache` and `X-Content-Type-Options:
+//! nosniff` (T23).
+//!
+//! The layer wraps the whole router, so a request that passed every check and asks for a token
+//! the engine has at hand is answered here, before routing (see `routes::token_at_hand`); any
+//! other request goes on to the router.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::http::{HeaderMap, Method, Request, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Uri, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::future::{Either, Ready, ready};
+use futures_util::FutureExt as _;
+use futures_util::future::{Either, Map, Ready, ready};
 use tokentray_engine::{Secret, constant_time_eq};
 use tower::{Layer, Service};
 
 use crate::error::ApiError;
+use crate::routes::App;
 
 /// The largest request body accepted, in bytes. No route reads a body today; a small cap keeps
 /// a misbehaving client from making the server buffer one.
@@ -27,45 +35,64 @@ pub(crate) struct Head<'a> {
     headers: &'a HeaderMap,
 }
 
-/// A layer that runs `check` on each request's head and answers a refused request itself.
+/// The gatekeeping layer of an endpoint listening on 127.0.0.1:`port` with `key`.
 #[derive(Clone)]
-pub(crate) struct Check<F>(F);
+pub(crate) struct Gate(Arc<GateInner>);
 
-impl<F> Check<F>
-where
-    F: for<'a> Fn(Head<'a>) -> Result<(), ApiError>,
-{
-    pub(crate) fn new(check: F) -> Self {
-        Self(check)
+struct GateInner {
+    hosts: [String; 2],
+    key: Secret,
+    app: App,
+}
+
+impl Gate {
+    pub(crate) fn new(port: u16, key: Secret, app: App) -> Self {
+        Self(Arc::new(GateInner {
+            hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
+            key,
+            app,
+        }))
+    }
+
+    /// Every check, in order.
+    fn check(&self, head: Head<'_>) -> Result<(), ApiError> {
+        host(&self.0.hosts, head)?;
+        not_browser(head)?;
+        not_preflight(head)?;
+        key(&self.0.key, head)?;
+        small_body(head)
     }
 }
 
-impl<S, F: Clone> Layer<S> for Check<F> {
-    type Service = Checked<S, F>;
+impl<S> Layer<S> for Gate {
+    type Service = Gated<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Checked {
+        Gated {
             inner,
-            check: self.0.clone(),
+            gate: self.clone(),
         }
     }
 }
 
-/// The service a [`Check`] wraps around the routes.
+/// The service a [`Gate`] wraps around the routes.
 #[derive(Clone)]
-pub(crate) struct Checked<S, F> {
+pub(crate) struct Gated<S> {
     inner: S,
-    check: F,
+    gate: Gate,
 }
 
-impl<S, F, B> Service<Request<B>> for Checked<S, F>
+type Answered<E> = Ready<Result<Response, E>>;
+type HardenFn<E> = fn(Result<Response, E>) -> Result<Response, E>;
+type Hardened<F, E> = Map<F, HardenFn<E>>;
+
+impl<S, B> Service<Request<B>> for Gated<S>
 where
     S: Service<Request<B>, Response = Response>,
-    F: for<'a> Fn(Head<'a>) -> Result<(), ApiError>,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Either<Ready<Result<Response, S::Error>>, S::Future>;
+    type Future = Either<Answered<S::Error>, Hardened<S::Future, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
@@ -77,42 +104,59 @@ where
             uri: request.uri(),
             headers: request.headers(),
         };
-        match (self.check)(head) {
-            Ok(()) => Either::Right(self.inner.call(request)),
+        let response = match self.gate.check(head) {
+            Ok(()) => {
+                let Some(response) = crate::routes::token_at_hand(&self.gate.0.app, &request)
+                else {
+                    let hardened: HardenFn<S::Error> = |r| r.map(harden);
+                    return Either::Right(self.inner.call(request).map(hardened));
+                };
+                response
+            }
             Err(refusal) => {
                 // The code only: header values may be secrets or an attacker's bait.
                 tracing::debug!(code = refusal.code(), "request refused");
-                Either::Left(ready(Ok(refusal.into_response())))
+                refusal.into_response()
             }
-        }
+        };
+        Either::Left(ready(Ok(harden(response))))
     }
+}
+
+/// The headers of every answer.
+fn harden(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// Exactly one `Host`, equal (ASCII case-insensitively, byte for byte, no parsing) to
 /// `127.0.0.1:<port>` or `localhost:<port>`, and an origin-form target (`/v1/…`, not
 /// `http://host/v1/…`).
-pub(crate) fn host(port: u16) -> impl for<'a> Fn(Head<'a>) -> Result<(), ApiError> + Clone {
-    let allowed: Arc<[String]> = [format!("127.0.0.1:{port}"), format!("localhost:{port}")].into();
-    move |head| {
-        let mut hosts = head.headers.get_all(header::HOST).iter();
-        let named = match (hosts.next(), hosts.next()) {
-            (Some(h), None) => allowed
-                .iter()
-                .any(|a| h.as_bytes().eq_ignore_ascii_case(a.as_bytes())),
-            _ => false,
-        };
-        let origin_form = head.uri.scheme().is_none() && head.uri.authority().is_none();
-        if named && origin_form {
-            Ok(())
-        } else {
-            Err(ApiError::Misdirected)
-        }
+fn host(allowed: &[String; 2], head: Head<'_>) -> Result<(), ApiError> {
+    let mut hosts = head.headers.get_all(header::HOST).iter();
+    let named = match (hosts.next(), hosts.next()) {
+        (Some(h), None) => allowed
+            .iter()
+            .any(|a| h.as_bytes().eq_ignore_ascii_case(a.as_bytes())),
+        _ => false,
+    };
+    let origin_form = head.uri.scheme().is_none() && head.uri.authority().is_none();
+    if named && origin_form {
+        Ok(())
+    } else {
+        Err(ApiError::Misdirected)
     }
 }
 
 /// No header a browser or a proxy adds: `Origin`, `Sec-Fetch-*`, `Access-Control-Request-*`,
 /// `Forwarded`, `X-Forwarded-*`, `Via`. Scripts and the CLI never send them.
-pub(crate) fn not_browser(head: Head<'_>) -> Result<(), ApiError> {
+fn not_browser(head: Head<'_>) -> Result<(), ApiError> {
     let browser_or_proxy = head.headers.keys().any(|name| {
         let n = name.as_str();
         n == "origin"
@@ -130,7 +174,7 @@ pub(crate) fn not_browser(head: Head<'_>) -> Result<(), ApiError> {
 }
 
 /// No `OPTIONS`: a preflight is never answered positively.
-pub(crate) fn not_preflight(head: Head<'_>) -> Result<(), ApiError> {
+fn not_preflight(head: Head<'_>) -> Result<(), ApiError> {
     if head.method == Method::OPTIONS {
         Err(ApiError::Forbidden)
     } else {
@@ -140,14 +184,11 @@ pub(crate) fn not_preflight(head: Head<'_>) -> Result<(), ApiError> {
 
 /// Exactly one `Authorization: Bearer <key>` (the scheme case-insensitive, the key exact and
 /// compared in constant time).
-pub(crate) fn key(key: Secret) -> impl for<'a> Fn(Head<'a>) -> Result<(), ApiError> + Clone {
-    let expected = Arc::new(key);
-    move |head| {
-        let mut values = head.headers.get_all(header::AUTHORIZATION).iter();
-        match (values.next(), values.next()) {
-            (Some(v), None) if bearer_matches(v.as_bytes(), expected.expose().as_bytes()) => Ok(()),
-            _ => Err(ApiError::Unauthorized),
-        }
+fn key(expected: &Secret, head: Head<'_>) -> Result<(), ApiError> {
+    let mut values = head.headers.get_all(header::AUTHORIZATION).iter();
+    match (values.next(), values.next()) {
+        (Some(v), None) if bearer_matches(v.as_bytes(), expected.expose().as_bytes()) => Ok(()),
+        _ => Err(ApiError::Unauthorized),
     }
 }
 
@@ -161,7 +202,7 @@ fn bearer_matches(value: &[u8], key: &[u8]) -> bool {
 
 /// A body, if any, announced by a `Content-Length` within [`MAX_BODY_BYTES`]; chunked bodies are
 /// refused, since their size is unknown until read.
-pub(crate) fn small_body(head: Head<'_>) -> Result<(), ApiError> {
+fn small_body(head: Head<'_>) -> Result<(), ApiError> {
     if head.headers.contains_key(header::TRANSFER_ENCODING) {
         return Err(ApiError::TooLarge);
     }

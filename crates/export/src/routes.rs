@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, Request, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,14 +16,15 @@ use tokentray_engine::{
     ConnectionName, ConnectionView, Engine, Handout, Identity, ProviderKind, Secret, Status,
 };
 use tokio::time::Instant;
-use tower::ServiceBuilder;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower::Layer as _;
 
 use crate::audit::Audit;
 use crate::body::Bodies;
 use crate::error::ApiError;
-use crate::extract::{Client, Exportable, JsonContent, MinValid, WantsText};
-use crate::guard::{self, Check};
+use crate::extract::{
+    Client, Exportable, JsonContent, MinValid, Peer, WantsText, parse_min_valid, wants_text,
+};
+use crate::guard::{Gate, Gated};
 
 /// The shortest gap between two provider renewals forced through the endpoint, per connection.
 pub(crate) const REFRESH_WINDOW: Duration = Duration::from_secs(30);
@@ -71,37 +72,25 @@ impl App {
 /// `Pragma: no-cache` and `X-Content-Type-Options: nosniff`, and never a CORS header.
 pub fn router(engine: Engine, key: Secret, port: u16) -> Router {
     let audit = Arc::new(Audit::new(engine.clone(), port));
-    router_with(engine, key, port, audit)
+    Router::new().fallback_service(gated(engine, key, port, audit))
 }
 
-/// [`router`] with a given hand-out log, which the caller can flush.
-pub(crate) fn router_with(engine: Engine, key: Secret, port: u16, audit: Arc<Audit>) -> Router {
+/// The routes behind the gate, with a given hand-out log, which the caller can flush.
+pub(crate) fn gated(engine: Engine, key: Secret, port: u16, audit: Arc<Audit>) -> Gated<Router> {
     let app = App(Arc::new(AppInner {
         bodies: Bodies::default(),
         engine,
         audit,
         refreshed: Mutex::new(HashMap::new()),
     }));
-    let fixed =
-        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
-    Router::new()
+    let routes = Router::new()
         .route("/v1/connections", get(list))
         .route("/v1/connections/{name}/token", get(token))
         .route("/v1/connections/{name}/refresh", post(refresh))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
-        .with_state(app)
-        .layer(
-            ServiceBuilder::new()
-                .layer(fixed(header::CACHE_CONTROL, "no-store"))
-                .layer(fixed(header::PRAGMA, "no-cache"))
-                .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .layer(Check::new(guard::host(port)))
-                .layer(Check::new(guard::not_browser))
-                .layer(Check::new(guard::not_preflight))
-                .layer(Check::new(guard::key(key)))
-                .layer(Check::new(guard::small_body)),
-        )
+        .with_state(app.clone());
+    Gate::new(port, key, app).layer(routes)
 }
 
 async fn list(State(app): State<App>) -> Result<Json<ConnectionList>, ApiError> {
@@ -129,6 +118,29 @@ async fn token(
     };
     app.0.audit.record(&name, client);
     Ok(token_response(&app, &handout, text))
+}
+
+/// `GET /v1/connections/{name}/token` answered before routing, when the engine has a good
+/// enough token at hand: the same validation and answer as [`token`], without the router's
+/// work. `None` (anything else: not that route, an unknown or unexported name, a bad
+/// `min_valid`, a token to renew first) lets the router answer.
+pub(crate) fn token_at_hand<B>(app: &App, request: &Request<B>) -> Option<Response> {
+    if request.method() != Method::GET {
+        return None;
+    }
+    let path = request.uri().path();
+    let raw = path
+        .strip_prefix("/v1/connections/")?
+        .strip_suffix("/token")?;
+    let name = ConnectionName::new(raw).ok()?;
+    if !app.engine().spec_shared(raw).ok()?.exportable() {
+        return None;
+    }
+    let min_valid = parse_min_valid(request.uri().query()).ok()?;
+    let handout = app.engine().token_now(raw, min_valid)?;
+    let client = request.extensions().get::<Peer>().map(|p| p.0);
+    app.0.audit.record(&name, client);
+    Some(token_response(app, &handout, wants_text(request.headers())))
 }
 
 async fn refresh(

@@ -3,6 +3,7 @@
 //! `start`, which binds, publishes `endpoint.json` and serves in the background until its
 //! handle is shut down or dropped.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::response::Response;
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -19,14 +21,14 @@ use tokentray_engine::Engine;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
-use tower::ServiceExt as _;
+use tower::{Service, ServiceExt as _};
 
 use crate::audit::Audit;
 use crate::bind::bind;
 use crate::discovery;
 use crate::error::ExportError;
 use crate::extract::Peer;
-use crate::routes::router_with;
+use crate::routes::gated;
 
 /// Connections served at once; more are closed as soon as they are accepted.
 const MAX_CONNECTIONS: usize = 2048;
@@ -46,6 +48,16 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// Serves `router` on `listener` until `shutdown` completes, then stops accepting, lets
 /// requests under way finish (up to 10 s) and returns. Only loopback peers are served.
 pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+    serve_service(listener, router, shutdown).await;
+}
+
+/// [`serve`] for any service answering HTTP requests (the gated routes, without a router
+/// around them).
+async fn serve_service<S>(listener: TcpListener, service: S, shutdown: impl Future<Output = ()>)
+where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut http = http1::Builder::new();
@@ -70,7 +82,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
             continue;
         };
         if peer.ip().is_loopback() {
-            connection(&http, &graceful, stream, peer, router.clone(), slot);
+            connection(&http, &graceful, stream, peer, service.clone(), slot);
         }
     }
     drop(listener);
@@ -82,18 +94,21 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
     }
 }
 
-fn connection(
+fn connection<S>(
     http: &http1::Builder,
     graceful: &GracefulShutdown,
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    service: S,
     slot: OwnedSemaphorePermit,
-) {
+) where
+    S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(Peer(peer));
-        router.clone().oneshot(request)
+        service.clone().oneshot(request)
     });
     let served = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
     tokio::spawn(async move {
@@ -185,9 +200,9 @@ pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, Ex
         source,
     })?;
     let audit = Arc::new(Audit::new(engine.clone(), port));
-    let app = router_with(engine, key, port, audit.clone());
+    let app = gated(engine, key, port, audit.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(bound.into_listener(), app, async {
+    let task = tokio::spawn(serve_service(bound.into_listener(), app, async {
         let _ = stopped.await;
     }));
     tracing::info!(%url, "export endpoint listening");

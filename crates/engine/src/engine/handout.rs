@@ -11,16 +11,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lifecycle::{Slot, SlotTokens, Want};
+use super::lifecycle::{Slot, SlotTokens, refresh_before};
 use super::{Engine, Handout, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::Result;
+use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet};
 
 /// A connection's hand-out, with what it was built from.
 pub(crate) struct Ready {
     spec: Arc<ConnectionSpec>,
     tokens: TokenSet,
+    /// When the tokens are due for renewal (`Want::Fresh` no longer satisfied).
+    renew_at: Option<Timestamp>,
     handout: Arc<Handout>,
 }
 
@@ -78,9 +81,16 @@ impl Inner {
         min_valid: Option<Duration>,
     ) -> Option<Arc<Handout>> {
         let ready = self.ready(spec, slot)?;
-        let want = min_valid.map_or(Want::Fresh, Want::MinValid);
-        want.satisfied_by(spec, &ready.tokens, self.clock.now())
-            .then(|| ready.handout.clone())
+        let now = self.clock.now();
+        // `Want::satisfied_by`, with the renewal time worked out once.
+        let satisfied = match min_valid {
+            Some(d) => ready.tokens.valid_for(now, d),
+            None => {
+                ready.tokens.valid_for(now, Duration::ZERO)
+                    && ready.renew_at.is_none_or(|at| now < at)
+            }
+        };
+        satisfied.then(|| ready.handout.clone())
     }
 
     /// The connection's hand-out for `spec`, built now if none is kept; `None` while its
@@ -97,6 +107,7 @@ impl Inner {
         let handout = Arc::new(Self::handout(spec, tokens.clone(), identity));
         let ready = Arc::new(Ready {
             spec: spec.clone(),
+            renew_at: tokens.renew_at(refresh_before(spec)),
             tokens,
             handout,
         });

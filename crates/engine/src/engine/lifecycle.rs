@@ -213,7 +213,7 @@ impl Want {
 /// How long to wait for another process's renewal of the same connection.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 
-fn refresh_before(spec: &ConnectionSpec) -> Option<Duration> {
+pub(super) fn refresh_before(spec: &ConnectionSpec) -> Option<Duration> {
     spec.int("refresh_before")
         .and_then(|s| u64::try_from(s).ok())
         .map(Duration::from_secs)

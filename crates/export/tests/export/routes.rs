@@ -379,3 +379,56 @@ async fn turning_export_off_or_removing_a_connection_takes_effect_at_once() {
     s.home.engine.remove("other").await.unwrap();
     assert_eq!(token("other").await.unwrap().status(), 404, "gone");
 }
+
+#[tokio::test]
+async fn a_token_at_hand_is_answered_exactly_as_the_router_answers() {
+    let s = Server::start().await;
+    let comparable = |r: &crate::harness::Raw| {
+        let mut headers: Vec<(String, String)> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("date"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+        headers.sort();
+        let body = match serde_json::from_str::<Value>(&r.body) {
+            Ok(mut v) if v.is_object() => {
+                assert!(v["expires_in"].as_u64().unwrap() > 0);
+                v["expires_in"] = Value::Null;
+                v.to_string()
+            }
+            _ => r.body.clone(),
+        };
+        (r.status, headers, body)
+    };
+    for (target, accept) in [
+        ("/v1/connections/api/token", "application/json"),
+        ("/v1/connections/api/token?min_valid=60", "text/plain"),
+    ] {
+        // A fresh endpoint: the first answer comes from the router's handler, which reads the
+        // store; the tokens are then at hand and answered before routing.
+        let s = Server::start().await;
+        let first = s.raw_get(target, &[("accept", accept)]).await;
+        assert_eq!(first.status, 200, "{first:?}");
+        assert!(
+            s.home.engine.token_now("api", None).is_some(),
+            "now at hand"
+        );
+        let again = s.raw_get(target, &[("accept", accept)]).await;
+        assert_eq!(comparable(&first), comparable(&again), "{target} {accept}");
+    }
+    // At hand or not, a connection that is not exported stays unknown, and a bad query stays
+    // a 400 from the router.
+    s.home.engine.token("hidden", None).await.unwrap();
+    assert!(s.home.engine.token_now("hidden", None).is_some());
+    let hidden = s.raw_get("/v1/connections/hidden/token", &[]).await;
+    assert_eq!(
+        (hidden.status, hidden.code().as_str()),
+        (404, "unknown_connection")
+    );
+    s.get("/v1/connections/api/token").send().await.unwrap();
+    let bad = s
+        .raw_get("/v1/connections/api/token?min_valid=1e3", &[])
+        .await;
+    assert_eq!((bad.status, bad.code().as_str()), (400, "invalid_request"));
+}
