@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from harness import APP, CLI, FAILURES, IN_CI, SANDBOX, App, Home, Sandbox
+from harness import APP, CLI, FAILURES, IN_CI, SANDBOX, App, Home, OidcProvider, Sandbox
 
 
 def pytest_sessionstart(session):
@@ -37,6 +37,20 @@ def sandbox(tmp_path_factory):
     box = Sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.log")
     yield box
     box.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc(tmp_path_factory):
+    """A real OpenID provider (needs `npm ci` in tests/servers/oidc-provider, which
+    tests/scripts/setup.sh --test runs)."""
+    if not OidcProvider.installed():
+        message = "oidc-provider is not installed: run tests/scripts/setup.sh --test"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    provider = OidcProvider(tmp_path_factory.mktemp("oidc") / "oidc.log")
+    yield provider
+    provider.stop()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -57,7 +57,9 @@ FAILURES = Path(os.environ.get("E2E_FAILURES") or ROOT / "artifacts" / "e2e")
 def until(what: str, condition, timeout: float = TIMEOUT):
     """Polls `condition()` until it returns something truthy, and returns that; fails the
     test with `what` after `timeout` seconds."""
-    return WebDriverWait(None, timeout, poll_frequency=POLL, ignored_exceptions=()).until(
+    return WebDriverWait(
+        None, timeout, poll_frequency=POLL, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(
         lambda _: condition(), message=f"timed out after {timeout:.0f}s waiting for {what}"
     )
 
@@ -148,6 +150,44 @@ class Sandbox:
                 self.proc.wait()
 
 
+class OidcProvider:
+    """The real OpenID provider of tests/servers/oidc-provider (panva/oidc-provider) on an
+    ephemeral loopback port: authorization code with login and consent pages, user alice /
+    wonderland, public client tt-public."""
+
+    DIR = ROOT / "tests" / "servers" / "oidc-provider"
+
+    def __init__(self, log: Path):
+        self.proc = subprocess.Popen(
+            ["node", "server.mjs"],
+            cwd=self.DIR,
+            env=dict(os.environ, OP_PORT="0"),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=open(log, "wb"),  # noqa: SIM115 - closed with the process
+        )
+        ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT)
+        line = self.proc.stdout.readline().decode() if ready else ""
+        match = re.match(r"oidc-provider listening on (http://127\.0\.0\.1:\d+)", line)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"oidc-provider did not start: {line!r} {log.read_text()}")
+        self.issuer = match.group(1)
+
+    @classmethod
+    def installed(cls) -> bool:
+        return (cls.DIR / "node_modules" / "oidc-provider").is_dir()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 # ---------------------------------------------------------------------------------------------
 # A throw-away home, the CLI in it, and its keychain items
 
@@ -197,23 +237,33 @@ class Home:
                 return row
         raise AssertionError(f"no connection {name} in {listed}")
 
-    def keychain_items(self) -> list[dict]:
-        """The attributes of every Secret Service item this home owns (secret-tool)."""
+    def keychain_users(self) -> list[str]:
+        """The `username` attribute (a connection's name, or `_export-key`) of every Secret
+        Service item this home owns. (secret-tool prints the attributes on stderr, one
+        `attribute.username` line per item.)"""
         done = subprocess.run(
             ["secret-tool", "search", "--all", "--unlock", "service", self.service],
             capture_output=True,
             text=True,
             timeout=15,
         )
-        items, item = [], None
-        for line in (done.stdout + done.stderr).splitlines():
-            if line.startswith("["):
-                item = {}
-                items.append(item)
-            elif item is not None and line.startswith("attribute."):
-                key, _, value = line[len("attribute.") :].partition(" = ")
-                item[key] = value
-        return items
+        prefix = "attribute.username = "
+        return [
+            line[len(prefix) :]
+            for line in (done.stdout + done.stderr).splitlines()
+            if line.startswith(prefix)
+        ]
+
+    def has_keychain_item(self, name: str) -> bool:
+        """Whether the keychain holds the item of connection `name` (its value is not read
+        into the test's output)."""
+        done = subprocess.run(
+            ["secret-tool", "lookup", "service", self.service, "username", name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            timeout=15,
+        )
+        return done.returncode == 0 and bool(done.stdout.strip())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,7 +442,9 @@ class App:
         until(what or f"{css} to go away", hidden, timeout)
 
     def text(self, css: str) -> str:
-        return self.visible(css).text
+        """The text of the first displayed element matching `css`, read again if the element
+        was re-rendered meanwhile."""
+        return until(f"{css} to show", lambda: (self.visible(css).text, True))[0]
 
     def screenshot(self, name: str):
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,10 @@ def row_action(app: App, name: str, action: str):
     """Opens the row's menu and picks `action` (open, login, refresh, copy-token, copy-header,
     edit, logout, remove)."""
     click(app, f"actions-{name}")
+    item = app.visible(tid(f"actions-{name}-{action}"))
+    # The menu opens inside the table's scrolling card: with few rows its lower items are
+    # below the card's edge, where a person scrolls the card to reach them.
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", item)
     click(app, f"actions-{name}-{action}")
 
 
@@ -79,7 +83,8 @@ def fill(app: App, field: str, value: str):
     """Types into the wizard's input `field-<field>` (a select is chosen by value)."""
     element = app.visible(tid(f"field-{field}"), f"the {field} field")
     if element.tag_name == "select":
-        Select(element).select_by_value(value)
+        # Options carry their value as text (Preact sets no value attribute).
+        Select(element).select_by_visible_text(value)
         return
     element.clear()
     element.send_keys(value)

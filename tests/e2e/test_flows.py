@@ -1,0 +1,242 @@
+"""What a person does in the window: add connections through the wizard, log in (loopback,
+pasted out-of-band code), refresh, copy the token, look at the details, remove a connection
+and leave nothing in the keychain."""
+
+import json
+
+import pytest
+
+import screens
+from harness import IN_CI, require, until
+from screens import tid
+
+LOGIN_WAITS = ("start_login", "paste_login")
+
+
+def cc_connection(home, sandbox, name="api", label="Work API"):
+    home.cli(
+        "add", name, "--kind", "oauth2", "--label", label,
+        "--issuer", sandbox.oauth, "--grant", "client_credentials", "--client-id", "demo-cc",
+        env={"TOKENTRAY_CLIENT_SECRET": "demo-cc-secret"},
+    )  # fmt: skip
+    assert home.token(name)
+
+
+def arcgis_user_login(home, sandbox, name, redirect):
+    home.cli(
+        "add", name, "--kind", "arcgis-oauth", "--label", f"Portal ({redirect})",
+        "--portal-url", sandbox.portal, "--client-id", "tt-arcgis-app", "--redirect", redirect,
+    )  # fmt: skip
+
+
+def logged_in(app):
+    until(
+        "the login dialog to say the login is done",
+        lambda: app.text(tid("login-status")).startswith("Logged in"),
+    )
+    status = app.text(tid("login-status"))
+    screens.click(app, "login-close")
+    app.gone(tid("login-dialog"), "the login dialog to close")
+    return status
+
+
+def test_the_wizard_adds_a_client_credentials_connection(sandbox, home, launch):
+    app = launch(home)
+    require(app, commands=["add_connection", "test_connection"], testids=["wizard", "preset-"])
+    screens.click(app, "empty-add")
+    app.visible(tid("wizard"), "the wizard")
+    app.visible(tid("preset-oauth2"), "the presets")
+    app.screenshot("wizard")
+    screens.click(app, "preset-oauth2")
+    app.visible(tid("connection-form"), "the connection form")
+
+    screens.fill(app, "name", "wiz-cc")
+    screens.fill(app, "issuer", sandbox.oauth)
+    screens.fill(app, "grant", "client_credentials")
+    screens.fill(app, "client_id", "demo-cc")
+    screens.fill(app, "client_secret", "demo-cc-secret")
+    screens.fill(app, "client_auth", "basic")
+    screens.open_advanced(app)
+    screens.fill(app, "label", "Wizard client")
+    app.driver.execute_script("document.getElementById('wizard-title').scrollIntoView()")
+    app.screenshot("wizard-form")
+
+    screens.click(app, "test-connection")
+    result = until(
+        "the connection test to finish",
+        lambda: next(
+            (e for e in app.find(tid("test-result")) if e.get_attribute("data-outcome")), None
+        ),
+    )
+    assert result.get_attribute("data-outcome") == "ok", result.text
+    assert "service-account-demo-cc" in result.text, result.text
+
+    screens.click(app, "save-connection")
+    screens.row(app, "wiz-cc")
+    assert "Wizard client" in screens.labels(app)
+    # The first token comes with the first login (for client credentials: no browser).
+    if screens.status(app, "wiz-cc") != "Active":
+        screens.click(app, "login-wiz-cc")
+        logged_in(app)
+    screens.wait_status(app, "wiz-cc", "Active")
+    assert home.status("wiz-cc")["identity"]["subject"] == "service-account-demo-cc"
+    # The secret went to the keychain, not to a file.
+    assert home.has_keychain_item("wiz-cc"), home.keychain_users()
+    assert "demo-cc-secret" not in (home.path / "config" / "connections.toml").read_text()
+    assert home.token("wiz-cc")
+
+
+def test_the_wizard_adds_an_authorization_code_connection_that_logs_in_over_loopback(
+    oidc, home, launch
+):
+    app = launch(home, E2E_LOGIN_USER="alice", E2E_LOGIN_PASSWORD="wonderland")
+    require(app, commands=["add_connection", *LOGIN_WAITS], testids=["wizard", "login-dialog"])
+    screens.click(app, "empty-add")
+    screens.click(app, "preset-oauth2")
+    screens.fill(app, "name", "wiz-oidc")
+    screens.fill(app, "issuer", oidc.issuer)
+    screens.fill(app, "grant", "authorization_code")
+    screens.fill(app, "client_id", "tt-public")
+    screens.fill(app, "client_auth", "none")
+    screens.fill(app, "scope", "openid offline_access profile email")
+    screens.click(app, "save-connection")
+    screens.row(app, "wiz-oidc")
+
+    # Saving may go straight on to the login; otherwise the row offers it.
+    if not app.find(tid("login-dialog")):
+        screens.click(app, "login-wiz-oidc")
+    app.visible(tid("login-dialog"), "the login dialog")
+    status = logged_in(app)
+    assert "Alice" in status or "alice" in status, status
+    run = app.browser_runs()[-1]
+    assert run["error"] is None and run["landed"].startswith("http://127.0.0.1:"), run
+
+    screens.wait_status(app, "wiz-oidc", "Active")
+    assert home.status("wiz-oidc")["identity"]["subject"] == "alice"
+    assert home.token("wiz-oidc")
+
+
+def test_loopback_login_then_refresh_and_copy_the_token(sandbox, home, launch, clipboard):
+    arcgis_user_login(home, sandbox, "portal", "loopback")
+    app = launch(home)
+    require(app, commands=[*LOGIN_WAITS, "refresh_connection", "copy_token"])
+
+    screens.click(app, "login-portal")
+    status = logged_in(app)
+    assert "Gerda Mercator" in status, status
+    screens.wait_status(app, "portal", "Active")
+    first = home.token("portal")
+
+    # Copy from the row: the clipboard holds exactly what `tokentray token` hands out.
+    screens.click(app, "copy-token-portal")
+    until("the clipboard to hold the token", lambda: clipboard().strip() == first)
+
+    # Refresh from the detail view: a new token from the refresh token.
+    screens.click(app, "open-portal")
+    app.visible(tid("detail"), "the detail view")
+    screens.click(app, "detail-refresh")
+    until("a new token", lambda: home.token("portal") != first)
+    screens.click(app, "detail-copy-header")
+    until(
+        "the clipboard to hold the header with the new token",
+        lambda: clipboard().strip() == f"X-Esri-Authorization: Bearer {home.token('portal')}",
+    )
+    screens.click(app, "detail-back")
+    screens.wait_status(app, "portal", "Active")
+
+
+def test_an_out_of_band_code_is_pasted_into_the_login_dialog(sandbox, home, launch):
+    arcgis_user_login(home, sandbox, "oob-portal", "oob")
+    app = launch(home)
+    require(app, commands=list(LOGIN_WAITS), testids=["login-paste"])
+
+    screens.click(app, "login-oob-portal")
+    app.visible(tid("login-dialog"), "the login dialog")
+    run = until("the headless browser to get the code", lambda: app.browser_runs() and app.browser_runs()[-1])
+    assert run["error"] is None and run["code"], run
+    field = app.visible(tid("login-paste"), "the paste field")
+    app.screenshot("login")
+
+    # A wrong code ends this login with advice; "Try again" starts a new one.
+    field.send_keys("not-the-code")
+    screens.click(app, "login-paste-submit")
+    until(
+        "the wrong code to be refused",
+        lambda: app.text(tid("login-status")).startswith("The login failed"),
+    )
+    assert screens.status(app, "oob-portal") != "Active"
+    screens.click(app, "login-retry")
+    run = until(
+        "the headless browser to get a second code",
+        lambda: len(app.browser_runs()) == 2 and app.browser_runs()[-1],
+    )
+    assert run["error"] is None and run["code"], run
+
+    field = app.visible(tid("login-paste"), "the paste field")
+    field.send_keys(run["code"])
+    screens.click(app, "login-paste-submit")
+    assert "Gerda Mercator" in logged_in(app)
+    screens.wait_status(app, "oob-portal", "Active")
+    assert home.token("oob-portal")
+
+
+def test_the_detail_view_decodes_the_token_and_offers_snippets(sandbox, home, launch):
+    cc_connection(home, sandbox)
+    app = launch(home)
+    require(app, commands=["connection_detail"], testids=["detail"])
+
+    screens.click(app, "open-api")
+    app.visible(tid("detail"), "the detail view")
+    claims = json.loads(app.text(tid("jwt-claims")))
+    assert claims["client_id"] == "demo-cc", claims
+    assert claims["iss"].startswith(sandbox.oauth), claims
+    header = json.loads(app.text(tid("jwt-header")))
+    assert header["alg"] == "HS256", header
+    token = home.token("api")
+    assert token.rsplit(".", 1)[-1] not in app.driver.page_source, "never the signature"
+    assert token not in app.driver.page_source, "no token in the page unless revealed"
+    curl = app.text(tid("snippet-curl"))
+    assert "curl" in curl and "Authorization" in curl, curl
+    app.screenshot("detail")
+    screens.click(app, "detail-back")
+    screens.row(app, "api")
+
+
+def test_removing_a_connection_leaves_no_keychain_item(sandbox, home, launch):
+    cc_connection(home, sandbox)
+    assert home.has_keychain_item("api"), "the CLI stored the client secret in the keychain"
+    app = launch(home)
+    require(app, commands=["remove_connection"], testids=["remove-dialog"])
+
+    screens.click(app, "open-api")
+    screens.click(app, "detail-remove")
+    dialog = app.visible(tid("remove-dialog"), "the confirmation")
+    assert "api" in dialog.text or "Work API" in dialog.text
+    screens.click(app, "confirm-remove")
+    app.visible(screens.EMPTY, "the empty state after the last connection went")
+    assert home.cli("list", "--json").stdout.strip() in ("[]", "")
+    until("no keychain item of the connection", lambda: not home.has_keychain_item("api"))
+    assert "api" not in home.keychain_users()
+
+
+@pytest.mark.xfail(
+    not IN_CI,
+    strict=True,
+    reason="UI: the row menu opens inside the table's scrolling card (.table-card, overflow: "
+    "auto), so with one or two connections its lower items are cut off at the card's edge "
+    "and cannot be clicked",
+)
+def test_every_row_menu_item_can_be_reached(sandbox, home, launch):
+    cc_connection(home, sandbox)
+    app = launch(home)
+    screens.click(app, "actions-api")
+    app.visible(tid("actions-api-remove"), "the menu")
+    hidden = app.driver.execute_script(
+        "return [...document.querySelectorAll('[data-testid^=\"actions-api-\"]')]"
+        "  .filter((item) => {"
+        "    const r = item.getBoundingClientRect();"
+        "    return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) !== item;"
+        "  }).map((item) => item.dataset.testid);"
+    )
+    assert hidden == [], f"menu items covered or cut off: {hidden}"
+    screens.click(app, "actions-api-refresh")
