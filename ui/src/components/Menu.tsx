@@ -5,6 +5,25 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 
 import "./Menu.css";
 
+/**
+ * Places the open menu under its button (or above, when there is no room below) in window
+ * coordinates, so that a scrolling container such as the table's card never clips it. Set
+ * through the CSSOM, which the content security policy allows (style attributes it does not).
+ */
+function place(menu: HTMLElement, button: HTMLElement): void {
+  const at = button.getBoundingClientRect();
+  const height = menu.offsetHeight;
+  const below = window.innerHeight - at.bottom;
+  menu.style.right = `${Math.max(4, window.innerWidth - at.right)}px`;
+  if (below >= height + 8 || below >= at.top) {
+    menu.style.top = `${at.bottom + 4}px`;
+    menu.style.bottom = "";
+  } else {
+    menu.style.top = "";
+    menu.style.bottom = `${window.innerHeight - at.top + 4}px`;
+  }
+}
+
 export interface MenuItem {
   id: string;
   label: string;
@@ -37,15 +56,26 @@ export function Menu({
 
   useEffect(() => {
     if (!open) return;
+    if (list.current !== null && trigger.current !== null) place(list.current, trigger.current);
     const all = entries();
     (focusAt.current === "first" ? all[0] : all[all.length - 1])?.focus();
     const outside = (event: MouseEvent) => {
       if (event.target instanceof Node && root.current?.contains(event.target) !== true)
         setOpen(false);
     };
+    // The menu is placed once; anything that moves the button closes it instead of leaving
+    // it floating in the wrong place.
+    const away = (event: Event) => {
+      if (!(event.target instanceof Node && list.current?.contains(event.target) === true))
+        setOpen(false);
+    };
     document.addEventListener("mousedown", outside);
+    window.addEventListener("scroll", away, true);
+    window.addEventListener("resize", away);
     return () => {
       document.removeEventListener("mousedown", outside);
+      window.removeEventListener("scroll", away, true);
+      window.removeEventListener("resize", away);
     };
   }, [open]);
 
