@@ -190,7 +190,9 @@ pub(crate) struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// The port on 127.0.0.1 (default 47210, or the config's `export_port`)
+    /// The port on 127.0.0.1 (default 47210, or the config's `export_port`). A port set here or
+    /// in the config must be free: when it is taken, serve stops with an error instead of
+    /// listening elsewhere (the default port falls back to a free one, with a warning)
     #[arg(long)]
     pub port: Option<u16>,
 }

@@ -156,6 +156,20 @@ pub enum ExportError {
         #[source]
         source: std::io::Error,
     },
+    /// The port the user pinned (`serve --port`, `[app] export_port`) is taken. Nothing is
+    /// served elsewhere: clients expect the endpoint there (security.md T19).
+    #[error(
+        "port {port} on 127.0.0.1 is taken, and it was pinned (serve --port or [app] export_port): \
+         stop whatever listens there, or pin another port, or remove the setting to use the \
+         default port"
+    )]
+    PortTaken {
+        /// The pinned port.
+        port: u16,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The export key could not be read or created.
     #[error("could not get the export key")]
     Key(#[source] tokentray_engine::Error),
@@ -175,7 +189,9 @@ impl ExportError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Key(e) => e.code(),
-            Self::Bind { .. } | Self::Discovery { .. } => ErrorCode::Internal,
+            Self::Bind { .. } | Self::PortTaken { .. } | Self::Discovery { .. } => {
+                ErrorCode::Internal
+            }
         }
     }
 }

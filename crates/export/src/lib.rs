@@ -2,7 +2,7 @@
 //! connections to other tools on the same machine, for callers that hold the export key.
 //!
 //! - [`bind`] listens on 127.0.0.1 only ([`DEFAULT_PORT`] unless configured, an ephemeral port
-//!   when that is taken).
+//!   when that is taken; a pinned port that is taken is an error, never swapped for another).
 //! - [`router`] is the axum router: the routes of PRODUCT §5 behind the gatekeeping layers
 //!   (exact `Host`, no browser or proxy requests, the export key, size limits).
 //! - [`serve`] runs a router on a listener until a shutdown future completes.

@@ -186,9 +186,9 @@ impl Drop for ExportHandle {
     }
 }
 
-/// Starts the endpoint for `engine`: gets the export key, binds 127.0.0.1 (`port`, or
-/// [`crate::DEFAULT_PORT`], falling back to an ephemeral port when taken), writes
-/// `endpoint.json` and serves in the background.
+/// Starts the endpoint for `engine`: gets the export key, binds 127.0.0.1 (`port` as pinned,
+/// failing when it is taken; or [`crate::DEFAULT_PORT`], falling back to an ephemeral port when
+/// taken; see [`crate::bind`]), writes `endpoint.json` and serves in the background.
 pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, ExportError> {
     let key = engine.export_key().await.map_err(ExportError::Key)?;
     let bound = bind(port).await?;

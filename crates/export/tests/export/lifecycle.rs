@@ -69,41 +69,34 @@ async fn an_endpoint_json_written_by_another_endpoint_is_left_alone() {
 }
 
 #[tokio::test]
-async fn a_taken_port_falls_back_to_an_ephemeral_one_and_reports_both() {
+async fn a_taken_pinned_port_fails_loudly_and_is_never_swapped_for_another() {
     let held = bind(Some(0)).await.unwrap();
     let taken = held.port();
-    let bound = bind(Some(taken)).await.unwrap();
-    assert_eq!(bound.requested_port(), taken);
-    assert_ne!(
-        bound.port(),
-        taken,
-        "no sharing of a port (no reuse options)"
+    let err = bind(Some(taken)).await.unwrap_err();
+    assert!(
+        matches!(err, tokentray_export::ExportError::PortTaken { port, .. } if port == taken),
+        "{err:?}"
     );
-    assert!(bound.fell_back());
-    let listener = bound.into_listener();
-    let addr = listener.local_addr().unwrap();
-    assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST, "loopback only");
     assert!(!held.fell_back());
 }
 
 #[tokio::test]
-async fn start_on_a_taken_port_publishes_the_port_it_got() {
+async fn start_on_a_taken_pinned_port_fails_and_publishes_nothing() {
     let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = held.local_addr().unwrap().port();
     let home = Home::new();
-    let handle = tokentray_export::start(home.engine.clone(), Some(taken))
-        .await
-        .unwrap();
-    assert_eq!(handle.requested_port(), taken);
-    assert_ne!(handle.port(), taken);
-    let file = std::fs::read(home.engine.paths().endpoint_file()).unwrap();
-    let found: serde_json::Value = serde_json::from_slice(&file).unwrap();
-    assert_eq!(found["url"], handle.url());
+    let Err(err) = tokentray_export::start(home.engine.clone(), Some(taken)).await else {
+        panic!("started on a taken pinned port");
+    };
+    let message = err.to_string();
     assert!(
-        crate::harness::logs().contains("the export port is taken"),
-        "a clear warning"
+        message.contains(&taken.to_string()) && message.contains("pinned"),
+        "a clear error: {message}"
     );
-    handle.shutdown().await;
+    assert!(
+        !home.engine.paths().endpoint_file().exists(),
+        "no endpoint.json pointing anywhere"
+    );
 }
 
 #[tokio::test]
