@@ -1,6 +1,12 @@
-//! `token` and `refresh` through a running Tokentray: when the app or `tokentray serve` runs
-//! it is the only refresher, so these commands ask it and never renew themselves. Without one,
-//! `None` sends the command down the ordinary path.
+//! `token`, `refresh` and `whoami` through a running Tokentray: when the app or `tokentray
+//! serve` runs it is the only refresher, so these commands ask it and never renew themselves.
+//! Without one, `None` sends the command down the ordinary path.
+//!
+//! `whoami` uses the documented token route (PRODUCT §5 has no identity route, and the endpoint
+//! stays as narrow as security.md T21 asks): the token JSON carries the identity the running
+//! Tokentray learned from the service at its last login or renewal, for a token it has just
+//! made sure is fresh. Asking the service again from here would need the keychain and could
+//! need a renewal, which is the running Tokentray's to do.
 
 use std::io::Write;
 
@@ -8,6 +14,7 @@ use tokentray_engine::Paths;
 
 use crate::args::{Command, TokenFormat};
 use crate::daemon::{Answer, Daemon};
+use crate::output;
 
 /// Runs the command through the daemon when one runs; the exit code, or `None` to go on.
 pub(crate) fn try_daemon(
@@ -15,7 +22,7 @@ pub(crate) fn try_daemon(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Option<u8> {
-    let (name, path, method, accept, format) = match command {
+    let (name, path, method, accept, shape) = match command {
         Command::Token(a) => {
             let path = match a.min_valid {
                 Some(s) => format!("/v1/connections/{}/token?min_valid={s}", a.name),
@@ -26,14 +33,21 @@ pub(crate) fn try_daemon(
             } else {
                 "application/json"
             };
-            (&a.name, path, "GET", accept, Some(a.format))
+            (&a.name, path, "GET", accept, Shape::Token(a.format))
         }
         Command::Refresh(a) => (
             &a.name,
             format!("/v1/connections/{}/refresh", a.name),
             "POST",
             "application/json",
-            None,
+            Shape::Refreshed,
+        ),
+        Command::Whoami(a) => (
+            &a.name,
+            format!("/v1/connections/{}/token", a.name),
+            "GET",
+            "application/json",
+            Shape::Whoami { json: a.json },
         ),
         _ => return None,
     };
@@ -44,13 +58,21 @@ pub(crate) fn try_daemon(
     if answer.status == 401 {
         return None; // another install's endpoint file: renew here instead
     }
-    Some(print(&answer, name, format, out, err))
+    Some(print(&answer, name, shape, out, err))
+}
+
+/// What the command prints from the daemon's answer.
+#[derive(Clone, Copy)]
+enum Shape {
+    Token(TokenFormat),
+    Refreshed,
+    Whoami { json: bool },
 }
 
 fn print(
     answer: &Answer,
     name: &str,
-    format: Option<TokenFormat>,
+    shape: Shape,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
@@ -66,13 +88,13 @@ fn print(
             _ => 1,
         };
     }
-    let text = match format {
-        Some(TokenFormat::Raw) => format!("{}\n", answer.body.trim_end()),
-        Some(TokenFormat::Json) => {
+    let text = match shape {
+        Shape::Token(TokenFormat::Raw) => format!("{}\n", answer.body.trim_end()),
+        Shape::Token(TokenFormat::Json) => {
             let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
-        Some(TokenFormat::Header) => {
+        Shape::Token(TokenFormat::Header) => {
             let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
             format!(
                 "{}: {}\n",
@@ -80,10 +102,31 @@ fn print(
                 v["header"]["value"].as_str().unwrap_or_default()
             )
         }
-        None => format!("refreshed {name} (by the running Tokentray)\n"),
+        Shape::Refreshed => format!("refreshed {name} (by the running Tokentray)\n"),
+        Shape::Whoami { json } => return whoami(answer, name, json, out, err),
     };
     if out.write_all(text.as_bytes()).is_err() {
         return 1;
     }
     0
+}
+
+/// `whoami`: the identity in the token JSON (never the token).
+fn whoami(answer: &Answer, name: &str, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+    let identity: Option<tokentray_engine::Identity> =
+        serde_json::from_value(v["identity"].clone()).ok().flatten();
+    let written = if json {
+        let body = serde_json::json!({ "connection": name, "identity": identity });
+        output::json(out, &body)
+    } else if let Some(identity) = identity {
+        output::write(out, &format!("{identity}\n"))
+    } else {
+        let _ = writeln!(
+            err,
+            "error: {name} gives no identity; set identity_url to tell Tokentray where to ask (from the running Tokentray)"
+        );
+        return 1;
+    };
+    u8::from(written.is_err())
 }

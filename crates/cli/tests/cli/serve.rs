@@ -102,3 +102,57 @@ async fn a_serve_killed_during_renewals_always_leaves_the_last_good_tokens() {
     let o = home.run(&["token", "crash"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn serve_on_a_taken_pinned_port_stops_with_an_error_naming_the_port() {
+    let home = Home::new();
+    assert!(
+        home.run(&["doctor", "--use-file-store"])
+            .status
+            .code()
+            .is_some()
+    );
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port().to_string();
+    let o = home.run(&["serve", "--port", &port]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&port) && err.contains("pinned"), "{err}");
+    assert!(
+        !home.path().join("run/endpoint.json").exists(),
+        "nothing published for clients to find"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whoami_asks_a_running_serve_and_never_renews_itself() {
+    let sb = Sandbox::start().await.unwrap();
+    let home = Home::new();
+    imported_refresh_token(&home, &sb, "who", Rotation::RotateStrict);
+    let mut serve = start_serve(&home);
+    let before = sb.grant_count("refresh_token");
+    let o = home.run(&["whoami", "who", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["connection"], "who");
+    assert_eq!(v["identity"]["subject"], "ada", "{v}");
+    assert!(!stdout(&o).contains("access_token"), "never the token");
+    let o = home.run(&["whoami", "who"]);
+    assert!(stdout(&o).contains("ada"), "{}{}", stdout(&o), stderr(&o));
+    // The endpoint logs hand-outs from a background writer: wait (bounded) for the entry.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut audit = String::new();
+    while Instant::now() < deadline && !audit.contains("/v1/connections/") {
+        audit = stdout(&home.run(&["audit", "--json"]));
+    }
+    assert!(
+        audit.contains("/v1/connections/"),
+        "asked through the endpoint: {audit}"
+    );
+    assert!(
+        sb.grant_count("refresh_token") <= before + 1,
+        "at most the running serve's one renewal"
+    );
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+}
