@@ -48,8 +48,9 @@ def _attr(tag, name):
     return html.unescape(match.group(1)) if match else None
 
 
-def fill_form(page, username, password):
-    """The first POST form of `page` filled in, as (action, fields), or None without a form."""
+def fill_form(page, username, password, user_code=None):
+    """The first POST form of `page` filled in, as (action, fields), or None without a form.
+    A device login's `user_code` input gets `user_code` when given."""
     start = page.find("<form")
     if start < 0:
         return None
@@ -69,6 +70,8 @@ def fill_form(page, username, password):
             value = username
         elif name == "password":
             value = password
+        elif name == "user_code" and user_code is not None:
+            value = user_code
         else:
             value = _attr(tag, "value") or ""
         fields.append((name, value))
@@ -80,7 +83,7 @@ def oob_code(page):
     return html.unescape(match.group(1)).strip() if match else None
 
 
-def walk(url, username, password, stop_at=None):
+def walk(url, username, password, stop_at=None, user_code=None):
     """Signs in starting at `url`. Returns {"landed": final URL, "code": OOB code or None}."""
     jar = http.cookiejar.CookieJar()
     # No proxies: every address here is on this machine.
@@ -116,7 +119,7 @@ def walk(url, username, password, stop_at=None):
         refused = re.search(r'id="error"[^>]*>(.*?)<', page, re.S)
         if posted and refused:
             raise RuntimeError(f"the sign-in was refused: {html.unescape(refused.group(1)).strip()}")
-        filled = fill_form(page, username, password)
+        filled = fill_form(page, username, password, user_code)
         if filled is None:
             return {"landed": following, "code": oob_code(page)}
         action, form = filled

@@ -1,11 +1,12 @@
-"""What a person does in the window: add connections through the wizard, log in (loopback,
-pasted out-of-band code), refresh, copy the token, look at the details, remove a connection
-and leave nothing in the keychain."""
+"""What a person does in the window: add connections through the wizard (with its validation),
+log in (loopback, pasted out-of-band code, device code; cancel), refresh, copy the token and
+the header, look at the details, remove a connection and leave nothing in the keychain."""
 
 import json
 
 import pytest
 
+import headless_browser
 import screens
 from harness import IN_CI, require, until
 from screens import tid
@@ -86,6 +87,26 @@ def test_the_wizard_adds_a_client_credentials_connection(sandbox, home, launch):
     assert home.token("wiz-cc")
 
 
+def test_the_wizard_shows_what_is_wrong_and_saves_nothing(sandbox, home, launch):
+    app = launch(home)
+    require(app, commands=["check_connection"], testids=["problem-", "form-problems"])
+    screens.click(app, "empty-add")
+    screens.click(app, "preset-oauth2")
+    screens.fill(app, "name", "Not A Name")
+    screens.fill(app, "issuer", sandbox.oauth)
+    screens.click(app, "save-connection")
+    name_problem = app.text(tid("problem-name"))
+    client_problem = app.text(tid("problem-client_id"))
+    assert name_problem and client_problem, (name_problem, client_problem)
+    assert app.find(tid("connection-form")), "the form stays open"
+
+    screens.fill(app, "name", "fixed-name")
+    screens.click(app, "wizard-back")
+    screens.click(app, "wizard-cancel")
+    app.visible(screens.EMPTY, "the empty state again")
+    assert home.cli("list", "--json").stdout.strip() in ("[]", ""), "nothing was saved"
+
+
 def test_the_wizard_adds_an_authorization_code_connection_that_logs_in_over_loopback(
     oidc, home, launch
 ):
@@ -143,6 +164,27 @@ def test_loopback_login_then_refresh_and_copy_the_token(sandbox, home, launch, c
     )
     screens.click(app, "detail-back")
     screens.wait_status(app, "portal", "Active")
+
+
+def test_a_login_can_be_cancelled_while_it_waits(sandbox, home, launch):
+    arcgis_user_login(home, sandbox, "portal", "loopback")
+    # The headless browser types a wrong password: the service never redirects back.
+    app = launch(home, E2E_LOGIN_PASSWORD="not-the-password")
+    require(app, commands=["start_login", "cancel_login"], testids=["login-cancel"])
+    screens.click(app, "login-portal")
+    run = until("the headless browser to give up", lambda: app.browser_runs() and app.browser_runs()[-1])
+    assert "refused" in (run["error"] or ""), run
+    assert "Waiting" in app.text(tid("login-status"))
+    screens.click(app, "login-cancel")
+    app.gone(tid("login-dialog"), "the login dialog to close")
+    screens.wait_status(app, "portal", "Signed out")
+    assert home.status("portal")["status"] != "active"
+    # The cancelled login is over: a new one starts (one waiting login per connection).
+    screens.click(app, "login-portal")
+    until("a second sign-in", lambda: len(app.browser_runs()) == 2)
+    assert "Waiting" in app.text(tid("login-status"))
+    screens.click(app, "login-cancel")
+    app.gone(tid("login-dialog"), "the login dialog to close")
 
 
 def test_an_out_of_band_code_is_pasted_into_the_login_dialog(sandbox, home, launch):
@@ -240,3 +282,28 @@ def test_every_row_menu_item_can_be_reached(sandbox, home, launch):
     )
     assert hidden == [], f"menu items covered or cut off: {hidden}"
     screens.click(app, "actions-api-refresh")
+
+
+def test_a_device_code_login_shows_the_code_and_completes_when_approved(oidc, home, launch):
+    home.cli(
+        "add", "device", "--kind", "oauth2", "--label", "Device login",
+        "--issuer", oidc.issuer, "--grant", "device_code", "--client-id", "tt-public",
+        "--client-auth", "none", "--scope", "openid offline_access profile email",
+    )  # fmt: skip
+    app = launch(home)
+    require(app, commands=["start_login"], testids=["login-user-code", "login-qr"])
+    screens.click(app, "login-device")
+    code = app.text(tid("login-user-code"))
+    page = app.text(tid("login-url"))
+    assert code and page.startswith(oidc.issuer), (code, page)
+    qr = app.visible(tid("login-qr"), "the QR code").get_attribute("src")
+    assert qr.startswith("data:image/svg+xml"), qr[:40]
+    assert "Waiting" in app.text(tid("login-status"))
+
+    # The person types the code on the verification page on another device.
+    landed = headless_browser.walk(page, "alice", "wonderland", user_code=code)
+    assert "127.0.0.1" in landed["landed"], landed
+    status = logged_in(app)
+    assert "Alice" in status or "alice" in status, status
+    screens.wait_status(app, "device", "Active")
+    assert home.token("device")
