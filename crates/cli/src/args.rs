@@ -25,7 +25,8 @@ the OS keychain. Exit codes: 0 ok, 1 other error, 2 usage, 3 unknown connection,
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Add a connection: `tokentray add NAME --kind KIND --field value…`
-    #[command(after_long_help = crate::fields_help::all_kinds())]
+    // Its long help lists every kind's fields; `crate::parse` adds it only when help is asked
+    // for, so that building it does not slow down every other command.
     Add(AddArgs),
     /// Change fields or secrets of a connection: `tokentray edit NAME --field value…`
     Edit(EditArgs),

@@ -14,7 +14,6 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use tokentray_engine::{Engine, EngineOptions, Paths};
 
 pub use exit::CliError;
@@ -48,7 +47,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = write!(err, "{}", e.render().ansi());
@@ -85,6 +84,25 @@ pub fn run(
             e.exit_code()
         }
     }
+}
+
+/// Parses the arguments. The long help of `add` (every kind's fields) is generated only when
+/// some help is asked for: `tokentray token` should not pay for it.
+fn parse(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let wants_help = args
+        .iter()
+        .skip(1)
+        .any(|a| a == "--help" || a == "-h" || a == "help");
+    let mut command = Cli::command();
+    if wants_help {
+        command = command.mut_subcommand("add", |add| {
+            add.after_long_help(crate::fields_help::all_kinds())
+        });
+    }
+    let matches = command.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 /// Builds the engine the commands share: files under `TOKENTRAY_HOME` or the platform
@@ -176,5 +194,35 @@ async fn dispatch(
         Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out).await,
         Command::Logout(a) => commands::tokens::logout(&engine, &a, out, err).await,
         Command::Doctor(a) => commands::doctor::run(&engine, &a, out).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Runs the command line in-process; help comes through the error writer, with exit 0.
+    fn help(args: &[&str]) -> String {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(super::run(args.iter().copied(), &mut out, &mut err), 0);
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        )
+    }
+
+    #[test]
+    fn the_fields_of_every_kind_are_in_the_long_help_of_add_only() {
+        for args in [["tokentray", "add", "--help"], ["tokentray", "help", "add"]] {
+            let text = help(&args);
+            assert!(
+                text.contains("Kind oauth2") && text.contains("Kind static"),
+                "{text}"
+            );
+        }
+        let text = help(&["tokentray", "--help"]);
+        assert!(
+            text.contains("tokentray") && !text.contains("Kind oauth2"),
+            "{text}"
+        );
     }
 }
