@@ -1,5 +1,13 @@
 //! The routes of the endpoint and the layers in front of them. Handlers translate between HTTP
 //! and the engine and do nothing else; validation lives in `extract`, gatekeeping in `guard`.
+//!
+//! Token reads have no per-client rate limit (security.md R20 names one). Every client is
+//! 127.0.0.1, so a "client" could only be a TCP connection, which a caller escapes by
+//! reconnecting, or a process, which takes a `/proc` scan to learn: more work per request than
+//! the read it would limit. A read of a token at hand costs microseconds from memory and never
+//! reaches a provider; what does reach one is bounded elsewhere: renewals are single-flight
+//! per connection, forced refreshes reach the provider at most once per [`REFRESH_WINDOW`],
+//! connections are capped and slow heads time out (`serve`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
