@@ -7,7 +7,6 @@
 # the main screens under artifacts/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root="$(pwd)"
 
 tests/scripts/setup.sh --test
 
