@@ -32,6 +32,19 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# Seconds from starting tauri-driver to a rendered page, per launch (reported at the end).
+STARTUPS: list[float] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if STARTUPS:
+        times = sorted(STARTUPS)
+        terminalreporter.write_line(
+            f"E2E: driver start to rendered UI over {len(times)} launches: "
+            f"min {times[0]:.2f}s, median {times[len(times) // 2]:.2f}s, max {times[-1]:.2f}s"
+        )
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory):
     box = Sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.log")
@@ -67,7 +80,9 @@ def launch(request):
     def start(home: Home, **env) -> App:
         app = App(home, env)
         apps.append(app)
-        return app.start()
+        app.start()
+        STARTUPS.append(app.startup_s)
+        return app
 
     yield start
 
