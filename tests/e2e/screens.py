@@ -72,10 +72,6 @@ def row_action(app: App, name: str, action: str):
     """Opens the row's menu and picks `action` (open, login, refresh, copy-token, copy-header,
     edit, logout, remove)."""
     click(app, f"actions-{name}")
-    item = app.visible(tid(f"actions-{name}-{action}"))
-    # The menu opens inside the table's scrolling card: with few rows its lower items are
-    # below the card's edge, where a person scrolls the card to reach them.
-    app.driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", item)
     click(app, f"actions-{name}-{action}")
 
 
