@@ -71,8 +71,30 @@ def click(app: App, testid: str, what: str | None = None):
 def row_action(app: App, name: str, action: str):
     """Opens the row's menu and picks `action` (open, login, refresh, copy-token, copy-header,
     edit, logout, remove)."""
-    click(app, f"actions-{name}")
+    open_menu(app, name)
     click(app, f"actions-{name}-{action}")
+
+
+def open_menu(app: App, name: str):
+    """Opens the row's menu and waits until it has settled."""
+    click(app, f"actions-{name}")
+    # The menu is painted once where its CSS puts it, then moved under its button: wait until
+    # it stays put inside the window, as a person's eye would.
+    seen = []
+
+    def settled():
+        seen.append(
+            app.driver.execute_script(
+                "const m = document.querySelector('[role=menu]');"
+                "if (m === null) return null;"
+                "const r = m.getBoundingClientRect();"
+                "return r.left >= 0 && r.right <= innerWidth && r.bottom <= innerHeight"
+                "  ? [r.left, r.top] : null;"
+            )
+        )
+        return len(seen) >= 2 and seen[-1] is not None and seen[-1] == seen[-2]
+
+    until(f"the menu of {name} to settle", settled)
 
 
 def fill(app: App, field: str, value: str):

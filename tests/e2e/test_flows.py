@@ -273,8 +273,7 @@ def test_every_row_menu_item_can_be_reached_with_a_single_connection(sandbox, ho
     # The menu once opened inside the table's scrolling card, which cut off its lower items.
     cc_connection(home, sandbox)
     app = launch(home)
-    screens.click(app, "actions-api")
-    app.visible(tid("actions-api-remove"), "the menu")
+    screens.open_menu(app, "api")
     hidden = app.driver.execute_script(
         "return [...document.querySelectorAll('[data-testid^=\"actions-api-\"]')]"
         "  .filter((item) => {"
