@@ -4,6 +4,7 @@
 //! and a number. The bytes are the same as serialising [`tokentray_engine::TokenJson`].
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
@@ -55,7 +56,10 @@ impl TokenBody {
         let mut body = Vec::with_capacity(self.head.len() + 20 + self.tail.len());
         body.extend_from_slice(&self.head);
         match self.handout.expires_at {
-            Some(at) => body.extend_from_slice(at.since(now).as_secs().to_string().as_bytes()),
+            Some(at) => {
+                // Writing to a `Vec` cannot fail.
+                let _ = write!(body, "{}", at.since(now).as_secs());
+            }
             None => body.extend_from_slice(b"null"),
         }
         body.extend_from_slice(&self.tail);

@@ -66,6 +66,21 @@ impl Engine {
         let slot = self.inner.existing_slot(&spec.name)?;
         self.inner.prepared(&spec, &slot, min_valid)
     }
+
+    /// [`Engine::token_now`] for a connection that may be handed to other tools
+    /// ([`ConnectionSpec::exportable`]); `None` for one that may not, as for any miss.
+    pub fn export_token_now(
+        &self,
+        name: &str,
+        min_valid: Option<Duration>,
+    ) -> Option<Arc<Handout>> {
+        let spec = self.inner.spec_arc(name).ok()?;
+        if !spec.exportable() {
+            return None;
+        }
+        let slot = self.inner.existing_slot(&spec.name)?;
+        self.inner.prepared(&spec, &slot, min_valid)
+    }
 }
 
 impl Inner {
@@ -216,6 +231,21 @@ mod tests {
         assert!(
             engine.token_now("key", ten_min).is_none(),
             "not valid that long"
+        );
+        assert!(
+            engine.export_token_now("key", None).is_some(),
+            "exported by default"
+        );
+        let edit = Edit {
+            set: vec![("export".to_owned(), "false".to_owned())],
+            ..Edit::default()
+        };
+        engine.edit("key", edit).await.unwrap();
+        engine.token_shared("key", None).await.unwrap();
+        assert!(engine.token_now("key", None).is_some());
+        assert!(
+            engine.export_token_now("key", None).is_none(),
+            "not exported"
         );
         clock.jump(Duration::from_secs(601));
         assert!(engine.token_now("key", None).is_none(), "expired");
