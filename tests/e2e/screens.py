@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from harness import App, until
@@ -104,7 +105,10 @@ def fill(app: App, field: str, value: str):
         # Options carry their value as text (Preact sets no value attribute).
         Select(element).select_by_visible_text(value)
         return
-    element.clear()
+    # As a person would: select what is there and type over it (WebDriver's clear() sets the
+    # value behind Preact's back, and the next render puts the old text back).
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(Keys.BACKSPACE)
     element.send_keys(value)
 
 
@@ -117,3 +121,7 @@ def open_advanced(app: App):
 
 def toasts(app: App) -> list:
     return [t.text for t in app.find(tid("toast"))]
+
+
+def find_login_button(app: App, name: str):
+    return [e for e in app.find(tid(f"login-{name}")) if e.is_displayed()]

@@ -6,7 +6,7 @@ import json
 
 import headless_browser
 import screens
-from harness import require, until
+from harness import known_bug, require, until
 from screens import tid
 
 LOGIN_WAITS = ("start_login", "paste_login")
@@ -310,3 +310,85 @@ def test_a_device_code_login_shows_the_code_and_completes_when_approved(oidc, ho
     assert "Alice" in status or "alice" in status, status
     screens.wait_status(app, "device", "Active")
     assert home.token("device")
+
+
+def edit_label(app, name, label):
+    screens.row_action(app, name, "edit")
+    app.visible(tid("connection-form"), "the edit form")
+    screens.open_advanced(app)
+    screens.fill(app, "label", label)
+    screens.click(app, "save-connection")
+    # Saving takes well under a second; a short wait keeps a failing run short too.
+    until("the new label in the list", lambda: label in screens.labels(app), timeout=8)
+
+
+@known_bug(
+    "Edit, then Save changes, does nothing for an ArcGIS OAuth connection: the form submits "
+    "once but no change reaches the backend and no message shows (edit_connection called "
+    "directly with {values: {label}} works); the client-side check seems to fail on a field "
+    "the form does not show"
+)
+def test_editing_a_connection_changes_it_in_place(sandbox, home, launch):
+    arcgis_user_login(home, sandbox, "portal", "loopback")
+    app = launch(home)
+    require(app, commands=["connection_form", "edit_connection"], testids=["wizard"])
+    edit_label(app, "portal", "Renamed portal")
+    assert home.status("portal")["label"] == "Renamed portal"
+
+
+@known_bug(
+    "editing a connection whose required secret is stored cannot be saved: the form sends "
+    "check_connection a draft without the secret, the engine answers `client_secret: is "
+    "required with these settings`, and the form shows it on the (stored) secret field"
+)
+def test_editing_a_connection_keeps_its_stored_secret(sandbox, home, launch):
+    cc_connection(home, sandbox)
+    app = launch(home)
+    require(app, commands=["connection_form", "edit_connection"], testids=["wizard"])
+    edit_label(app, "api", "Renamed API")
+    assert home.status("api")["label"] == "Renamed API"
+    screens.wait_status(app, "api", "Active")
+    assert home.has_keychain_item("api"), "the stored secret was kept"
+
+
+def test_logging_out_forgets_the_tokens(sandbox, home, launch):
+    arcgis_user_login(home, sandbox, "portal", "loopback")
+    app = launch(home)
+    require(app, commands=["start_login", "logout"])
+    screens.click(app, "login-portal")
+    logged_in(app)
+    screens.wait_status(app, "portal", "Active")
+    screens.row_action(app, "portal", "logout")
+    until("the connection to be signed out", lambda: screens.status(app, "portal") != "Active")
+    assert home.status("portal")["status"] in ("signed_out", "needs_login")
+    assert home.cli("token", "portal", check=False).returncode == 4, "needs a login again"
+    assert screens.find_login_button(app, "portal"), "the row offers the login again"
+
+
+def test_without_a_keychain_a_banner_offers_the_file_store(home, launch):
+    # No session bus for this app: no Secret Service is reachable.
+    app = launch(home, DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus")
+    require(app, commands=["app_status", "use_file_store"], testids=["store-banner"])
+    banner = app.visible(tid("store-banner"), "the secret store banner")
+    assert "No keychain" in banner.text, banner.text
+    screens.click(app, "use-file-store")
+    dialog = app.visible(tid("file-store-dialog"), "the file store warning")
+    assert "file" in dialog.text.lower()
+    screens.click(app, "confirm-file-store")
+    app.gone(tid("file-store-dialog"), "the warning to close")
+    config = home.path / "config" / "connections.toml"
+    until("the choice in the config file", lambda: config.exists() and 'secret_store = "file"' in config.read_text())
+    until(
+        "the banner to go or ask for a restart",
+        lambda: not app.find(tid("store-banner")) or "Restart" in app.text(tid("store-banner")),
+    )
+    app.stop()
+
+    # From the next start on, secrets live in the owner-only file and no banner shows.
+    app = launch(home, DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus")
+    app.visible(screens.EMPTY, "the empty state")
+    assert not app.find(tid("store-banner"))
+    home.cli("add", "key", "--kind", "static", env={"TOKENTRAY_TOKEN": "file-store-token"})
+    screens.row(app, "key")
+    assert home.token("key") == "file-store-token"
+    assert "secrets in a file" in screens.row(app, "key").text
