@@ -96,7 +96,7 @@ export function App() {
         onNavigate(({ name, login }) => {
           setModal(null);
           setRoute({ page: "detail", name });
-          if (login === true) openLogin(name);
+          if (login) openLogin(name);
         }),
       [],
     ),

@@ -1,5 +1,5 @@
-// The IPC contract's types, written by hand from the contract until the generated bindings
-// carry them. Only client.ts imports this file; once bindings.ts declares a type, client.ts
+// The IPC contract's types, written by hand from the contract (and the shapes the backend is
+// generating) until the generated bindings carry them. Only client.ts imports this file; once bindings.ts declares a type, client.ts
 // re-exports the generated one instead and the copy here goes.
 
 import type {
@@ -144,7 +144,7 @@ export interface Jwt {
 
 export interface HistoryEntry {
   at: number | null;
-  outcome: "renewed" | "logged_in" | "failed" | "logged_out";
+  outcome: "renewed" | "failed" | "logged_out";
   message: string | null;
 }
 
@@ -164,24 +164,24 @@ export interface Detail {
   endpoint_url: string | null;
   stored_secrets: string[];
   next_renewal: number | null;
-  token_type?: string | null;
+  token_type: string | null;
 }
 
 export type StoreHealth = "ok" | "unavailable" | "locked" | "timeout";
 
 export interface UiSettings {
   /** 0 = never. */
-  clipboard_clear_secs: number;
-  notify_session_end_mins: number;
-  autostart: boolean;
+  clipboard_clear_secs?: number;
+  notify_session_end_mins?: number;
+  autostart?: boolean;
 }
 
 export interface AppStatus {
   store: StoreKind;
   /** Where exactly: the keychain's name or the file's path. */
-  store_location?: string;
+  store_location: string;
   /** Where secrets will live after a restart, when that differs from `store`. */
-  store_after_restart?: StoreKind | null;
+  store_after_restart: StoreKind | null;
   store_health: StoreHealth;
   store_message: string | null;
   endpoint_url: string | null;
@@ -195,7 +195,7 @@ export type ConnectionsChanged =
 
 export interface LoginUpdate {
   name: string;
-  phase: "waiting" | "done" | "failed" | "cancelled";
+  phase: "done" | "failed" | "cancelled";
   message: string | null;
   connection: Connection | null;
 }
@@ -208,5 +208,5 @@ export interface Notice {
 export interface Navigate {
   name: string;
   /** The tray asked to log this connection in. */
-  login?: boolean;
+  login: boolean;
 }

@@ -17,6 +17,7 @@ const detail = (): Detail => ({
     header_name: "X-Esri-Authorization",
     header_prefix: "Bearer",
   }),
+  token_type: "Bearer",
   jwt: { header: '{\n  "alg": "RS256"\n}', claims: '{\n  "sub": "ada"\n}' },
   scopes: ["read", "write"],
   history: [{ at: NOW - 60_000, outcome: "renewed", message: null }],

@@ -231,6 +231,12 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
             <dd>{c.keep_fresh ? at(detail.next_renewal) : "off (renewed only when asked)"}</dd>
             <dt>Last renewed</dt>
             <dd>{at(c.last_refresh)}</dd>
+            {detail.token_type !== null && (
+              <>
+                <dt>Token type</dt>
+                <dd>{detail.token_type}</dd>
+              </>
+            )}
             <dt>Header</dt>
             <dd>
               <code>

@@ -170,6 +170,20 @@ describe("LoginDialog", () => {
     expect($("login-code-expiry")?.textContent).toContain("8m 59s");
   });
 
+  it("cancels a pending login with the Cancel button and says so", async () => {
+    backend.step = browserStep("loopback");
+    await open();
+    await act(async () => {
+      $("login-cancel")?.click();
+      await Promise.resolve();
+    });
+    await act(() => Promise.resolve());
+    expect(cancelLogin).toHaveBeenCalledWith("work");
+    expect($("login-status")?.textContent).toContain("cancelled");
+    expect(onClose).not.toHaveBeenCalled();
+    expect($("login-retry")).not.toBeNull();
+  });
+
   it("cancels a pending login on Escape and closes", async () => {
     backend.step = browserStep("loopback");
     await open();

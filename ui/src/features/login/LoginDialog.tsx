@@ -75,7 +75,11 @@ export function LoginDialog({
     // Runs once: the subscription lives as long as the dialog.
   }, []);
 
-  const cancel = () => {
+  /**
+   * Cancels a pending login. Escape (`close`) also closes the dialog; the Cancel button stays
+   * to show that the login was cancelled. With nothing pending, both close.
+   */
+  const cancel = (close: boolean) => {
     if (!isPending(state)) {
       onClose();
       return;
@@ -84,7 +88,7 @@ export function LoginDialog({
     cancelLogin(name).then(
       () => {
         dispatch({ type: "cancelled" });
-        onClose();
+        if (close) onClose();
       },
       (failure: unknown) => {
         notify("error", `Could not cancel the login: ${toIpcError(failure).message}`);
@@ -99,7 +103,14 @@ export function LoginDialog({
   };
 
   return (
-    <Dialog title={`Log in to ${label}`} testId="login-dialog" onClose={cancel} size="wide">
+    <Dialog
+      title={`Log in to ${label}`}
+      testId="login-dialog"
+      onClose={() => {
+        cancel(true);
+      }}
+      size="wide"
+    >
       <LoginBody state={state} connection={connection} onTotp={begin} />
       <DialogActions>
         {(state.phase === "failed" || state.phase === "cancelled") && (
@@ -112,7 +123,13 @@ export function LoginDialog({
             Close
           </Button>
         ) : (
-          <Button onClick={cancel} busy={state.phase === "cancelling"} testId="login-cancel">
+          <Button
+            onClick={() => {
+              cancel(false);
+            }}
+            busy={state.phase === "cancelling"}
+            testId="login-cancel"
+          >
             Cancel
           </Button>
         )}
@@ -140,16 +157,9 @@ function LoginBody({
         </p>
       );
     case "browser":
-      return (
-        <BrowserStepView
-          name={connection.name}
-          step={state.step}
-          paste={state.paste}
-          note={state.note}
-        />
-      );
+      return <BrowserStepView name={connection.name} step={state.step} paste={state.paste} />;
     case "device":
-      return <DeviceStepView step={state.step} note={state.note} />;
+      return <DeviceStepView step={state.step} />;
     case "done": {
       const who = identityLines((state.connection ?? connection).identity);
       return (
@@ -220,12 +230,10 @@ function BrowserStepView({
   name,
   step,
   paste,
-  note,
 }: {
   name: string;
   step: BrowserStep;
   paste: PasteState;
-  note: string | null;
 }) {
   const oob = step.mode === "oob";
   return (
@@ -243,7 +251,6 @@ function BrowserStepView({
         url={step.url}
         openLabel={step.browser_opened ? "Open again" : "Open in browser"}
       />
-      {note !== null && <p class="login-note">{note}</p>}
       {oob ? (
         <PasteForm name={name} paste={paste} />
       ) : (
@@ -315,7 +322,7 @@ function PasteForm({ name, paste }: { name: string; paste: PasteState }) {
   );
 }
 
-function DeviceStepView({ step, note }: { step: DeviceStep; note: string | null }) {
+function DeviceStepView({ step }: { step: DeviceStep }) {
   const now = useNow();
   const copy = () => {
     copyText(step.user_code).then(
@@ -357,7 +364,6 @@ function DeviceStepView({ step, note }: { step: DeviceStep; note: string | null 
           data-testid="login-qr"
         />
       </div>
-      {note !== null && <p class="login-note">{note}</p>}
     </div>
   );
 }

@@ -14,8 +14,8 @@ export type LoginState =
   /** Copernicus: the one-time code is asked before the flow starts. */
   | { phase: "totp" }
   | { phase: "starting" }
-  | { phase: "browser"; step: BrowserStep; paste: PasteState; note: string | null }
-  | { phase: "device"; step: DeviceStep; note: string | null }
+  | { phase: "browser"; step: BrowserStep; paste: PasteState }
+  | { phase: "device"; step: DeviceStep }
   | { phase: "done"; connection: Connection | null }
   | { phase: "failed"; message: string; advice: string }
   | { phase: "cancelling" }
@@ -84,9 +84,9 @@ export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
         case "done":
           return { phase: "done", connection: event.step.connection };
         case "browser":
-          return { phase: "browser", step: event.step, paste: { phase: "idle" }, note: null };
+          return { phase: "browser", step: event.step, paste: { phase: "idle" } };
         case "device":
-          return { phase: "device", step: event.step, note: null };
+          return { phase: "device", step: event.step };
       }
       break;
     case "start_failed":
@@ -116,10 +116,6 @@ function applyUpdate(state: LoginState, update: LoginUpdate): LoginState {
   // Updates only matter while a login runs; a late one after the end changes nothing.
   if (!isPending(state) && state.phase !== "cancelling") return state;
   switch (update.phase) {
-    case "waiting":
-      if (state.phase === "browser") return { ...state, note: update.message };
-      if (state.phase === "device") return { ...state, note: update.message };
-      return state;
     case "done":
       return { phase: "done", connection: update.connection };
     case "failed":

@@ -23,12 +23,13 @@ export function SettingsDialog({
   status: AppStatus;
   onClose: (next: AppStatus | null) => void;
 }) {
-  const s = status.settings;
+  // Fields the backend leaves out take the product's defaults.
+  const clearSecs = status.settings.clipboard_clear_secs ?? 60;
   const [draft, setDraft] = useState<SettingsDraft>({
-    clearClipboard: s.clipboard_clear_secs > 0,
-    clearSecs: String(s.clipboard_clear_secs > 0 ? s.clipboard_clear_secs : 60),
-    notifyMins: String(s.notify_session_end_mins),
-    autostart: s.autostart,
+    clearClipboard: clearSecs > 0,
+    clearSecs: String(clearSecs > 0 ? clearSecs : 60),
+    notifyMins: String(status.settings.notify_session_end_mins ?? 15),
+    autostart: status.settings.autostart ?? false,
   });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -133,10 +134,7 @@ export function SettingsDialog({
         </fieldset>
         <p class="muted settings__store">
           Secrets are kept in {STORE_WORDS[status.store]}
-          {status.store_location !== undefined && status.store_location !== "" && (
-            <> ({status.store_location})</>
-          )}
-          .
+          {status.store_location !== "" && <> ({status.store_location})</>}.
           {status.endpoint_url !== null && (
             <>
               {" "}

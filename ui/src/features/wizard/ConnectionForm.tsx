@@ -12,7 +12,7 @@ import {
   testConnection,
   toIpcError,
 } from "../../ipc/client";
-import type { FieldInfo, TestOutcome } from "../../ipc/client";
+import type { Connection, FieldInfo, TestOutcome } from "../../ipc/client";
 import { formatCountdown } from "../../lib/countdown";
 import { identityLines } from "../connections/labels";
 import { asksTotp } from "../login/loginMachine";
@@ -30,6 +30,14 @@ import {
 } from "./formModel";
 import type { FormSetup, FormState, Problems } from "./formModel";
 
+/** What a toast says after saving; a new connection without a token is told how to get one. */
+function savedMessage(mode: FormSetup["mode"], saved: Connection): string {
+  if (mode === "edit") return `Saved ${saved.label}`;
+  return saved.status === "signed_out"
+    ? `Added ${saved.label}. Use Log in on its row to get the first token.`
+    : `Added ${saved.label}`;
+}
+
 /** `problems` without the one of `field`, which the person is changing. */
 function without(problems: Problems, field: string): Problems {
   return Object.fromEntries(Object.entries(problems).filter(([name]) => name !== field));
@@ -45,7 +53,7 @@ export function ConnectionForm({
   setup: FormSetup;
   /** Back to the presets (add) or the previous page (edit). */
   onBack: () => void;
-  onSaved: (name: string) => void;
+  onSaved: (saved: Connection) => void;
 }) {
   const [state, setState] = useState<FormState>(() => initialForm(setup));
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
@@ -181,9 +189,9 @@ export function ConnectionForm({
         setup.mode === "add"
           ? await addConnection(toInput(setup, state))
           : await editConnection(setup.edit.name, toChange(setup.edit, setup.kind, state));
-      notify("info", setup.mode === "add" ? `Added ${saved.label}` : `Saved ${saved.label}`);
+      notify("info", savedMessage(setup.mode, saved));
       setSaving(false);
-      onSaved(saved.name);
+      onSaved(saved);
     } catch (failure) {
       const error = toIpcError(failure);
       const problems = problemsByField(error.fields);

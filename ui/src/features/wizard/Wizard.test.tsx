@@ -158,7 +158,7 @@ describe("Wizard, adding", () => {
       },
       secrets: { password: "secret" },
     });
-    expect(onDone).toHaveBeenCalledWith("cop");
+    expect(onDone).toHaveBeenCalledWith(expect.objectContaining({ name: "cop" }));
   });
 
   it("tests a connection with the 2FA code and shows who it signed in as", async () => {

@@ -6,7 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { Button } from "../../components/Button";
 import { KindIcon } from "../../components/KindIcon";
 import { connectionForm, listKinds, listPresets, toIpcError } from "../../ipc/client";
-import type { EditForm, KindInfo, Preset } from "../../ipc/client";
+import type { Connection, EditForm, KindInfo, Preset } from "../../ipc/client";
 import { ConnectionForm } from "./ConnectionForm";
 import type { FormSetup } from "./formModel";
 
@@ -18,8 +18,8 @@ type Loaded =
   | { phase: "ready"; kinds: KindInfo[]; presets: Preset[]; edit: EditForm | null };
 
 export type WizardProps =
-  | { mode: "add"; onDone: (name: string | null) => void }
-  | { mode: "edit"; name: string; onDone: (name: string | null) => void };
+  | { mode: "add"; onDone: (saved: Connection | null) => void }
+  | { mode: "edit"; name: string; onDone: (saved: Connection | null) => void };
 
 /** The preset order of the product: the named services first, then the generic kinds. */
 export const PRESET_ORDER = [
