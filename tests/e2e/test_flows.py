@@ -323,10 +323,10 @@ def edit_label(app, name, label):
 
 
 @known_bug(
-    "Edit, then Save changes, does nothing for an ArcGIS OAuth connection: the form submits "
-    "once but no change reaches the backend and no message shows (edit_connection called "
-    "directly with {values: {label}} works); the client-side check seems to fail on a field "
-    "the form does not show"
+    "Edit, then Save changes, silently does nothing: before saving, the form asks "
+    "check_connection about the draft, which answers `name: is taken by another connection` "
+    "(the connection itself); in edit mode the name is no input, so the problem is never shown "
+    "and edit_connection is never called (called directly, it works)"
 )
 def test_editing_a_connection_changes_it_in_place(sandbox, home, launch):
     arcgis_user_login(home, sandbox, "portal", "loopback")
@@ -337,9 +337,9 @@ def test_editing_a_connection_changes_it_in_place(sandbox, home, launch):
 
 
 @known_bug(
-    "editing a connection whose required secret is stored cannot be saved: the form sends "
-    "check_connection a draft without the secret, the engine answers `client_secret: is "
-    "required with these settings`, and the form shows it on the (stored) secret field"
+    "as above, and also: a stored required secret is reported missing: check_connection gets "
+    "a draft without the secret and answers `client_secret: is required with these "
+    "settings`, shown on the stored secret field"
 )
 def test_editing_a_connection_keeps_its_stored_secret(sandbox, home, launch):
     cc_connection(home, sandbox)
