@@ -19,6 +19,7 @@ import { asksTotp } from "../login/loginMachine";
 import { FieldInput, FieldRow, describedBy, inputId } from "./FieldInput";
 import {
   checkName,
+  draftProblems,
   formFields,
   initialForm,
   problemsByField,
@@ -81,7 +82,8 @@ export function ConnectionForm({
   const askBackend = async (next: FormState): Promise<Problems> => {
     const check = ++checks.current;
     try {
-      const problems = problemsByField(await checkConnection(toInput(setup, next)));
+      const found = problemsByField(await checkConnection(toInput(setup, next)));
+      const problems = draftProblems(setup, next, found);
       if (check === checks.current) setServer(problems);
       return problems;
     } catch (failure) {

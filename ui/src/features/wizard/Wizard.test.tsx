@@ -195,7 +195,14 @@ describe("Wizard, editing", () => {
     expect(inputOf("field-token")?.placeholder).toBe("stored — leave empty to keep");
 
     await type("field-label", "Renamed key");
+    // checkConnection judges the draft as new: its own name is "taken", its stored token "missing".
+    backend.problems = [
+      { field: "name", message: "is taken by another connection" },
+      { field: "token", message: "is required" },
+    ];
     await save();
+    expect($("problem-token")).toBeNull();
+    backend.problems = [];
     expect(editConnection).toHaveBeenLastCalledWith("key", {
       values: { label: "Renamed key" },
       secrets: {},

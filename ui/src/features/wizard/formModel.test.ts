@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkField,
   checkName,
+  draftProblems,
   formFields,
   initialForm,
   problemsByField,
@@ -176,6 +177,28 @@ describe("validation", () => {
     expect(validateForm(edit, editing)).toEqual({});
     editing.forget = ["token"];
     expect(validateForm(edit, editing)).toEqual({ token: "Enter the token." });
+  });
+
+  it("ignores what the backend finds wrong with an edit only because it looks like a new draft", () => {
+    const edit: FormSetup = {
+      mode: "edit",
+      kind: STATIC,
+      edit: { name: "key", kind: "static", values: {}, stored_secrets: ["token"] },
+    };
+    const state = initialForm(edit);
+    const found = {
+      name: "is taken by another connection",
+      token: "is required",
+      expires_at: "is in the past",
+    };
+    expect(draftProblems(edit, state, found)).toEqual({ expires_at: "is in the past" });
+    state.forget = ["token"];
+    expect(draftProblems(edit, state, found)).toEqual({
+      token: "is required",
+      expires_at: "is in the past",
+    });
+    const add: FormSetup = { mode: "add", kind: STATIC, preset: null };
+    expect(draftProblems(add, initialForm(add), found)).toBe(found);
   });
 
   it("keeps the first backend problem per field", () => {

@@ -205,3 +205,17 @@ export function problemsByField(list: readonly { field: string; message: string 
   for (const { field, message } of list) problems[field] ??= message;
   return problems;
 }
+
+/**
+ * The backend's problems that apply to the form. `checkConnection` judges a draft as if it were
+ * new, so in edit mode it finds the connection's own name taken and its stored secrets
+ * missing; neither is a problem of an edit (`editConnection` checks the real thing).
+ */
+export function draftProblems(setup: FormSetup, state: FormState, problems: Problems): Problems {
+  if (setup.mode === "add") return problems;
+  return Object.fromEntries(
+    Object.entries(problems).filter(
+      ([field]) => field !== "name" && !secretIsStored(setup, state, field),
+    ),
+  );
+}
