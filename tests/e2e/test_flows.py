@@ -6,7 +6,7 @@ import json
 
 import headless_browser
 import screens
-from harness import known_bug, require, until
+from harness import require, until
 from screens import tid
 
 LOGIN_WAITS = ("start_login", "paste_login")
@@ -322,12 +322,6 @@ def edit_label(app, name, label):
     until("the new label in the list", lambda: label in screens.labels(app), timeout=8)
 
 
-@known_bug(
-    "Edit, then Save changes, silently does nothing: before saving, the form asks "
-    "check_connection about the draft, which answers `name: is taken by another connection` "
-    "(the connection itself); in edit mode the name is no input, so the problem is never shown "
-    "and edit_connection is never called (called directly, it works)"
-)
 def test_editing_a_connection_changes_it_in_place(sandbox, home, launch):
     arcgis_user_login(home, sandbox, "portal", "loopback")
     app = launch(home)
@@ -336,12 +330,9 @@ def test_editing_a_connection_changes_it_in_place(sandbox, home, launch):
     assert home.status("portal")["label"] == "Renamed portal"
 
 
-@known_bug(
-    "as above, and also: a stored required secret is reported missing: check_connection gets "
-    "a draft without the secret and answers `client_secret: is required with these "
-    "settings`, shown on the stored secret field"
-)
 def test_editing_a_connection_keeps_its_stored_secret(sandbox, home, launch):
+    # The draft check once reported the connection's own name as taken and its stored
+    # secret as missing, and the form then saved nothing without saying why.
     cc_connection(home, sandbox)
     app = launch(home)
     require(app, commands=["connection_form", "edit_connection"], testids=["wizard"])
