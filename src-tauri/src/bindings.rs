@@ -3,8 +3,8 @@
 
 use tauri_specta::{collect_commands, collect_events};
 
-use crate::commands::connections;
-use crate::events::ConnectionsChanged;
+use crate::commands::{app, connections, detail, login, tokens};
+use crate::events::{ConnectionsChanged, LoginUpdate, Navigate, Notice};
 
 /// The commands and events, for both the invoke handler and the TypeScript export.
 pub(crate) fn builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -12,8 +12,37 @@ pub(crate) fn builder() -> tauri_specta::Builder<tauri::Wry> {
         // Every type here only travels from Rust to the UI, so one shape per type is right;
         // per-direction types would make every optional field `T | null | undefined`.
         .disable_serde_phases()
-        .commands(collect_commands![connections::list_connections])
-        .events(collect_events![ConnectionsChanged])
+        .commands(collect_commands![
+            connections::list_connections,
+            connections::list_kinds,
+            connections::list_presets,
+            connections::check_connection,
+            connections::test_connection,
+            connections::add_connection,
+            connections::connection_form,
+            connections::edit_connection,
+            connections::remove_connection,
+            connections::refresh_connection,
+            connections::refresh_all,
+            connections::logout,
+            tokens::copy_token,
+            tokens::reveal_token,
+            login::start_login,
+            login::paste_login,
+            login::cancel_login,
+            login::open_url,
+            detail::connection_detail,
+            app::app_status,
+            app::use_file_store,
+            app::save_settings,
+            app::start_demo,
+        ])
+        .events(collect_events![
+            ConnectionsChanged,
+            LoginUpdate,
+            Notice,
+            Navigate
+        ])
 }
 
 #[cfg(test)]

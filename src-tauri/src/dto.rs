@@ -13,7 +13,7 @@ pub(crate) type EpochMillis = f64;
     clippy::cast_precision_loss,
     reason = "epoch milliseconds stay below 2^53, exact in an f64, until the year 287396"
 )]
-fn millis(ts: engine::Timestamp) -> EpochMillis {
+pub(crate) fn millis(ts: engine::Timestamp) -> EpochMillis {
     ts.as_millis() as f64
 }
 
@@ -45,6 +45,23 @@ pub(crate) struct Connection {
     pub(crate) keep_fresh: bool,
     /// The HTTP header that carries the token.
     pub(crate) header_name: String,
+    /// What comes before the token in that header (`Bearer`, `Basic`; empty for none).
+    pub(crate) header_prefix: String,
+    /// Where the token is also written as a file, if anywhere.
+    pub(crate) token_file: Option<String>,
+    /// Whether a login is waiting for the person (browser, device code or pasted code).
+    pub(crate) login_pending: bool,
+}
+
+impl Connection {
+    /// The view with what only the running engine knows (a waiting login).
+    pub(crate) fn live(view: engine::ConnectionView, engine: &engine::Engine) -> Self {
+        let pending = engine.login_pending(view.name.as_str());
+        Self {
+            login_pending: pending,
+            ..Self::from(view)
+        }
+    }
 }
 
 impl From<engine::ConnectionView> for Connection {
@@ -64,12 +81,21 @@ impl From<engine::ConnectionView> for Connection {
             exportable: v.exportable,
             keep_fresh: v.keep_fresh,
             header_name: v.header_name,
+            header_prefix: v.header_prefix.unwrap_or_else(|| {
+                if v.kind == engine::ProviderKind::Basic {
+                    "Basic".into()
+                } else {
+                    "Bearer".into()
+                }
+            }),
+            token_file: v.token_file,
+            login_pending: false,
         }
     }
 }
 
 /// Which token flow a connection runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, Type)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum ProviderKind {
     ArcgisToken,
@@ -79,6 +105,21 @@ pub(crate) enum ProviderKind {
     Oauth2,
     Basic,
     Static,
+}
+
+impl From<ProviderKind> for engine::ProviderKind {
+    fn from(k: ProviderKind) -> Self {
+        use ProviderKind as K;
+        match k {
+            K::ArcgisToken => Self::ArcgisToken,
+            K::ArcgisOauth => Self::ArcgisOauth,
+            K::Itkpd => Self::Itkpd,
+            K::Cdse => Self::Cdse,
+            K::Oauth2 => Self::Oauth2,
+            K::Basic => Self::Basic,
+            K::Static => Self::Static,
+        }
+    }
 }
 
 impl From<engine::ProviderKind> for ProviderKind {
@@ -183,6 +224,8 @@ pub(crate) mod tests {
             exportable: true,
             keep_fresh: true,
             header_name: "Authorization".into(),
+            header_prefix: None,
+            token_file: None,
         }
     }
 
@@ -202,6 +245,11 @@ pub(crate) mod tests {
         assert_eq!(json["identity"]["subject"], "ada");
         assert_eq!(json["identity"]["email"], serde_json::Value::Null);
         assert_eq!(json["store"], "keychain");
+        assert_eq!(
+            json["header_prefix"], "Bearer",
+            "the default prefix is spelled out"
+        );
+        assert_eq!(json["login_pending"], false);
     }
 
     #[test]

@@ -14,8 +14,8 @@ use specta::Type;
 use tauri::AppHandle;
 use tauri::async_runtime::JoinHandle;
 use tauri_specta::Event;
-use tokentray_engine::EngineEvent;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokentray_engine::{Engine, EngineEvent};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::time::MissedTickBehavior;
 
 use crate::dto::Connection;
@@ -47,6 +47,61 @@ impl From<EngineEvent> for ConnectionsChanged {
 
 /// How often the bridge looks at the files for changes made elsewhere: two `stat` calls, and
 /// a command run in a terminal shows up in the window within this delay.
+/// How an interactive login is going; sent while the login dialog waits.
+#[derive(Clone, Debug, PartialEq, Serialize, Type, Event)]
+pub(crate) struct LoginUpdate {
+    pub(crate) name: String,
+    pub(crate) phase: LoginPhase,
+    /// What happened, in words (for failures: what to do next).
+    pub(crate) message: Option<String>,
+    /// The connection after a successful login.
+    pub(crate) connection: Option<Connection>,
+}
+
+/// Where a login stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum LoginPhase {
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// A sentence for the person that belongs to no command (a cleared clipboard, an ignored
+/// link), shown in the app's notice area.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type, Event)]
+pub(crate) struct Notice {
+    pub(crate) level: Level,
+    pub(crate) message: String,
+}
+
+/// How much a notice matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// The tray asked the window to show one connection (and, with `login`, to log it in).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type, Event)]
+pub(crate) struct Navigate {
+    pub(crate) name: String,
+    pub(crate) login: bool,
+}
+
+/// Sends a notice to the window.
+pub(crate) fn notice(app: &AppHandle, level: Level, message: impl Into<String>) {
+    let notice = Notice {
+        level,
+        message: message.into(),
+    };
+    if let Err(error) = notice.emit(app) {
+        tracing::warn!(%error, "could not send a notice to the UI");
+    }
+}
+
 const FILE_POLL: Duration = Duration::from_secs(2);
 
 /// Owns the forwarding task; stopping or dropping it stops the forwarding.
@@ -57,12 +112,8 @@ pub(crate) struct EventBridge {
 impl EventBridge {
     /// Forwards every event from `events` to the windows of `app`, plus a `Resync` whenever one
     /// of `files` changes, until the engine goes away.
-    pub(crate) fn spawn(
-        app: AppHandle,
-        events: broadcast::Receiver<EngineEvent>,
-        files: Vec<PathBuf>,
-    ) -> Self {
-        let task = tauri::async_runtime::spawn(forward(app, events, files));
+    pub(crate) fn spawn(app: AppHandle, engine: Engine, files: Vec<PathBuf>) -> Self {
+        let task = tauri::async_runtime::spawn(forward(app, engine, files));
         Self { task }
     }
 
@@ -78,17 +129,17 @@ impl Drop for EventBridge {
     }
 }
 
-async fn forward(
-    app: AppHandle,
-    mut events: broadcast::Receiver<EngineEvent>,
-    files: Vec<PathBuf>,
-) {
+async fn forward(app: AppHandle, engine: Engine, files: Vec<PathBuf>) {
+    let mut events = engine.subscribe();
     let mut poll = tokio::time::interval(FILE_POLL);
     poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut seen = modified(&files);
     loop {
         let change = tokio::select! {
             event = events.recv() => match event {
+                Ok(EngineEvent::Changed { connection }) => ConnectionsChanged::Changed {
+                    connection: Box::new(Connection::live(*connection, &engine)),
+                },
                 Ok(event) => ConnectionsChanged::from(event),
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "the UI bridge fell behind; asking the UI to reload");

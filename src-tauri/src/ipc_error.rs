@@ -11,6 +11,36 @@ pub(crate) struct IpcError {
     pub(crate) code: ErrorCode,
     /// What went wrong and what to do about it, for people.
     pub(crate) message: String,
+    /// Problems with single fields of a form (empty when the error is not about fields).
+    pub(crate) fields: Vec<FieldProblem>,
+}
+
+/// A problem with one field of a form; `field` is `name` for the connection's name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+pub(crate) struct FieldProblem {
+    pub(crate) field: String,
+    /// What is wrong, in plain words.
+    pub(crate) message: String,
+}
+
+impl From<engine::FieldError> for FieldProblem {
+    fn from(error: engine::FieldError) -> Self {
+        Self {
+            field: error.field,
+            message: error.reason,
+        }
+    }
+}
+
+impl IpcError {
+    /// An error the app itself raises (not the engine's).
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
 }
 
 /// The engine's error codes, mirrored for the generated bindings.
@@ -49,9 +79,18 @@ impl From<engine::ErrorCode> for ErrorCode {
 
 impl From<engine::Error> for IpcError {
     fn from(error: engine::Error) -> Self {
+        let code = error.code().into();
+        let message = error.to_string();
+        let fields = match error {
+            engine::Error::InvalidFields { errors } => {
+                errors.into_iter().map(FieldProblem::from).collect()
+            }
+            _ => Vec::new(),
+        };
         Self {
-            code: error.code().into(),
-            message: error.to_string(),
+            code,
+            message,
+            fields,
         }
     }
 }
@@ -73,6 +112,31 @@ mod tests {
         assert_eq!(
             json["code"], "unknown_connection",
             "codes use the engine's names"
+        );
+        assert!(ipc.fields.is_empty());
+    }
+
+    #[test]
+    fn field_errors_reach_the_form_one_by_one() {
+        let kind = engine::ProviderKind::Oauth2;
+        let home = tempfile::tempdir().unwrap();
+        let engine = engine::Engine::new(engine::EngineOptions::new(
+            engine::Paths::under(home.path()),
+            std::sync::Arc::new(engine::testing::MemorySecretStore::new()),
+        ));
+        let error = tauri::async_runtime::block_on(engine.add(
+            "api",
+            kind,
+            &[("token_url".into(), "ftp://x".into())],
+            engine::Credentials::new(),
+        ))
+        .unwrap_err();
+        let ipc = IpcError::from(error);
+        assert_eq!(ipc.code, ErrorCode::InvalidInput);
+        assert!(
+            ipc.fields.iter().any(|f| f.field == "token_url"),
+            "{:?}",
+            ipc.fields
         );
     }
 

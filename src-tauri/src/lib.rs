@@ -2,16 +2,24 @@
 //! webview (typed commands and events), and owns the window and the tray. It holds no token
 //! logic: every decision lives in `tokentray-engine`.
 
+mod autostart;
 mod bindings;
+mod browser;
+mod clipboard;
 mod commands;
+mod demo;
 mod dto;
 mod events;
+mod forms;
 mod ipc_error;
+mod notify;
+mod settings;
 mod state;
 mod tray;
 mod window;
 
 use tauri::{App, AppHandle, Manager, RunEvent};
+use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::state::AppState;
 
@@ -22,10 +30,28 @@ pub fn run() {
     let app = tauri::Builder::default()
         // First, so that a second launch hands over to the running app before anything else
         // (a window, a tray icon, the engine) is created.
+        // With its deep-link feature, a `tokentray://` argument of the second launch reaches
+        // the deep-link plugin's handler below.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             window::show_main(app);
         }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
@@ -44,9 +70,40 @@ pub fn run() {
 
 fn setup(app: &mut App) -> Result<(), Box<dyn std::error::Error>> {
     let state = AppState::open(app.handle())?;
+    let engine = state.engine.clone();
     app.manage(state);
     tray::create(app.handle())?;
+    tray::update(app.handle(), &engine);
+    let handle = app.handle().clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            deliver_link(&handle, url.as_str());
+        }
+    });
+    // A first launch with a link as its argument.
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        for url in urls {
+            deliver_link(app.handle(), url.as_str());
+        }
+    }
     Ok(())
+}
+
+/// Hands a `tokentray://oauth/callback` link to the login waiting for it. A link that
+/// matches no waiting login (a stale one, a forged one) changes nothing and is said so.
+fn deliver_link(app: &AppHandle, link: &str) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    if state.engine.deliver_redirect(link) {
+        window::show_main(app);
+    } else {
+        events::notice(
+            app,
+            events::Level::Warning,
+            "Ignored a tokentray:// link that matches no waiting login.",
+        );
+    }
 }
 
 fn on_run_event(app: &AppHandle, event: &RunEvent) {

@@ -1,12 +1,16 @@
 //! What the app holds while it runs: the engine and the task that forwards its events to the
 //! webview. Built once in `setup`, shut down once on exit.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::AppHandle;
 use tokentray_engine::{AppSettings, ConfigFile, Engine, EngineOptions, Paths};
+use tokio::sync::Mutex;
 
+use crate::browser::DesktopBrowser;
 use crate::events::EventBridge;
+use crate::settings::{SettingsFile, UiSettings};
 
 /// How long quitting waits for renewals under way; a hung token endpoint must not keep the
 /// app alive after the user chose Quit.
@@ -22,9 +26,16 @@ pub(crate) enum StartupError {
 /// The app's managed state.
 pub(crate) struct AppState {
     pub(crate) engine: Engine,
+    /// Opens login pages; remembers whether the last one opened.
+    pub(crate) browser: Arc<DesktopBrowser>,
     bridge: EventBridge,
+    watcher: tauri::async_runtime::JoinHandle<()>,
     /// The export endpoint, once it listens (none when it could not start).
-    export: std::sync::Arc<tokio::sync::Mutex<Option<tokentray_export::ExportHandle>>>,
+    export: Arc<Mutex<Option<tokentray_export::ExportHandle>>>,
+    /// The demo providers, while they run.
+    demo: Arc<Mutex<Option<tokentray_sandbox::Sandbox>>>,
+    settings_file: SettingsFile,
+    settings: std::sync::Mutex<UiSettings>,
 }
 
 impl AppState {
@@ -33,35 +44,84 @@ impl AppState {
     pub(crate) fn open(app: &AppHandle) -> Result<Self, StartupError> {
         let paths = Paths::from_env().ok_or(StartupError::NoHome)?;
         let store = tokentray_keychain::open_store(&paths, &settings(&paths));
-        let engine = Engine::new(EngineOptions::new(paths, store));
+        let browser = Arc::new(DesktopBrowser::new(app.clone()));
+        let mut options = EngineOptions::new(paths, store);
+        options.browser = browser.clone();
+        let engine = Engine::new(options);
         let files = vec![engine.paths().config_file(), engine.paths().state_file()];
-        let bridge = EventBridge::spawn(app.clone(), engine.subscribe(), files);
-        let background = engine.clone();
-        let export = std::sync::Arc::new(tokio::sync::Mutex::new(None));
-        let slot = export.clone();
+        let bridge = EventBridge::spawn(app.clone(), engine.clone(), files);
+        let settings_file = SettingsFile::in_dir(&engine.paths().config_dir);
+        let settings = settings_file.load();
+        let watcher = crate::notify::spawn(app.clone(), engine.clone());
+        let export = Arc::new(Mutex::new(None));
+        let demo = Arc::new(Mutex::new(None));
+        let (background, export_slot, demo_slot) = (engine.clone(), export.clone(), demo.clone());
         // The scheduler spawns tokio tasks, so it must start inside the runtime. A broken
         // config file is not fatal: the window shows the engine's error instead of a list.
         // The app is the one refresher while it runs, so it also serves the export endpoint.
         tauri::async_runtime::spawn(async move {
+            if crate::demo::in_use(&background) {
+                match crate::demo::start().await {
+                    Ok(sandbox) => *demo_slot.lock().await = Some(sandbox),
+                    Err(error) => tracing::warn!(%error, "the demo providers did not start"),
+                }
+            }
             if let Err(error) = background.start_background() {
                 tracing::warn!(%error, "background refresh did not start");
             }
             let port = background.config().ok().and_then(|c| c.app.export_port);
             match tokentray_export::start(background, port).await {
-                Ok(handle) => *slot.lock().await = Some(handle),
+                Ok(handle) => *export_slot.lock().await = Some(handle),
                 Err(error) => tracing::warn!(%error, "the export endpoint did not start"),
             }
         });
         Ok(Self {
             engine,
+            browser,
             bridge,
+            watcher,
             export,
+            demo,
+            settings_file,
+            settings: std::sync::Mutex::new(settings),
         })
+    }
+
+    /// The desktop preferences now.
+    pub(crate) fn settings(&self) -> UiSettings {
+        self.settings.lock().expect("settings lock").clone()
+    }
+
+    /// Saves new preferences.
+    pub(crate) fn save_settings(&self, settings: &UiSettings) -> std::io::Result<()> {
+        self.settings_file.save(settings)?;
+        *self.settings.lock().expect("settings lock") = settings.clone();
+        Ok(())
+    }
+
+    /// The export endpoint's base URL, while it listens.
+    pub(crate) async fn endpoint_url(&self) -> Option<String> {
+        self.export
+            .lock()
+            .await
+            .as_ref()
+            .map(|h| h.url().to_owned())
+    }
+
+    /// Starts the demo providers (once) and adds the demo connections.
+    pub(crate) async fn start_demo(&self) -> std::io::Result<Vec<String>> {
+        let mut demo = self.demo.lock().await;
+        if demo.is_none() {
+            *demo = Some(crate::demo::start().await?);
+        }
+        let sandbox = demo.as_ref().expect("started above");
+        Ok(crate::demo::add_connections(&self.engine, sandbox).await)
     }
 
     /// Stops forwarding events and waits (briefly) for the engine's background work.
     pub(crate) async fn shutdown(&self) {
         self.bridge.stop();
+        self.watcher.abort();
         if let Some(handle) = self.export.lock().await.take() {
             handle.shutdown().await;
         }
@@ -70,6 +130,9 @@ impl AppState {
             .is_err()
         {
             tracing::warn!("renewals still running after {SHUTDOWN_GRACE:?}; quitting anyway");
+        }
+        if let Some(sandbox) = self.demo.lock().await.take() {
+            sandbox.shutdown().await;
         }
     }
 }

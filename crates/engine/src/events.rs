@@ -40,6 +40,10 @@ pub struct ConnectionView {
     pub keep_fresh: bool,
     /// The header that carries the token.
     pub header_name: String,
+    /// What comes before the token in the header (`Bearer`); `None` uses the token's type.
+    pub header_prefix: Option<String>,
+    /// Where the token is also written for other tools (`token_file`), if anywhere.
+    pub token_file: Option<String>,
 }
 
 /// Something front ends may want to redraw.

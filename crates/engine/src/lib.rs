@@ -35,7 +35,8 @@ pub use crate::connection::{
     Value,
 };
 pub use crate::engine::{
-    Edit, Engine, EngineOptions, Handout, HeaderJson, LoginRequest, LoginStep, TokenJson,
+    Edit, Engine, EngineOptions, FormValues, Handout, HeaderJson, LoginRequest, LoginStep, Probe,
+    TokenDetail, TokenJson,
 };
 pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
@@ -49,6 +50,6 @@ pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
 pub use crate::provider::{FailureClass, LoginInput, ProviderError};
 pub use crate::refresh::{Backoff, MAX_SLEEP};
 pub use crate::secret::{Credentials, Secret, constant_time_eq};
-pub use crate::state::{ConnectionState, Status};
+pub use crate::state::{ConnectionState, HISTORY_KEEP, HistoryEntry, HistoryOutcome, Status};
 pub use crate::time::{Clock, SystemClock, Timestamp, format_remaining};
 pub use crate::token::{Identity, TokenSet, jwt_claims, jwt_lifetime, local_expiry};

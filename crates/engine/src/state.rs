@@ -79,6 +79,49 @@ pub struct ConnectionState {
     /// Where the secrets live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreKind>,
+    /// The last renewals and failures, newest last, at most [`HISTORY_KEEP`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// How many history entries a connection keeps.
+pub const HISTORY_KEEP: usize = 20;
+
+/// What happened to a connection's tokens at one time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryOutcome {
+    /// New tokens were obtained (a renewal or a login).
+    Renewed,
+    /// A renewal or login failed.
+    Failed,
+    /// The tokens were forgotten on logout.
+    LoggedOut,
+}
+
+/// One entry of a connection's refresh history (no secrets: the message is an error's words).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: Timestamp,
+    /// What happened.
+    pub outcome: HistoryOutcome,
+    /// The error, for failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl ConnectionState {
+    /// Appends to the history, dropping the oldest entries beyond [`HISTORY_KEEP`].
+    pub fn record(&mut self, at: Timestamp, outcome: HistoryOutcome, message: Option<String>) {
+        self.history.push(HistoryEntry {
+            at,
+            outcome,
+            message,
+        });
+        let extra = self.history.len().saturating_sub(HISTORY_KEEP);
+        self.history.drain(..extra);
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -7,14 +7,95 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  Every configured connection with its status, identity and expiry; never a secret. */
 	listConnections: () => typedError<Connection[], IpcError>(__TAURI_INVOKE("list_connections")),
+	/**  Every provider kind with the fields of its form. */
+	listKinds: () => __TAURI_INVOKE<KindInfo[]>("list_kinds"),
+	/**  The wizard's starting points. */
+	listPresets: () => __TAURI_INVOKE<Preset[]>("list_presets"),
+	/**  Problems with a draft, field by field; writes nothing. */
+	checkConnection: (input: ConnectionInput) => __TAURI_INVOKE<FieldProblem[]>("check_connection", { input }),
+	/**  Runs a draft's flow and whoami with a throwaway token; saves nothing. */
+	testConnection: (input: ConnectionInput, totp: string | null) => typedError<TestOutcome, IpcError>(__TAURI_INVOKE("test_connection", { input, totp })),
+	/**  Saves a new connection; its secrets go straight to the secret store. */
+	addConnection: (input: ConnectionInput) => typedError<Connection, IpcError>(__TAURI_INVOKE("add_connection", { input })),
+	/**  A saved connection's settings and the names of its stored secrets, for the edit form. */
+	connectionForm: (name: string) => typedError<EditForm, IpcError>(__TAURI_INVOKE("connection_form", { name })),
+	/**  Changes a connection's settings and secrets. */
+	editConnection: (name: string, change: ConnectionChange) => typedError<Connection, IpcError>(__TAURI_INVOKE("edit_connection", { name, change })),
+	/**  Removes a connection, its secrets and its tokens. */
+	removeConnection: (name: string) => typedError<null, IpcError>(__TAURI_INVOKE("remove_connection", { name })),
+	/**  Renews a connection's token now. */
+	refreshConnection: (name: string) => typedError<Connection, IpcError>(__TAURI_INVOKE("refresh_connection", { name })),
+	/**  Renews every connection that can renew without a person; failures show on their rows. */
+	refreshAll: () => typedError<null, IpcError>(__TAURI_INVOKE("refresh_all")),
+	/**  Forgets (and where possible revokes) a connection's tokens, keeping its settings. */
+	logout: (name: string) => typedError<null, IpcError>(__TAURI_INVOKE("logout", { name })),
+	/**  Copies a fresh token of `name` to the clipboard. */
+	copyToken: (name: string, format: CopyFormat) => typedError<CopyOutcome, IpcError>(__TAURI_INVOKE("copy_token", { name, format })),
+	/**  Shows a fresh token of `name` in the window, on the person's explicit request. */
+	revealToken: (name: string) => typedError<string, IpcError>(__TAURI_INVOKE("reveal_token", { name })),
+	/**
+	 *  Starts a login. Browser and device logins return at once with what to show; the app
+	 *  waits for their end and sends `LoginUpdate`.
+	 */
+	startLogin: (name: string, options: LoginOptions) => typedError<LoginStep, IpcError>(__TAURI_INVOKE("start_login", { name, options })),
+	/**  Hands a pasted code, or the whole redirected URL, to the waiting login. */
+	pasteLogin: (name: string, text: string) => typedError<null, IpcError>(__TAURI_INVOKE("paste_login", { name, text })),
+	/**  Cancels the waiting login of `name` (nothing happens when none waits). */
+	cancelLogin: (name: string) => __TAURI_INVOKE<void>("cancel_login", { name }),
+	/**  Opens an http(s) URL in the person's browser (a login page again, a service's docs). */
+	openUrl: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_url", { url })),
+	/**
+	 *  The detail of `name`. A token that cannot be read (a locked keychain) leaves the token
+	 *  parts empty rather than failing the whole view.
+	 */
+	connectionDetail: (name: string) => typedError<Detail, IpcError>(__TAURI_INVOKE("connection_detail", { name })),
+	/**  The secret store's health, the endpoint and the preferences. */
+	appStatus: () => typedError<AppStatus, IpcError>(__TAURI_INVOKE("app_status")),
+	/**
+	 *  Chooses the owner-only file store for secrets, explicitly (it is never a silent fallback).
+	 *  It is used from the next start of Tokentray.
+	 */
+	useFileStore: () => typedError<AppStatus, IpcError>(__TAURI_INVOKE("use_file_store")),
+	/**  Saves the desktop preferences (and turns start-at-login on or off). */
+	saveSettings: (settings: UiSettings) => typedError<UiSettings, IpcError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  Starts the local demo providers and adds demo connections against them. */
+	startDemo: () => typedError<Connection[], IpcError>(__TAURI_INVOKE("start_demo")),
 };
 
 /** Events */
 export const events = {
 	connectionsChanged: makeEvent<ConnectionsChanged, ConnectionsChanged>("connections-changed"),
+	loginUpdate: makeEvent<LoginUpdate, LoginUpdate>("login-update"),
+	navigate: makeEvent<Navigate, Navigate>("navigate"),
+	notice: makeEvent<Notice, Notice>("notice"),
 };
 
 /* Types */
+/**  The app's state for its banner and settings panel. */
+export type AppStatus = {
+	/**  Where secrets live now. */
+	store: StoreKind,
+	/**  Where exactly (the keychain's name, the file's path). */
+	store_location: string,
+	store_health: StoreHealth,
+	/**  What is wrong and what to do, when the store does not answer. */
+	store_message: string | null,
+	/**  Where secrets will live after a restart, when that differs from `store`. */
+	store_after_restart: StoreKind | null,
+	/**  The local export endpoint's base URL, when it runs. */
+	endpoint_url: string | null,
+	settings: UiSettings,
+};
+
+/**  One hand-out of the token. */
+export type AuditRecord = {
+	at: number | null,
+	/**  The route or command that asked. */
+	route: string,
+	client: string | null,
+	process: string | null,
+};
+
 /**  A connection as the UI shows it. */
 export type Connection = {
 	/**  The unique name (a slug), used by the CLI and the export endpoint. */
@@ -42,6 +123,35 @@ export type Connection = {
 	keep_fresh: boolean,
 	/**  The HTTP header that carries the token. */
 	header_name: string,
+	/**  What comes before the token in that header (`Bearer`, `Basic`; empty for none). */
+	header_prefix: string,
+	/**  Where the token is also written as a file, if anywhere. */
+	token_file: string | null,
+	/**  Whether a login is waiting for the person (browser, device code or pasted code). */
+	login_pending: boolean,
+};
+
+/**  A change from the edit form. */
+export type ConnectionChange = {
+	/**  Fields to set; an empty value clears one. */
+	values: { [key in string]: string },
+	/**  Secrets to store or replace (empty values are left alone). */
+	secrets: { [key in string]: string },
+	/**  Secret fields to forget. */
+	forget: string[],
+};
+
+/**
+ *  A draft connection from the wizard. Secret values travel once, from the form to the
+ *  keychain; they are never sent back.
+ */
+export type ConnectionInput = {
+	name: string,
+	kind: ProviderKind,
+	/**  Non-secret fields as typed; empty values are left out. */
+	values: { [key in string]: string },
+	/**  Secret fields as typed; empty values are left out. */
+	secrets: { [key in string]: string },
 };
 
 /**  A connection was added, changed or removed. */
@@ -53,8 +163,83 @@ export type ConnectionsChanged =
 /**  Changes were missed (the UI fell behind): reload the whole list. */
 { type: "resync" };
 
+/**  What to copy. */
+export type CopyFormat = 
+/**  The token alone. */
+"token" | 
+/**  `Authorization: Bearer <token>` (the connection's header name and prefix). */
+"header";
+
+/**  What a copy did. */
+export type CopyOutcome = {
+	/**  When the clipboard will be cleared, if it will. */
+	clears_at: number | null,
+};
+
+/**  Everything the detail view shows. */
+export type Detail = {
+	connection: Connection,
+	jwt: JwtParts | null,
+	token_type: string | null,
+	scopes: string[],
+	/**  Oldest first. */
+	history: HistoryEntry[],
+	/**  Oldest first. */
+	audit: AuditRecord[],
+	/**  The local export endpoint's base URL, when it runs. */
+	endpoint_url: string | null,
+	/**  The names of the secrets stored (never their values). */
+	stored_secrets: string[],
+	/**  When the next background renewal is due. */
+	next_renewal: number | null,
+};
+
+/**
+ *  A saved connection as the edit form starts from: its settings, and the names (never the
+ *  values) of the secrets stored.
+ */
+export type EditForm = {
+	name: string,
+	kind: ProviderKind,
+	values: { [key in string]: string },
+	stored_secrets: string[],
+};
+
 /**  The engine's error codes, mirrored for the generated bindings. */
 export type ErrorCode = "invalid_input" | "unknown_connection" | "already_exists" | "needs_login" | "provider_error" | "invalid_config" | "storage_unavailable" | "forbidden" | "cancelled" | "internal";
+
+/**  One field of a kind's form. */
+export type FieldInfo = {
+	/**  The field's name, as in the config file and `--field-name` flags. */
+	name: string,
+	label: string,
+	type: FieldType,
+	/**  The words a `choice` field takes (empty for other types). */
+	options: string[],
+	required: boolean,
+	default: string | null,
+	/**  One sentence of help. */
+	help: string,
+	/**  A field every kind has (label, header, export…), shown under "Advanced". */
+	common: boolean,
+};
+
+/**  A problem with one field of a form; `field` is `name` for the connection's name. */
+export type FieldProblem = {
+	field: string,
+	/**  What is wrong, in plain words. */
+	message: string,
+};
+
+/**  How a field is edited. */
+export type FieldType = "text" | "url" | "secret" | "bool" | "integer" | "choice" | "map" | "date_time" | "path";
+
+/**  One renewal, login, failure or logout. */
+export type HistoryEntry = {
+	at: number | null,
+	outcome: Outcome,
+	message: string | null,
+};
 
 /**  Who a token belongs to. */
 export type Identity = {
@@ -71,16 +256,136 @@ export type IpcError = {
 	code: ErrorCode,
 	/**  What went wrong and what to do about it, for people. */
 	message: string,
+	/**  Problems with single fields of a form (empty when the error is not about fields). */
+	fields: FieldProblem[],
+};
+
+/**  A decoded JWT, pretty-printed. */
+export type JwtParts = {
+	header: string,
+	claims: string,
+};
+
+/**  A provider kind and its form. */
+export type KindInfo = {
+	kind: ProviderKind,
+	title: string,
+	/**  One sentence on what the kind is for. */
+	summary: string,
+	/**  The kind's own fields first, then the common ones. */
+	fields: FieldInfo[],
+};
+
+/**  How much a notice matters. */
+export type Level = "info" | "warning" | "error";
+
+/**  What the person chose for this login. */
+export type LoginOptions = {
+	/**  `None` uses the connection's own setting. */
+	redirect: Redirect | null,
+	/**  A one-time code for services with 2FA; used once, never stored. */
+	totp: string | null,
+};
+
+/**  Where a login stands. */
+export type LoginPhase = "done" | "failed" | "cancelled";
+
+/**  What the login dialog shows next. */
+export type LoginStep = 
+/**  Logged in without a person. */
+{ type: "done"; connection: Connection } | 
+/**  Sign in in the browser; the redirect comes back by `mode`. */
+{ type: "browser"; url: string; redirect_uri: string; mode: Redirect; 
+/**  Whether a browser was opened (else show the URL prominently). */
+browser_opened: boolean } | 
+/**  Enter `user_code` at `verification_uri`; the app polls meanwhile. */
+{ type: "device"; user_code: string; verification_uri: string; verification_uri_complete: string | null; expires_at: number | null; 
+/**  A QR code of the verification URL, as a `data:` URL for an `<img>`. */
+qr_svg: string };
+
+/**
+ *  How often the bridge looks at the files for changes made elsewhere: two `stat` calls, and
+ *  a command run in a terminal shows up in the window within this delay.
+ *  How an interactive login is going; sent while the login dialog waits.
+ */
+export type LoginUpdate = {
+	name: string,
+	phase: LoginPhase,
+	/**  What happened, in words (for failures: what to do next). */
+	message: string | null,
+	/**  The connection after a successful login. */
+	connection: Connection | null,
+};
+
+/**  The tray asked the window to show one connection (and, with `login`, to log it in). */
+export type Navigate = {
+	name: string,
+	login: boolean,
+};
+
+/**
+ *  A sentence for the person that belongs to no command (a cleared clipboard, an ignored
+ *  link), shown in the app's notice area.
+ */
+export type Notice = {
+	level: Level,
+	message: string,
+};
+
+/**  What happened. */
+export type Outcome = "renewed" | "failed" | "logged_out";
+
+/**  A starting point in the wizard: a kind with some fields filled in. */
+export type Preset = {
+	id: string,
+	title: string,
+	summary: string,
+	kind: ProviderKind,
+	/**  Values filled in for the person. */
+	values: { [key in string]: string },
+	/**  Fields the preset decides; the form may hide them. */
+	fixed: string[],
 };
 
 /**  Which token flow a connection runs. */
 export type ProviderKind = "arcgis-token" | "arcgis-oauth" | "itkpd" | "cdse" | "oauth2" | "basic" | "static";
 
+/**  How the browser should come back. */
+export type Redirect = "auto" | "loopback" | "deep-link" | "oob";
+
 /**  Where a connection stands. */
 export type Status = "signed_out" | "active" | "refreshing" | "needs_login" | "error";
 
+/**  Whether the secret store answers. */
+export type StoreHealth = "ok" | "unavailable" | "locked" | "timeout";
+
 /**  Where a connection's secrets live. */
 export type StoreKind = "keychain" | "file" | "memory";
+
+/**  What "Test connection" found. */
+export type TestOutcome = {
+	/**  Whether a token was obtained. */
+	ok: boolean,
+	/**  The flow needs a person (a browser or device login): save, then log in. */
+	needs_person: boolean,
+	identity: Identity | null,
+	expires_at: number | null,
+	/**  What happened, in words. */
+	message: string,
+};
+
+/**
+ *  The desktop preferences. Every field is required over IPC; the file on disk may lack some
+ *  (an older version wrote it), which [`SavedSettings`] fills in with the defaults.
+ */
+export type UiSettings = {
+	/**  Seconds after which a copied token is cleared from the clipboard; 0 = never. */
+	clipboard_clear_secs: number,
+	/**  How many minutes before a session ends to warn; 0 = never. */
+	notify_session_end_mins: number,
+	/**  Whether Tokentray starts when the person logs in. */
+	autostart: boolean,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

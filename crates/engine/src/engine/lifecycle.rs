@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::provider::{self, FailureClass, Flow, LoginInput, ProviderError};
 use crate::refresh::Renewer;
 use crate::secret::Secret;
-use crate::state::{ConnectionState, Status};
+use crate::state::{ConnectionState, HistoryOutcome, Status};
 use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet};
 use crate::vault::Stored;
@@ -363,10 +363,12 @@ impl Engine {
         crate::sink::remove(&spec);
         slot.with(|s| s.stored = Some(stored));
         self.inner.unschedule(&spec.name);
-        let state = ConnectionState {
+        let mut state = ConnectionState {
             store: Some(self.inner.vault.info().kind),
+            history: self.inner.current_state(&spec.name).history,
             ..ConnectionState::default()
         };
+        state.record(self.inner.clock.now(), HistoryOutcome::LoggedOut, None);
         self.inner.set_state(&spec, &slot, &state);
         Ok(warning)
     }
@@ -589,6 +591,7 @@ impl Inner {
             .refresh_expires_at
             .filter(|_| provider::for_kind(spec.kind).session_end_needs_person(spec, tokens));
         state.last_refresh = Some(tokens.obtained_at);
+        state.record(tokens.obtained_at, HistoryOutcome::Renewed, None);
         state.last_error = saved
             .as_ref()
             .err()
@@ -633,6 +636,11 @@ impl Inner {
         });
         let mut state = self.current_state(&spec.name);
         state.last_error = Some(e.to_string());
+        state.record(
+            self.clock.now(),
+            HistoryOutcome::Failed,
+            Some(e.to_string()),
+        );
         if class == FailureClass::Transient {
             state.status = Status::Error;
             let mut delay = self

@@ -34,7 +34,7 @@ const COSMETIC: &[&str] = &[
     "export",
 ];
 
-fn apply(spec: &mut ConnectionSpec, set: &[(String, String)]) -> Result<()> {
+pub(super) fn apply(spec: &mut ConnectionSpec, set: &[(String, String)]) -> Result<()> {
     let mut errors = Vec::new();
     for (field, raw) in set {
         match spec.field_def(field) {
@@ -63,7 +63,7 @@ fn apply(spec: &mut ConnectionSpec, set: &[(String, String)]) -> Result<()> {
     }
 }
 
-fn check_secrets(spec: &ConnectionSpec, creds: &Credentials) -> Result<()> {
+pub(super) fn check_secrets(spec: &ConnectionSpec, creds: &Credentials) -> Result<()> {
     for field in creds.fields() {
         if !spec.is_secret_field(field) {
             return Err(Error::InvalidFields {
@@ -78,7 +78,7 @@ fn check_secrets(spec: &ConnectionSpec, creds: &Credentials) -> Result<()> {
 }
 
 /// Required fields that are missing, secret or not.
-fn missing(spec: &ConnectionSpec, creds: &Credentials) -> Vec<FieldError> {
+pub(super) fn missing(spec: &ConnectionSpec, creds: &Credentials) -> Vec<FieldError> {
     let mut out = Vec::new();
     for def in fields::all_fields(spec.kind).filter(|d| d.required) {
         let present = if def.is_secret() {

@@ -4,6 +4,7 @@
 
 mod handout;
 mod health;
+mod inspect;
 mod lifecycle;
 mod login_flow;
 mod manage;
@@ -20,6 +21,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
+pub use inspect::{FormValues, Probe, TokenDetail};
 pub use lifecycle::{Handout, HeaderJson, TokenJson};
 pub use login_flow::{LoginRequest, LoginStep};
 pub use manage::Edit;
@@ -319,6 +321,8 @@ impl Inner {
             header_name: spec
                 .text("header_name")
                 .unwrap_or_else(|| "Authorization".into()),
+            header_prefix: spec.text("header_prefix"),
+            token_file: spec.text("token_file"),
         }
     }
 

@@ -1,0 +1,246 @@
+//! Questions a front end asks about one connection without changing it: its settings as a
+//! form shows them, what its current token says about itself, its history, whether a draft
+//! is valid, and whether a draft works at all before it is saved.
+
+use serde_json::{Map, Value as Json};
+
+use super::Engine;
+use super::manage::{apply, check_secrets, missing};
+use crate::connection::{ConnectionName, ConnectionSpec, FieldError, ProviderKind};
+use crate::error::{Error, Result};
+use crate::provider::{self, LoginInput, ProviderError};
+use crate::secret::{Credentials, Secret};
+use crate::state::HistoryEntry;
+use crate::time::Timestamp;
+use crate::token::{Identity, jwt_claims};
+use crate::vault::Stored;
+
+/// What the current token says about itself: never the token or its signature.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TokenDetail {
+    /// The decoded JWT header, when the token is a JWT.
+    pub jwt_header: Option<Map<String, Json>>,
+    /// The decoded JWT claims, when the token is a JWT.
+    pub jwt_claims: Option<Map<String, Json>>,
+    /// The scopes granted, from the token response or the `scope`/`scp` claim.
+    pub scopes: Vec<String>,
+    /// `Bearer`, `Basic`…
+    pub token_type: String,
+}
+
+/// What trying a draft connection found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// The flow worked: a token was obtained (and thrown away).
+    Worked {
+        /// Who it belongs to, if the service says.
+        identity: Option<Identity>,
+        /// When it would expire.
+        expires_at: Option<Timestamp>,
+    },
+    /// The flow needs a person (a browser or device login); only a saved connection can do it.
+    NeedsPerson(String),
+}
+
+/// The connection's settings as text, the way forms and `tokentray edit` take them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormValues {
+    /// The kind.
+    pub kind: ProviderKind,
+    /// Every set non-secret field, as typed.
+    pub values: Vec<(String, String)>,
+}
+
+fn decode_segment(segment: &str) -> Option<Map<String, Json>> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment.trim_end_matches('='))
+        .ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Json::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// Scopes from the token response, else from the `scope` (space-separated) or `scp` claim.
+fn scopes(granted: Option<&str>, claims: Option<&Map<String, Json>>) -> Vec<String> {
+    if let Some(text) = granted.filter(|s| !s.trim().is_empty()) {
+        return text.split_whitespace().map(str::to_owned).collect();
+    }
+    match claims.and_then(|c| c.get("scope").or_else(|| c.get("scp"))) {
+        Some(Json::String(text)) => text.split_whitespace().map(str::to_owned).collect(),
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Engine {
+    /// Problems with a draft connection, as a form shows them next to its fields: the name,
+    /// each setting, and required fields (`secrets` names the secret fields the person filled
+    /// in). Writes nothing.
+    pub fn check(
+        &self,
+        name: &str,
+        kind: ProviderKind,
+        set: &[(String, String)],
+        secrets: &[String],
+    ) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        match ConnectionName::new(name) {
+            Err(e) => errors.push(FieldError::new("name", e.to_string())),
+            Ok(name) => {
+                if let Ok(config) = self.config()
+                    && config.get(&name).is_some()
+                {
+                    errors.push(FieldError::new(
+                        "name",
+                        "is taken by another connection; choose another name",
+                    ));
+                }
+            }
+        }
+        let placeholder = ConnectionName::new("draft").expect("a valid name");
+        let mut spec = ConnectionSpec::new(placeholder, kind);
+        if let Err(Error::InvalidFields { errors: more }) = apply(&mut spec, set) {
+            errors.extend(more);
+        }
+        let mut creds = Credentials::new();
+        for field in secrets {
+            // Only the presence of a secret is checked; the value is a placeholder.
+            creds.set(field.clone(), Secret::new("filled in"));
+        }
+        if let Err(Error::InvalidFields { errors: more }) = check_secrets(&spec, &creds) {
+            errors.extend(more);
+        }
+        for error in missing(&spec, &creds) {
+            if !errors.iter().any(|e| e.field == error.field) {
+                errors.push(error);
+            }
+        }
+        errors
+    }
+
+    /// Tries a draft connection: runs its flow and whoami with `secrets` and throws the
+    /// tokens away. Nothing is saved, and no browser opens: browser and device flows answer
+    /// [`Probe::NeedsPerson`].
+    pub async fn probe(
+        &self,
+        kind: ProviderKind,
+        set: &[(String, String)],
+        secrets: Credentials,
+        totp: Option<Secret>,
+    ) -> Result<Probe> {
+        let name = ConnectionName::new("connection-test").expect("a valid name");
+        let mut spec = ConnectionSpec::new(name, kind);
+        apply(&mut spec, set)?;
+        check_secrets(&spec, &secrets)?;
+        let errors = missing(&spec, &secrets);
+        if !errors.is_empty() {
+            return Err(Error::InvalidFields { errors });
+        }
+        let stored = Stored {
+            credentials: secrets,
+            tokens: None,
+        };
+        let http = self.inner.http_client(&spec)?;
+        let flow = self.inner.flow(&spec, &stored, &http);
+        let provider = provider::for_kind(kind);
+        let fail = |source: ProviderError| Error::Provider {
+            connection: spec.name.clone(),
+            source,
+        };
+        let tokens = match provider.login(&flow, &LoginInput { totp }).await {
+            Ok(tokens) => tokens,
+            Err(ProviderError::NeedsInteraction(why)) => return Ok(Probe::NeedsPerson(why)),
+            Err(e) => return Err(fail(e)),
+        };
+        let identity = provider.whoami(&flow, &tokens).await.map_err(fail)?;
+        Ok(Probe::Worked {
+            identity,
+            expires_at: tokens.expires_at,
+        })
+    }
+
+    /// The settings of `name` as text, for an edit form.
+    pub fn form_values(&self, name: &str) -> Result<FormValues> {
+        let spec = self.inner.spec(name)?;
+        Ok(FormValues {
+            kind: spec.kind,
+            values: spec
+                .settings
+                .iter()
+                .map(|(field, value)| (field.to_owned(), value.to_string()))
+                .collect(),
+        })
+    }
+
+    /// What the stored token of `name` says about itself, without renewing it; `None` when
+    /// there is no token.
+    pub async fn token_detail(&self, name: &str) -> Result<Option<TokenDetail>> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let stored = self.inner.stored(&spec, &slot).await?;
+        let Some(tokens) = stored.tokens else {
+            return Ok(None);
+        };
+        let raw = tokens.access_token.expose();
+        let claims = jwt_claims(raw);
+        let header = claims
+            .as_ref()
+            .and_then(|_| raw.split('.').next())
+            .and_then(decode_segment);
+        Ok(Some(TokenDetail {
+            scopes: scopes(tokens.scope.as_deref(), claims.as_ref()),
+            jwt_header: header,
+            jwt_claims: claims,
+            token_type: tokens.token_type,
+        }))
+    }
+
+    /// The refresh history of `name`, oldest first.
+    pub fn history(&self, name: &str) -> Result<Vec<HistoryEntry>> {
+        let spec = self.inner.spec(name)?;
+        Ok(self.inner.current_state(&spec.name).history)
+    }
+
+    /// Whether a login of `name` is waiting for the person.
+    pub fn login_pending(&self, name: &str) -> bool {
+        ConnectionName::new(name).is_ok_and(|name| {
+            self.inner
+                .logins
+                .lock()
+                .expect("logins lock")
+                .contains_key(&name)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_come_from_the_response_before_the_claims() {
+        let mut claims = Map::new();
+        claims.insert("scp".into(), serde_json::json!(["read", "write"]));
+        assert_eq!(scopes(Some("a b"), Some(&claims)), ["a", "b"]);
+        assert_eq!(scopes(None, Some(&claims)), ["read", "write"]);
+        claims.insert("scope".into(), serde_json::json!("openid email"));
+        assert_eq!(scopes(Some("  "), Some(&claims)), ["openid", "email"]);
+        assert!(scopes(None, None).is_empty());
+    }
+
+    #[test]
+    fn only_json_objects_decode_as_jwt_segments() {
+        // {"alg":"none"} and [1]
+        assert_eq!(
+            decode_segment("eyJhbGciOiJub25lIn0").unwrap()["alg"],
+            serde_json::json!("none")
+        );
+        assert!(decode_segment("WzFd").is_none());
+        assert!(decode_segment("not base64!").is_none());
+    }
+}

@@ -1,0 +1,78 @@
+//! Copying tokens to the clipboard, and clearing them again after the delay the person chose
+//! (60 s by default) unless something else was copied meanwhile. Only a digest of what was
+//! copied is kept for that comparison, never the token.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tauri::AppHandle;
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tokentray_engine::Secret;
+
+/// What the app copied last: a digest, and a number that later copies bump so that an old
+/// clear task does nothing.
+pub(crate) struct ClipboardGuard {
+    last: Mutex<(u64, Option<[u8; 32]>)>,
+}
+
+/// The app's one clipboard guard.
+pub(crate) static CLIPBOARD: ClipboardGuard = ClipboardGuard {
+    last: Mutex::new((0, None)),
+};
+
+fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+impl ClipboardGuard {
+    /// Puts `value` on the clipboard and, when `clear_after` is set, schedules clearing it.
+    pub(crate) fn copy(
+        &'static self,
+        app: &AppHandle,
+        value: &Secret,
+        clear_after: Option<Duration>,
+    ) -> Result<(), String> {
+        app.clipboard()
+            .write_text(value.expose().to_owned())
+            .map_err(|e| format!("could not use the clipboard ({e})"))?;
+        let generation = {
+            let mut last = self.last.lock().expect("clipboard lock");
+            last.0 += 1;
+            last.1 = Some(digest(value.expose()));
+            last.0
+        };
+        if let Some(delay) = clear_after {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(delay).await;
+                self.clear_if_unchanged(&app, generation);
+            });
+        }
+        Ok(())
+    }
+
+    /// Clears the clipboard if it still holds what copy number `generation` put there.
+    fn clear_if_unchanged(&self, app: &AppHandle, generation: u64) {
+        let expected = {
+            let last = self.last.lock().expect("clipboard lock");
+            if last.0 != generation {
+                return;
+            }
+            last.1
+        };
+        let current = app.clipboard().read_text().ok().map(|t| digest(&t));
+        if current.is_some() && current == expected {
+            if let Err(error) = app.clipboard().clear() {
+                tracing::warn!(%error, "could not clear the clipboard");
+                return;
+            }
+            crate::events::notice(
+                app,
+                crate::events::Level::Info,
+                "Cleared the copied token from the clipboard.",
+            );
+        }
+        self.last.lock().expect("clipboard lock").1 = None;
+    }
+}

@@ -1,0 +1,127 @@
+//! App-wide commands: the secret store's health (and the explicit switch to the file store),
+//! the desktop preferences, and the demo.
+
+use serde::Serialize;
+use specta::Type;
+use tauri::{AppHandle, State};
+use tokentray_engine::{self as engine, StoreError};
+
+use crate::dto::{Connection, StoreKind};
+use crate::ipc_error::{ErrorCode, IpcError};
+use crate::settings::UiSettings;
+use crate::state::AppState;
+
+/// Whether the secret store answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum StoreHealth {
+    Ok,
+    Unavailable,
+    Locked,
+    Timeout,
+}
+
+/// The app's state for its banner and settings panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+pub(crate) struct AppStatus {
+    /// Where secrets live now.
+    pub(crate) store: StoreKind,
+    /// Where exactly (the keychain's name, the file's path).
+    pub(crate) store_location: String,
+    pub(crate) store_health: StoreHealth,
+    /// What is wrong and what to do, when the store does not answer.
+    pub(crate) store_message: Option<String>,
+    /// Where secrets will live after a restart, when that differs from `store`.
+    pub(crate) store_after_restart: Option<StoreKind>,
+    /// The local export endpoint's base URL, when it runs.
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) settings: UiSettings,
+}
+
+async fn status(state: &AppState) -> AppStatus {
+    let info = state.engine.store_info();
+    let (health, message) = match state.engine.probe_store().await {
+        Ok(()) => (StoreHealth::Ok, None),
+        Err(error) => {
+            let health = match &error {
+                engine::Error::Store(StoreError::Locked) => StoreHealth::Locked,
+                engine::Error::Store(StoreError::Timeout { .. }) => StoreHealth::Timeout,
+                _ => StoreHealth::Unavailable,
+            };
+            (health, Some(error.to_string()))
+        }
+    };
+    let chosen = state
+        .engine
+        .config()
+        .ok()
+        .and_then(|c| c.app.secret_store)
+        .unwrap_or(engine::StoreKind::Keychain);
+    AppStatus {
+        store: info.kind.into(),
+        store_location: info.location,
+        store_health: health,
+        store_message: message,
+        store_after_restart: (chosen != info.kind).then(|| chosen.into()),
+        endpoint_url: state.endpoint_url().await,
+        settings: state.settings(),
+    }
+}
+
+/// The secret store's health, the endpoint and the preferences.
+#[tauri::command]
+#[specta::specta]
+pub(crate) async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
+    Ok(status(&state).await)
+}
+
+/// Chooses the owner-only file store for secrets, explicitly (it is never a silent fallback).
+/// It is used from the next start of Tokentray.
+#[tauri::command]
+#[specta::specta]
+pub(crate) async fn use_file_store(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
+    state.engine.set_secret_store(engine::StoreKind::File)?;
+    Ok(status(&state).await)
+}
+
+/// Saves the desktop preferences (and turns start-at-login on or off).
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn save_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: UiSettings,
+) -> Result<UiSettings, IpcError> {
+    let settings = settings.clamped();
+    crate::autostart::apply(&app, settings.autostart)
+        .map_err(|why| IpcError::new(ErrorCode::Internal, why))?;
+    state.save_settings(&settings).map_err(|e| {
+        IpcError::new(
+            ErrorCode::StorageUnavailable,
+            format!("could not save the settings ({e})"),
+        )
+    })?;
+    Ok(settings)
+}
+
+/// Starts the local demo providers and adds demo connections against them.
+#[tauri::command]
+#[specta::specta]
+pub(crate) async fn start_demo(state: State<'_, AppState>) -> Result<Vec<Connection>, IpcError> {
+    state.start_demo().await.map_err(|e| {
+        IpcError::new(
+            ErrorCode::Internal,
+            format!(
+                "the demo providers could not start on port {} ({e}); close whatever uses that port and try again",
+                crate::demo::DEMO_PORT
+            ),
+        )
+    })?;
+    let engine = &state.engine;
+    Ok(engine
+        .list()?
+        .into_iter()
+        .filter(|v| v.name.as_str().starts_with("demo-"))
+        .map(|v| Connection::live(v, engine))
+        .collect())
+}

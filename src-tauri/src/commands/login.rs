@@ -1,0 +1,247 @@
+//! Interactive logins from the window: start one (the engine opens the browser, listens on
+//! loopback or waits for a deep link, or polls a device code), paste a code, cancel. The app
+//! waits for the end itself and reports it with `LoginUpdate`.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::{AppHandle, State};
+use tauri_specta::Event as _;
+use tokentray_engine::{self as engine, LoginPrompt, RedirectMode};
+
+use crate::dto::{Connection, millis};
+use crate::events::{LoginPhase, LoginUpdate};
+use crate::ipc_error::{ErrorCode, IpcError};
+use crate::state::AppState;
+
+/// How the browser should come back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Redirect {
+    Auto,
+    Loopback,
+    DeepLink,
+    Oob,
+}
+
+impl From<Redirect> for RedirectMode {
+    fn from(r: Redirect) -> Self {
+        match r {
+            Redirect::Auto => Self::Auto,
+            Redirect::Loopback => Self::Loopback,
+            Redirect::DeepLink => Self::DeepLink,
+            Redirect::Oob => Self::Oob,
+        }
+    }
+}
+
+impl From<RedirectMode> for Redirect {
+    fn from(r: RedirectMode) -> Self {
+        match r {
+            RedirectMode::Auto => Self::Auto,
+            RedirectMode::Loopback => Self::Loopback,
+            RedirectMode::DeepLink => Self::DeepLink,
+            RedirectMode::Oob => Self::Oob,
+        }
+    }
+}
+
+/// What the person chose for this login.
+#[derive(Clone, Deserialize, Type)]
+pub(crate) struct LoginOptions {
+    /// `None` uses the connection's own setting.
+    pub(crate) redirect: Option<Redirect>,
+    /// A one-time code for services with 2FA; used once, never stored.
+    pub(crate) totp: Option<String>,
+}
+
+impl std::fmt::Debug for LoginOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginOptions")
+            .field("redirect", &self.redirect)
+            .field("totp", &self.totp.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// What the login dialog shows next.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum LoginStep {
+    /// Logged in without a person.
+    Done { connection: Connection },
+    /// Sign in in the browser; the redirect comes back by `mode`.
+    Browser {
+        url: String,
+        redirect_uri: String,
+        mode: Redirect,
+        /// Whether a browser was opened (else show the URL prominently).
+        browser_opened: bool,
+    },
+    /// Enter `user_code` at `verification_uri`; the app polls meanwhile.
+    Device {
+        user_code: String,
+        verification_uri: String,
+        verification_uri_complete: Option<String>,
+        expires_at: f64,
+        /// A QR code of the verification URL, as a `data:` URL for an `<img>`.
+        qr_svg: String,
+    },
+}
+
+/// The verification URL as a QR code image (`data:image/svg+xml;base64,…`).
+pub(crate) fn qr_data_url(text: &str) -> String {
+    let svg = qrcode::QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    )
+}
+
+/// Starts a login. Browser and device logins return at once with what to show; the app
+/// waits for their end and sends `LoginUpdate`.
+#[tauri::command]
+#[specta::specta]
+pub(crate) async fn start_login(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    options: LoginOptions,
+) -> Result<LoginStep, IpcError> {
+    let request = engine::LoginRequest {
+        redirect: options.redirect.map(RedirectMode::from),
+        totp: options
+            .totp
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| engine::Secret::new(t.trim().to_owned())),
+        open_browser: true,
+    };
+    let waiting = match state.engine.start_login(&name, request).await? {
+        engine::LoginStep::Done(view) => {
+            return Ok(LoginStep::Done {
+                connection: Connection::live(view, &state.engine),
+            });
+        }
+        engine::LoginStep::Waiting(start) => start,
+    };
+    spawn_wait(app, state.engine.clone(), name);
+    Ok(match waiting.prompt {
+        LoginPrompt::Browser {
+            url,
+            redirect_uri,
+            mode,
+        } => LoginStep::Browser {
+            browser_opened: state.browser.opened(&url),
+            url,
+            redirect_uri,
+            mode: mode.into(),
+        },
+        LoginPrompt::Device {
+            user_code,
+            verification_uri,
+            verification_uri_complete,
+            expires_at,
+        } => LoginStep::Device {
+            qr_svg: qr_data_url(
+                verification_uri_complete
+                    .as_deref()
+                    .unwrap_or(&verification_uri),
+            ),
+            user_code,
+            verification_uri,
+            verification_uri_complete,
+            expires_at: millis(expires_at),
+        },
+    })
+}
+
+/// Waits for the login of `name` to end and reports how it ended.
+fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
+    tauri::async_runtime::spawn(async move {
+        let update = match engine.finish_login(&name).await {
+            Ok(view) => LoginUpdate {
+                name,
+                phase: LoginPhase::Done,
+                message: None,
+                connection: Some(Connection::live(view, &engine)),
+            },
+            Err(error) => {
+                let cancelled = ErrorCode::from(error.code()) == ErrorCode::Cancelled;
+                LoginUpdate {
+                    name,
+                    phase: if cancelled {
+                        LoginPhase::Cancelled
+                    } else {
+                        LoginPhase::Failed
+                    },
+                    message: Some(error.to_string()),
+                    connection: None,
+                }
+            }
+        };
+        if let Err(error) = update.emit(&app) {
+            tracing::warn!(%error, "could not tell the UI how a login ended");
+        }
+    });
+}
+
+/// Hands a pasted code, or the whole redirected URL, to the waiting login.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn paste_login(
+    state: State<'_, AppState>,
+    name: String,
+    text: String,
+) -> Result<(), IpcError> {
+    Ok(state.engine.paste_login(&name, &text)?)
+}
+
+/// Cancels the waiting login of `name` (nothing happens when none waits).
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn cancel_login(state: State<'_, AppState>, name: String) {
+    state.engine.cancel_login(&name);
+}
+
+/// Opens an http(s) URL in the person's browser (a login page again, a service's docs).
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn open_url(state: State<'_, AppState>, url: String) -> Result<(), IpcError> {
+    use tokentray_engine::Browser as _;
+    state
+        .browser
+        .open(&url)
+        .map_err(|why| IpcError::new(ErrorCode::InvalidInput, why))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_qr_code_is_an_svg_data_url() {
+        let url = qr_data_url("http://127.0.0.1:8080/device?user_code=ABCD-EFGH");
+        let body = url.strip_prefix("data:image/svg+xml;base64,").unwrap();
+        let svg = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        let svg = String::from_utf8(svg).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+    }
+
+    #[test]
+    fn a_one_time_code_never_shows_in_debug_output() {
+        let options = LoginOptions {
+            redirect: Some(Redirect::Oob),
+            totp: Some("424242".into()),
+        };
+        assert!(!format!("{options:?}").contains("424242"));
+    }
+}
