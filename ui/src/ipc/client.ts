@@ -1,23 +1,22 @@
 // The one door to the backend. Only this folder imports @tauri-apps/* (ESLint enforces it);
-// everything else calls these functions, so component tests mock a single module and the
-// generated bindings can change shape without touching components.
+// everything else calls these functions, so component tests mock a single module.
 //
-// Commands not yet in the generated bindings are invoked by their Rust names with the
-// contract's argument names; each wrapper turns a failure into an `IpcFailure`.
+// Every command and event comes from the bindings generated from the Rust types
+// (`bindings.ts`, checked for drift by the Rust tests); this file only turns the generated
+// `{ status, data | error }` results into values or thrown `IpcFailure`s.
 
-import { invoke } from "@tauri-apps/api/core";
-import { listen } from "@tauri-apps/api/event";
-
-import type { ErrorCode } from "./bindings";
+import { commands, events } from "./bindings";
 import type {
   AppStatus,
   Connection,
   ConnectionChange,
   ConnectionInput,
   ConnectionsChanged,
+  CopyFormat,
   CopyOutcome,
   Detail,
   EditForm,
+  ErrorCode,
   FieldProblem,
   IpcError,
   KindInfo,
@@ -28,12 +27,14 @@ import type {
   Notice,
   Preset,
   TestOutcome,
-  TokenFormat,
   UiSettings,
-} from "./types";
+} from "./bindings";
 
-export type { ErrorCode, Identity, ProviderKind, Status, StoreKind } from "./bindings";
-export type * from "./types";
+export type * from "./bindings";
+/** How a token goes to the clipboard: bare, or as the whole header. */
+export type TokenFormat = CopyFormat;
+/** How a browser login's redirect comes back. */
+export type { Redirect as RedirectMode, JwtParts as Jwt } from "./bindings";
 
 /** A command failed; `error.code` says how, for branching, and `error.message` says it in words. */
 export class IpcFailure extends Error {
@@ -93,124 +94,138 @@ export function toIpcError(failure: unknown): IpcError {
   return { code: "internal", message, fields: [] };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
+
+/** The value of a generated command, or an `IpcFailure` for its error or any rejection. */
+async function call<T>(result: Promise<Outcome<T>>): Promise<T> {
+  let outcome: Outcome<T>;
   try {
-    return await invoke<T>(command, args);
+    outcome = await result;
+  } catch (failure) {
+    throw new IpcFailure(toIpcError(failure));
+  }
+  if (outcome.status === "error") throw new IpcFailure(toIpcError(outcome.error));
+  return outcome.data;
+}
+
+/** A command that cannot fail by contract; a Tauri-level rejection still becomes an `IpcFailure`. */
+async function plain<T>(result: Promise<T>): Promise<T> {
+  try {
+    return await result;
   } catch (failure) {
     throw new IpcFailure(toIpcError(failure));
   }
 }
 
-// The caller names the payload type the contract promises; the bindings will check it later.
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
-function subscribe<T>(event: string, handler: (payload: T) => void): Promise<Unsubscribe> {
-  return listen<T>(event, (e) => {
-    handler(e.payload);
-  });
-}
+const done = (): void => undefined;
 
 /** Every configured connection (no secrets). */
-export const listConnections = (): Promise<Connection[]> => call("list_connections");
+export const listConnections = (): Promise<Connection[]> => call(commands.listConnections());
 
 /** The provider kinds with the field definitions the CLI uses too. */
-export const listKinds = (): Promise<KindInfo[]> => call("list_kinds");
+export const listKinds = (): Promise<KindInfo[]> => plain(commands.listKinds());
 
 /** The wizard's presets: a kind with prefilled and fixed fields. */
-export const listPresets = (): Promise<Preset[]> => call("list_presets");
+export const listPresets = (): Promise<Preset[]> => plain(commands.listPresets());
 
 /** Validates a connection form without writing anything. */
 export const checkConnection = (input: ConnectionInput): Promise<FieldProblem[]> =>
-  call("check_connection", { input });
+  plain(commands.checkConnection(input));
 
 /** Runs the flow and whoami in a throw-away store; saves nothing. `totp`: a 2FA code, if any. */
 export const testConnection = (input: ConnectionInput, totp: string | null): Promise<TestOutcome> =>
-  call("test_connection", { input, totp });
+  call(commands.testConnection(input, totp));
 
 /** Adds a connection; its secrets go straight to the secret store. */
 export const addConnection = (input: ConnectionInput): Promise<Connection> =>
-  call("add_connection", { input });
+  call(commands.addConnection(input));
 
 /** A connection's stored values, for the edit form (secrets only by name). */
 export const connectionForm = (name: string): Promise<EditForm> =>
-  call("connection_form", { name });
+  call(commands.connectionForm(name));
 
 /** Changes a connection's values and secrets. */
 export const editConnection = (name: string, change: ConnectionChange): Promise<Connection> =>
-  call("edit_connection", { name, change });
+  call(commands.editConnection(name, change));
 
 /** Removes a connection and deletes its secrets. */
 export const removeConnection = (name: string): Promise<void> =>
-  call<null>("remove_connection", { name }).then(() => undefined);
+  call(commands.removeConnection(name)).then(done);
 
 /** Renews a connection's token now. */
 export const refreshConnection = (name: string): Promise<Connection> =>
-  call("refresh_connection", { name });
+  call(commands.refreshConnection(name));
 
 /** Renews every connection that can renew without a person. */
-export const refreshAll = (): Promise<void> => call<null>("refresh_all").then(() => undefined);
+export const refreshAll = (): Promise<void> => call(commands.refreshAll()).then(done);
 
 /** Forgets a connection's tokens (and revokes them where the service allows). */
-export const logout = (name: string): Promise<void> =>
-  call<null>("logout", { name }).then(() => undefined);
+export const logout = (name: string): Promise<void> => call(commands.logout(name)).then(done);
 
 /** Puts the token or the whole header on the clipboard; the backend writes it. */
 export const copyToken = (name: string, format: TokenFormat): Promise<CopyOutcome> =>
-  call("copy_token", { name, format });
+  call(commands.copyToken(name, format));
 
 /** The token itself, for an explicit "reveal" only. */
-export const revealToken = (name: string): Promise<string> => call("reveal_token", { name });
+export const revealToken = (name: string): Promise<string> => call(commands.revealToken(name));
 
 /** Starts an interactive login; later progress arrives as `loginUpdate` events. */
 export const startLogin = (name: string, options: LoginOptions): Promise<LoginStep> =>
-  call("start_login", { name, options });
+  call(commands.startLogin(name, options));
 
 /** Completes a pending login with a pasted code or redirected URL. */
 export const pasteLogin = (name: string, text: string): Promise<void> =>
-  call<null>("paste_login", { name, text }).then(() => undefined);
+  call(commands.pasteLogin(name, text)).then(done);
 
 /** Cancels a pending login. */
-export const cancelLogin = (name: string): Promise<void> =>
-  call<null>("cancel_login", { name }).then(() => undefined);
+export const cancelLogin = (name: string): Promise<void> => plain(commands.cancelLogin(name));
 
 /** Opens an http(s) URL in the system browser. */
-export const openUrl = (url: string): Promise<void> =>
-  call<null>("open_url", { url }).then(() => undefined);
+export const openUrl = (url: string): Promise<void> => call(commands.openUrl(url)).then(done);
 
 /** Everything the detail view shows about one connection (never a secret). */
 export const connectionDetail = (name: string): Promise<Detail> =>
-  call("connection_detail", { name });
+  call(commands.connectionDetail(name));
 
 /** The secret store's health, the endpoint and the settings. */
-export const appStatus = (): Promise<AppStatus> => call("app_status");
+export const appStatus = (): Promise<AppStatus> => call(commands.appStatus());
 
 /** Switches to the owner-only file store, after the person agreed. */
-export const useFileStore = (): Promise<AppStatus> => call("use_file_store");
+export const useFileStore = (): Promise<AppStatus> => call(commands.useFileStore());
 
 /** Saves the settings and returns them as stored. */
 export const saveSettings = (settings: UiSettings): Promise<UiSettings> =>
-  call("save_settings", { settings });
+  call(commands.saveSettings(settings));
 
 /** Starts the local demo providers and adds demo connections. */
-export const startDemo = (): Promise<Connection[]> => call("start_demo");
+export const startDemo = (): Promise<Connection[]> => call(commands.startDemo());
 
 /** Calls `handler` for every change the backend reports, until unsubscribed. */
 export function onConnectionsChanged(
   handler: (change: ConnectionsChanged) => void,
 ): Promise<Unsubscribe> {
-  return subscribe("connections-changed", handler);
+  return events.connectionsChanged.listen((e) => {
+    handler(e.payload);
+  });
 }
 
 /** Progress and outcome of interactive logins. */
 export const onLoginUpdate = (handler: (update: LoginUpdate) => void): Promise<Unsubscribe> =>
-  subscribe("login-update", handler);
+  events.loginUpdate.listen((e) => {
+    handler(e.payload);
+  });
 
 /** Messages for the person: "Clipboard cleared", "Ignored a deep link…". */
 export const onNotice = (handler: (notice: Notice) => void): Promise<Unsubscribe> =>
-  subscribe("notice", handler);
+  events.notice.listen((e) => {
+    handler(e.payload);
+  });
 
 /** The tray asked to show a connection. */
 export const onNavigate = (handler: (navigate: Navigate) => void): Promise<Unsubscribe> =>
-  subscribe("navigate", handler);
+  events.navigate.listen((e) => {
+    handler(e.payload);
+  });
 
 /** Copies text that is no secret (a snippet, a URL) from the webview itself. */
 export async function copyText(text: string): Promise<void> {

@@ -23,13 +23,12 @@ export function SettingsDialog({
   status: AppStatus;
   onClose: (next: AppStatus | null) => void;
 }) {
-  // Fields the backend leaves out take the product's defaults.
-  const clearSecs = status.settings.clipboard_clear_secs ?? 60;
+  const clearSecs = status.settings.clipboard_clear_secs;
   const [draft, setDraft] = useState<SettingsDraft>({
     clearClipboard: clearSecs > 0,
     clearSecs: String(clearSecs > 0 ? clearSecs : 60),
-    notifyMins: String(status.settings.notify_session_end_mins ?? 15),
-    autostart: status.settings.autostart ?? false,
+    notifyMins: String(status.settings.notify_session_end_mins),
+    autostart: status.settings.autostart,
   });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
