@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "use_file_store",
     "save_settings",
     "start_demo",
+    "ui_ready",
 ];
 
 fn main() {

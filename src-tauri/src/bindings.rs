@@ -36,6 +36,7 @@ pub(crate) fn builder() -> tauri_specta::Builder<tauri::Wry> {
             app::use_file_store,
             app::save_settings,
             app::start_demo,
+            app::ui_ready,
         ])
         .events(collect_events![
             ConnectionsChanged,

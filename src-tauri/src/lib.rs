@@ -23,8 +23,12 @@ use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::state::AppState;
 
+/// When the process started, for the "window ready" log line (and the launch benchmark).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 /// Starts the app and blocks until the user quits.
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     init_tracing();
     let specta = bindings::builder();
     let app = tauri::Builder::default()

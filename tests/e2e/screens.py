@@ -124,4 +124,4 @@ def toasts(app: App) -> list:
 
 
 def find_login_button(app: App, name: str):
-    return [e for e in app.find(tid(f"login-{name}")) if e.is_displayed()]
+    return [e for e in app.find(tid(f"row-login-{name}")) if e.is_displayed()]

@@ -40,7 +40,7 @@ def test_a_deep_link_completes_the_pending_login_and_a_wrong_state_is_ignored(
         why="a login started in the app, waiting for its tokentray:// callback",
     )
 
-    screens.click(app, "login-portal")
+    screens.click(app, "row-login-portal")
     app.visible(screens.tid("login-dialog"), "the login dialog")
     # TOKENTRAY_BROWSER signed in; it cannot open tokentray:// and recorded where it landed.
     run = until("the headless browser to sign in", lambda: app.browser_runs() and app.browser_runs()[-1])

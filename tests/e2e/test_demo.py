@@ -21,12 +21,12 @@ def test_try_the_sandbox_then_log_in_to_every_demo_connection(home, launch):
     assert home.status("demo-itk")["identity"], "whoami of the ITk demo"
 
     # The ArcGIS demo: a browser login (the headless browser types gis-analyst / contours).
-    screens.click(app, "login-demo-arcgis")
+    screens.click(app, "row-login-demo-arcgis")
     assert "Gerda Mercator" in logged_in(app)
     screens.wait_status(app, "demo-arcgis", "Active")
 
     # The Copernicus demo: the password is stored, the one-time code is asked at login.
-    screens.click(app, "login-demo-copernicus")
+    screens.click(app, "row-login-demo-copernicus")
     app.visible(tid("login-totp"), "the one-time code prompt").send_keys("424242")
     screens.click(app, "login-start")
     status = logged_in(app)

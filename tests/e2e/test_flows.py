@@ -73,10 +73,7 @@ def test_the_wizard_adds_a_client_credentials_connection(sandbox, home, launch):
     screens.click(app, "save-connection")
     screens.row(app, "wiz-cc")
     assert "Wizard client" in screens.labels(app)
-    # The first token comes with the first login (for client credentials: no browser).
-    if screens.status(app, "wiz-cc") != "Active":
-        screens.click(app, "login-wiz-cc")
-        logged_in(app)
+    # Client credentials need nobody: the app signs in right after saving, without a click.
     screens.wait_status(app, "wiz-cc", "Active")
     assert home.status("wiz-cc")["identity"]["subject"] == "service-account-demo-cc"
     # The secret went to the keychain, not to a file.
@@ -123,7 +120,7 @@ def test_the_wizard_adds_an_authorization_code_connection_that_logs_in_over_loop
 
     # Saving may go straight on to the login; otherwise the row offers it.
     if not app.find(tid("login-dialog")):
-        screens.click(app, "login-wiz-oidc")
+        screens.click(app, "row-login-wiz-oidc")
     app.visible(tid("login-dialog"), "the login dialog")
     status = logged_in(app)
     assert "Alice" in status or "alice" in status, status
@@ -140,7 +137,7 @@ def test_loopback_login_then_refresh_and_copy_the_token(sandbox, home, launch, c
     app = launch(home)
     require(app, commands=[*LOGIN_WAITS, "refresh_connection", "copy_token"])
 
-    screens.click(app, "login-portal")
+    screens.click(app, "row-login-portal")
     status = logged_in(app)
     assert "Gerda Mercator" in status, status
     screens.wait_status(app, "portal", "Active")
@@ -182,7 +179,7 @@ def test_a_login_can_be_cancelled_while_it_waits(sandbox, home, launch):
     # The headless browser types a wrong password: the service never redirects back.
     app = launch(home, E2E_LOGIN_PASSWORD="not-the-password")
     require(app, commands=["start_login", "cancel_login"], testids=["login-cancel"])
-    screens.click(app, "login-portal")
+    screens.click(app, "row-login-portal")
     run = until("the headless browser to give up", lambda: app.browser_runs() and app.browser_runs()[-1])
     assert "refused" in (run["error"] or ""), run
     assert "Waiting" in app.text(tid("login-status"))
@@ -190,7 +187,7 @@ def test_a_login_can_be_cancelled_while_it_waits(sandbox, home, launch):
     screens.wait_status(app, "portal", "Signed out")
     assert home.status("portal")["status"] != "active"
     # The cancelled login is over: a new one starts (one waiting login per connection).
-    screens.click(app, "login-portal")
+    screens.click(app, "row-login-portal")
     until("a second sign-in", lambda: len(app.browser_runs()) == 2)
     assert "Waiting" in app.text(tid("login-status"))
     cancel(app)
@@ -201,7 +198,7 @@ def test_an_out_of_band_code_is_pasted_into_the_login_dialog(sandbox, home, laun
     app = launch(home)
     require(app, commands=list(LOGIN_WAITS), testids=["login-paste"])
 
-    screens.click(app, "login-oob-portal")
+    screens.click(app, "row-login-oob-portal")
     app.visible(tid("login-dialog"), "the login dialog")
     run = until("the headless browser to get the code", lambda: app.browser_runs() and app.browser_runs()[-1])
     assert run["error"] is None and run["code"], run
@@ -295,7 +292,7 @@ def test_a_device_code_login_shows_the_code_and_completes_when_approved(oidc, ho
     )  # fmt: skip
     app = launch(home)
     require(app, commands=["start_login"], testids=["login-user-code", "login-qr"])
-    screens.click(app, "login-device")
+    screens.click(app, "row-login-device")
     code = app.text(tid("login-user-code"))
     page = app.text(tid("login-url"))
     assert code and page.startswith(oidc.issuer), (code, page)
@@ -346,7 +343,7 @@ def test_logging_out_forgets_the_tokens(sandbox, home, launch):
     arcgis_user_login(home, sandbox, "portal", "loopback")
     app = launch(home)
     require(app, commands=["start_login", "logout"])
-    screens.click(app, "login-portal")
+    screens.click(app, "row-login-portal")
     logged_in(app)
     screens.wait_status(app, "portal", "Active")
     screens.row_action(app, "portal", "logout")

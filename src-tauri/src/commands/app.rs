@@ -125,3 +125,15 @@ pub(crate) async fn start_demo(state: State<'_, AppState>) -> Result<Vec<Connect
         .map(|v| Connection::live(v, engine))
         .collect())
 }
+
+/// The UI has painted its first screen (the connection list). Logged once, with the time since
+/// the process started: the launch benchmark waits for this line.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn ui_ready() {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        let since_start = crate::STARTED.get().map(std::time::Instant::elapsed);
+        tracing::info!(?since_start, "the window is ready");
+    });
+}

@@ -2,6 +2,7 @@
 //! actions on one connection (refresh, log out, remove).
 
 use tauri::State;
+use tokentray_engine::LoginInput;
 
 use crate::dto::{Connection, Identity, millis};
 use crate::forms::{self, ConnectionChange, ConnectionInput, EditForm, KindInfo, Preset};
@@ -139,6 +140,21 @@ pub(crate) async fn add_connection(
             input.credentials(),
         )
         .await?;
+    // A connection that needs nobody to log in gets its first token right away, in the
+    // background: the row shows the outcome (signed in, or what went wrong) as it arrives.
+    if state
+        .engine
+        .logs_in_unattended(&input.name)
+        .unwrap_or(false)
+    {
+        let engine = state.engine.clone();
+        let name = input.name.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(error) = engine.login(&name, LoginInput::default()).await {
+                tracing::info!(connection = %name, %error, "the first login after adding failed");
+            }
+        });
+    }
     Ok(Connection::live(view, &state.engine))
 }
 

@@ -60,6 +60,11 @@ export const commands = {
 	saveSettings: (settings: UiSettings) => typedError<UiSettings, IpcError>(__TAURI_INVOKE("save_settings", { settings })),
 	/**  Starts the local demo providers and adds demo connections against them. */
 	startDemo: () => typedError<Connection[], IpcError>(__TAURI_INVOKE("start_demo")),
+	/**
+	 *  The UI has painted its first screen (the connection list). Logged once, with the time since
+	 *  the process started: the launch benchmark waits for this line.
+	 */
+	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
 
 /** Events */

@@ -200,6 +200,9 @@ export const saveSettings = (settings: UiSettings): Promise<UiSettings> =>
 /** Starts the local demo providers and adds demo connections. */
 export const startDemo = (): Promise<Connection[]> => call(commands.startDemo());
 
+/** Tells the backend the first screen is painted (it logs the launch time). Never fails. */
+export const uiReady = (): Promise<void> => plain(commands.uiReady()).catch(done);
+
 /** Calls `handler` for every change the backend reports, until unsubscribed. */
 export function onConnectionsChanged(
   handler: (change: ConnectionsChanged) => void,

@@ -206,6 +206,13 @@ impl Engine {
         Ok(self.inner.current_state(&spec.name).history)
     }
 
+    /// Whether `name` can log in with its stored credentials alone (client credentials, a
+    /// stored password without 2FA, access codes), so that nobody needs to be asked.
+    pub fn logs_in_unattended(&self, name: &str) -> Result<bool> {
+        let spec = self.inner.spec(name)?;
+        Ok(crate::provider::for_kind(spec.kind).renews_unattended(&spec))
+    }
+
     /// Whether a login of `name` is waiting for the person.
     pub fn login_pending(&self, name: &str) -> bool {
         ConnectionName::new(name).is_ok_and(|name| {

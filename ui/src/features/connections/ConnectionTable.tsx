@@ -172,7 +172,7 @@ function ConnectionRow({
             <Button
               size="small"
               variant="primary"
-              testId={`login-${c.name}`}
+              testId={`row-login-${c.name}`}
               label={`Log in to ${c.label}`}
               onClick={() => {
                 actions.login(c);

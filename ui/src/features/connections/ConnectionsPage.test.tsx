@@ -198,7 +198,7 @@ describe("ConnectionsPage", () => {
     const stop = onToast((t) => toasts.push(t.message));
     await show();
     await act(() => {
-      host.querySelector<HTMLButtonElement>("[data-testid=login-legacy]")?.click();
+      host.querySelector<HTMLButtonElement>("[data-testid=row-login-legacy]")?.click();
     });
     expect(actions.login).toHaveBeenCalledWith(expect.objectContaining({ name: "legacy" }));
     expect(host.querySelector("[data-testid=copy-token-legacy]")).toBeNull();

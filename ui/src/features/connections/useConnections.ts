@@ -4,10 +4,22 @@
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
-import { listConnections, onConnectionsChanged, toIpcError } from "../../ipc/client";
+import { listConnections, onConnectionsChanged, toIpcError, uiReady } from "../../ipc/client";
 import type { Unsubscribe } from "../../ipc/client";
 import { applyChange } from "./model";
 import type { ListState } from "./model";
+
+/** Whether the first list was shown already (once per window). */
+let announced = false;
+
+/** After the first list is painted, tells the backend once that the window is usable. */
+function announceReady(): void {
+  if (announced) return;
+  announced = true;
+  requestAnimationFrame(() => {
+    void uiReady();
+  });
+}
 
 export function useConnections(): { state: ListState; reload: () => void } {
   const [state, setState] = useState<ListState>({ phase: "loading" });
@@ -19,6 +31,7 @@ export function useConnections(): { state: ListState; reload: () => void } {
     listConnections().then(
       (connections) => {
         if (load === latest.current) setState({ phase: "ready", connections });
+        announceReady();
       },
       (failure: unknown) => {
         if (load === latest.current) setState({ phase: "failed", error: toIpcError(failure) });
