@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
@@ -276,6 +277,22 @@ class Home:
 # The app, driven through tauri-driver
 
 
+SINGLE_INSTANCE_NAME = "dev.tokentray.app.SingleInstance"
+
+
+def single_instance_owned() -> bool:
+    """Whether an app holds the single-instance name on this test session's D-Bus."""
+    answer = subprocess.run(
+        [
+            "dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
+            f"string:{SINGLE_INSTANCE_NAME}",
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return "boolean true" in answer.stdout
+
+
 class App:
     """One run of the desktop app with its own tauri-driver, in `home`.
 
@@ -322,7 +339,11 @@ class App:
         wait_port(self.native_port, self.driver_proc, "WebKitWebDriver")
         options = ArgOptions()
         options.set_capability("tauri:options", {"application": str(self._launcher())})
-        self.driver = webdriver.Remote(f"http://127.0.0.1:{self.port}", options=options)
+        url = f"http://127.0.0.1:{self.port}"
+        # A bounded wait for every driver call: an app that dies at launch leaves
+        # WebKitWebDriver waiting for a window forever, and the test must fail instead.
+        config = ClientConfig(remote_server_addr=url, timeout=int(TIMEOUT * 3))
+        self.driver = webdriver.Remote(url, options=options, client_config=config)
         until(
             "the UI to render",
             lambda: self.driver.execute_script(
@@ -411,9 +432,12 @@ class App:
                     pass
             try:
                 until("the app to exit", lambda: not self.pids(), timeout=5)
-                return
             except Exception:  # noqa: BLE001 - then the stronger signal
                 continue
+            # The bus drops a dead app's single-instance name a moment later; a next app
+            # started before that would try to hand over to it, and fail.
+            until("the single-instance name to be free", lambda: not single_instance_owned())
+            return
         raise AssertionError(f"the app did not exit: {self.pids()}")
 
     # -- the page

@@ -9,7 +9,8 @@
 # Screenshots of the main screens go to artifacts/screenshots/, and a failing test leaves its
 # window, page and logs in artifacts/e2e/. With CI=true a step the app does not offer yet fails;
 # otherwise it is reported as an expected failure (xfail) naming what it waits on.
-# E2E_NO_BUILD=1 skips the build; E2E_TIMEOUT sets the longest single wait (seconds, default 20).
+# E2E_NO_BUILD=1 skips the build; E2E_TIMEOUT sets the longest single wait (seconds, default 20);
+# E2E_SUITE_TIMEOUT bounds the whole run (seconds, default 1800).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -45,5 +46,7 @@ rm -rf "$root/artifacts/e2e"
 mkdir -p "$root/artifacts/screenshots"
 export NO_AT_BRIDGE=1
 cd tests/e2e
-xvfb-run -a -s "-screen 0 1280x800x24" "$root/tests/scripts/with-keyring.sh" \
+# A last bound on the whole suite (E2E_SUITE_TIMEOUT seconds): a hang must fail CI, not stall it.
+timeout --kill-after=30 "${E2E_SUITE_TIMEOUT:-1800}" \
+  xvfb-run -a -s "-screen 0 1280x800x24" "$root/tests/scripts/with-keyring.sh" \
   "$venv/bin/python" -m pytest --durations=5 "$@"
