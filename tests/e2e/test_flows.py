@@ -5,6 +5,7 @@ the header, look at the details, remove a connection and leave nothing in the ke
 import json
 
 import headless_browser
+import pytest
 import screens
 from harness import require, until
 from screens import tid
@@ -80,6 +81,54 @@ def test_the_wizard_adds_a_client_credentials_connection(sandbox, home, launch):
     assert home.has_keychain_item("wiz-cc"), home.keychain_users()
     assert "demo-cc-secret" not in (home.path / "config" / "connections.toml").read_text()
     assert home.token("wiz-cc")
+
+
+# The kinds a person sets up without a browser, as typed into their preset's form.
+NO_BROWSER_KINDS = {
+    "arcgis-enterprise": {
+        "name": "enterprise",
+        "portal_url": "{portal}",
+        "username": "gis-analyst",
+        "password": "contours",
+    },
+    "basic": {"name": "legacy", "username": "ada", "password": "lovelace"},
+    "static": {"name": "bot", "token": "tok-e2e-static-7f3a9c"},
+}
+
+
+@pytest.mark.parametrize("preset", sorted(NO_BROWSER_KINDS))
+def test_the_wizard_adds_copies_from_and_removes_a_connection_of_each_kind_without_a_browser(
+    preset, sandbox, home, launch, clipboard
+):
+    app = launch(home)
+    require(app, commands=["add_connection", "copy_token", "remove_connection"])
+    fields = {k: v.format(portal=sandbox.portal) for k, v in NO_BROWSER_KINDS[preset].items()}
+    name = fields["name"]
+
+    screens.click(app, "empty-add")
+    screens.click(app, f"preset-{preset}")
+    app.visible(tid("connection-form"), "the connection form")
+    for field, value in fields.items():
+        screens.fill(app, field, value)
+    screens.click(app, "save-connection")
+
+    # Signed in with what was typed, without a further click.
+    screens.wait_status(app, name, "Active")
+    token = home.token(name)
+    assert token
+    assert home.has_keychain_item(name), home.keychain_users()
+    config = (home.path / "config" / "connections.toml").read_text()
+    for secret in ("contours", "lovelace", "tok-e2e-static-7f3a9c"):
+        assert secret not in config
+
+    screens.click(app, f"copy-token-{name}")
+    until("the clipboard to hold the token", lambda: clipboard().strip() == token)
+
+    screens.row_action(app, name, "remove")
+    app.visible(tid("remove-dialog"), "the confirmation")
+    screens.click(app, "confirm-remove")
+    app.visible(screens.EMPTY, "the empty state after the connection went")
+    until("no keychain item of the connection", lambda: not home.has_keychain_item(name))
 
 
 def test_the_wizard_shows_what_is_wrong_and_saves_nothing(sandbox, home, launch):

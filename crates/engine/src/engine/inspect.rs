@@ -207,10 +207,11 @@ impl Engine {
     }
 
     /// Whether `name` can log in with its stored credentials alone (client credentials, a
-    /// stored password without 2FA, access codes), so that nobody needs to be asked.
+    /// stored password without 2FA, access codes, a static token), so that nobody needs to be
+    /// asked.
     pub fn logs_in_unattended(&self, name: &str) -> Result<bool> {
         let spec = self.inner.spec(name)?;
-        Ok(crate::provider::for_kind(spec.kind).renews_unattended(&spec))
+        Ok(crate::provider::for_kind(spec.kind).logs_in_unattended(&spec))
     }
 
     /// Whether a login of `name` is waiting for the person.

@@ -342,3 +342,75 @@ async fn a_connection_that_may_not_be_exported_gets_no_token_file() {
     h.engine.token("k", None).await.unwrap();
     assert!(!file.exists());
 }
+
+#[tokio::test(start_paused = true)]
+async fn who_logs_in_unattended_follows_the_kind_and_its_settings() {
+    let h = harness();
+    h.engine
+        .add("key", ProviderKind::Static, &[], creds(&[("token", "t")]))
+        .await
+        .unwrap();
+    let cc = [
+        ("issuer".to_string(), "https://idp.example".to_string()),
+        ("grant".to_string(), "client_credentials".to_string()),
+        ("client_id".to_string(), "app".to_string()),
+    ];
+    h.engine
+        .add(
+            "cc",
+            ProviderKind::Oauth2,
+            &cc,
+            creds(&[("client_secret", "s")]),
+        )
+        .await
+        .unwrap();
+    let code = [
+        ("issuer".to_string(), "https://idp.example".to_string()),
+        ("grant".to_string(), "authorization_code".to_string()),
+        ("client_id".to_string(), "app".to_string()),
+    ];
+    h.engine
+        .add("user", ProviderKind::Oauth2, &code, Credentials::new())
+        .await
+        .unwrap();
+    // A static token is read from the store: a login without anyone, though it never renews.
+    assert!(h.engine.logs_in_unattended("key").unwrap());
+    assert!(h.engine.logs_in_unattended("cc").unwrap());
+    assert!(!h.engine.logs_in_unattended("user").unwrap());
+    assert!(h.engine.logs_in_unattended("missing").is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_copernicus_password_login_waits_for_a_person_who_may_have_a_code() {
+    let h = harness();
+    let password = [
+        ("grant".to_string(), "password".to_string()),
+        ("username".to_string(), "grace".to_string()),
+    ];
+    h.engine
+        .add(
+            "cdse",
+            ProviderKind::Cdse,
+            &password,
+            creds(&[("password", "p")]),
+        )
+        .await
+        .unwrap();
+    let idp = [
+        ("issuer".to_string(), "https://idp.example".to_string()),
+        ("client_id".to_string(), "app".to_string()),
+        ("grant".to_string(), "password".to_string()),
+        ("username".to_string(), "grace".to_string()),
+    ];
+    h.engine
+        .add(
+            "idp",
+            ProviderKind::Oauth2,
+            &idp,
+            creds(&[("password", "p")]),
+        )
+        .await
+        .unwrap();
+    assert!(!h.engine.logs_in_unattended("cdse").unwrap());
+    assert!(h.engine.logs_in_unattended("idp").unwrap());
+}

@@ -79,6 +79,13 @@ pub(crate) trait Provider: Send + Sync {
     /// Whether `renew` can work without a person for this connection's settings.
     fn renews_unattended(&self, spec: &ConnectionSpec) -> bool;
 
+    /// Whether `login` can work with the stored credentials alone (no browser, no one-time
+    /// code). Usually the same as renewing; a static token logs in (it is read from the store)
+    /// but cannot renew.
+    fn logs_in_unattended(&self, spec: &ConnectionSpec) -> bool {
+        self.renews_unattended(spec)
+    }
+
     /// Who the token belongs to.
     async fn whoami(
         &self,

@@ -51,6 +51,10 @@ impl Provider for StaticToken {
         false
     }
 
+    fn logs_in_unattended(&self, _: &ConnectionSpec) -> bool {
+        true
+    }
+
     fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
         vec!["token"]
     }

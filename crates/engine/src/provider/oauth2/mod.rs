@@ -276,6 +276,16 @@ impl Provider for OAuth2 {
         true
     }
 
+    fn logs_in_unattended(&self, spec: &ConnectionSpec) -> bool {
+        match grant(spec).as_str() {
+            "client_credentials" | "refresh_token" => true,
+            // A Copernicus account may need a one-time code, which only a person has; trying
+            // the password alone would just be refused (and count against the account).
+            "password" => spec.kind != ProviderKind::Cdse,
+            _ => false,
+        }
+    }
+
     async fn whoami(
         &self,
         flow: &Flow<'_>,

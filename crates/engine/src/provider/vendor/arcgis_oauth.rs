@@ -128,6 +128,10 @@ impl Provider for ArcgisOauth {
         true
     }
 
+    fn logs_in_unattended(&self, spec: &ConnectionSpec) -> bool {
+        app_login(spec)
+    }
+
     async fn whoami(
         &self,
         flow: &Flow<'_>,
