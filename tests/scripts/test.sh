@@ -35,4 +35,8 @@ git diff --exit-code -- ui/src/ipc/bindings.ts
 say "desktop app end to end, in a real WebView (screenshots in artifacts/screenshots/)"
 tests/e2e/run.sh
 
+say "desktop app over its life: live updates, close to tray, a second launch shows the window"
+xvfb-run -a -s "-screen 0 1280x800x24" tests/scripts/with-keyring.sh \
+  tests/e2e/lifecycle.sh --app "${CARGO_TARGET_DIR:-target}/debug/tokentray-desktop" --out-dir artifacts/lifecycle
+
 say "all tests passed"
