@@ -2,7 +2,9 @@
 log in (loopback, pasted out-of-band code, device code; cancel), refresh, copy the token and
 the header, look at the details, remove a connection and leave nothing in the keychain."""
 
+import base64
 import json
+import os
 
 import headless_browser
 import pytest
@@ -429,3 +431,60 @@ def test_without_a_keychain_a_banner_offers_the_file_store(home, launch):
     screens.row(app, "key")
     assert home.token("key") == "file-store-token"
     assert "secrets in a file" in screens.row(app, "key").text
+
+
+def test_no_secret_reaches_the_webview_or_the_log(sandbox, home, launch):
+    """Canary secrets stored by the CLI never appear in the page, on any screen, nor in the
+    app's log: not in the list, the detail view, the edit form, or an error message."""
+    canaries = {name: f"canary-{name}-{os.urandom(12).hex()}" for name in ("key", "basic", "gis", "cc")}
+    home.cli("add", "key", "--kind", "static", env={"TOKENTRAY_TOKEN": canaries["key"]})
+    home.cli(
+        "add", "basic", "--kind", "basic", "--username", "ada",
+        env={"TOKENTRAY_PASSWORD": canaries["basic"]},
+    )  # fmt: skip
+    # Wrong password and client secret: their logins fail, and the failures are shown.
+    home.cli(
+        "add", "gis", "--kind", "arcgis-token", "--portal-url", sandbox.portal,
+        "--username", "gis-analyst", env={"TOKENTRAY_PASSWORD": canaries["gis"]},
+    )  # fmt: skip
+    home.cli(
+        "add", "cc", "--kind", "oauth2", "--issuer", sandbox.oauth, "--grant",
+        "client_credentials", "--client-id", "demo-cc",
+        env={"TOKENTRAY_CLIENT_SECRET": canaries["cc"]},
+    )  # fmt: skip
+    forms = set()
+    for value in canaries.values():
+        forms |= {value, base64.b64encode(value.encode()).decode()}
+    forms.add(base64.b64encode(f"ada:{canaries['basic']}".encode()).decode())
+
+    app = launch(home)
+
+    def page_is_clean(where):
+        page = app.driver.page_source
+        leaked = [f for f in forms if f in page]
+        assert not leaked, f"a secret is in the page ({where})"
+
+    for name in ("gis", "cc"):
+        screens.click(app, f"row-login-{name}")
+        until(
+            f"the login of {name} to fail",
+            lambda: app.find(tid("login-retry")) or app.text(tid("login-status")).startswith("Logged in"),
+        )
+        assert app.find(tid("login-retry")), app.text(tid("login-status"))
+        page_is_clean(f"the failed login of {name}")
+        screens.click(app, "login-close")
+    page_is_clean("the list with two failures")
+    for name in canaries:
+        screens.click(app, f"open-{name}")
+        app.visible(tid("detail"), f"the detail of {name}")
+        page_is_clean(f"the detail of {name}")
+        screens.click(app, "detail-back")
+        screens.row_action(app, name, "edit")
+        app.visible(tid("connection-form"), f"the edit form of {name}")
+        if app.find(tid("advanced")):
+            screens.open_advanced(app)
+        page_is_clean(f"the edit form of {name}")
+        screens.click(app, "wizard-back")
+        screens.row(app, name)
+    log = app.log_text()
+    assert not [f for f in forms if f in log], "a secret is in the app's log"
