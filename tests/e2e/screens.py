@@ -100,7 +100,12 @@ def open_menu(app: App, name: str):
 
 def fill(app: App, field: str, value: str):
     """Types into the wizard's input `field-<field>` (a select is chosen by value)."""
-    element = app.visible(tid(f"field-{field}"), f"the {field} field")
+    fill_testid(app, f"field-{field}", value)
+
+
+def fill_testid(app: App, testid: str, value: str):
+    """Types into the input (or chooses in the select) with this `data-testid`."""
+    element = app.visible(tid(testid), f"the {testid} input")
     if element.tag_name == "select":
         # Options carry their value as text (Preact sets no value attribute).
         Select(element).select_by_visible_text(value)

@@ -488,3 +488,28 @@ def test_no_secret_reaches_the_webview_or_the_log(sandbox, home, launch):
         screens.row(app, name)
     log = app.log_text()
     assert not [f for f in forms if f in log], "a secret is in the app's log"
+
+
+def test_a_copied_token_is_cleared_after_the_chosen_delay(sandbox, home, launch, clipboard):
+    home.cli("add", "key", "--kind", "static", env={"TOKENTRAY_TOKEN": "tok-clear-me-41d2"})
+    assert home.token("key") == "tok-clear-me-41d2"
+    app = launch(home)
+    require(app, commands=["save_settings", "copy_token"], testids=["settings-dialog"])
+
+    screens.click(app, "open-settings")
+    app.visible(tid("settings-dialog"), "the settings")
+    screens.fill_testid(app, "setting-clear-secs", "5")
+    screens.click(app, "settings-save")
+    app.gone(tid("settings-dialog"), "the settings to close")
+    saved = json.loads((home.path / "config" / "desktop.json").read_text())
+    assert saved["clipboard_clear_secs"] == 5, saved
+
+    screens.wait_status(app, "key", "Active")
+    screens.click(app, "copy-token-key")
+    until("the clipboard to hold the token", lambda: clipboard().strip() == "tok-clear-me-41d2")
+    # Cleared by the app five seconds later, and it says so.
+    until("the clipboard to be cleared", lambda: clipboard().strip() == "", timeout=15)
+    until(
+        "the notice that it was cleared",
+        lambda: any("Cleared the copied token" in t for t in screens.toasts(app)),
+    )
