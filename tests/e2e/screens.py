@@ -124,6 +124,13 @@ def open_advanced(app: App):
         until("the advanced section to open", lambda: details.get_attribute("open") is not None)
 
 
+def dismiss_toasts(app: App):
+    """Closes every toast, as a person does when one covers what they want to click."""
+    for toast in app.find(tid("toast")):
+        toast.find_element(By.CSS_SELECTOR, "button[aria-label=Dismiss]").click()
+    until("the toasts to close", lambda: not app.find(tid("toast")))
+
+
 def toasts(app: App) -> list:
     return [t.text for t in app.find(tid("toast"))]
 

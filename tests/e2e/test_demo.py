@@ -37,12 +37,14 @@ def test_try_the_sandbox_then_log_in_to_every_demo_connection(home, launch, clip
         assert home.token(name), name
 
     # Copy from the rows, as a newcomer would: each is the token `tokentray token` hands out.
+    screens.dismiss_toasts(app)
     for name in ("demo-itk", "demo-copernicus"):
         screens.click(app, f"copy-token-{name}")
         until(f"the clipboard to hold {name}'s token", lambda: clipboard().strip() == home.token(name))
 
     # And remove them again: nothing stays behind in the keychain.
     for name in ("demo-itk", "demo-copernicus"):
+        screens.dismiss_toasts(app)  # "Copied…" and "Removed…" cover the lowest rows
         screens.row_action(app, name, "remove")
         app.visible(tid("remove-dialog"), "the confirmation")
         screens.click(app, "confirm-remove")
