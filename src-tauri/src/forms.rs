@@ -147,7 +147,7 @@ pub(crate) struct Preset {
     pub(crate) kind: ProviderKind,
     /// Values filled in for the person.
     pub(crate) values: BTreeMap<String, String>,
-    /// Fields the preset decides; the form may hide them.
+    /// Fields the preset decides (a service's endpoints); the form keeps them out of the way.
     pub(crate) fixed: Vec<String>,
 }
 

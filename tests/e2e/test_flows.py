@@ -94,6 +94,13 @@ NO_BROWSER_KINDS = {
         "password": "contours",
     },
     "basic": {"name": "legacy", "username": "ada", "password": "lovelace"},
+    # The preset points at the real service; its address waits under Advanced.
+    "itkpd": {
+        "name": "itk",
+        "auth_url": "{sandbox}itk/oidc/",
+        "access_code1": "jane-code-1",
+        "access_code2": "jane-code-2",
+    },
     "static": {"name": "bot", "token": "tok-e2e-static-7f3a9c"},
 }
 
@@ -104,33 +111,71 @@ def test_the_wizard_adds_copies_from_and_removes_a_connection_of_each_kind_witho
 ):
     app = launch(home)
     require(app, commands=["add_connection", "copy_token", "remove_connection"])
-    fields = {k: v.format(portal=sandbox.portal) for k, v in NO_BROWSER_KINDS[preset].items()}
-    name = fields["name"]
+    fields = {
+        k: v.format(portal=sandbox.portal, sandbox=sandbox.url)
+        for k, v in NO_BROWSER_KINDS[preset].items()
+    }
+    add_through_the_wizard(app, preset, fields)
+    # Signed in with what was typed, without a further click.
+    screens.wait_status(app, fields["name"], "Active")
+    copy_then_remove(app, home, clipboard, fields["name"])
 
+
+def add_through_the_wizard(app, preset, fields):
     screens.click(app, "empty-add")
     screens.click(app, f"preset-{preset}")
     app.visible(tid("connection-form"), "the connection form")
+    screens.open_advanced(app)
     for field, value in fields.items():
         screens.fill(app, field, value)
     screens.click(app, "save-connection")
+    screens.row(app, fields["name"])
 
-    # Signed in with what was typed, without a further click.
-    screens.wait_status(app, name, "Active")
+
+def copy_then_remove(app, home, clipboard, name):
+    """Copies the token from the row and reads it back, then removes the connection: nothing of
+    it stays in the keychain, and no secret went to the config file."""
     token = home.token(name)
     assert token
     assert home.has_keychain_item(name), home.keychain_users()
     config = (home.path / "config" / "connections.toml").read_text()
-    for secret in ("contours", "lovelace", "tok-e2e-static-7f3a9c"):
+    for secret in ("contours", "lovelace", "tok-e2e-static-7f3a9c", "jane-code-1", "hopper"):
         assert secret not in config
 
     screens.click(app, f"copy-token-{name}")
     until("the clipboard to hold the token", lambda: clipboard().strip() == token)
 
+    screens.dismiss_toasts(app)
     screens.row_action(app, name, "remove")
     app.visible(tid("remove-dialog"), "the confirmation")
     screens.click(app, "confirm-remove")
     app.visible(screens.EMPTY, "the empty state after the connection went")
     until("no keychain item of the connection", lambda: not home.has_keychain_item(name))
+
+
+def test_the_wizard_adds_a_copernicus_connection_that_logs_in_with_a_one_time_code(
+    sandbox, home, launch, clipboard
+):
+    app = launch(home)
+    require(app, commands=["add_connection", "start_login"], testids=["login-totp"])
+    add_through_the_wizard(
+        app,
+        "cdse",
+        {
+            "name": "cop",
+            "token_url": f"{sandbox.url}keycloak/realms/demo/protocol/openid-connect/token",
+            "username": "grace",
+            "password": "hopper",
+        },
+    )
+    # A password login may need a one-time code: it waits for the person.
+    assert screens.status(app, "cop") != "Active"
+    screens.click(app, "row-login-cop")
+    app.visible(tid("login-totp"), "the one-time code prompt").send_keys("424242")
+    screens.click(app, "login-start")
+    assert "Grace" in logged_in(app)
+    screens.wait_status(app, "cop", "Active")
+    copy_then_remove(app, home, clipboard, "cop")
 
 
 def test_the_wizard_shows_what_is_wrong_and_saves_nothing(sandbox, home, launch):

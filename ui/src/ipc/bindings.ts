@@ -348,7 +348,7 @@ export type Preset = {
 	kind: ProviderKind,
 	/**  Values filled in for the person. */
 	values: { [key in string]: string },
-	/**  Fields the preset decides; the form may hide them. */
+	/**  Fields the preset decides (a service's endpoints); the form keeps them out of the way. */
 	fixed: string[],
 };
 

@@ -107,11 +107,13 @@ describe("Wizard, adding", () => {
     expect(ids).toEqual(["preset-cdse", "preset-oauth2", "preset-static"]);
   });
 
-  it("hides the preset's fixed fields and suggests a name from the label", async () => {
+  it("keeps the preset's fixed fields under Advanced and suggests a name from the label", async () => {
     await click("preset-cdse");
     expect($("field-username")).not.toBeNull();
-    expect($("field-token_url")).toBeNull();
-    expect($("field-client_id")).toBeNull();
+    const advanced = $("advanced");
+    expect(advanced?.querySelector("[data-testid=field-token_url]")).not.toBeNull();
+    expect(advanced?.querySelector("[data-testid=field-client_id]")).not.toBeNull();
+    expect(advanced?.querySelector("[data-testid=field-username]")).toBeNull();
     await type("field-label", "My Copernicus");
     expect(inputOf("field-name")?.value).toBe("my-copernicus");
     await type("field-name", "cop");

@@ -40,15 +40,16 @@ const fixedFields = (setup: FormSetup): ReadonlySet<string> =>
 
 /**
  * The fields a person sees: the label first, then the kind's own fields, and the fields every
- * kind has under "Advanced". Fields a preset decides are hidden.
+ * kind has under "Advanced". Fields a preset decides (the service's endpoints) come first under
+ * "Advanced": out of the way, yet still there for another Keycloak realm or a test instance.
  */
 export function formFields(setup: FormSetup): { main: FieldInfo[]; advanced: FieldInfo[] } {
   const fixed = fixedFields(setup);
-  const shown = setup.kind.fields.filter((f) => !fixed.has(f.name));
-  const label = shown.filter((f) => f.name === "label");
+  const fields = setup.kind.fields;
+  const own = fields.filter((f) => !fixed.has(f.name) && f.name !== "label");
   return {
-    main: [...label, ...shown.filter((f) => !f.common && f.name !== "label")],
-    advanced: shown.filter((f) => f.common && f.name !== "label"),
+    main: [...fields.filter((f) => f.name === "label"), ...own.filter((f) => !f.common)],
+    advanced: [...fields.filter((f) => fixed.has(f.name)), ...own.filter((f) => f.common)],
   };
 }
 
