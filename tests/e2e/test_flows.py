@@ -558,3 +558,21 @@ def test_a_copied_token_is_cleared_after_the_chosen_delay(sandbox, home, launch,
         "the notice that it was cleared",
         lambda: any("Cleared the copied token" in t for t in screens.toasts(app)),
     )
+
+
+def test_the_wizard_adds_an_arcgis_online_connection_that_logs_in_in_the_browser(
+    sandbox, home, launch, clipboard
+):
+    app = launch(home)
+    require(app, commands=["add_connection", *LOGIN_WAITS])
+    # ArcGIS Online's address waits under Advanced; the sandbox portal stands in for it.
+    add_through_the_wizard(
+        app,
+        "arcgis-online",
+        {"name": "agol", "portal_url": sandbox.portal, "client_id": "tt-arcgis-app"},
+    )
+    assert screens.status(app, "agol") != "Active", "a user login needs the person"
+    screens.click(app, "row-login-agol")
+    assert "Gerda Mercator" in logged_in(app)
+    screens.wait_status(app, "agol", "Active")
+    copy_then_remove(app, home, clipboard, "agol")
