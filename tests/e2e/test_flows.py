@@ -5,6 +5,7 @@ the header, look at the details, remove a connection and leave nothing in the ke
 import base64
 import json
 import os
+import subprocess
 
 import headless_browser
 import pytest
@@ -576,3 +577,37 @@ def test_the_wizard_adds_an_arcgis_online_connection_that_logs_in_in_the_browser
     assert "Gerda Mercator" in logged_in(app)
     screens.wait_status(app, "agol", "Active")
     copy_then_remove(app, home, clipboard, "agol")
+
+
+def test_a_connection_that_starts_needing_a_login_raises_a_desktop_notification(
+    sandbox, home, launch, tmp_path
+):
+    """The notification goes out over the session bus as any desktop's notification daemon
+    would receive it; the test watches the bus with dbus-monitor."""
+    home.cli(
+        "add", "cc", "--kind", "oauth2", "--label", "Nightly export", "--issuer", sandbox.oauth,
+        "--grant", "client_credentials", "--client-id", "demo-cc",
+        env={"TOKENTRAY_CLIENT_SECRET": "not-the-secret"},
+    )  # fmt: skip
+    seen = tmp_path / "notifications.txt"
+    with open(seen, "wb") as out:
+        monitor = subprocess.Popen(
+            ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications'"],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+        )
+    try:
+        until("dbus-monitor to listen", lambda: seen.stat().st_size > 0)
+        app = launch(home)
+        screens.click(app, "row-login-cc")
+        until("the login to fail", lambda: app.find(tid("login-retry")))
+        screens.click(app, "login-close")
+        screens.wait_status(app, "cc", "Needs login")
+        until(
+            "a notification that Nightly export needs a login",
+            lambda: "Nightly export needs you to log in" in seen.read_text(errors="replace"),
+        )
+        assert "not-the-secret" not in seen.read_text(errors="replace")
+    finally:
+        monitor.terminate()
+        monitor.wait()
