@@ -165,28 +165,22 @@ pub(crate) fn spawn(app: AppHandle, engine: Engine) -> tauri::async_runtime::Joi
 
 #[cfg(test)]
 mod tests {
-    use tokentray_engine::{ConnectionName, ProviderKind};
+    use tokentray_engine::ProviderKind;
 
     use super::*;
+    use crate::dto::tests::active_view;
 
     fn view(status: Status) -> ConnectionView {
         ConnectionView {
-            name: ConnectionName::new("work").unwrap(),
             kind: ProviderKind::Cdse,
             label: "Work".into(),
             status,
             expires_at: None,
-            refresh_expires_at: None,
-            needs_login_at: None,
             identity: None,
             last_refresh: None,
             last_error: Some("the refresh token was revoked".into()),
             store: None,
-            exportable: true,
-            keep_fresh: true,
-            header_name: "Authorization".into(),
-            header_prefix: None,
-            token_file: None,
+            ..active_view("work")
         }
     }
 
