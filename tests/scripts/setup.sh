@@ -55,6 +55,12 @@ say "building the UI"
 npm run --prefix ui build --silent
 if [ "$want_test" = 1 ]; then
   npm_ci tests/servers/oidc-provider
+  # A second local account for the tests that play a hostile neighbour on the same machine
+  # (another user squatting ports, reading command lines, pre-creating files). Only as root.
+  if [ "$(id -u)" = 0 ] && ! id tokentray-neighbour >/dev/null 2>&1; then
+    say "creating the test account tokentray-neighbour"
+    useradd --system --no-create-home --shell /usr/sbin/nologin tokentray-neighbour
+  fi
   # WebDriver for the app's webview. Pin major 2: crates.io also lists 3.x alphas.
   if ! cargo install --list | grep -q '^tauri-driver v2\.'; then
     say "installing tauri-driver 2"

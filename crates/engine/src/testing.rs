@@ -11,6 +11,8 @@ use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
 use crate::secret::Secret;
 use crate::time::{Clock, Timestamp};
 
+pub mod neighbour;
+
 /// A secret store in process memory. Cloning shares the same contents.
 #[derive(Clone, Default)]
 pub struct MemorySecretStore {
