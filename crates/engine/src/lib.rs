@@ -36,7 +36,7 @@ pub use crate::connection::{
 };
 pub use crate::engine::{
     Edit, Engine, EngineOptions, FormValues, Handout, HeaderJson, LoginRequest, LoginStep, Probe,
-    TokenDetail, TokenJson,
+    Refreshed, TokenDetail, TokenJson,
 };
 pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
@@ -48,7 +48,7 @@ pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode
 pub use crate::paths::{HOME_ENV, Paths};
 pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
 pub use crate::provider::{FailureClass, LoginInput, ProviderError};
-pub use crate::refresh::{Backoff, MAX_SLEEP};
+pub use crate::refresh::{Backoff, MAX_SLEEP, RENEWAL_WINDOW};
 pub use crate::secret::{Credentials, Secret, constant_time_eq};
 pub use crate::state::{ConnectionState, HISTORY_KEEP, HistoryEntry, HistoryOutcome, Status};
 pub use crate::time::{Clock, SystemClock, Timestamp, format_remaining};

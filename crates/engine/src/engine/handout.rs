@@ -15,6 +15,7 @@ use super::lifecycle::{Slot, SlotTokens, refresh_before};
 use super::{Engine, Handout, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::Result;
+use crate::refresh::window;
 use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet};
 
@@ -24,6 +25,9 @@ pub(crate) struct Ready {
     tokens: TokenSet,
     /// When the tokens are due for renewal (`Want::Fresh` no longer satisfied).
     renew_at: Option<Timestamp>,
+    /// When a renewal was last made or tried: until the renewal window has passed, the tokens
+    /// are the freshest there are, whatever the caller asks (see `refresh::window`).
+    last_attempt: Option<Timestamp>,
     handout: Arc<Handout>,
 }
 
@@ -54,7 +58,7 @@ impl Engine {
         {
             return Ok(ready.handout.clone());
         }
-        let identity = self.inner.identity(&spec.name, slot.tokens_now());
+        let identity = self.inner.known(&spec.name, slot.tokens_now()).0;
         Ok(Arc::new(Inner::handout(&spec, tokens, identity)))
     }
 
@@ -97,13 +101,13 @@ impl Inner {
     ) -> Option<Arc<Handout>> {
         let ready = self.ready(spec, slot)?;
         let now = self.clock.now();
-        // `Want::satisfied_by`, with the renewal time worked out once.
+        // `Want::satisfied_by`, with the renewal time worked out once, and the renewal limit
+        // (`Renewed::held`): a token renewed moments ago is the best there is.
+        let valid = ready.tokens.valid_for(now, Duration::ZERO);
+        let held = || valid && ready.last_attempt.is_some_and(|at| window::within(at, now));
         let satisfied = match min_valid {
-            Some(d) => ready.tokens.valid_for(now, d),
-            None => {
-                ready.tokens.valid_for(now, Duration::ZERO)
-                    && ready.renew_at.is_none_or(|at| now < at)
-            }
+            Some(d) => ready.tokens.valid_for(now, d) || held(),
+            None => valid && (ready.renew_at.is_none_or(|at| now < at) || held()),
         };
         satisfied.then(|| ready.handout.clone())
     }
@@ -118,11 +122,12 @@ impl Inner {
         }
         let now = slot.tokens_now();
         let (version, tokens) = (now.version, now.tokens.clone()?);
-        let identity = self.identity(&spec.name, now);
+        let (identity, last_attempt) = self.known(&spec.name, now);
         let handout = Arc::new(Self::handout(spec, tokens.clone(), identity));
         let ready = Arc::new(Ready {
             spec: spec.clone(),
             renew_at: tokens.renew_at(refresh_before(spec)),
+            last_attempt,
             tokens,
             handout,
         });
@@ -130,16 +135,18 @@ impl Inner {
         Some(ready)
     }
 
-    /// The identity known in this process, or (before any state was kept here) the one in the
-    /// state file.
-    fn identity(&self, name: &ConnectionName, known: SlotTokens) -> Option<Identity> {
+    /// The identity and the last renewal attempt known in this process, or (before any state
+    /// was kept here) the ones in the state file.
+    fn known(
+        &self,
+        name: &ConnectionName,
+        known: SlotTokens,
+    ) -> (Option<Identity>, Option<Timestamp>) {
         if known.has_state {
-            return known.identity;
+            return (known.identity, known.last_attempt);
         }
-        self.state
-            .load_all()
-            .remove(name)
-            .and_then(|state| state.identity)
+        let state = self.state.load_all().remove(name).unwrap_or_default();
+        (state.identity.clone(), window::last_attempt(&state))
     }
 }
 
@@ -152,6 +159,7 @@ mod tests {
     use crate::engine::{CONFIG_RECHECK, Edit, Engine, EngineOptions};
     use crate::error::ErrorCode;
     use crate::paths::Paths;
+    use crate::refresh::RENEWAL_WINDOW;
     use crate::secret::{Credentials, Secret};
     use crate::testing::{FakeClock, MemorySecretStore};
     use crate::time::Timestamp;
@@ -224,6 +232,11 @@ mod tests {
         engine.token_shared("key", None).await.unwrap();
         let ten_min = Some(Duration::from_secs(600));
         assert!(
+            engine.token_now("key", ten_min).is_some(),
+            "obtained just now: the freshest there is, within the renewal window"
+        );
+        clock.jump(RENEWAL_WINDOW);
+        assert!(
             engine
                 .token_now("key", Some(Duration::from_secs(60)))
                 .is_some()
@@ -247,7 +260,7 @@ mod tests {
             engine.export_token_now("key", None).is_none(),
             "not exported"
         );
-        clock.jump(Duration::from_secs(601));
+        clock.jump(Duration::from_secs(601) - RENEWAL_WINDOW);
         assert!(engine.token_now("key", None).is_none(), "expired");
         let err = engine.token("key", None).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");

@@ -11,7 +11,7 @@ use super::{Engine, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind};
 use crate::error::{Error, Result};
 use crate::provider::{self, FailureClass, Flow, LoginInput, ProviderError};
-use crate::refresh::Renewer;
+use crate::refresh::{Renewer, window};
 use crate::secret::Secret;
 use crate::state::{ConnectionState, HistoryOutcome, Status};
 use crate::time::Timestamp;
@@ -154,8 +154,14 @@ impl Slot {
             version: data.version,
             tokens: data.stored.as_ref().and_then(|s| s.tokens.clone()),
             identity: data.state.as_ref().and_then(|st| st.identity.clone()),
+            last_attempt: data.state.as_ref().and_then(window::last_attempt),
             has_state: data.state.is_some(),
         }
+    }
+
+    /// The state kept here, if any, without forgetting the prepared hand-out (a read only).
+    fn state_now(&self) -> Option<ConnectionState> {
+        self.data.lock().expect("slot lock").state.clone()
     }
 
     /// Keeps `ready` unless anything changed since `version`.
@@ -173,6 +179,8 @@ pub(super) struct SlotTokens {
     /// `None` until the store was read, or without tokens.
     pub(super) tokens: Option<TokenSet>,
     pub(super) identity: Option<Identity>,
+    /// When a renewal was last made or tried (see `refresh::window`), by the state kept here.
+    pub(super) last_attempt: Option<Timestamp>,
     /// Whether any state is kept here yet (else the state file knows the identity).
     pub(super) has_state: bool,
 }
@@ -187,11 +195,22 @@ pub(super) enum Want {
     /// The scheduler's call: renew unless it was renewed since it was scheduled (then it is
     /// not due even counting the jitter the schedule subtracts).
     Due,
-    /// A new token whatever the old one.
-    Forced,
+    /// A new token whatever the old one; `limited`: unless the renewal limit holds the
+    /// current one (see `refresh::window`).
+    Forced { limited: bool },
 }
 
 impl Want {
+    /// Whether the renewal limit applies: everything but the scheduler's own call (which
+    /// keeps its schedule) and a person's explicit refresh in the app.
+    fn limited(self) -> bool {
+        match self {
+            Self::MinValid(_) | Self::Fresh => true,
+            Self::Forced { limited } => limited,
+            Self::Due => false,
+        }
+    }
+
     pub(super) fn satisfied_by(self, spec: &ConnectionSpec, t: &TokenSet, now: Timestamp) -> bool {
         match self {
             Self::MinValid(d) => t.valid_for(now, d),
@@ -205,8 +224,54 @@ impl Want {
                     && t.renew_at(refresh_before(spec))
                         .is_none_or(|at| now < at.minus(margin / 10))
             }
-            Self::Forced => false,
+            Self::Forced { .. } => false,
         }
+    }
+}
+
+/// What a forced refresh did ([`Engine::refresh_limited`]).
+#[derive(Clone, Debug)]
+pub struct Refreshed {
+    /// The connection as it stands now.
+    pub view: crate::events::ConnectionView,
+    /// `None` when the tokens were renewed now (or by a concurrent caller). Otherwise they
+    /// were not: the last renewal, login or failed attempt was at this time, less than
+    /// [`crate::RENEWAL_WINDOW`] ago, and the current token, still valid, was kept.
+    pub held_since: Option<Timestamp>,
+}
+
+/// What [`Inner::renew`] gave.
+pub(super) struct Renewed {
+    pub(super) tokens: TokenSet,
+    /// Set when the token held was given instead of a renewal, because of the renewal limit:
+    /// when the last attempt was.
+    pub(super) held_since: Option<Timestamp>,
+}
+
+impl Renewed {
+    fn now(tokens: TokenSet) -> Self {
+        Self {
+            tokens,
+            held_since: None,
+        }
+    }
+
+    /// The token held, when the renewal limit applies to `want` at `now` by `state`'s history.
+    fn held(
+        want: Want,
+        tokens: Option<&TokenSet>,
+        state: &ConnectionState,
+        now: Timestamp,
+    ) -> Option<Self> {
+        if !want.limited() {
+            return None;
+        }
+        let tokens = tokens.filter(|t| t.valid_for(now, Duration::ZERO))?;
+        let at = window::last_attempt(state).filter(|at| window::within(*at, now))?;
+        Some(Self {
+            tokens: tokens.clone(),
+            held_since: Some(at),
+        })
     }
 }
 
@@ -254,41 +319,56 @@ impl Engine {
         slot: &Slot,
         min_valid: Option<Duration>,
     ) -> Result<TokenSet> {
-        let (name, spec) = (spec.name.as_str(), spec);
         let want = min_valid.map_or(Want::Fresh, Want::MinValid);
         let stored = self.inner.stored(spec, slot).await?;
         let now = self.inner.clock.now();
-        let tokens = match stored.tokens.filter(|t| want.satisfied_by(spec, t, now)) {
-            Some(t) => t,
-            None => self.inner.renew(spec, slot, want).await?,
-        };
-        if let Some(d) = min_valid
-            && !tokens.valid_for(self.inner.clock.now(), d)
-        {
-            return Err(Error::InvalidFields {
-                errors: vec![crate::connection::FieldError::new(
-                    "min_valid",
-                    format!(
-                        "{name}'s tokens live {}s, less than the {}s asked for",
-                        tokens
-                            .expires_at
-                            .map_or(0, |e| e.since(tokens.obtained_at).as_secs()),
-                        d.as_secs()
-                    ),
-                )],
-            });
+        // A `min_valid` longer than the provider's tokens live is answered with the freshest
+        // token there is: renewed once, then held for the renewal window (see
+        // `refresh::window`); the answer's expiry says how long it is good for.
+        match stored.tokens.filter(|t| want.satisfied_by(spec, t, now)) {
+            Some(t) => Ok(t),
+            None => Ok(self.inner.renew(spec, slot, want).await?.tokens),
         }
-        Ok(tokens)
     }
 
-    /// Renews `name` now, whatever the state of its token (one renewal for all concurrent
-    /// callers).
+    /// Renews `name` now whatever the state of its token (one renewal for all concurrent
+    /// callers), within the renewal limit: what `tokentray refresh` and
+    /// `POST /v1/connections/{name}/refresh` do. See [`Engine::refresh_limited`].
     pub async fn refresh(&self, name: &str) -> Result<crate::events::ConnectionView> {
+        Ok(self.refresh_limited(name).await?.view)
+    }
+
+    /// [`Engine::refresh`], saying whether it renewed. Less than [`RENEWAL_WINDOW`] after the
+    /// connection's last renewal (or login, or failed attempt), while its token is still
+    /// valid, it does not renew again: the current token, the freshest there is, stays, and
+    /// [`Refreshed::held_since`] says when that last attempt was.
+    ///
+    /// [`RENEWAL_WINDOW`]: crate::RENEWAL_WINDOW
+    pub async fn refresh_limited(&self, name: &str) -> Result<Refreshed> {
+        let held_since = self.force(name, true).await?;
+        Ok(Refreshed {
+            view: self.view(name)?,
+            held_since,
+        })
+    }
+
+    /// Renews `name` now, whatever the state of its token and however recently it was
+    /// renewed: a person's explicit refresh in the app's window or tray, which no script can
+    /// click. Every other path uses [`Engine::refresh`].
+    pub async fn refresh_now(&self, name: &str) -> Result<crate::events::ConnectionView> {
+        self.force(name, false).await?;
+        self.view(name)
+    }
+
+    async fn force(&self, name: &str, limited: bool) -> Result<Option<Timestamp>> {
         let spec = self.inner.spec(name)?;
         let slot = self.inner.slot(&spec.name);
         self.inner.stored(&spec, &slot).await?;
-        self.inner.renew(&spec, &slot, Want::Forced).await?;
-        self.view(name)
+        let renewed = self
+            .inner
+            .renew(&spec, &slot, Want::Forced { limited })
+            .await?;
+        Ok(renewed.held_since)
     }
 
     /// Logs in with the stored credentials and what the person typed (a TOTP code), replacing
@@ -490,7 +570,7 @@ impl Inner {
 
     /// Renews once for every concurrent caller: whoever holds the gate renews; the others
     /// wait, then share its outcome instead of starting their own.
-    async fn renew(&self, spec: &ConnectionSpec, slot: &Slot, want: Want) -> Result<TokenSet> {
+    async fn renew(&self, spec: &ConnectionSpec, slot: &Slot, want: Want) -> Result<Renewed> {
         let generation = slot.with(|s| s.generation);
         let _gate = slot.gate.lock().await;
         let (now_gen, failure) = slot.with(|s| (s.generation, s.last_failure.clone()));
@@ -503,7 +583,7 @@ impl Inner {
                 .filter(|t| t.valid_for(now, Duration::ZERO) || failure.is_none())
                 && (failure.is_none() || want.satisfied_by(spec, t, now))
             {
-                return Ok(t.clone());
+                return Ok(Renewed::now(t.clone()));
             }
             if let Some(f) = failure {
                 return Err(f.into_error(&spec.name));
@@ -514,16 +594,28 @@ impl Inner {
             .as_ref()
             .filter(|t| want.satisfied_by(spec, t, now))
         {
-            return Ok(t.clone());
+            return Ok(Renewed::now(t.clone()));
+        }
+        let known = slot
+            .state_now()
+            .unwrap_or_else(|| self.state.load_all().remove(&spec.name).unwrap_or_default());
+        if let Some(held) = Renewed::held(want, stored.tokens.as_ref(), &known, now) {
+            return Ok(held);
         }
         // Across processes: one renewal at a time per connection, and whatever another process
         // stored meanwhile (a rotated refresh token) is read before deciding to renew.
         let _lock = self.lock_connection(&spec.name).await?;
         let stored = self.reload(spec, slot).await?;
         if let Some(t) = stored.tokens.as_ref().filter(|t| {
-            !matches!(want, Want::Forced) && want.satisfied_by(spec, t, self.clock.now())
+            !matches!(want, Want::Forced { .. }) && want.satisfied_by(spec, t, self.clock.now())
         }) {
-            return Ok(t.clone());
+            return Ok(Renewed::now(t.clone()));
+        }
+        // Another process may have renewed (or tried) since: the state file says when.
+        let on_file = self.state.load_all().remove(&spec.name).unwrap_or_default();
+        if let Some(held) = Renewed::held(want, stored.tokens.as_ref(), &on_file, self.clock.now())
+        {
+            return Ok(held);
         }
         let mut state = self.current_state(&spec.name);
         state.status = Status::Refreshing;
@@ -542,17 +634,18 @@ impl Inner {
                 let mut stored = stored;
                 stored.tokens = Some(tokens.clone());
                 self.succeeded(spec, slot, stored, &tokens).await?;
-                Ok(tokens)
+                Ok(Renewed::now(tokens))
             }
             Err(e) => {
                 let still_valid = stored.tokens.filter(|t| {
-                    !matches!(want, Want::Forced) && t.valid_for(self.clock.now(), Duration::ZERO)
+                    !matches!(want, Want::Forced { .. })
+                        && t.valid_for(self.clock.now(), Duration::ZERO)
                 });
                 let transient = e.is_transient();
                 let err = self.failed(spec, slot, e);
                 match still_valid {
                     // Keep serving a token that still works while the provider is down.
-                    Some(t) if transient => Ok(t),
+                    Some(t) if transient => Ok(Renewed::now(t)),
                     _ => Err(err),
                 }
             }

@@ -22,7 +22,7 @@ use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
 pub use inspect::{FormValues, Probe, TokenDetail};
-pub use lifecycle::{Handout, HeaderJson, TokenJson};
+pub use lifecycle::{Handout, HeaderJson, Refreshed, TokenJson};
 pub use login_flow::{LoginRequest, LoginStep};
 pub use manage::Edit;
 

@@ -10,6 +10,7 @@
 mod backoff;
 #[cfg(test)]
 mod tests;
+pub(crate) mod window;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub use backoff::Backoff;
+pub use window::RENEWAL_WINDOW;
 
 use crate::connection::ConnectionName;
 use crate::time::{Clock, Timestamp};

@@ -13,4 +13,5 @@ mod gate;
 mod harness;
 mod lifecycle;
 mod refresh;
+mod renewal_limit;
 mod routes;

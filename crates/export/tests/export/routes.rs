@@ -324,28 +324,6 @@ async fn min_valid_renews_a_token_too_close_to_expiry() {
 }
 
 #[tokio::test]
-async fn min_valid_longer_than_the_tokens_live_is_a_clear_400_without_a_renewal_loop() {
-    let sb = Sandbox::start().await.unwrap();
-    let home = Home::new();
-    home.add_sandbox("cc", &sb).await;
-    let s = Server::over(home).await;
-    let r = s
-        .get("/v1/connections/cc/token?min_valid=7200")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body = json(r).await.1;
-    assert_eq!(body["code"], "invalid_request");
-    assert!(body["message"].as_str().unwrap().contains("cc"), "{body}");
-    assert_eq!(
-        sb.grant_count("client_credentials"),
-        1,
-        "one attempt, no loop"
-    );
-}
-
-#[tokio::test]
 async fn a_static_connection_works_without_any_provider() {
     let home = Home::new();
     home.add("k", ProviderKind::Static, &[("token", "tok-k-77")])
