@@ -191,7 +191,7 @@ async fn dispatch(
         Command::Exec(a) => commands::exec::run(&engine, a).await,
         Command::Audit(a) => commands::tokens::audit(&engine, &a, out),
         Command::Serve(a) => commands::serve::run(&engine, &a, out, err).await,
-        Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out).await,
+        Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out, err).await,
         Command::Logout(a) => commands::tokens::logout(&engine, &a, out, err).await,
         Command::Doctor(a) => commands::doctor::run(&engine, &a, out).await,
     }

@@ -169,19 +169,37 @@ pub(crate) async fn refresh(
     engine: &Engine,
     a: &NameJson,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let view = engine.refresh(&a.name).await?;
+    let done = engine.refresh_limited(&a.name).await?;
+    let view = done.view;
+    let now = SystemClock.now();
+    // Within the renewal limit the token is not renewed again: say so, and since when.
+    let held = done.held_since.map(|at| {
+        let what = if view.last_refresh == Some(at) {
+            "renewed"
+        } else {
+            "tried"
+        };
+        format!(
+            "not renewed: {} was last {what} {} s ago, and is renewed at most once per {} s",
+            view.name,
+            now.since(at).as_secs(),
+            tokentray_engine::RENEWAL_WINDOW.as_secs()
+        )
+    });
     if a.json {
+        if let Some(note) = held {
+            let _ = writeln!(err, "{note}");
+        }
         return output::json(out, &view);
     }
-    output::write(
-        out,
-        &format!(
-            "refreshed {}; token {}\n",
-            view.name,
-            output::expiry(view.expires_at, SystemClock.now())
-        ),
-    )
+    let expiry = output::expiry(view.expires_at, now);
+    let text = match held {
+        Some(note) => format!("{note}; token {expiry}\n"),
+        None => format!("refreshed {}; token {expiry}\n", view.name),
+    };
+    output::write(out, &text)
 }
 
 pub(crate) async fn logout(

@@ -12,6 +12,7 @@ mod exit_codes;
 mod kill_loop;
 mod kinds;
 mod login;
+mod renewal_limit;
 mod rotation;
 mod serve;
 
@@ -98,9 +99,23 @@ pub fn imported_refresh_token(
     name: &str,
     rotation: tokentray_sandbox::Rotation,
 ) {
-    use tokentray_sandbox::{ClientConfig, Provider};
-    sb.add_client(ClientConfig::public(name).rotation(rotation))
-        .unwrap();
+    imported_refresh_token_of(
+        home,
+        sb,
+        name,
+        tokentray_sandbox::ClientConfig::public(name).rotation(rotation),
+    );
+}
+
+/// [`imported_refresh_token`] at a sandbox client set up as `client` (named `name`).
+pub fn imported_refresh_token_of(
+    home: &Home,
+    sb: &tokentray_sandbox::Sandbox,
+    name: &str,
+    client: tokentray_sandbox::ClientConfig,
+) {
+    use tokentray_sandbox::Provider;
+    sb.add_client(client).unwrap();
     let rt = sb.mint_refresh_token(Provider::OAuth, name, "ada").unwrap();
     assert!(
         home.run(&["doctor", "--use-file-store"])

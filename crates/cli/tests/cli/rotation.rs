@@ -2,9 +2,9 @@
 //! tokens and revokes the whole family when an old one is reused: the per-connection lock and
 //! the re-read after taking it must make every renewal use the newest refresh token.
 
-use tokentray_sandbox::{Rotation, Sandbox};
+use tokentray_sandbox::{ClientConfig, Rotation, Sandbox};
 
-use crate::{Home, imported_refresh_token, stderr};
+use crate::{Home, imported_refresh_token_of, stderr};
 
 const ROUNDS: usize = 120;
 
@@ -12,7 +12,12 @@ const ROUNDS: usize = 120;
 async fn two_clis_never_reuse_a_rotated_refresh_token() {
     let sb = Sandbox::start().await.unwrap();
     let home = Home::new();
-    imported_refresh_token(&home, &sb, "race", Rotation::RotateStrict);
+    // Access tokens that expire as they are issued: each `refresh` then renews (the renewal
+    // limit only ever holds back a token that is still valid).
+    let client = ClientConfig::public("race")
+        .rotation(Rotation::RotateStrict)
+        .access_token_secs(0);
+    imported_refresh_token_of(&home, &sb, "race", client);
     let path = home.path().to_owned();
     let worker = move || {
         let mut failures = Vec::new();
