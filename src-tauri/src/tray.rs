@@ -164,7 +164,8 @@ pub(crate) fn update(app: &AppHandle, engine: &Engine) {
 pub(crate) async fn refresh_all(engine: &Engine) {
     let Ok(views) = engine.list() else { return };
     for view in views.iter().filter(|v| v.status != Status::SignedOut) {
-        if let Err(error) = engine.refresh(view.name.as_str()).await {
+        // A person's click: not held back by the renewal limit that scripts' paths keep.
+        if let Err(error) = engine.refresh_now(view.name.as_str()).await {
             tracing::info!(connection = %view.name, %error, "refresh all: one failed");
         }
     }
@@ -218,7 +219,7 @@ fn on_connection_action(app: &AppHandle, action: &str, name: String) {
                 } else {
                     state
                         .engine
-                        .refresh(&name)
+                        .refresh_now(&name)
                         .await
                         .map(|_| format!("Refreshed {name}."))
                         .map_err(Into::into)

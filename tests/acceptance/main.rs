@@ -10,4 +10,5 @@ mod keycloak;
 mod login;
 mod oauth2_sandbox;
 mod oidc_provider;
+mod renewal_limit;
 mod vendors;

@@ -198,14 +198,15 @@ pub(crate) async fn remove_connection(
     Ok(state.engine.remove(&name).await?)
 }
 
-/// Renews a connection's token now.
+/// Renews a connection's token now: a person's click in the window, so not held back by the
+/// renewal limit that scripts' paths (`tokentray refresh`, the endpoint) keep.
 #[tauri::command]
 #[specta::specta]
 pub(crate) async fn refresh_connection(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Connection, IpcError> {
-    let view = state.engine.refresh(&name).await?;
+    let view = state.engine.refresh_now(&name).await?;
     Ok(Connection::live(view, &state.engine))
 }
 
