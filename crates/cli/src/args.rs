@@ -82,7 +82,7 @@ pub(crate) struct NameJson {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct AddArgs {
     /// The new connection's name (lowercase letters, digits and dashes)
     pub name: String,
@@ -101,7 +101,7 @@ pub(crate) struct AddArgs {
     pub fields: Vec<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct EditArgs {
     /// The connection's name
     pub name: String,
@@ -117,7 +117,7 @@ pub(crate) struct EditArgs {
     pub fields: Vec<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct LoginArgs {
     /// The connection's name
     pub name: String,
@@ -231,4 +231,103 @@ pub(crate) struct DoctorArgs {
     /// Keep secrets in the OS keychain (the default)
     #[arg(long)]
     pub use_keychain: bool,
+}
+
+// Arguments that may hold secrets (`--client-secret VALUE`, `--password VALUE`, `--token
+// VALUE`, a TOTP code) print `[REDACTED]` for them, so no `{:?}` of a command line shows one.
+
+/// What `Debug` shows in place of values that may be secret.
+struct Redacted(usize);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[REDACTED; {} words]", self.0)
+    }
+}
+
+impl std::fmt::Debug for AddArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddArgs")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("json", &self.json)
+            .field("fields", &Redacted(self.fields.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for EditArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EditArgs")
+            .field("name", &self.name)
+            .field("json", &self.json)
+            .field("fields", &Redacted(self.fields.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for LoginArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginArgs")
+            .field("name", &self.name)
+            .field("totp", &self.totp.as_ref().map(|_| Redacted(1)))
+            .field("redirect", &self.redirect)
+            .field("no_browser", &self.no_browser)
+            .field("json", &self.json)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    /// Every command line that can carry a secret, parsed with canaries in each secret's
+    /// place: neither `{:?}` nor `{:#?}` shows one.
+    #[test]
+    fn debug_output_of_parsed_arguments_shows_no_secret() {
+        let lines: [&[&str]; 4] = [
+            &[
+                "tokentray",
+                "add",
+                "api",
+                "--kind",
+                "oauth2",
+                "--client-id",
+                "cli",
+                "--client-secret",
+                "canary-secret-a1",
+                "--password",
+                "canary-pass-b2",
+            ],
+            &[
+                "tokentray",
+                "add",
+                "key",
+                "--kind",
+                "static",
+                "--token",
+                "canary-token-c3",
+            ],
+            &[
+                "tokentray",
+                "edit",
+                "api",
+                "--client-secret",
+                "canary-secret-d4",
+                "--refresh-token",
+                "canary-refresh-e5",
+            ],
+            &["tokentray", "login", "itk", "--totp", "canary-totp-f6"],
+        ];
+        for line in lines {
+            let cli = Cli::try_parse_from(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+            for shown in [format!("{cli:?}"), format!("{cli:#?}")] {
+                assert!(!shown.contains("canary"), "{shown}");
+                assert!(shown.contains("REDACTED"), "{shown}");
+            }
+        }
+    }
 }

@@ -59,8 +59,9 @@ impl fmt::Display for RedirectMode {
     }
 }
 
-/// What the person must do to finish a login.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// What the person must do to finish a login. Its `Debug` output leaves out what would let
+/// someone else finish it (the authorize URL's query, with `state`; the device's user code).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LoginPrompt {
     /// Open `url` in a browser and sign in; with `oob`, paste the code shown at the end.
@@ -83,6 +84,48 @@ pub enum LoginPrompt {
         /// When the code stops working.
         expires_at: Timestamp,
     },
+}
+
+impl std::fmt::Debug for LoginPrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// A URL up to its query, which is left out.
+        struct NoQuery<'a>(&'a str);
+        impl std::fmt::Debug for NoQuery<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self.0.split_once('?') {
+                    Some((base, _)) => write!(f, "\"{base}?[REDACTED]\""),
+                    None => write!(f, "{:?}", self.0),
+                }
+            }
+        }
+        match self {
+            Self::Browser {
+                url,
+                redirect_uri,
+                mode,
+            } => f
+                .debug_struct("Browser")
+                .field("url", &NoQuery(url))
+                .field("redirect_uri", redirect_uri)
+                .field("mode", mode)
+                .finish(),
+            Self::Device {
+                user_code: _,
+                verification_uri,
+                verification_uri_complete,
+                expires_at,
+            } => f
+                .debug_struct("Device")
+                .field("user_code", &Secret::new(""))
+                .field("verification_uri", &NoQuery(verification_uri))
+                .field(
+                    "verification_uri_complete",
+                    &verification_uri_complete.as_deref().map(NoQuery),
+                )
+                .field("expires_at", expires_at)
+                .finish(),
+        }
+    }
 }
 
 /// A login that waits for the person.

@@ -260,7 +260,7 @@ mod tests {
             engine.export_token_now("key", None).is_none(),
             "not exported"
         );
-        clock.jump(Duration::from_secs(601) - RENEWAL_WINDOW);
+        clock.jump(Duration::from_secs(601).saturating_sub(RENEWAL_WINDOW));
         assert!(engine.token_now("key", None).is_none(), "expired");
         let err = engine.token("key", None).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");

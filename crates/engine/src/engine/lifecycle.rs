@@ -40,8 +40,9 @@ pub struct Handout {
 }
 
 /// The token JSON of the endpoint and `tokentray token --format json`, field order as
-/// documented. This is one of the few places a token is serialised, on a caller's request.
-#[derive(Clone, Debug, serde::Serialize)]
+/// documented. This is one of the few places a token is serialised, on a caller's request;
+/// its `Debug` output shows `[REDACTED]` for the token and the header value.
+#[derive(Clone, serde::Serialize)]
 pub struct TokenJson {
     /// The connection's name.
     pub connection: ConnectionName,
@@ -61,13 +62,46 @@ pub struct TokenJson {
     pub identity: Option<Identity>,
 }
 
-/// A header name and value.
-#[derive(Clone, Debug, serde::Serialize)]
+/// A header name and value (`Debug` shows `[REDACTED]` for the value).
+#[derive(Clone, serde::Serialize)]
 pub struct HeaderJson {
     /// e.g. `Authorization`.
     pub name: String,
     /// e.g. `Bearer eyJ…`.
     pub value: String,
+}
+
+impl std::fmt::Debug for TokenJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenJson")
+            .field("connection", &self.connection)
+            .field("kind", &self.kind)
+            .field("token_type", &self.token_type)
+            .field("access_token", &Redacted)
+            .field("expires_at", &self.expires_at)
+            .field("expires_in", &self.expires_in)
+            .field("header", &self.header)
+            .field("identity", &self.identity)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for HeaderJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeaderJson")
+            .field("name", &self.name)
+            .field("value", &Redacted)
+            .finish()
+    }
+}
+
+/// What `Debug` shows in place of a secret, as [`Secret`] does.
+struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[REDACTED]")
+    }
 }
 
 impl Handout {
