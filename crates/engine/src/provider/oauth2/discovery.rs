@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::connection::ConnectionSpec;
 use crate::fields::check_url;
 use crate::http;
 use crate::provider::ProviderError;
@@ -25,27 +26,53 @@ pub(crate) struct Metadata {
     pub code_challenge_methods: Vec<String>,
 }
 
-/// Discovery results shared by every connection of one engine, keyed by issuer.
+/// Discovery results shared by the connections of one engine that reach an issuer the same
+/// way: keyed by the issuer and by what decides whom the client trusts and goes through
+/// (`ca_file`, `insecure_skip_verify`, `proxy`), so that metadata fetched through one
+/// connection's proxy or trust setup is never used by a connection with another.
 #[derive(Default)]
 pub(crate) struct DiscoveryCache {
-    entries: Mutex<HashMap<String, Arc<Metadata>>>,
+    entries: Mutex<HashMap<CacheKey, Arc<Metadata>>>,
+}
+
+/// What discovery results are kept under.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct CacheKey {
+    issuer: String,
+    ca_file: Option<String>,
+    insecure_skip_verify: bool,
+    proxy: Option<String>,
+}
+
+impl CacheKey {
+    fn of(spec: &ConnectionSpec, issuer: &str) -> Self {
+        Self {
+            issuer: issuer.to_owned(),
+            ca_file: spec.text("ca_file"),
+            insecure_skip_verify: spec.flag("insecure_skip_verify"),
+            proxy: spec.text("proxy"),
+        }
+    }
 }
 
 impl DiscoveryCache {
-    /// The metadata of `issuer`, fetched once per engine.
+    /// The metadata of `issuer` as `spec`'s client (`http`, built from the same settings)
+    /// reaches it, fetched once per engine and trust setup.
     pub(crate) async fn get(
         &self,
+        spec: &ConnectionSpec,
         http: &reqwest::Client,
         issuer: &str,
     ) -> Result<Arc<Metadata>, ProviderError> {
-        if let Some(m) = self.entries.lock().expect("discovery lock").get(issuer) {
+        let key = CacheKey::of(spec, issuer);
+        if let Some(m) = self.entries.lock().expect("discovery lock").get(&key) {
             return Ok(m.clone());
         }
         let meta = Arc::new(fetch(http, issuer).await?);
         self.entries
             .lock()
             .expect("discovery lock")
-            .insert(issuer.to_owned(), meta.clone());
+            .insert(key, meta.clone());
         Ok(meta)
     }
 }
@@ -150,7 +177,91 @@ fn parse(issuer: &str, obj: &Map<String, Value>) -> Result<Metadata, ProviderErr
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+    use crate::connection::{ConnectionName, ProviderKind, Value as Setting};
+
+    /// A server answering every request with `body(its own address)`; counts what it gets.
+    async fn server(
+        body: impl Fn(std::net::SocketAddr) -> Value + Send + 'static,
+    ) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (counted, doc) = (hits.clone(), body(addr).to_string());
+        let app = axum::Router::new().fallback(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let doc = doc.clone();
+            async move { ([("content-type", "application/json")], doc) }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("http://{addr}"), hits)
+    }
+
+    fn spec(name: &str, settings: &[(&str, Setting)]) -> ConnectionSpec {
+        let mut spec =
+            ConnectionSpec::new(ConnectionName::new(name).unwrap(), ProviderKind::Oauth2);
+        for (field, value) in settings {
+            spec.settings.insert(*field, value.clone());
+        }
+        spec
+    }
+
+    #[tokio::test]
+    async fn metadata_is_kept_per_issuer_and_trust_setup() {
+        let (issuer, direct) = server(|addr| {
+            serde_json::json!({"issuer": format!("http://{addr}"), "token_endpoint": format!("http://{addr}/token")})
+        })
+        .await;
+        let doc_issuer = issuer.clone();
+        let (proxy, proxied) = server(move |addr| {
+            serde_json::json!({"issuer": doc_issuer, "token_endpoint": format!("http://{addr}/through-the-proxy")})
+        })
+        .await;
+        let cache = DiscoveryCache::default();
+        let get = |spec: ConnectionSpec| {
+            let (cache, issuer) = (&cache, issuer.clone());
+            async move {
+                let http =
+                    crate::http::client_for(&spec, std::time::Duration::from_secs(5)).unwrap();
+                let meta = cache.get(&spec, &http, &issuer).await.unwrap();
+                meta.token_endpoint.clone().unwrap().to_string()
+            }
+        };
+
+        let plain = spec("plain", &[]);
+        assert_eq!(get(plain.clone()).await, format!("{issuer}/token"));
+        assert_eq!(direct.load(Ordering::SeqCst), 1);
+
+        // Same issuer, another proxy: fetched through that proxy, not taken from the cache.
+        let via_proxy = spec("via-proxy", &[("proxy", Setting::Text(proxy.clone()))]);
+        assert_eq!(
+            get(via_proxy.clone()).await,
+            format!("{proxy}/through-the-proxy")
+        );
+        assert_eq!(proxied.load(Ordering::SeqCst), 1);
+
+        // Same issuer, another trust setup: fetched again.
+        let unverified = spec(
+            "unverified",
+            &[("insecure_skip_verify", Setting::Bool(true))],
+        );
+        get(unverified.clone()).await;
+        assert_eq!(direct.load(Ordering::SeqCst), 2);
+
+        // Each is kept for its own setup (another connection with the same one shares it).
+        assert_eq!(get(spec("plain-too", &[])).await, format!("{issuer}/token"));
+        assert_eq!(get(via_proxy).await, format!("{proxy}/through-the-proxy"));
+        get(unverified).await;
+        assert_eq!(
+            (
+                direct.load(Ordering::SeqCst),
+                proxied.load(Ordering::SeqCst)
+            ),
+            (2, 1)
+        );
+    }
 
     #[test]
     fn rfc8414_inserts_the_well_known_path_between_host_and_issuer_path() {

@@ -70,7 +70,7 @@ fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> 
 /// The endpoints of this connection: explicit settings win, discovery fills the rest.
 async fn endpoints(flow: &Flow<'_>) -> Result<Metadata, ProviderError> {
     let mut meta = match flow.spec.text("issuer") {
-        Some(issuer) => (*flow.discovery.get(flow.http, &issuer).await?).clone(),
+        Some(issuer) => (*flow.discovery.get(flow.spec, flow.http, &issuer).await?).clone(),
         None => Metadata::default(),
     };
     let pick = |explicit: Option<Url>, found: Option<Url>| explicit.or(found);
