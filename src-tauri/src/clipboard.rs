@@ -1,6 +1,12 @@
 //! Copying tokens to the clipboard, and clearing them again after the delay the person chose
 //! (60 s by default) unless something else was copied meanwhile. Only a digest of what was
 //! copied is kept for that comparison, never the token.
+//!
+//! A copied token is marked as a secret for clipboard managers, so that those that honour the
+//! mark keep it out of their history: on X11 and Wayland an extra
+//! `x-kde-passwordManagerHint: secret` target (KDE's Klipper and others), on macOS the
+//! nspasteboard.org `org.nspasteboard.ConcealedType`, on Windows the
+//! `ExcludeClipboardContentFromMonitorProcessing` format (arboard's `exclude_from_history`).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -33,9 +39,7 @@ impl ClipboardGuard {
         value: &Secret,
         clear_after: Option<Duration>,
     ) -> Result<(), String> {
-        app.clipboard()
-            .write_text(value.expose().to_owned())
-            .map_err(|e| format!("could not use the clipboard ({e})"))?;
+        write_secret(value).map_err(|e| format!("could not use the clipboard ({e})"))?;
         let generation = {
             let mut last = self.last.lock().expect("clipboard lock");
             last.0 += 1;
@@ -53,6 +57,9 @@ impl ClipboardGuard {
     }
 
     /// Clears the clipboard if it still holds what copy number `generation` put there.
+    ///
+    /// (Reading and clearing go through the clipboard plugin, which keeps arboard's clipboard
+    /// for the app's lifetime; that is also what keeps serving the copy made below.)
     fn clear_if_unchanged(&self, app: &AppHandle, generation: u64) {
         let expected = {
             let last = self.last.lock().expect("clipboard lock");
@@ -75,4 +82,22 @@ impl ClipboardGuard {
         }
         self.last.lock().expect("clipboard lock").1 = None;
     }
+}
+
+/// Puts `value` on the clipboard, marked as a secret for clipboard managers. The arboard
+/// clipboard made here shares the process's one clipboard connection with the plugin's, which
+/// lives as long as the app, so dropping this one does not stop serving the copy.
+fn write_secret(value: &Secret) -> Result<(), arboard::Error> {
+    let mut clipboard = arboard::Clipboard::new()?;
+    let set = clipboard.set();
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
+    let set = arboard::SetExtLinux::exclude_from_history(set);
+    #[cfg(target_os = "macos")]
+    let set = arboard::SetExtApple::exclude_from_history(set);
+    #[cfg(windows)]
+    let set = arboard::SetExtWindows::exclude_from_history(set);
+    set.text(value.expose())
 }

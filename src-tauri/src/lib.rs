@@ -40,6 +40,7 @@ pub fn run() {
             window::show_main(app);
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(window::navigation_guard())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())

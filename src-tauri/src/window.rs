@@ -1,7 +1,8 @@
 //! The main window: bring it forward, and hide it instead of closing it so that Tokentray
 //! keeps refreshing tokens in the background. Quitting is the tray's job.
 
-use tauri::{AppHandle, Manager, Window, WindowEvent};
+use tauri::plugin::TauriPlugin;
+use tauri::{AppHandle, Manager, Runtime, Url, Window, WindowEvent};
 
 /// The label of the one window, as declared in `tauri.conf.json`.
 pub(crate) const MAIN: &str = "main";
@@ -29,6 +30,70 @@ pub(crate) fn on_event(window: &Window, event: &WindowEvent) {
         api.prevent_close();
         if let Err(error) = window.hide() {
             tracing::warn!(%error, "could not hide the main window");
+        }
+    }
+}
+
+/// Keeps every webview on the app's own pages: a navigation anywhere else (a link, a script
+/// setting `window.location`, a form) is refused, so nothing the window shows can become a page
+/// someone else wrote, with the app's commands at hand. Links meant for a browser go through
+/// the opener (`open_url`), never through navigation.
+pub(crate) fn navigation_guard<R: Runtime>() -> TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| {
+            let own = is_own_page(url);
+            if !own {
+                // Only where it led: a query or fragment could carry something secret.
+                tracing::warn!(
+                    scheme = url.scheme(),
+                    host = url.host_str().unwrap_or(""),
+                    "blocked a navigation away from the app's own pages"
+                );
+            }
+            own
+        })
+        .build()
+}
+
+/// Whether `url` is one of the app's own pages: the embedded UI behind Tauri's custom protocol
+/// (`tauri://localhost` on Linux and macOS, `http(s)://tauri.localhost` on Windows).
+pub(crate) fn is_own_page(url: &Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost") && url.port().is_none(),
+        "http" | "https" => url.host_str() == Some("tauri.localhost") && url.port().is_none(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_embedded_ui_is_the_apps_own_page() {
+        let own = [
+            "tauri://localhost",
+            "tauri://localhost/index.html#/detail/api",
+            "http://tauri.localhost/",
+            "https://tauri.localhost/assets/app.js",
+        ];
+        for url in own {
+            assert!(is_own_page(&Url::parse(url).unwrap()), "{url}");
+        }
+        let foreign = [
+            "https://example.com/",
+            "http://localhost:5173/",
+            "tauri://localhost.example.com/",
+            "tauri://evil/",
+            "http://tauri.localhost.example.com/",
+            "http://tauri.localhost:8080/",
+            "file:///etc/passwd",
+            "data:text/html,<script>alert(1)</script>",
+            "about:blank",
+            "javascript:alert(1)",
+        ];
+        for url in foreign {
+            assert!(!is_own_page(&Url::parse(url).unwrap()), "{url}");
         }
     }
 }
