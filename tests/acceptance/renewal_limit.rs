@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokentray_acceptance::{TestEngine, issuer};
 use tokentray_engine::{ErrorCode, ProviderKind, RENEWAL_WINDOW, Status};
-use tokentray_sandbox::{Endpoint, Fault, Sandbox};
+use tokentray_sandbox::{ClientConfig, Endpoint, Fault, Sandbox};
 
 const A_YEAR: Option<Duration> = Some(Duration::from_secs(31_536_000));
 
@@ -105,4 +105,45 @@ async fn without_a_valid_token_nothing_is_held_back() {
     // Failed moments ago, but there is no token to serve instead: try again.
     t.engine.token("api", None).await.unwrap();
     assert_eq!(sb.count(Endpoint::Token), 2);
+}
+
+#[tokio::test]
+async fn short_lived_tokens_are_still_renewed_when_due_for_a_plain_caller() {
+    let sb = Sandbox::start().await.unwrap();
+    sb.add_client(ClientConfig::basic("short", "short-secret").access_token_secs(20))
+        .unwrap();
+    let t = TestEngine::new();
+    let url = format!("{}/token", issuer(&sb));
+    t.add(
+        "short",
+        ProviderKind::Oauth2,
+        &[
+            ("token_url", &url),
+            ("grant", "client_credentials"),
+            ("client_id", "short"),
+            ("client_secret", "short-secret"),
+        ],
+    )
+    .await;
+    let first = t.engine.token("short", None).await.unwrap();
+    // 20 s tokens are due 5 s before they expire: within the window of their renewal.
+    t.jump(16);
+    let asked_for_more = t
+        .engine
+        .token("short", Some(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    assert_eq!(
+        asked_for_more.token.expose(),
+        first.token.expose(),
+        "held: renewed 16 s ago"
+    );
+    assert_eq!(sb.grant_count("client_credentials"), 1);
+    let plain = t.engine.token("short", None).await.unwrap();
+    assert_ne!(
+        plain.token.expose(),
+        first.token.expose(),
+        "due, so renewed"
+    );
+    assert_eq!(sb.grant_count("client_credentials"), 2);
 }

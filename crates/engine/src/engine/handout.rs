@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lifecycle::{Slot, SlotTokens, refresh_before};
+use super::lifecycle::{Slot, SlotTokens, Want, refresh_before};
 use super::{Engine, Handout, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::Result;
@@ -27,7 +27,7 @@ pub(crate) struct Ready {
     renew_at: Option<Timestamp>,
     /// When a renewal was last made or tried: until the renewal window has passed, the tokens
     /// are the freshest there are, whatever the caller asks (see `refresh::window`).
-    last_attempt: Option<Timestamp>,
+    last_attempt: Option<window::Attempt>,
     handout: Arc<Handout>,
 }
 
@@ -104,7 +104,13 @@ impl Inner {
         // `Want::satisfied_by`, with the renewal time worked out once, and the renewal limit
         // (`Renewed::held`): a token renewed moments ago is the best there is.
         let valid = ready.tokens.valid_for(now, Duration::ZERO);
-        let held = || valid && ready.last_attempt.is_some_and(|at| window::within(at, now));
+        let want = min_valid.map_or(Want::Fresh, Want::MinValid);
+        let held = || {
+            valid
+                && ready
+                    .last_attempt
+                    .is_some_and(|a| a.holds_at(now) && want.held_by(a))
+        };
         let satisfied = match min_valid {
             Some(d) => ready.tokens.valid_for(now, d) || held(),
             None => valid && (ready.renew_at.is_none_or(|at| now < at) || held()),
@@ -141,7 +147,7 @@ impl Inner {
         &self,
         name: &ConnectionName,
         known: SlotTokens,
-    ) -> (Option<Identity>, Option<Timestamp>) {
+    ) -> (Option<Identity>, Option<window::Attempt>) {
         if known.has_state {
             return (known.identity, known.last_attempt);
         }

@@ -214,7 +214,7 @@ pub(super) struct SlotTokens {
     pub(super) tokens: Option<TokenSet>,
     pub(super) identity: Option<Identity>,
     /// When a renewal was last made or tried (see `refresh::window`), by the state kept here.
-    pub(super) last_attempt: Option<Timestamp>,
+    pub(super) last_attempt: Option<window::Attempt>,
     /// Whether any state is kept here yet (else the state file knows the identity).
     pub(super) has_state: bool,
 }
@@ -235,11 +235,13 @@ pub(super) enum Want {
 }
 
 impl Want {
-    /// Whether the renewal limit applies: everything but the scheduler's own call (which
-    /// keeps its schedule) and a person's explicit refresh in the app.
-    fn limited(self) -> bool {
+    /// Whether the renewal limit holds this caller back after `attempt` (see
+    /// `refresh::window`): everything but the scheduler's own call (which keeps its schedule)
+    /// and a person's explicit refresh in the app; a plain caller only after a failure.
+    pub(super) fn held_by(self, attempt: window::Attempt) -> bool {
         match self {
-            Self::MinValid(_) | Self::Fresh => true,
+            Self::MinValid(_) => true,
+            Self::Fresh => attempt.failed,
             Self::Forced { limited } => limited,
             Self::Due => false,
         }
@@ -297,14 +299,12 @@ impl Renewed {
         state: &ConnectionState,
         now: Timestamp,
     ) -> Option<Self> {
-        if !want.limited() {
-            return None;
-        }
         let tokens = tokens.filter(|t| t.valid_for(now, Duration::ZERO))?;
-        let at = window::last_attempt(state).filter(|at| window::within(*at, now))?;
+        let attempt =
+            window::last_attempt(state).filter(|a| a.holds_at(now) && want.held_by(*a))?;
         Some(Self {
             tokens: tokens.clone(),
-            held_since: Some(at),
+            held_since: Some(attempt.at),
         })
     }
 }

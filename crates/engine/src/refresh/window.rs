@@ -9,6 +9,11 @@
 //! history in the state file records it (written under the per-connection lock), so every
 //! process keeps to it: each CLI run is a new one. Only a token still valid is held; without
 //! one, renewing is the only answer and is not limited here (failures have their backoff).
+//!
+//! A caller that asks for nothing in particular (no `min_valid`) is held back only after a
+//! failed attempt (no retry storm against a provider that is down): after a success, a token
+//! already due again is one that lives so short (under about 40 s) that renewing it as usual
+//! is right.
 
 use std::time::Duration;
 
@@ -18,21 +23,37 @@ use crate::time::Timestamp;
 /// At most one renewal per connection in this long (see the module's documentation).
 pub const RENEWAL_WINDOW: Duration = Duration::from_secs(30);
 
-/// When the connection's tokens were last renewed (or obtained by a login), or a renewal or
-/// login last failed, by its history.
-pub(crate) fn last_attempt(state: &ConnectionState) -> Option<Timestamp> {
-    state
-        .history
-        .iter()
-        .rev()
-        .find(|h| matches!(h.outcome, HistoryOutcome::Renewed | HistoryOutcome::Failed))
-        .map(|h| h.at)
+/// A renewal or login, or a failed one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Attempt {
+    /// When.
+    pub(crate) at: Timestamp,
+    /// Whether it failed.
+    pub(crate) failed: bool,
 }
 
-/// Whether an attempt at `at` keeps renewals off at `now`. An attempt "in the future" (the
-/// clock was set back since) does not: the next renewal records a time on the new clock.
-pub(crate) fn within(at: Timestamp, now: Timestamp) -> bool {
-    at <= now && now < at.plus(RENEWAL_WINDOW)
+impl Attempt {
+    /// Whether this attempt keeps renewals off at `now`. One "in the future" (the clock was
+    /// set back since) does not: the next renewal records a time on the new clock.
+    pub(crate) fn holds_at(self, now: Timestamp) -> bool {
+        self.at <= now && now < self.at.plus(RENEWAL_WINDOW)
+    }
+}
+
+/// When the connection's tokens were last renewed (or obtained by a login), or a renewal or
+/// login last failed, by its history.
+pub(crate) fn last_attempt(state: &ConnectionState) -> Option<Attempt> {
+    state.history.iter().rev().find_map(|h| match h.outcome {
+        HistoryOutcome::Renewed => Some(Attempt {
+            at: h.at,
+            failed: false,
+        }),
+        HistoryOutcome::Failed => Some(Attempt {
+            at: h.at,
+            failed: true,
+        }),
+        HistoryOutcome::LoggedOut => None,
+    })
 }
 
 #[cfg(test)]
@@ -53,13 +74,23 @@ mod tests {
             HistoryOutcome::LoggedOut,
             None,
         );
-        assert_eq!(last_attempt(&state), Some(failed));
+        assert_eq!(
+            last_attempt(&state),
+            Some(Attempt {
+                at: failed,
+                failed: true
+            })
+        );
 
-        assert!(within(T0, T0));
-        assert!(within(T0, T0.plus(Duration::from_secs(29))));
-        assert!(!within(T0, T0.plus(RENEWAL_WINDOW)));
+        let renewed = Attempt {
+            at: T0,
+            failed: false,
+        };
+        assert!(renewed.holds_at(T0));
+        assert!(renewed.holds_at(T0.plus(Duration::from_secs(29))));
+        assert!(!renewed.holds_at(T0.plus(RENEWAL_WINDOW)));
         assert!(
-            !within(T0.plus(Duration::from_secs(5)), T0),
+            !renewed.holds_at(T0.minus(Duration::from_secs(5))),
             "a clock set back"
         );
     }
