@@ -23,7 +23,10 @@ export const commands = {
 	editConnection: (name: string, change: ConnectionChange) => typedError<Connection, IpcError>(__TAURI_INVOKE("edit_connection", { name, change })),
 	/**  Removes a connection, its secrets and its tokens. */
 	removeConnection: (name: string) => typedError<null, IpcError>(__TAURI_INVOKE("remove_connection", { name })),
-	/**  Renews a connection's token now. */
+	/**
+	 *  Renews a connection's token now: a person's click in the window, so not held back by the
+	 *  renewal limit that scripts' paths (`tokentray refresh`, the endpoint) keep.
+	 */
 	refreshConnection: (name: string) => typedError<Connection, IpcError>(__TAURI_INVOKE("refresh_connection", { name })),
 	/**  Renews every connection that can renew without a person; failures show on their rows. */
 	refreshAll: () => typedError<null, IpcError>(__TAURI_INVOKE("refresh_all")),
