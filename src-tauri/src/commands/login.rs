@@ -138,7 +138,7 @@ pub(crate) async fn start_login(
             redirect_uri,
             mode,
         } => LoginStep::Browser {
-            browser_opened: state.browser.opened(&url),
+            browser_opened: waiting.browser_opened,
             url,
             redirect_uri,
             mode: mode.into(),
@@ -210,14 +210,20 @@ pub(crate) fn cancel_login(state: State<'_, AppState>, name: String) {
     state.engine.cancel_login(&name);
 }
 
-/// Opens an http(s) URL in the person's browser (a login page again, a service's docs).
+/// Opens an http(s) URL in the person's browser (a login page again, a service's docs). A
+/// waiting login's page goes through its owner-only forwarding page, like the first time.
 #[tauri::command]
 #[specta::specta]
 pub(crate) fn open_url(state: State<'_, AppState>, url: String) -> Result<(), IpcError> {
-    use tokentray_engine::Browser as _;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "only http and https URLs are opened",
+        ));
+    }
     state
-        .browser
-        .open(&url)
+        .engine
+        .open_url(&url)
         .map_err(|why| IpcError::new(ErrorCode::InvalidInput, why))
 }
 

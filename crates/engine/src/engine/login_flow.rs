@@ -12,7 +12,8 @@ use super::{Engine, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::{Error, LoginFailure, Result};
 use crate::events::ConnectionView;
-use crate::login::{self, CallbackOutcome, LoginPrompt, LoginStart, RedirectMode};
+use crate::login::{self, CallbackOutcome, IssCheck, LoginPrompt, LoginStart, RedirectMode};
+use crate::login_page::LoginPage;
 use crate::loopback::{self, Loopback};
 use crate::provider::{self, Authorization, DevicePoll, DeviceStart, LoginInput};
 use crate::secret::Secret;
@@ -51,6 +52,11 @@ enum Waiting {
 /// A login waiting for the person.
 pub(crate) struct Pending {
     state: Secret,
+    iss: IssCheck,
+    /// The authorize URL, for opening it again.
+    url: Option<String>,
+    /// The page that forwards the browser to `url`; removed with the login.
+    page: Option<LoginPage>,
     mode: Option<RedirectMode>,
     tx: mpsc::Sender<CallbackOutcome>,
     rx: Option<mpsc::Receiver<CallbackOutcome>>,
@@ -95,6 +101,7 @@ impl Engine {
             return Ok(LoginStep::Waiting(LoginStart {
                 connection: spec.name.clone(),
                 prompt,
+                browser_opened: false,
             }));
         }
         drop(stored);
@@ -132,7 +139,7 @@ impl Engine {
         let pending = logins
             .get(&spec.name)
             .ok_or_else(|| fail(&spec, LoginFailure::NotPending))?;
-        let outcome = login::parse_pasted(text, &pending.state)
+        let outcome = login::parse_pasted(text, &pending.state, &pending.iss)
             .map_err(|e| fail(&spec, LoginFailure::BadPaste(e)))?;
         pending
             .tx
@@ -159,13 +166,43 @@ impl Engine {
             .values()
             .filter(|p| p.mode == Some(RedirectMode::DeepLink))
         {
-            if let login::Callback::Outcome(outcome) = login::parse_callback(&query, &pending.state)
-            {
-                return pending.tx.try_send(outcome).is_ok();
+            match login::parse_callback(&query, &pending.state, &pending.iss) {
+                login::Callback::Outcome(outcome) => return pending.tx.try_send(outcome).is_ok(),
+                login::Callback::WrongIssuer => {
+                    tracing::warn!("ignored a login callback whose iss is not the expected issuer");
+                    return false;
+                }
+                login::Callback::Foreign => {}
             }
         }
         tracing::info!("ignored a login callback that matches no waiting login");
         false
+    }
+
+    /// Opens `url` in the browser. The authorize URL of a waiting login is opened again through
+    /// its forwarding page (never on a command line); any other URL as it is.
+    ///
+    /// # Errors
+    /// Why the browser could not be opened (the front end then shows the URL).
+    pub fn open_url(&self, url: &str) -> std::result::Result<(), String> {
+        let mut logins = self.inner.logins.lock().expect("logins lock");
+        let Some(pending) = logins.values_mut().find(|p| p.url.as_deref() == Some(url)) else {
+            drop(logins);
+            return self.inner.browser.open(url);
+        };
+        if pending.page.is_none() {
+            pending.page = Some(
+                LoginPage::write(&self.inner.paths.runtime_dir, url, self.inner.login_timeout)
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        let page = pending
+            .page
+            .as_ref()
+            .map(LoginPage::url)
+            .unwrap_or_default();
+        drop(logins);
+        self.inner.browser.open(&page)
     }
 
     /// Cancels the waiting login of `name`; returns whether one was waiting.
@@ -208,7 +245,7 @@ impl Inner {
                     .int("redirect_port")
                     .and_then(|p| u16::try_from(p).ok())
                     .unwrap_or(0);
-                let l = loopback::listen(port, state.clone(), tx.clone())
+                let l = loopback::listen(port, state.clone(), auth.iss.clone(), tx.clone())
                     .await
                     .map_err(|e| fail(spec, LoginFailure::Listener(e.to_string())))?;
                 (l.redirect_uri.clone(), Some(l))
@@ -224,18 +261,44 @@ impl Inner {
                     reason,
                 },
             })?;
+        // The browser is given only the address of an owner-only page that forwards to the
+        // authorize URL: an opener's command line is readable by every local user.
+        let page = if request.open_browser {
+            Some(
+                LoginPage::write(&self.paths.runtime_dir, &url, self.login_timeout)
+                    .map_err(|e| fail(spec, LoginFailure::Page(e.to_string())))?,
+            )
+        } else {
+            None
+        };
+        let page_url = page.as_ref().map(LoginPage::url);
+        let iss = auth.iss.clone();
         let waiting = Waiting::Code {
             auth,
             verifier,
             redirect_uri: redirect_uri.clone(),
             _listener: listener,
         };
-        self.register_with(spec, Some(mode), waiting, state, tx, rx)?;
-        if request.open_browser
-            && let Err(e) = self.browser.open(&url)
-        {
-            tracing::info!(connection = %spec.name, error = %e, "could not open a browser; showing the URL");
-        }
+        let pending = Pending {
+            state,
+            iss,
+            url: Some(url.clone()),
+            page,
+            mode: Some(mode),
+            tx,
+            rx: Some(rx),
+            waiting: Some(waiting),
+            cancel: CancellationToken::new(),
+        };
+        self.insert_pending(spec, pending)?;
+        let browser_opened = match page_url.map(|p| self.browser.open(&p)) {
+            Some(Ok(())) => true,
+            Some(Err(e)) => {
+                tracing::info!(connection = %spec.name, error = %e, "could not open a browser; showing the URL");
+                false
+            }
+            None => false,
+        };
         Ok(LoginStart {
             connection: spec.name.clone(),
             prompt: LoginPrompt::Browser {
@@ -243,6 +306,7 @@ impl Inner {
                 redirect_uri,
                 mode,
             },
+            browser_opened,
         })
     }
 
@@ -254,30 +318,27 @@ impl Inner {
         state: Secret,
     ) -> Result<()> {
         let (tx, rx) = mpsc::channel(1);
-        self.register_with(spec, mode, waiting, state, tx, rx)
+        self.insert_pending(
+            spec,
+            Pending {
+                state,
+                iss: IssCheck::default(),
+                url: None,
+                page: None,
+                mode,
+                tx,
+                rx: Some(rx),
+                waiting: Some(waiting),
+                cancel: CancellationToken::new(),
+            },
+        )
     }
 
-    fn register_with(
-        &self,
-        spec: &ConnectionSpec,
-        mode: Option<RedirectMode>,
-        waiting: Waiting,
-        state: Secret,
-        tx: mpsc::Sender<CallbackOutcome>,
-        rx: mpsc::Receiver<CallbackOutcome>,
-    ) -> Result<()> {
+    fn insert_pending(&self, spec: &ConnectionSpec, pending: Pending) -> Result<()> {
         let mut logins = self.logins.lock().expect("logins lock");
         if logins.contains_key(&spec.name) {
             return Err(fail(spec, LoginFailure::AlreadyPending));
         }
-        let pending = Pending {
-            state,
-            mode,
-            tx,
-            rx: Some(rx),
-            waiting: Some(waiting),
-            cancel: CancellationToken::new(),
-        };
         logins.insert(spec.name.clone(), pending);
         Ok(())
     }
