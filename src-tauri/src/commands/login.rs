@@ -166,12 +166,17 @@ pub(crate) async fn start_login(
 fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
     tauri::async_runtime::spawn(async move {
         let update = match engine.finish_login(&name).await {
-            Ok(view) => LoginUpdate {
-                name,
-                phase: LoginPhase::Done,
-                message: None,
-                connection: Some(Connection::live(view, &engine)),
-            },
+            Ok(view) => {
+                if let Some(message) = identity_change(&view) {
+                    crate::events::notice(&app, crate::events::Level::Warning, message);
+                }
+                LoginUpdate {
+                    name,
+                    phase: LoginPhase::Done,
+                    message: None,
+                    connection: Some(Connection::live(view, &engine)),
+                }
+            }
             Err(error) => {
                 let cancelled = ErrorCode::from(error.code()) == ErrorCode::Cancelled;
                 LoginUpdate {
@@ -190,6 +195,27 @@ fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
             tracing::warn!(%error, "could not tell the UI how a login ended");
         }
     });
+}
+
+/// What the app says when a login signed in as another account than before.
+pub(crate) fn identity_change(view: &engine::ConnectionView) -> Option<String> {
+    match (&view.identity, &view.previous_identity) {
+        (Some(now), Some(was)) => {
+            Some(format!("{}: now signed in as {now}, was {was}", view.label))
+        }
+        _ => None,
+    }
+}
+
+/// Marks the change of account after a login of `name` as seen, so the list stops showing it.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn acknowledge_identity(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Connection, IpcError> {
+    let view = state.engine.acknowledge_identity(&name)?;
+    Ok(Connection::live(view, &state.engine))
 }
 
 /// Hands a pasted code, or the whole redirected URL, to the waiting login.
@@ -240,6 +266,17 @@ mod tests {
             .unwrap();
         let svg = String::from_utf8(svg).unwrap();
         assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+    }
+
+    #[test]
+    fn a_change_of_account_is_announced_with_both_accounts() {
+        let mut view = crate::dto::tests::active_view("work");
+        assert_eq!(identity_change(&view), None);
+        view.previous_identity = Some(engine::Identity::subject("grace"));
+        assert_eq!(
+            identity_change(&view).as_deref(),
+            Some("Work API: now signed in as ada, was grace")
+        );
     }
 
     #[test]

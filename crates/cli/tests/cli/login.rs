@@ -331,3 +331,87 @@ async fn a_neighbour_reading_every_command_line_never_sees_the_login_secrets() {
     );
     home.run(&["remove", "portal"]);
 }
+
+/// `tokentray login portal --no-browser`, signed in at the printed URL as `user`; its stdout
+/// after the URL.
+async fn login_as(home: &Home, user: &str, password: &str) -> String {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokentray"))
+        .env("TOKENTRAY_HOME", home.path())
+        .env("NO_COLOR", "1")
+        .args(["login", "portal", "--no-browser"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    stdout.read_line(&mut url).unwrap();
+    FakeBrowser::new(user, password)
+        .sign_in(url.trim())
+        .await
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{rest}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    rest
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_as_someone_else_is_announced_by_login_show_and_list() {
+    if !keychain_ready() {
+        return;
+    }
+    let sb = Sandbox::start().await.unwrap();
+    let home = Home::new();
+    add_browser_portal(&home, &sb);
+    let first = login_as(&home, "gis-analyst", "contours").await;
+    assert!(first.contains("as gis-analyst"), "{first}");
+    assert!(
+        !first.contains("was"),
+        "a first login changes no one: {first}"
+    );
+
+    let second = login_as(&home, "gis-viewer", "basemap").await;
+    assert!(
+        second.contains(
+            "now signed in as gis-viewer (Abraham Ortelius), was gis-analyst (Gerda Mercator)"
+        ),
+        "{second}"
+    );
+    let show = home.run(&["show", "portal"]);
+    let show = String::from_utf8_lossy(&show.stdout);
+    assert!(show.contains("identity:  gis-viewer"), "{show}");
+    assert!(
+        show.contains("the last login signed in as gis-viewer (Abraham Ortelius), was gis-analyst"),
+        "{show}"
+    );
+    let list = home.run(&["list"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("gis-viewer (Abraham Ortelius) (changed, was gis-analyst (Gerda Mercator))"),
+        "{list}"
+    );
+    let json = home.run(&["show", "portal", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        json["connection"]["previous_identity"]["subject"], "gis-analyst",
+        "{json}"
+    );
+
+    // The same account again: nothing changed at this login, so nothing is announced.
+    let third = login_as(&home, "gis-viewer", "basemap").await;
+    assert!(!third.contains("was"), "{third}");
+    let list = home.run(&["list"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("gis-viewer") && !list.contains("was"),
+        "{list}"
+    );
+    home.run(&["remove", "portal"]);
+}

@@ -128,7 +128,7 @@ impl Engine {
         let _lock = self.inner.lock_connection(&spec.name).await?;
         let mut stored = self.inner.reload(&spec, &slot).await?;
         stored.tokens = Some(tokens.clone());
-        self.inner.succeeded(&spec, &slot, stored, &tokens).await?;
+        self.inner.logged_in(&spec, &slot, stored, &tokens).await?;
         self.view(name)
     }
 
@@ -203,6 +203,21 @@ impl Engine {
             .unwrap_or_default();
         drop(logins);
         self.inner.browser.open(&page)
+    }
+
+    /// Marks a change of account after a login of `name` as seen: the previous identity is
+    /// forgotten, so front ends stop announcing it. Returns the connection as it is now.
+    ///
+    /// # Errors
+    /// When `name` is not a connection.
+    pub fn acknowledge_identity(&self, name: &str) -> Result<ConnectionView> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let mut state = self.inner.current_state(&spec.name);
+        if state.previous_identity.take().is_some() {
+            self.inner.set_state(&spec, &slot, &state);
+        }
+        self.view(name)
     }
 
     /// Cancels the waiting login of `name`; returns whether one was waiting.
