@@ -80,7 +80,7 @@ async fn a_forged_iss_is_refused_and_the_real_callback_still_completes_the_login
         Some(op.issuer.as_str()),
         "oidc-provider sends iss: {landed}"
     );
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder().build().unwrap();
     for forged in [
         replace_iss(&landed, Some("https://evil.example")),
         replace_iss(&landed, Some(&format!("{}/", op.issuer))),

@@ -154,8 +154,7 @@ impl IssCheck {
     fn accepts(&self, query: &[(String, String)]) -> bool {
         match (one(query, "iss"), &self.expected) {
             (Err(()), _) => false,
-            (Ok(None), _) => !self.required,
-            (Ok(Some(_)), None) => !self.required,
+            (Ok(None), _) | (Ok(Some(_)), None) => !self.required,
             (Ok(Some(got)), Some(expected)) => got == expected,
         }
     }

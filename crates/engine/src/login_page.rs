@@ -101,7 +101,6 @@ impl LoginPage {
         stale_after: Duration,
     ) -> Result<Self, PageError> {
         check_private_dir(dir)?;
-        remove_stale(dir, stale_after);
         let io_err = |source| PageError::Io {
             dir: dir.to_path_buf(),
             source,
@@ -117,6 +116,10 @@ impl LoginPage {
         let page = Self { path };
         file.write_all(html(target).as_bytes()).map_err(io_err)?;
         file.sync_all().map_err(io_err)?;
+        // The new page's time is "now" on the file system's clock, which stale pages carry too.
+        if let Ok(now) = file.metadata().and_then(|m| m.modified()) {
+            remove_stale(dir, now, stale_after, &page.path);
+        }
         Ok(page)
     }
 
@@ -145,13 +148,13 @@ impl Drop for LoginPage {
     }
 }
 
-/// Removes login pages in `dir` last written more than `age` ago (left by a killed process).
-fn remove_stale(dir: &Path, age: Duration) {
-    let now = SystemTime::now();
+/// Removes login pages in `dir` other than `keep` last written more than `age` before `now`
+/// (left by a killed process).
+fn remove_stale(dir: &Path, now: SystemTime, age: Duration, keep: &Path) {
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if !(name.starts_with(PREFIX) && name.ends_with(SUFFIX)) {
+        if !(name.starts_with(PREFIX) && name.ends_with(SUFFIX)) || entry.path() == keep {
             continue;
         }
         let old = entry
@@ -280,7 +283,7 @@ mod tests {
         fs::write(&old, "x").unwrap();
         let other = dir.join("endpoint.json");
         fs::write(&other, "x").unwrap();
-        let past = SystemTime::now() - Duration::from_secs(3600);
+        let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
         fs::File::options()
             .write(true)
             .open(&old)

@@ -66,6 +66,10 @@ impl std::fmt::Debug for LoginOptions {
 
 /// What the login dialog shows next.
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per login and serialised at once"
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum LoginStep {
     /// Logged in without a person.

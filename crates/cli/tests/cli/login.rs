@@ -207,6 +207,61 @@ read _ < "$out/release"
     script
 }
 
+/// Starts the neighbour's poller and checks that it can fail the test: a command line carrying
+/// a state is reported. Returns the poller, its lines and what it said so far.
+fn start_poller(
+    neighbour: &tokentray_engine::testing::neighbour::Neighbour,
+    tag: &str,
+    stop: &std::path::Path,
+    browser_name: &str,
+) -> (std::process::Child, Lines, Vec<String>) {
+    let reversed: String = browser_name.chars().rev().collect();
+    let mut poller = neighbour
+        .python(POLLER, &[stop.to_str().unwrap(), &reversed])
+        .spawn()
+        .unwrap();
+    let lines = Lines::of(poller.stdout.take().unwrap());
+    lines.until(|l| l == "ready", "its first pass");
+    let mut probe = std::process::Command::new("/bin/sh")
+        .args(["-c", "read _", "sh", &format!("probe-{tag}-state=x")])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = lines.until(|l| l.contains(&format!("probe-{tag}")), "the probe");
+    drop(probe.stdin.take());
+    probe.wait().unwrap();
+    (poller, lines, seen)
+}
+
+/// Checks what the test browser recorded in `lab`: only a page's address, the page owner-only
+/// in the owner-only runtime directory of `home`. Returns the page and where it forwards.
+fn what_the_browser_got(lab: &std::path::Path, home: &Home) -> (std::path::PathBuf, String) {
+    let address = std::fs::read_to_string(lab.join("address")).unwrap();
+    let page_path = url::Url::parse(&address).unwrap().to_file_path().unwrap();
+    assert!(
+        page_path.starts_with(home.path().join("run")),
+        "the page is in the runtime directory: {address}"
+    );
+    assert!(
+        !address.contains("state") && !address.contains("code_challenge"),
+        "the opener gets only the page's address: {address}"
+    );
+    let modes = |f: &str| std::fs::read_to_string(lab.join(f)).unwrap();
+    assert_eq!(modes("page.mode").trim(), "600 0", "the page is owner-only");
+    assert_eq!(
+        modes("dir.mode").trim(),
+        "700 0",
+        "in an owner-only directory"
+    );
+    let copy = url::Url::from_file_path(lab.join("page.copy")).unwrap();
+    let url = tokentray_acceptance::browser::follow_page(copy.as_str()).unwrap();
+    assert!(
+        url.contains("code_challenge="),
+        "the page forwards to the sign-in: {url}"
+    );
+    (page_path, url)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_neighbour_reading_every_command_line_never_sees_the_login_secrets() {
     use tokentray_engine::testing::neighbour::Neighbour;
@@ -227,23 +282,7 @@ async fn a_neighbour_reading_every_command_line_never_sees_the_login_secrets() {
     let lab = tempfile::tempdir().unwrap();
     let script = browser_script(lab.path(), &browser_name);
 
-    let reversed: String = browser_name.chars().rev().collect();
-    let mut poller = neighbour
-        .python(POLLER, &[stop.to_str().unwrap(), &reversed])
-        .spawn()
-        .unwrap();
-    let lines = Lines::of(poller.stdout.take().unwrap());
-    lines.until(|l| l == "ready", "its first pass");
-
-    // The poller can fail the test: a command line carrying a state is reported.
-    let mut probe = std::process::Command::new("/bin/sh")
-        .args(["-c", "read _", "sh", &format!("probe-{tag}-state=x")])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut seen = lines.until(|l| l.contains(&format!("probe-{tag}")), "the probe");
-    drop(probe.stdin.take());
-    probe.wait().unwrap();
+    let (mut poller, lines, mut seen) = start_poller(&neighbour, &tag, &stop, &browser_name);
 
     let login = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokentray"))
         .env("TOKENTRAY_HOME", home.path())
@@ -262,30 +301,7 @@ async fn a_neighbour_reading_every_command_line_never_sees_the_login_secrets() {
     seen.extend(lines.until(|l| l == "saw-browser", "the test browser's command line"));
     std::fs::write(lab.path().join("release"), "go\n").unwrap();
 
-    let address = std::fs::read_to_string(lab.path().join("address")).unwrap();
-    let page_path = url::Url::parse(&address).unwrap().to_file_path().unwrap();
-    assert!(
-        page_path.starts_with(home.path().join("run")),
-        "the page is in the runtime directory: {address}"
-    );
-    assert!(
-        !address.contains("state") && !address.contains("code_challenge"),
-        "the opener gets only the page's address: {address}"
-    );
-    let modes = |f: &str| std::fs::read_to_string(lab.path().join(f)).unwrap();
-    assert_eq!(modes("page.mode").trim(), "600 0", "the page is owner-only");
-    assert_eq!(
-        modes("dir.mode").trim(),
-        "700 0",
-        "in an owner-only directory"
-    );
-
-    let copy = url::Url::from_file_path(lab.path().join("page.copy")).unwrap();
-    let url = tokentray_acceptance::browser::follow_page(copy.as_str()).unwrap();
-    assert!(
-        url.contains("code_challenge="),
-        "the page forwards to the sign-in: {url}"
-    );
+    let (page_path, url) = what_the_browser_got(lab.path(), &home);
     let landed = FakeBrowser::new("gis-analyst", "contours")
         .sign_in(&url)
         .await

@@ -32,6 +32,10 @@ pub struct LoginRequest {
 
 /// What `start_login` did.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per login and matched at once; boxing would only add noise"
+)]
 pub enum LoginStep {
     /// Logged in without a person (client credentials, password…).
     Done(ConnectionView),
@@ -276,16 +280,7 @@ impl Inner {
                     reason,
                 },
             })?;
-        // The browser is given only the address of an owner-only page that forwards to the
-        // authorize URL: an opener's command line is readable by every local user.
-        let page = if request.open_browser {
-            Some(
-                LoginPage::write(&self.paths.runtime_dir, &url, self.login_timeout)
-                    .map_err(|e| fail(spec, LoginFailure::Page(e.to_string())))?,
-            )
-        } else {
-            None
-        };
+        let page = self.login_page(spec, &url, request.open_browser)?;
         let page_url = page.as_ref().map(LoginPage::url);
         let iss = auth.iss.clone();
         let waiting = Waiting::Code {
@@ -323,6 +318,22 @@ impl Inner {
             },
             browser_opened,
         })
+    }
+
+    /// The browser is given only the address of an owner-only page that forwards to the
+    /// authorize URL: an opener's command line is readable by every local user.
+    fn login_page(
+        &self,
+        spec: &ConnectionSpec,
+        url: &str,
+        open_browser: bool,
+    ) -> Result<Option<LoginPage>> {
+        if !open_browser {
+            return Ok(None);
+        }
+        LoginPage::write(&self.paths.runtime_dir, url, self.login_timeout)
+            .map(Some)
+            .map_err(|e| fail(spec, LoginFailure::Page(e.to_string())))
     }
 
     fn register(
