@@ -1,12 +1,21 @@
+//! Logins that must not trust what they are handed.
+//!
 //! RFC 9207 against the real OpenID provider: oidc-provider advertises
 //! `authorization_response_iss_parameter_supported` and sends `iss` with every authorization
 //! response. A callback with the right `state` but a forged (or missing) `iss` is refused with a
 //! plain message and the login waits on; the real callback then completes it.
+//!
+//! A runtime directory another local user made first (it may live in a shared place) is
+//! refused: the page that opens the browser is never written there.
 
 use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::browser::FakeBrowser;
 use tokentray_acceptance::oidc::OidcProvider;
-use tokentray_engine::{LoginPrompt, LoginRequest, LoginStep, ProviderKind, RedirectMode, Status};
+use tokentray_engine::testing::neighbour::Neighbour;
+use tokentray_engine::{
+    ErrorCode, LoginPrompt, LoginRequest, LoginStep, ProviderKind, RedirectMode, Status,
+};
+use tokentray_sandbox::{Provider, Sandbox};
 
 fn replace_iss(landed: &str, iss: Option<&str>) -> reqwest::Url {
     let mut url = reqwest::Url::parse(landed).unwrap();
@@ -106,4 +115,89 @@ async fn a_forged_iss_is_refused_and_the_real_callback_still_completes_the_login
     let view = t.engine.finish_login("alice").await.unwrap();
     assert_eq!(view.status, Status::Active);
     assert_eq!(view.identity.map(|i| i.subject).as_deref(), Some("alice"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runtime_directory_a_neighbour_made_first_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Some(neighbour) = Neighbour::get() else {
+        return;
+    };
+    let sb = Sandbox::start().await.unwrap();
+    let b = FakeBrowser::new("gis-analyst", "contours");
+    let t = TestEngine::with_options(move |o| o.browser = std::sync::Arc::new(b));
+    t.add(
+        "portal",
+        ProviderKind::ArcgisOauth,
+        &[
+            (
+                "portal_url",
+                sb.issuer(Provider::Arcgis).as_str().trim_end_matches('/'),
+            ),
+            ("client_id", "tt-arcgis-app"),
+        ],
+    )
+    .await;
+    // The home is a shared place for a moment; the neighbour makes the runtime directory first,
+    // private to themselves.
+    let run = t.engine.paths().runtime_dir.clone();
+    let _ = std::fs::remove_dir_all(&run);
+    std::fs::set_permissions(t.home.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let made = neighbour
+        .python(
+            "import os, sys; os.mkdir(sys.argv[1], 0o700); print('made')",
+            &[run.to_str().unwrap()],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&made.stdout).trim(),
+        "made",
+        "{made:?}"
+    );
+    std::fs::set_permissions(t.home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    let err = t
+        .engine
+        .start_login(
+            "portal",
+            LoginRequest {
+                open_browser: true,
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidConfig, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("is not private to you")
+            && message.contains(&format!("belongs to uid {}", neighbour.uid)),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&run).unwrap().count(),
+        0,
+        "nothing was written in the neighbour's directory"
+    );
+    assert!(!t.engine.login_pending("portal"), "no login waits");
+
+    // Once the directory is gone, the login works.
+    std::fs::remove_dir_all(&run).unwrap();
+    t.engine
+        .start_login(
+            "portal",
+            LoginRequest {
+                open_browser: true,
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    let view = t.engine.finish_login("portal").await.unwrap();
+    assert_eq!(view.status, Status::Active);
+    assert_eq!(
+        std::fs::metadata(&run).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
 }
