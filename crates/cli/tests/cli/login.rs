@@ -233,18 +233,33 @@ fn start_poller(
     (poller, lines, seen)
 }
 
-/// Checks what the test browser recorded in `lab`: only a page's address, the page owner-only
-/// in the owner-only runtime directory of `home`. Returns the page and where it forwards.
-fn what_the_browser_got(lab: &std::path::Path, home: &Home) -> (std::path::PathBuf, String) {
+/// Where the test browser was sent: the address it got, and the URL it leads to (what the
+/// forwarding page in `lab`'s copy names, or the address itself when it is not a page).
+fn where_the_browser_went(lab: &std::path::Path) -> (String, String) {
     let address = std::fs::read_to_string(lab.join("address")).unwrap();
-    let page_path = url::Url::parse(&address).unwrap().to_file_path().unwrap();
+    if !address.starts_with("file://") {
+        return (address.clone(), address);
+    }
+    let copy = url::Url::from_file_path(lab.join("page.copy")).unwrap();
+    let url = tokentray_acceptance::browser::follow_page(copy.as_str()).unwrap();
     assert!(
-        page_path.starts_with(home.path().join("run")),
-        "the page is in the runtime directory: {address}"
+        url.contains("code_challenge="),
+        "the page forwards to the sign-in: {url}"
     );
+    (address, url)
+}
+
+/// Checks the page the test browser got: only a page's address, the page owner-only in the
+/// owner-only runtime directory of `home`, gone after the login.
+fn check_the_page(lab: &std::path::Path, home: &Home, address: &str) {
     assert!(
         !address.contains("state") && !address.contains("code_challenge"),
         "the opener gets only the page's address: {address}"
+    );
+    let page_path = url::Url::parse(address).unwrap().to_file_path().unwrap();
+    assert!(
+        page_path.starts_with(home.path().join("run")),
+        "the page is in the runtime directory: {address}"
     );
     let modes = |f: &str| std::fs::read_to_string(lab.join(f)).unwrap();
     assert_eq!(modes("page.mode").trim(), "600 0", "the page is owner-only");
@@ -253,13 +268,7 @@ fn what_the_browser_got(lab: &std::path::Path, home: &Home) -> (std::path::PathB
         "700 0",
         "in an owner-only directory"
     );
-    let copy = url::Url::from_file_path(lab.join("page.copy")).unwrap();
-    let url = tokentray_acceptance::browser::follow_page(copy.as_str()).unwrap();
-    assert!(
-        url.contains("code_challenge="),
-        "the page forwards to the sign-in: {url}"
-    );
-    (page_path, url)
+    assert!(!page_path.exists(), "the page is gone after the login");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -301,7 +310,7 @@ async fn a_neighbour_reading_every_command_line_never_sees_the_login_secrets() {
     seen.extend(lines.until(|l| l == "saw-browser", "the test browser's command line"));
     std::fs::write(lab.path().join("release"), "go\n").unwrap();
 
-    let (page_path, url) = what_the_browser_got(lab.path(), &home);
+    let (address, url) = where_the_browser_went(lab.path());
     let landed = FakeBrowser::new("gis-analyst", "contours")
         .sign_in(&url)
         .await
@@ -321,8 +330,6 @@ async fn a_neighbour_reading_every_command_line_never_sees_the_login_secrets() {
         stdout.contains("logged in to portal as gis-analyst"),
         "{stdout}"
     );
-    assert!(!page_path.exists(), "the page is gone after the login");
-
     std::fs::write(&stop, "").unwrap();
     seen.extend(lines.until(|l| l == "end", "its end"));
     let _ = poller.wait();
@@ -345,6 +352,7 @@ async fn a_neighbour_reading_every_command_line_never_sees_the_login_secrets() {
         leaks.is_empty(),
         "a neighbour read the login's state or PKCE challenge on a command line: {leaks:?}"
     );
+    check_the_page(lab.path(), &home, &address);
     home.run(&["remove", "portal"]);
 }
 
