@@ -437,5 +437,19 @@ async fn a_login_as_someone_else_is_announced_by_login_show_and_list() {
         list.contains("gis-viewer") && !list.contains("was"),
         "{list}"
     );
+
+    // Logging out and in as someone else is a change too.
+    assert!(home.run(&["logout", "portal"]).status.success());
+    let list = home.run(&["list"]);
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        !list.contains("gis-viewer"),
+        "signed out, no one is shown: {list}"
+    );
+    let fourth = login_as(&home, "gis-analyst", "contours").await;
+    assert!(
+        fourth.contains("now signed in as gis-analyst (Gerda Mercator), was gis-viewer"),
+        "{fourth}"
+    );
     home.run(&["remove", "portal"]);
 }

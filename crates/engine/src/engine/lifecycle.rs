@@ -363,9 +363,12 @@ impl Engine {
         crate::sink::remove(&spec);
         slot.with(|s| s.stored = Some(stored));
         self.inner.unschedule(&spec.name);
+        let before = self.inner.current_state(&spec.name);
         let mut state = ConnectionState {
             store: Some(self.inner.vault.info().kind),
-            history: self.inner.current_state(&spec.name).history,
+            // Kept (not shown while signed out) so that the next login notices another account.
+            previous_identity: before.identity.or(before.previous_identity),
+            history: before.history,
             ..ConnectionState::default()
         };
         state.record(self.inner.clock.now(), HistoryOutcome::LoggedOut, None);
@@ -603,7 +606,8 @@ impl Inner {
         });
         let mut state = self.current_state(&spec.name);
         if login {
-            let before = state.identity.take();
+            // Signed out, the last account is kept as the previous one.
+            let before = state.identity.take().or(state.previous_identity.take());
             let now = self.quick_identity(spec, &stored, tokens).await;
             state.previous_identity = match (before, &now) {
                 (Some(before), Some(now)) if before.subject != now.subject => {
