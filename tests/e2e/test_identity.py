@@ -41,7 +41,7 @@ def test_a_login_as_another_account_is_announced_until_acknowledged(sandbox, hom
     require(
         app,
         commands=["start_login", "acknowledge_identity"],
-        testids=["identity-changed-", "login-identity-changed"],
+        testids=["identity-changed-", "login-identity-changed", "detail-identity-changed"],
     )
     assert not app.find(tid("identity-changed-portal"))
     screens.row_action(app, "portal", "login")
@@ -70,6 +70,10 @@ def test_a_login_as_another_account_is_announced_until_acknowledged(sandbox, hom
     cli_list = home.cli("list").stdout
     assert "(changed, was gis-analyst (Gerda Mercator))" in cli_list, cli_list
     app.screenshot("identity-changed-list")
+    screens.click(app, "open-portal")
+    detail = app.visible(tid("detail-identity-changed"), "the change in the detail view")
+    assert "Now Abraham Ortelius, was Gerda Mercator" in detail.text, detail.text
+    screens.click(app, "detail-back")
 
     screens.click(app, "identity-ack-portal")
     app.gone(tid("identity-changed-portal"), "the change to be acknowledged")
