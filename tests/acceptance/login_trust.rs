@@ -201,3 +201,82 @@ async fn a_runtime_directory_a_neighbour_made_first_is_refused() {
         0o700
     );
 }
+
+/// A browser that only writes down what it was asked to open.
+#[derive(Clone, Default)]
+struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl tokentray_engine::Browser for Recorder {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.0.lock().unwrap().push(url.to_owned());
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_browser_only_ever_gets_the_page_even_when_the_login_is_opened_again() {
+    let sb = Sandbox::start().await.unwrap();
+    let opened = Recorder::default();
+    let o = opened.clone();
+    let t = TestEngine::with_options(move |options| options.browser = std::sync::Arc::new(o));
+    t.add(
+        "portal",
+        ProviderKind::ArcgisOauth,
+        &[
+            (
+                "portal_url",
+                sb.issuer(Provider::Arcgis).as_str().trim_end_matches('/'),
+            ),
+            ("client_id", "tt-arcgis-app"),
+        ],
+    )
+    .await;
+    let LoginStep::Waiting(start) = t
+        .engine
+        .start_login(
+            "portal",
+            LoginRequest {
+                open_browser: true,
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("a browser login waits")
+    };
+    assert!(start.browser_opened);
+    let LoginPrompt::Browser { url, .. } = start.prompt else {
+        panic!("a browser prompt")
+    };
+    // The person asks for the sign-in page again (the app's "open again").
+    t.engine.open_url(&url).unwrap();
+    let seen = opened.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0], seen[1], "the same page both times");
+    assert!(seen[0].starts_with("file://"), "{seen:?}");
+    assert!(!seen[0].contains("state") && !seen[0].contains("code_challenge"));
+    let page = reqwest::Url::parse(&seen[0])
+        .unwrap()
+        .to_file_path()
+        .unwrap();
+    assert!(page.exists());
+    assert_eq!(
+        tokentray_acceptance::browser::follow_page(&seen[0]).unwrap(),
+        url,
+        "the page forwards to the sign-in"
+    );
+
+    assert!(t.engine.cancel_login("portal"));
+    assert_eq!(
+        t.engine.finish_login("portal").await.unwrap_err().code(),
+        ErrorCode::Cancelled
+    );
+    assert!(!page.exists(), "the page goes with the login");
+    // Anything else (documentation, a service's page) opens as it is.
+    t.engine.open_url("https://docs.example/help").unwrap();
+    assert_eq!(
+        opened.0.lock().unwrap().last().map(String::as_str),
+        Some("https://docs.example/help")
+    );
+}
