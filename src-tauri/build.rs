@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "paste_login",
     "cancel_login",
     "open_url",
+    "acknowledge_identity",
     "connection_detail",
     "app_status",
     "use_file_store",

@@ -31,6 +31,7 @@ pub(crate) fn builder() -> tauri_specta::Builder<tauri::Wry> {
             login::paste_login,
             login::cancel_login,
             login::open_url,
+            login::acknowledge_identity,
             detail::connection_detail,
             app::app_status,
             app::use_file_store,

@@ -33,6 +33,9 @@ pub(crate) struct Connection {
     /// When the session ends and a person must log in again, so the UI can warn before.
     pub(crate) needs_login_at: Option<EpochMillis>,
     pub(crate) identity: Option<Identity>,
+    /// Who the token belonged to before the last login signed in as another account, until
+    /// the person acknowledges the change (or logs in again).
+    pub(crate) previous_identity: Option<Identity>,
     /// When a token was last obtained.
     pub(crate) last_refresh: Option<EpochMillis>,
     /// The last error, in words.
@@ -75,6 +78,7 @@ impl From<engine::ConnectionView> for Connection {
             refresh_expires_at: v.refresh_expires_at.map(millis),
             needs_login_at: v.needs_login_at.map(millis),
             identity: v.identity.map(Identity::from),
+            previous_identity: v.previous_identity.map(Identity::from),
             last_refresh: v.last_refresh.map(millis),
             last_error: v.last_error,
             store: v.store.map(StoreKind::from),
@@ -218,6 +222,7 @@ pub(crate) mod tests {
             refresh_expires_at: None,
             needs_login_at: None,
             identity: Some(engine::Identity::subject("ada")),
+            previous_identity: None,
             last_refresh: Some(Timestamp::from_millis(1_767_222_000_000)),
             last_error: None,
             store: Some(engine::StoreKind::Keychain),

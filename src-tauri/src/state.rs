@@ -27,7 +27,6 @@ pub(crate) enum StartupError {
 pub(crate) struct AppState {
     pub(crate) engine: Engine,
     /// Opens login pages; remembers whether the last one opened.
-    pub(crate) browser: Arc<DesktopBrowser>,
     bridge: EventBridge,
     watcher: tauri::async_runtime::JoinHandle<()>,
     /// The export endpoint, once it listens (none when it could not start).
@@ -44,9 +43,9 @@ impl AppState {
     pub(crate) fn open(app: &AppHandle) -> Result<Self, StartupError> {
         let paths = Paths::from_env().ok_or(StartupError::NoHome)?;
         let store = tokentray_keychain::open_store(&paths, &settings(&paths));
-        let browser = Arc::new(DesktopBrowser::new(app.clone()));
+        let browser = Arc::new(DesktopBrowser::new(app.clone(), paths.runtime_dir.clone()));
         let mut options = EngineOptions::new(paths, store);
-        options.browser = browser.clone();
+        options.browser = browser;
         let engine = Engine::new(options);
         let files = vec![engine.paths().config_file(), engine.paths().state_file()];
         let bridge = EventBridge::spawn(app.clone(), engine.clone(), files);
@@ -77,7 +76,6 @@ impl AppState {
         });
         Ok(Self {
             engine,
-            browser,
             bridge,
             watcher,
             export,

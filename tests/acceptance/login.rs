@@ -174,11 +174,21 @@ async fn a_forged_callback_is_ignored_and_an_error_callback_ends_the_login() {
             .paste_login("alice", "https://x.example/cb?code=a&state=wrong")
             .is_err()
     );
-    // The login still waits: the real error callback ends it.
+    // The login still waits: the real error callback ends it (with the issuer's `iss`, which
+    // oidc-provider promises to send, RFC 9207).
     let denied = http
-        .get(format!(
-            "{redirect_uri}?error=access_denied&error_description=no+thanks&state={state}"
-        ))
+        .get(
+            reqwest::Url::parse_with_params(
+                &redirect_uri,
+                [
+                    ("error", "access_denied"),
+                    ("error_description", "no thanks"),
+                    ("state", &state),
+                    ("iss", &op.issuer),
+                ],
+            )
+            .unwrap(),
+        )
         .send()
         .await
         .unwrap();

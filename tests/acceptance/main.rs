@@ -8,6 +8,7 @@ mod background;
 mod faults;
 mod keycloak;
 mod login;
+mod login_trust;
 mod oauth2_sandbox;
 mod oidc_provider;
 mod renewal_limit;

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """A headless "browser" for the desktop end-to-end tests: the app runs it as
-`TOKENTRAY_BROWSER` with the authorize URL as its only argument.
+`TOKENTRAY_BROWSER` with an address as its only argument. For logins that is the `file://`
+address of the owner-only page the app writes in its runtime directory, which forwards to the
+authorize URL (the URL itself never goes on a command line); the page is read and followed.
 
 It signs in as a person would, over plain HTTP (the same logic as tests/src/browser.rs):
 follows redirects, fills the first POST form of each page (hidden inputs kept, `username` or
@@ -83,6 +85,25 @@ def oob_code(page):
     return html.unescape(match.group(1)).strip() if match else None
 
 
+def follow_page(url):
+    """The address a login page (`file://...`) forwards to, and the page's mode and its
+    directory's mode; other addresses as they are."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "file":
+        return url, None
+    path = urllib.request.url2pathname(parts.path)
+    with open(path, encoding="utf-8") as page_file:
+        page = page_file.read()
+    match = re.search(r'http-equiv="refresh" content="0;url=([^"]*)"', page)
+    if not match:
+        raise RuntimeError(f"{path}: the page forwards nowhere")
+    modes = {
+        "page_mode": oct(os.stat(path).st_mode & 0o777),
+        "dir_mode": oct(os.stat(os.path.dirname(path)).st_mode & 0o777),
+    }
+    return html.unescape(match.group(1)), modes
+
+
 def walk(url, username, password, stop_at=None, user_code=None):
     """Signs in starting at `url`. Returns {"landed": final URL, "code": OOB code or None}."""
     jar = http.cookiejar.CookieJar()
@@ -132,8 +153,11 @@ def main(argv):
         print("usage: headless_browser.py URL", file=sys.stderr)
         return 2
     url = argv[1]
-    record = {"url": url, "landed": None, "code": None, "error": None}
+    record = {"url": url, "page": None, "landed": None, "code": None, "error": None}
     try:
+        url, modes = follow_page(url)
+        if modes is not None:
+            record.update(page=argv[1], url=url, **modes)
         record.update(
             walk(
                 url,

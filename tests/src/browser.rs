@@ -136,15 +136,39 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 }
 
 fn html_unescape(s: &str) -> String {
-    s.replace("&amp;", "&")
-        .replace("&#x2F;", "/")
+    s.replace("&#x2F;", "/")
         .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Where a login page of the engine (`file://…`, an owner-only page in the runtime directory)
+/// forwards the browser: the `url=` of its meta refresh. Other addresses are returned as they
+/// are.
+///
+/// # Errors
+/// When the page cannot be read or forwards nowhere.
+pub fn follow_page(url: &str) -> Result<String, String> {
+    let Some(path) = Url::parse(url)
+        .ok()
+        .filter(|u| u.scheme() == "file")
+        .and_then(|u| u.to_file_path().ok())
+    else {
+        return Ok(url.to_owned());
+    };
+    let page = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let key = "http-equiv=\"refresh\" content=\"0;url=";
+    let start = page.find(key).ok_or("the page forwards nowhere")? + key.len();
+    let end = page[start..].find('"').ok_or("unterminated refresh")? + start;
+    Ok(html_unescape(&page[start..end]))
 }
 
 impl Browser for FakeBrowser {
     fn open(&self, url: &str) -> Result<(), String> {
         let me = self.clone();
-        let url = url.to_owned();
+        let url = follow_page(url)?;
         tokio::spawn(async move {
             let end = me
                 .sign_in(&url)

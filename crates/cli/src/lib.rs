@@ -118,19 +118,28 @@ fn engine() -> Result<Engine, CliError> {
     Ok(Engine::new(options))
 }
 
-/// Opens URLs with the desktop's handler (`xdg-open`, `open`, `start`). The URL is also
-/// printed, so a headless machine loses nothing when this fails.
+/// Opens URLs with the command in `TOKENTRAY_BROWSER` when set (scripts, tests, a browser of
+/// the person's choice; it gets the address as its only argument), else the desktop's handler
+/// (`xdg-open`, `open`, `start`). For logins the engine passes the address of an owner-only
+/// page that forwards to the sign-in, never the sign-in URL itself. The URL is also printed,
+/// so a headless machine loses nothing when this fails.
 struct SystemBrowser;
+
+/// The variable naming a browser command (the same one the desktop app reads).
+const BROWSER_ENV: &str = "TOKENTRAY_BROWSER";
 
 impl tokentray_engine::Browser for SystemBrowser {
     fn open(&self, url: &str) -> Result<(), String> {
-        let program = if cfg!(target_os = "macos") {
+        let chosen = std::env::var(BROWSER_ENV)
+            .ok()
+            .filter(|c| !c.trim().is_empty());
+        let program = chosen.as_deref().unwrap_or(if cfg!(target_os = "macos") {
             "open"
         } else if cfg!(windows) {
             "explorer"
         } else {
             "xdg-open"
-        };
+        });
         std::process::Command::new(program)
             .arg(url)
             .stdin(std::process::Stdio::null())

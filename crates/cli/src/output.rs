@@ -45,6 +45,15 @@ pub(crate) fn expiry(at: Option<Timestamp>, now: Timestamp) -> String {
     }
 }
 
+/// Who a connection's token belongs to; after a login as another account, also who it was.
+pub(crate) fn identity_cell(r: &ConnectionView) -> String {
+    match (&r.identity, &r.previous_identity) {
+        (None, _) => "-".into(),
+        (Some(now), None) => now.to_string(),
+        (Some(now), Some(was)) => format!("{now} (changed, was {was})"),
+    }
+}
+
 pub(crate) fn table(rows: &[ConnectionView], now: Timestamp) -> String {
     let mut lines = vec![["NAME", "KIND", "STATUS", "EXPIRES", "IDENTITY"].map(str::to_owned)];
     for r in rows {
@@ -58,9 +67,7 @@ pub(crate) fn table(rows: &[ConnectionView], now: Timestamp) -> String {
             r.kind.to_string(),
             r.status.as_str().to_owned(),
             expires,
-            r.identity
-                .as_ref()
-                .map_or_else(|| "-".into(), ToString::to_string),
+            identity_cell(r),
         ]);
     }
     let widths: Vec<usize> = (0..5)

@@ -175,6 +175,9 @@ pub enum LoginFailure {
     /// The loopback listener could not start.
     #[error("could not wait for the browser: {0}")]
     Listener(String),
+    /// The page that opens the browser could not be written safely.
+    #[error("could not open the browser safely: {0}")]
+    Page(String),
 }
 
 impl LoginFailure {
@@ -183,7 +186,7 @@ impl LoginFailure {
         match self {
             Self::Cancelled => ErrorCode::Cancelled,
             Self::AlreadyPending | Self::NotPending | Self::BadPaste(_) => ErrorCode::InvalidInput,
-            Self::Listener(_) => ErrorCode::InvalidConfig,
+            Self::Listener(_) | Self::Page(_) => ErrorCode::InvalidConfig,
             Self::TimedOut | Self::Expired | Self::Refused { .. } => ErrorCode::NeedsLogin,
         }
     }

@@ -28,6 +28,10 @@ pub struct ConnectionView {
     pub needs_login_at: Option<Timestamp>,
     /// Who the token belongs to.
     pub identity: Option<Identity>,
+    /// Who it belonged to before the last login signed in as someone else (until acknowledged
+    /// or the next login); while signed out, the last account. A change is to be shown only
+    /// when `identity` is known too.
+    pub previous_identity: Option<Identity>,
     /// When a token was last obtained.
     pub last_refresh: Option<Timestamp>,
     /// The last error, in words.

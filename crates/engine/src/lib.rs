@@ -13,6 +13,7 @@ mod fields;
 pub mod files;
 mod http;
 mod login;
+mod login_page;
 mod loopback;
 mod paths;
 mod ports;
@@ -45,6 +46,7 @@ pub use crate::fields::{
     all_fields, check_url, default_for, find as find_field, is_loopback, kind_fields,
 };
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
+pub use crate::login_page::{PageError, check_private_dir};
 pub use crate::paths::{HOME_ENV, Paths};
 pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
 pub use crate::provider::{FailureClass, LoginInput, ProviderError};

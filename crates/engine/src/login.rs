@@ -135,10 +135,16 @@ pub struct LoginStart {
     pub connection: ConnectionName,
     /// What to show.
     pub prompt: LoginPrompt,
+    /// Whether a browser was opened for it (else show the URL prominently).
+    pub browser_opened: bool,
 }
 
 /// Opens URLs in the person's browser. The app uses the opener plugin, the CLI the system's
 /// `xdg-open`, tests a client that signs in over HTTP.
+///
+/// For logins the engine never passes the authorize URL itself (its `state` and PKCE challenge
+/// would show on the opener's command line to every local user): it passes the `file://`
+/// address of an owner-only page that forwards to it (see `login_page`).
 pub trait Browser: Send + Sync + 'static {
     /// Opens `url`; an error says why it could not (the front end then shows the URL).
     fn open(&self, url: &str) -> Result<(), String>;
@@ -170,7 +176,31 @@ pub(crate) enum CallbackOutcome {
 #[derive(Debug)]
 pub(crate) enum Callback {
     Foreign,
+    /// The right `state`, but an `iss` (RFC 9207) that is not the issuer the login was started
+    /// at, or none where the issuer promised one: a mix-up attempt; ignored, the login waits on.
+    WrongIssuer,
     Outcome(CallbackOutcome),
+}
+
+/// What RFC 9207 asks of a callback's `iss`: when the issuer advertises
+/// `authorization_response_iss_parameter_supported`, it must be there and equal the expected
+/// issuer; where it is present, it must match regardless.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct IssCheck {
+    /// The issuer the login was started at, when known (from discovery or the `issuer` setting).
+    pub expected: Option<String>,
+    /// Whether the issuer promised to send `iss`.
+    pub required: bool,
+}
+
+impl IssCheck {
+    fn accepts(&self, query: &[(String, String)]) -> bool {
+        match (one(query, "iss"), &self.expected) {
+            (Err(()), _) => false,
+            (Ok(None), _) | (Ok(Some(_)), None) => !self.required,
+            (Ok(Some(got)), Some(expected)) => got == expected,
+        }
+    }
 }
 
 fn one<'a>(query: &'a [(String, String)], key: &str) -> Result<Option<&'a str>, ()> {
@@ -187,13 +217,20 @@ fn one<'a>(query: &'a [(String, String)], key: &str) -> Result<Option<&'a str>, 
 }
 
 /// Checks a callback's query against the pending login's `state`: exactly one `state`, equal in
-/// constant time; then `error` or exactly one `code`.
-pub(crate) fn parse_callback(query: &[(String, String)], state: &Secret) -> Callback {
+/// constant time; then its `iss` (RFC 9207); then `error` or exactly one `code`.
+pub(crate) fn parse_callback(
+    query: &[(String, String)],
+    state: &Secret,
+    iss: &IssCheck,
+) -> Callback {
     let Ok(Some(got)) = one(query, "state") else {
         return Callback::Foreign;
     };
     if !constant_time_eq(got.as_bytes(), state.expose().as_bytes()) {
         return Callback::Foreign;
+    }
+    if !iss.accepts(query) {
+        return Callback::WrongIssuer;
     }
     if let Ok(Some(error)) = one(query, "error") {
         let description = one(query, "error_description")
@@ -218,7 +255,11 @@ pub(crate) fn parse_callback(query: &[(String, String)], state: &Secret) -> Call
 
 /// Reads what a person pasted: the whole redirected URL (checked like a callback), or the code
 /// alone (for out-of-band pages that show only the code).
-pub(crate) fn parse_pasted(text: &str, state: &Secret) -> Result<CallbackOutcome, String> {
+pub(crate) fn parse_pasted(
+    text: &str,
+    state: &Secret,
+    iss: &IssCheck,
+) -> Result<CallbackOutcome, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("nothing was pasted".into());
@@ -236,10 +277,11 @@ pub(crate) fn parse_pasted(text: &str, state: &Secret) -> Result<CallbackOutcome
         {
             query.extend(url::form_urlencoded::parse(fragment.as_bytes()).into_owned());
         }
-        return match parse_callback(&query, state) {
-                Callback::Outcome(outcome) => Ok(outcome),
-                Callback::Foreign => Err("the pasted address belongs to another sign-in (its state does not match); start the login again".into()),
-            };
+        return match parse_callback(&query, state, iss) {
+            Callback::Outcome(outcome) => Ok(outcome),
+            Callback::Foreign => Err("the pasted address belongs to another sign-in (its state does not match); start the login again".into()),
+            Callback::WrongIssuer => Err(WRONG_ISSUER.into()),
+        };
     }
     if !text.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err(
@@ -249,6 +291,9 @@ pub(crate) fn parse_pasted(text: &str, state: &Secret) -> Result<CallbackOutcome
     }
     Ok(CallbackOutcome::Code(Secret::new(text)))
 }
+
+/// What a person is told when a callback names another issuer.
+pub(crate) const WRONG_ISSUER: &str = "this sign-in response does not come from the service the login was started at (its iss does not match); it was ignored. Finish the sign-in in the browser window Tokentray opened";
 
 /// A fresh random `state`: 32 bytes, base64url.
 pub(crate) fn new_state() -> Secret {
@@ -270,7 +315,11 @@ mod tests {
     fn a_callback_needs_exactly_one_matching_state() {
         let state = Secret::new("s3cr3t-state");
         assert!(matches!(
-            parse_callback(&q(&[("code", "c"), ("state", "s3cr3t-state")]), &state),
+            parse_callback(
+                &q(&[("code", "c"), ("state", "s3cr3t-state")]),
+                &state,
+                &IssCheck::default()
+            ),
             Callback::Outcome(CallbackOutcome::Code(_))
         ));
         for bad in [
@@ -286,7 +335,10 @@ mod tests {
             q(&[("code", "c"), ("state", "s3cr3t-state\0")]),
         ] {
             assert!(
-                matches!(parse_callback(&bad, &state), Callback::Foreign),
+                matches!(
+                    parse_callback(&bad, &state, &IssCheck::default()),
+                    Callback::Foreign
+                ),
                 "{bad:?}"
             );
         }
@@ -302,6 +354,7 @@ mod tests {
                 ("state", "s"),
             ]),
             &state,
+            &IssCheck::default(),
         ) else {
             panic!("an error outcome")
         };
@@ -313,17 +366,79 @@ mod tests {
     fn pasted_codes_and_urls_are_both_accepted() {
         let state = Secret::new("st");
         assert!(
-            matches!(parse_pasted("  abc123 \n", &state), Ok(CallbackOutcome::Code(c)) if c.expose() == "abc123")
+            matches!(parse_pasted("  abc123 \n", &state, &IssCheck::default()), Ok(CallbackOutcome::Code(c)) if c.expose() == "abc123")
         );
         assert!(
-            matches!(parse_pasted("http://127.0.0.1:1234/callback?code=xyz&state=st", &state), Ok(CallbackOutcome::Code(c)) if c.expose() == "xyz")
+            matches!(parse_pasted("http://127.0.0.1:1234/callback?code=xyz&state=st", &state, &IssCheck::default()), Ok(CallbackOutcome::Code(c)) if c.expose() == "xyz")
         );
         assert!(
-            parse_pasted("http://127.0.0.1:1234/callback?code=xyz&state=nope", &state).is_err()
+            parse_pasted(
+                "http://127.0.0.1:1234/callback?code=xyz&state=nope",
+                &state,
+                &IssCheck::default()
+            )
+            .is_err()
         );
-        assert!(parse_pasted("two words", &state).is_err());
-        assert!(parse_pasted(&"a".repeat(10_000), &state).is_err());
-        assert!(parse_pasted("", &state).is_err());
+        assert!(parse_pasted("two words", &state, &IssCheck::default()).is_err());
+        assert!(parse_pasted(&"a".repeat(10_000), &state, &IssCheck::default()).is_err());
+        assert!(parse_pasted("", &state, &IssCheck::default()).is_err());
+    }
+
+    #[test]
+    fn the_issuer_must_match_where_it_is_named_or_promised() {
+        let state = Secret::new("s");
+        let check = |pairs: &[(&str, &str)], iss: &IssCheck| parse_callback(&q(pairs), &state, iss);
+        let promised = IssCheck {
+            expected: Some("https://id.example".into()),
+            required: true,
+        };
+        let known = IssCheck {
+            required: false,
+            ..promised.clone()
+        };
+        let right = [("code", "c"), ("state", "s"), ("iss", "https://id.example")];
+        let forged = [
+            ("code", "c"),
+            ("state", "s"),
+            ("iss", "https://evil.example"),
+        ];
+        let missing = [("code", "c"), ("state", "s")];
+        let twice = [
+            ("code", "c"),
+            ("state", "s"),
+            ("iss", "https://id.example"),
+            ("iss", "https://id.example"),
+        ];
+        for iss in [&promised, &known] {
+            assert!(matches!(
+                check(&right, iss),
+                Callback::Outcome(CallbackOutcome::Code(_))
+            ));
+            assert!(matches!(check(&forged, iss), Callback::WrongIssuer));
+            assert!(matches!(check(&twice, iss), Callback::WrongIssuer));
+        }
+        assert!(matches!(check(&missing, &promised), Callback::WrongIssuer));
+        assert!(matches!(check(&missing, &known), Callback::Outcome(_)));
+        let error = [
+            ("error", "access_denied"),
+            ("state", "s"),
+            ("iss", "https://evil.example"),
+        ];
+        assert!(
+            matches!(check(&error, &promised), Callback::WrongIssuer),
+            "a forged error does not end the login either"
+        );
+        let wrong_state = [
+            ("code", "c"),
+            ("state", "x"),
+            ("iss", "https://evil.example"),
+        ];
+        assert!(matches!(check(&wrong_state, &promised), Callback::Foreign));
+        let pasted = "http://127.0.0.1:1/callback?code=c&state=s&iss=https%3A%2F%2Fevil.example";
+        assert_eq!(
+            parse_pasted(pasted, &state, &promised).unwrap_err(),
+            WRONG_ISSUER
+        );
     }
 
     #[test]

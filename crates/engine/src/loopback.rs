@@ -14,7 +14,7 @@ use axum::routing::get;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::login::{Callback, CallbackOutcome};
+use crate::login::{Callback, CallbackOutcome, IssCheck};
 use crate::secret::Secret;
 
 /// A listener waiting for one callback.
@@ -32,6 +32,7 @@ impl Drop for Loopback {
 
 struct Shared {
     state: Secret,
+    iss: IssCheck,
     host: String,
     done: Mutex<Option<mpsc::Sender<CallbackOutcome>>>,
     stop: CancellationToken,
@@ -53,6 +54,7 @@ pub(crate) enum LoopbackError {
 pub(crate) async fn listen(
     port: u16,
     state: Secret,
+    iss: IssCheck,
     done: mpsc::Sender<CallbackOutcome>,
 ) -> Result<Loopback, LoopbackError> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
@@ -68,6 +70,7 @@ pub(crate) async fn listen(
     let stop = CancellationToken::new();
     let shared = Arc::new(Shared {
         state,
+        iss,
         host: format!("127.0.0.1:{bound}"),
         done: Mutex::new(Some(done)),
         stop: stop.clone(),
@@ -101,12 +104,20 @@ async fn callback(
             "This page only answers at 127.0.0.1.",
         );
     }
-    let outcome = match crate::login::parse_callback(&query, &shared.state) {
+    let outcome = match crate::login::parse_callback(&query, &shared.state, &shared.iss) {
         Callback::Foreign => {
             return page(
                 StatusCode::BAD_REQUEST,
                 "Not this sign-in",
                 "This link does not belong to the sign-in Tokentray is waiting for. Nothing was changed.",
+            );
+        }
+        Callback::WrongIssuer => {
+            tracing::warn!("ignored a login callback whose iss is not the expected issuer");
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Wrong service",
+                "This response does not come from the service the sign-in was started at (its issuer does not match), so Tokentray ignored it. Nothing was changed; finish the sign-in in the window Tokentray opened.",
             );
         }
         Callback::Outcome(outcome) => outcome,

@@ -70,6 +70,11 @@ pub struct ConnectionState {
     /// Who the token belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
+    /// Who the token belonged to before the last login, when that login signed in as someone
+    /// else; kept so front ends announce the change until it is acknowledged or the next login.
+    /// While signed out (no `identity`), the last account, so the next login can tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_identity: Option<Identity>,
     /// When a token was last obtained.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_refresh: Option<Timestamp>,

@@ -66,6 +66,10 @@ impl std::fmt::Debug for LoginOptions {
 
 /// What the login dialog shows next.
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per login and serialised at once"
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum LoginStep {
     /// Logged in without a person.
@@ -138,7 +142,7 @@ pub(crate) async fn start_login(
             redirect_uri,
             mode,
         } => LoginStep::Browser {
-            browser_opened: state.browser.opened(&url),
+            browser_opened: waiting.browser_opened,
             url,
             redirect_uri,
             mode: mode.into(),
@@ -166,12 +170,17 @@ pub(crate) async fn start_login(
 fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
     tauri::async_runtime::spawn(async move {
         let update = match engine.finish_login(&name).await {
-            Ok(view) => LoginUpdate {
-                name,
-                phase: LoginPhase::Done,
-                message: None,
-                connection: Some(Connection::live(view, &engine)),
-            },
+            Ok(view) => {
+                if let Some(message) = identity_change(&view) {
+                    crate::events::notice(&app, crate::events::Level::Warning, message);
+                }
+                LoginUpdate {
+                    name,
+                    phase: LoginPhase::Done,
+                    message: None,
+                    connection: Some(Connection::live(view, &engine)),
+                }
+            }
             Err(error) => {
                 let cancelled = ErrorCode::from(error.code()) == ErrorCode::Cancelled;
                 LoginUpdate {
@@ -192,6 +201,27 @@ fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
     });
 }
 
+/// What the app says when a login signed in as another account than before.
+pub(crate) fn identity_change(view: &engine::ConnectionView) -> Option<String> {
+    match (&view.identity, &view.previous_identity) {
+        (Some(now), Some(was)) => {
+            Some(format!("{}: now signed in as {now}, was {was}", view.label))
+        }
+        _ => None,
+    }
+}
+
+/// Marks the change of account after a login of `name` as seen, so the list stops showing it.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn acknowledge_identity(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Connection, IpcError> {
+    let view = state.engine.acknowledge_identity(&name)?;
+    Ok(Connection::live(view, &state.engine))
+}
+
 /// Hands a pasted code, or the whole redirected URL, to the waiting login.
 #[tauri::command]
 #[specta::specta]
@@ -210,14 +240,20 @@ pub(crate) fn cancel_login(state: State<'_, AppState>, name: String) {
     state.engine.cancel_login(&name);
 }
 
-/// Opens an http(s) URL in the person's browser (a login page again, a service's docs).
+/// Opens an http(s) URL in the person's browser (a login page again, a service's docs). A
+/// waiting login's page goes through its owner-only forwarding page, like the first time.
 #[tauri::command]
 #[specta::specta]
 pub(crate) fn open_url(state: State<'_, AppState>, url: String) -> Result<(), IpcError> {
-    use tokentray_engine::Browser as _;
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "only http and https URLs are opened",
+        ));
+    }
     state
-        .browser
-        .open(&url)
+        .engine
+        .open_url(&url)
         .map_err(|why| IpcError::new(ErrorCode::InvalidInput, why))
 }
 
@@ -234,6 +270,17 @@ mod tests {
             .unwrap();
         let svg = String::from_utf8(svg).unwrap();
         assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+    }
+
+    #[test]
+    fn a_change_of_account_is_announced_with_both_accounts() {
+        let mut view = crate::dto::tests::active_view("work");
+        assert_eq!(identity_change(&view), None);
+        view.previous_identity = Some(engine::Identity::subject("grace"));
+        assert_eq!(
+            identity_change(&view).as_deref(),
+            Some("Work API: now signed in as ada, was grace")
+        );
     }
 
     #[test]

@@ -45,8 +45,13 @@ export const commands = {
 	pasteLogin: (name: string, text: string) => typedError<null, IpcError>(__TAURI_INVOKE("paste_login", { name, text })),
 	/**  Cancels the waiting login of `name` (nothing happens when none waits). */
 	cancelLogin: (name: string) => __TAURI_INVOKE<void>("cancel_login", { name }),
-	/**  Opens an http(s) URL in the person's browser (a login page again, a service's docs). */
+	/**
+	 *  Opens an http(s) URL in the person's browser (a login page again, a service's docs). A
+	 *  waiting login's page goes through its owner-only forwarding page, like the first time.
+	 */
 	openUrl: (url: string) => typedError<null, IpcError>(__TAURI_INVOKE("open_url", { url })),
+	/**  Marks the change of account after a login of `name` as seen, so the list stops showing it. */
+	acknowledgeIdentity: (name: string) => typedError<Connection, IpcError>(__TAURI_INVOKE("acknowledge_identity", { name })),
 	/**
 	 *  The detail of `name`. A token that cannot be read (a locked keychain) leaves the token
 	 *  parts empty rather than failing the whole view.
@@ -119,6 +124,11 @@ export type Connection = {
 	/**  When the session ends and a person must log in again, so the UI can warn before. */
 	needs_login_at: number | null,
 	identity: Identity | null,
+	/**
+	 *  Who the token belonged to before the last login signed in as another account, until
+	 *  the person acknowledges the change (or logs in again).
+	 */
+	previous_identity: Identity | null,
 	/**  When a token was last obtained. */
 	last_refresh: number | null,
 	/**  The last error, in words. */

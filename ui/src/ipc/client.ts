@@ -180,6 +180,10 @@ export const pasteLogin = (name: string, text: string): Promise<void> =>
 /** Cancels a pending login. */
 export const cancelLogin = (name: string): Promise<void> => plain(commands.cancelLogin(name));
 
+/** Marks a change of account after a login as seen; returns the connection as it is now. */
+export const acknowledgeIdentity = (name: string): Promise<Connection> =>
+  call(commands.acknowledgeIdentity(name));
+
 /** Opens an http(s) URL in the system browser. */
 export const openUrl = (url: string): Promise<void> => call(commands.openUrl(url)).then(done);
 

@@ -172,6 +172,12 @@ pub(crate) async fn show(
     if let Some(id) = &view.identity {
         let _ = writeln!(text, "  identity:  {id}");
     }
+    if let (Some(id), Some(was)) = (&view.identity, &view.previous_identity) {
+        let _ = writeln!(
+            text,
+            "  changed:   the last login signed in as {id}, was {was}"
+        );
+    }
     if let Some(e) = &view.last_error {
         let _ = writeln!(text, "  error:     {e}");
     }

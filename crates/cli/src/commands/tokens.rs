@@ -49,10 +49,14 @@ pub(crate) async fn login(
         .as_ref()
         .map(|i| format!(" as {i}"))
         .unwrap_or_default();
+    let changed = match (&view.identity, &view.previous_identity) {
+        (Some(now), Some(was)) => format!("now signed in as {now}, was {was}\n"),
+        _ => String::new(),
+    };
     output::write(
         out,
         &format!(
-            "logged in to {}{who}; token {}\n",
+            "logged in to {}{who}; token {}\n{changed}",
             view.name,
             output::expiry(view.expires_at, SystemClock.now())
         ),

@@ -425,7 +425,7 @@ impl Engine {
         match result {
             Ok(tokens) => {
                 stored.tokens = Some(tokens.clone());
-                self.inner.succeeded(&spec, &slot, stored, &tokens).await?;
+                self.inner.logged_in(&spec, &slot, stored, &tokens).await?;
             }
             Err(e) => return Err(self.inner.failed(&spec, &slot, e)),
         }
@@ -477,9 +477,12 @@ impl Engine {
         crate::sink::remove(&spec);
         slot.with(|s| s.stored = Some(stored));
         self.inner.unschedule(&spec.name);
+        let before = self.inner.current_state(&spec.name);
         let mut state = ConnectionState {
             store: Some(self.inner.vault.info().kind),
-            history: self.inner.current_state(&spec.name).history,
+            // Kept (not shown while signed out) so that the next login notices another account.
+            previous_identity: before.identity.or(before.previous_identity),
+            history: before.history,
             ..ConnectionState::default()
         };
         state.record(self.inner.clock.now(), HistoryOutcome::LoggedOut, None);
@@ -694,6 +697,30 @@ impl Inner {
         stored: Stored,
         tokens: &TokenSet,
     ) -> Result<()> {
+        self.store_success(spec, slot, stored, tokens, false).await
+    }
+
+    /// Like `succeeded`, after a login: who the tokens belong to is asked of the service again
+    /// (a person may have signed in as someone else), and a change of account is kept in the
+    /// state for front ends to announce.
+    pub(crate) async fn logged_in(
+        &self,
+        spec: &ConnectionSpec,
+        slot: &Slot,
+        stored: Stored,
+        tokens: &TokenSet,
+    ) -> Result<()> {
+        self.store_success(spec, slot, stored, tokens, true).await
+    }
+
+    async fn store_success(
+        &self,
+        spec: &ConnectionSpec,
+        slot: &Slot,
+        stored: Stored,
+        tokens: &TokenSet,
+        login: bool,
+    ) -> Result<()> {
         let saved = self.vault.save(&spec.name, &stored).await;
         if saved.is_ok() {
             crate::sink::write(spec, tokens);
@@ -705,7 +732,19 @@ impl Inner {
             s.last_failure = saved.as_ref().err().map(|e| Failure::Store(e.to_string()));
         });
         let mut state = self.current_state(&spec.name);
-        if state.identity.is_none() || state.status != Status::Active {
+        if login {
+            // Signed out, the last account is kept as the previous one.
+            let before = state.identity.take().or(state.previous_identity.take());
+            let now = self.quick_identity(spec, &stored, tokens).await;
+            state.previous_identity = match (before, &now) {
+                (Some(before), Some(now)) if before.subject != now.subject => {
+                    tracing::info!(connection = %spec.name, "the login signed in as another account");
+                    Some(before)
+                }
+                _ => None,
+            };
+            state.identity = now;
+        } else if state.identity.is_none() || state.status != Status::Active {
             state.identity = self
                 .quick_identity(spec, &stored, tokens)
                 .await

@@ -12,7 +12,8 @@ use super::{Engine, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::{Error, LoginFailure, Result};
 use crate::events::ConnectionView;
-use crate::login::{self, CallbackOutcome, LoginPrompt, LoginStart, RedirectMode};
+use crate::login::{self, CallbackOutcome, IssCheck, LoginPrompt, LoginStart, RedirectMode};
+use crate::login_page::LoginPage;
 use crate::loopback::{self, Loopback};
 use crate::provider::{self, Authorization, DevicePoll, DeviceStart, LoginInput};
 use crate::secret::Secret;
@@ -31,6 +32,10 @@ pub struct LoginRequest {
 
 /// What `start_login` did.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per login and matched at once; boxing would only add noise"
+)]
 pub enum LoginStep {
     /// Logged in without a person (client credentials, password…).
     Done(ConnectionView),
@@ -51,6 +56,11 @@ enum Waiting {
 /// A login waiting for the person.
 pub(crate) struct Pending {
     state: Secret,
+    iss: IssCheck,
+    /// The authorize URL, for opening it again.
+    url: Option<String>,
+    /// The page that forwards the browser to `url`; removed with the login.
+    page: Option<LoginPage>,
     mode: Option<RedirectMode>,
     tx: mpsc::Sender<CallbackOutcome>,
     rx: Option<mpsc::Receiver<CallbackOutcome>>,
@@ -95,6 +105,7 @@ impl Engine {
             return Ok(LoginStep::Waiting(LoginStart {
                 connection: spec.name.clone(),
                 prompt,
+                browser_opened: false,
             }));
         }
         drop(stored);
@@ -121,7 +132,7 @@ impl Engine {
         let _lock = self.inner.lock_connection(&spec.name).await?;
         let mut stored = self.inner.reload(&spec, &slot).await?;
         stored.tokens = Some(tokens.clone());
-        self.inner.succeeded(&spec, &slot, stored, &tokens).await?;
+        self.inner.logged_in(&spec, &slot, stored, &tokens).await?;
         self.view(name)
     }
 
@@ -132,7 +143,7 @@ impl Engine {
         let pending = logins
             .get(&spec.name)
             .ok_or_else(|| fail(&spec, LoginFailure::NotPending))?;
-        let outcome = login::parse_pasted(text, &pending.state)
+        let outcome = login::parse_pasted(text, &pending.state, &pending.iss)
             .map_err(|e| fail(&spec, LoginFailure::BadPaste(e)))?;
         pending
             .tx
@@ -159,13 +170,58 @@ impl Engine {
             .values()
             .filter(|p| p.mode == Some(RedirectMode::DeepLink))
         {
-            if let login::Callback::Outcome(outcome) = login::parse_callback(&query, &pending.state)
-            {
-                return pending.tx.try_send(outcome).is_ok();
+            match login::parse_callback(&query, &pending.state, &pending.iss) {
+                login::Callback::Outcome(outcome) => return pending.tx.try_send(outcome).is_ok(),
+                login::Callback::WrongIssuer => {
+                    tracing::warn!("ignored a login callback whose iss is not the expected issuer");
+                    return false;
+                }
+                login::Callback::Foreign => {}
             }
         }
         tracing::info!("ignored a login callback that matches no waiting login");
         false
+    }
+
+    /// Opens `url` in the browser. The authorize URL of a waiting login is opened again through
+    /// its forwarding page (never on a command line); any other URL as it is.
+    ///
+    /// # Errors
+    /// Why the browser could not be opened (the front end then shows the URL).
+    pub fn open_url(&self, url: &str) -> std::result::Result<(), String> {
+        let mut logins = self.inner.logins.lock().expect("logins lock");
+        let Some(pending) = logins.values_mut().find(|p| p.url.as_deref() == Some(url)) else {
+            drop(logins);
+            return self.inner.browser.open(url);
+        };
+        if pending.page.is_none() {
+            pending.page = Some(
+                LoginPage::write(&self.inner.paths.runtime_dir, url, self.inner.login_timeout)
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        let page = pending
+            .page
+            .as_ref()
+            .map(LoginPage::url)
+            .unwrap_or_default();
+        drop(logins);
+        self.inner.browser.open(&page)
+    }
+
+    /// Marks a change of account after a login of `name` as seen: the previous identity is
+    /// forgotten, so front ends stop announcing it. Returns the connection as it is now.
+    ///
+    /// # Errors
+    /// When `name` is not a connection.
+    pub fn acknowledge_identity(&self, name: &str) -> Result<ConnectionView> {
+        let spec = self.inner.spec(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let mut state = self.inner.current_state(&spec.name);
+        if state.previous_identity.take().is_some() {
+            self.inner.set_state(&spec, &slot, &state);
+        }
+        self.view(name)
     }
 
     /// Cancels the waiting login of `name`; returns whether one was waiting.
@@ -208,7 +264,7 @@ impl Inner {
                     .int("redirect_port")
                     .and_then(|p| u16::try_from(p).ok())
                     .unwrap_or(0);
-                let l = loopback::listen(port, state.clone(), tx.clone())
+                let l = loopback::listen(port, state.clone(), auth.iss.clone(), tx.clone())
                     .await
                     .map_err(|e| fail(spec, LoginFailure::Listener(e.to_string())))?;
                 (l.redirect_uri.clone(), Some(l))
@@ -224,18 +280,35 @@ impl Inner {
                     reason,
                 },
             })?;
+        let page = self.login_page(spec, &url, request.open_browser)?;
+        let page_url = page.as_ref().map(LoginPage::url);
+        let iss = auth.iss.clone();
         let waiting = Waiting::Code {
             auth,
             verifier,
             redirect_uri: redirect_uri.clone(),
             _listener: listener,
         };
-        self.register_with(spec, Some(mode), waiting, state, tx, rx)?;
-        if request.open_browser
-            && let Err(e) = self.browser.open(&url)
-        {
-            tracing::info!(connection = %spec.name, error = %e, "could not open a browser; showing the URL");
-        }
+        let pending = Pending {
+            state,
+            iss,
+            url: Some(url.clone()),
+            page,
+            mode: Some(mode),
+            tx,
+            rx: Some(rx),
+            waiting: Some(waiting),
+            cancel: CancellationToken::new(),
+        };
+        self.insert_pending(spec, pending)?;
+        let browser_opened = match page_url.map(|p| self.browser.open(&p)) {
+            Some(Ok(())) => true,
+            Some(Err(e)) => {
+                tracing::info!(connection = %spec.name, error = %e, "could not open a browser; showing the URL");
+                false
+            }
+            None => false,
+        };
         Ok(LoginStart {
             connection: spec.name.clone(),
             prompt: LoginPrompt::Browser {
@@ -243,7 +316,24 @@ impl Inner {
                 redirect_uri,
                 mode,
             },
+            browser_opened,
         })
+    }
+
+    /// The browser is given only the address of an owner-only page that forwards to the
+    /// authorize URL: an opener's command line is readable by every local user.
+    fn login_page(
+        &self,
+        spec: &ConnectionSpec,
+        url: &str,
+        open_browser: bool,
+    ) -> Result<Option<LoginPage>> {
+        if !open_browser {
+            return Ok(None);
+        }
+        LoginPage::write(&self.paths.runtime_dir, url, self.login_timeout)
+            .map(Some)
+            .map_err(|e| fail(spec, LoginFailure::Page(e.to_string())))
     }
 
     fn register(
@@ -254,30 +344,27 @@ impl Inner {
         state: Secret,
     ) -> Result<()> {
         let (tx, rx) = mpsc::channel(1);
-        self.register_with(spec, mode, waiting, state, tx, rx)
+        self.insert_pending(
+            spec,
+            Pending {
+                state,
+                iss: IssCheck::default(),
+                url: None,
+                page: None,
+                mode,
+                tx,
+                rx: Some(rx),
+                waiting: Some(waiting),
+                cancel: CancellationToken::new(),
+            },
+        )
     }
 
-    fn register_with(
-        &self,
-        spec: &ConnectionSpec,
-        mode: Option<RedirectMode>,
-        waiting: Waiting,
-        state: Secret,
-        tx: mpsc::Sender<CallbackOutcome>,
-        rx: mpsc::Receiver<CallbackOutcome>,
-    ) -> Result<()> {
+    fn insert_pending(&self, spec: &ConnectionSpec, pending: Pending) -> Result<()> {
         let mut logins = self.logins.lock().expect("logins lock");
         if logins.contains_key(&spec.name) {
             return Err(fail(spec, LoginFailure::AlreadyPending));
         }
-        let pending = Pending {
-            state,
-            mode,
-            tx,
-            rx: Some(rx),
-            waiting: Some(waiting),
-            cancel: CancellationToken::new(),
-        };
         logins.insert(spec.name.clone(), pending);
         Ok(())
     }

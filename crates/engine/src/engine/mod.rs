@@ -313,6 +313,7 @@ impl Inner {
             refresh_expires_at: state.refresh_expires_at,
             needs_login_at: state.needs_login_at,
             identity: state.identity,
+            previous_identity: state.previous_identity,
             last_refresh: state.last_refresh,
             last_error: state.last_error,
             store: state.store,

@@ -19,6 +19,8 @@ pub(crate) struct Authorization {
     pub scope: Option<String>,
     pub params: Vec<(String, String)>,
     pub pkce: bool,
+    /// What the callback's `iss` must be (RFC 9207).
+    pub iss: crate::login::IssCheck,
 }
 
 /// A started device authorization (RFC 8628).

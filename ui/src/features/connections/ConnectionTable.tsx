@@ -6,9 +6,9 @@ import type { MenuItem } from "../../components/Menu";
 import type { Connection } from "../../ipc/client";
 import { wantsLogin } from "./actions";
 import type { ListActions } from "./actions";
-import { copyFromConnection, logOut, refreshNow } from "./commands";
+import { acknowledgeChange, copyFromConnection, logOut, refreshNow } from "./commands";
 import { ExpiryCell } from "./ExpiryCell";
-import { identityLines, kindLabel, statusLabel, statusTone } from "./labels";
+import { identityChange, identityLines, kindLabel, statusLabel, statusTone } from "./labels";
 
 /** One row per connection: what it is, where it stands, whose it is, and when it runs out. */
 export function ConnectionTable({
@@ -113,6 +113,7 @@ function ConnectionRow({
   actions: ListActions;
 }) {
   const identity = identityLines(c.identity);
+  const changed = identityChange(c);
   const showError = c.last_error !== null && (c.status === "error" || c.status === "needs_login");
   return (
     <tr data-testid={`row-${c.name}`}>
@@ -161,6 +162,24 @@ function ConnectionRow({
             <span>{identity.primary}</span>
             {identity.secondary !== null && <span class="muted">{identity.secondary}</span>}
           </>
+        )}
+        {changed !== null && (
+          <span
+            class="cell-identity__changed"
+            role="status"
+            data-testid={`identity-changed-${c.name}`}
+          >
+            <span>Another account than before. {changed}.</span>
+            <button
+              type="button"
+              class="link-button"
+              data-testid={`identity-ack-${c.name}`}
+              aria-label={`That is right: ${c.label} is now for this account`}
+              onClick={() => void acknowledgeChange(c.name)}
+            >
+              OK
+            </button>
+          </span>
         )}
       </td>
       <td class="cell-expiry">

@@ -3,7 +3,7 @@ import { act } from "preact/test-utils";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { onToast } from "../../app/notices";
-import { copyToken, listConnections, startDemo } from "../../ipc/client";
+import { acknowledgeIdentity, copyToken, listConnections, startDemo } from "../../ipc/client";
 import type { Connection, ConnectionsChanged } from "../../ipc/client";
 import { ConnectionsPage } from "./ConnectionsPage";
 import { ADD_EXAMPLE } from "./EmptyState";
@@ -30,6 +30,7 @@ vi.mock("../../ipc/client", async (importOriginal) => {
     ),
     startDemo: vi.fn(() => Promise.resolve([])),
     copyToken: vi.fn(() => Promise.resolve({ clears_at: NOW + 60_000 })),
+    acknowledgeIdentity: vi.fn(() => Promise.reject(new Error("not scripted"))),
     onConnectionsChanged: vi.fn((handler: (change: ConnectionsChanged) => void) => {
       backend.emit = handler;
       return Promise.resolve(() => undefined);
@@ -187,6 +188,27 @@ describe("ConnectionsPage", () => {
     });
     const rows = [...host.querySelectorAll("tbody tr")].map((tr) => tr.getAttribute("data-testid"));
     expect(rows).toEqual(["row-gis"]);
+  });
+
+  it("points out a login as another account until the person says OK", async () => {
+    backend.list = [
+      connection({
+        name: "work",
+        identity: { subject: "grace", name: "Grace Hopper", email: null },
+        previous_identity: { subject: "ada", name: "Ada Lovelace", email: null },
+      }),
+      connection({ name: "home" }),
+    ];
+    vi.mocked(acknowledgeIdentity).mockResolvedValueOnce(connection({ name: "work" }));
+    await show();
+    const changed = host.querySelector("[data-testid=identity-changed-work]");
+    expect(changed?.textContent).toContain("Now Grace Hopper, was Ada Lovelace");
+    expect(host.querySelector("[data-testid=identity-changed-home]")).toBeNull();
+    await act(async () => {
+      host.querySelector<HTMLButtonElement>("[data-testid=identity-ack-work]")?.click();
+      await Promise.resolve();
+    });
+    expect(acknowledgeIdentity).toHaveBeenCalledWith("work");
   });
 
   it("logs in from a signed-out row and copies from an active one, saying when it clears", async () => {

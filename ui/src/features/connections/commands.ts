@@ -2,7 +2,13 @@
 // the backend and tells the person how it went with a toast.
 
 import { copiedMessage, notify } from "../../app/notices";
-import { copyToken, logout, refreshConnection, toIpcError } from "../../ipc/client";
+import {
+  acknowledgeIdentity,
+  copyToken,
+  logout,
+  refreshConnection,
+  toIpcError,
+} from "../../ipc/client";
 import type { TokenFormat } from "../../ipc/client";
 
 const WHAT: Record<TokenFormat, string> = { token: "Token", header: "Header" };
@@ -31,5 +37,14 @@ export async function logOut(name: string): Promise<void> {
     notify("info", `Logged out of ${name}; its tokens are forgotten`);
   } catch (failure) {
     notify("error", `Could not log out of ${name}: ${toIpcError(failure).message}`);
+  }
+}
+
+/** Marks a change of account after a login as seen, so the list stops pointing it out. */
+export async function acknowledgeChange(name: string): Promise<void> {
+  try {
+    await acknowledgeIdentity(name);
+  } catch (failure) {
+    notify("error", `Could not update ${name}: ${toIpcError(failure).message}`);
   }
 }

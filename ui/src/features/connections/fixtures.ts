@@ -13,6 +13,7 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     refresh_expires_at: null,
     needs_login_at: null,
     identity: { subject: "ada", name: null, email: null },
+    previous_identity: null,
     last_refresh: NOW - 60_000,
     last_error: null,
     store: "keychain",

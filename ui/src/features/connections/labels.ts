@@ -47,6 +47,17 @@ export function identityLines(
   return { primary, secondary: secondary === primary ? null : secondary };
 }
 
+/** After a login as another account: "Now Grace Hopper, was Ada Lovelace"; else null. */
+export function identityChange(c: {
+  identity: Identity | null;
+  previous_identity: Identity | null;
+}): string | null {
+  const now = identityLines(c.identity);
+  const was = identityLines(c.previous_identity);
+  if (now === null || was === null) return null;
+  return `Now ${now.primary}, was ${was.primary}`;
+}
+
 /** Whether a token is held, so that an expiry (or its absence) means something. */
 export const holdsToken = (c: Connection): boolean =>
   c.status === "active" || c.status === "refreshing" || c.status === "error";

@@ -14,7 +14,13 @@ import { wantsLogin } from "../connections/actions";
 import type { ListActions } from "../connections/actions";
 import { copyFromConnection, logOut, refreshNow } from "../connections/commands";
 import { ExpiryCell } from "../connections/ExpiryCell";
-import { identityLines, kindLabel, statusLabel, statusTone } from "../connections/labels";
+import {
+  identityChange,
+  identityLines,
+  kindLabel,
+  statusLabel,
+  statusTone,
+} from "../connections/labels";
 import { RevealToken } from "./RevealToken";
 import { Snippets } from "./Snippets";
 
@@ -110,6 +116,7 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
   const c = detail.connection;
   const now = useNow();
   const who = identityLines(c.identity);
+  const changed = identityChange(c);
   useEffect(() => {
     document.getElementById("detail-title")?.focus();
   }, []);
@@ -132,6 +139,11 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
           <ExpiryCell connection={c} />
         </div>
       </header>
+      {changed !== null && (
+        <p class="detail__changed" role="status" data-testid="detail-identity-changed">
+          The last login signed in as another account than before. {changed}.
+        </p>
+      )}
       {c.last_error !== null && (c.status === "error" || c.status === "needs_login") && (
         <p class="form-error" role="alert">
           {c.last_error}

@@ -161,11 +161,19 @@ function LoginBody({
     case "device":
       return <DeviceStepView step={state.step} />;
     case "done": {
-      const who = identityLines((state.connection ?? connection).identity);
+      const done = state.connection ?? connection;
+      const who = identityLines(done.identity);
+      const was = identityLines(done.previous_identity);
       return (
         <p class="login-result login-result--ok" role="status" data-testid="login-status">
           Logged in{who === null ? "" : ` as ${who.primary}`}. Tokentray keeps the token fresh from
           now on.
+          {was !== null && (
+            <strong data-testid="login-identity-changed">
+              {" "}
+              This is another account than before (was {was.primary}).
+            </strong>
+          )}
         </p>
       );
     }

@@ -24,6 +24,8 @@ pub(crate) struct Metadata {
     pub revocation_endpoint: Option<Url>,
     pub userinfo_endpoint: Option<Url>,
     pub code_challenge_methods: Vec<String>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207).
+    pub iss_parameter_supported: bool,
 }
 
 /// Discovery results shared by the connections of one engine that reach an issuer the same
@@ -172,6 +174,10 @@ fn parse(issuer: &str, obj: &Map<String, Value>) -> Result<Metadata, ProviderErr
         revocation_endpoint: endpoint("revocation_endpoint")?,
         userinfo_endpoint: endpoint("userinfo_endpoint")?,
         code_challenge_methods: methods,
+        iss_parameter_supported: obj
+            .get("authorization_response_iss_parameter_supported")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 

@@ -369,6 +369,10 @@ impl Provider for OAuth2 {
             scope: flow.spec.text("scope"),
             params,
             pkce,
+            iss: crate::login::IssCheck {
+                expected: Some(meta.issuer.clone()).filter(|i| !i.is_empty()),
+                required: meta.iss_parameter_supported && !meta.issuer.is_empty(),
+            },
         }))
     }
 

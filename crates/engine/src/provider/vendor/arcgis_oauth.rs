@@ -192,6 +192,7 @@ impl Provider for ArcgisOauth {
             scope: None,
             params,
             pkce: true,
+            iss: crate::login::IssCheck::default(),
         }))
     }
 
