@@ -78,6 +78,7 @@ fn no_public_type_shows_a_token_or_a_code_in_its_debug_output() {
     let start = LoginStart {
         connection: ConnectionName::new("api").unwrap(),
         prompt: browser.clone(),
+        browser_opened: true,
     };
     let cases: Vec<(&str, Box<dyn Debug>)> = vec![
         ("Secret", Box::new(secret("plain"))),
@@ -108,6 +109,7 @@ fn no_public_type_shows_a_token_or_a_code_in_its_debug_output() {
             Box::new(LoginStep::Waiting(LoginStart {
                 connection: ConnectionName::new("api").unwrap(),
                 prompt: device,
+                browser_opened: false,
             })),
         ),
         (
