@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-use crate::connection::{FieldError, ProviderKind, Settings, Value};
+use crate::connection::{ConnectionSpec, FieldError, ProviderKind, Settings, Value};
 
 /// The type of a field, which decides how it is parsed, validated and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -49,6 +49,11 @@ pub struct FieldDef {
     pub default: Option<&'static str>,
     /// One sentence of help.
     pub help: &'static str,
+    /// Whether the field decides where a stored credential, refresh token or token is sent
+    /// (an endpoint URL, the proxy, TLS trust, client authentication, the redirect). Changing
+    /// one drops the connection's stored secrets and tokens, and stored secrets are bound to
+    /// these fields' values (see [`destination_fingerprint`]).
+    pub destination: bool,
 }
 
 const fn field(
@@ -64,6 +69,7 @@ const fn field(
         required: false,
         default: None,
         help,
+        destination: false,
     }
 }
 
@@ -75,6 +81,12 @@ impl FieldDef {
 
     const fn default(mut self, value: &'static str) -> Self {
         self.default = Some(value);
+        self
+    }
+
+    /// Marks a field that decides where secrets or tokens are sent.
+    const fn destination(mut self) -> Self {
+        self.destination = true;
         self
     }
 
@@ -111,20 +123,23 @@ const REDIRECT: FieldDef = field(
     FieldType::Choice(&["auto", "loopback", "deep-link", "oob"]),
     "How the browser login comes back: a loopback port, the tokentray:// link, or a pasted code",
 )
-.default("auto");
+.default("auto")
+.destination();
 const REDIRECT_PORT: FieldDef = field(
     "redirect_port",
     "Redirect port",
     FieldType::Integer,
     "A fixed loopback port for services that need the exact registered redirect URI (0 = any)",
 )
-.default("0");
+.default("0")
+.destination();
 const IDENTITY_URL: FieldDef = field(
     "identity_url",
     "Identity URL",
     FieldType::Url,
     "A URL that answers with JSON about the signed-in user, called with the token",
-);
+)
+.destination();
 const IDENTITY_FIELD: FieldDef = field(
     "identity_field",
     "Identity field",
@@ -179,7 +194,8 @@ const PORTAL_URL: FieldDef = field(
     FieldType::Url,
     "ArcGIS Online or your ArcGIS Enterprise portal, e.g. https://gis.example.org/portal",
 )
-.default(ARCGIS_ONLINE);
+.default(ARCGIS_ONLINE)
+.destination();
 const EXPIRATION: FieldDef = field(
     "expiration",
     "Token lifetime (minutes)",
@@ -194,7 +210,8 @@ const ARCGIS_TOKEN: &[FieldDef] = &[
         "Token URL",
         FieldType::Url,
         "Defaults to <portal_url>/sharing/rest/generateToken; a standalone ArcGIS Server uses https://host/arcgis/tokens/generateToken",
-    ),
+    )
+    .destination(),
     USERNAME.required(),
     PASSWORD.required(),
     field(
@@ -230,7 +247,8 @@ const ITKPD: &[FieldDef] = &[
         FieldType::Url,
         "The uuIdentity OIDC base URL",
     )
-    .default(ITK_AUTH_URL),
+    .default(ITK_AUTH_URL)
+    .destination(),
     field(
         "api_url",
         "API URL",
@@ -265,7 +283,8 @@ const ITKPD: &[FieldDef] = &[
 
 const CDSE: &[FieldDef] = &[
     field("token_url", "Token URL", FieldType::Url, "The Keycloak realm's token endpoint")
-        .default(CDSE_TOKEN_URL),
+        .default(CDSE_TOKEN_URL)
+        .destination(),
     field("client_id", "Client ID", FieldType::Text, "The Keycloak client").default("cdse-public"),
     field(
         "grant",
@@ -283,7 +302,8 @@ const CDSE: &[FieldDef] = &[
         "Userinfo URL",
         FieldType::Url,
         "Defaults to the realm's openid-connect/userinfo",
-    ),
+    )
+    .destination(),
 ];
 
 const OAUTH2: &[FieldDef] = &[
@@ -292,37 +312,43 @@ const OAUTH2: &[FieldDef] = &[
         "Issuer",
         FieldType::Url,
         "The OpenID / OAuth issuer; discovery fills in the endpoints",
-    ),
+    )
+    .destination(),
     field(
         "authorize_url",
         "Authorize URL",
         FieldType::Url,
         "The authorization endpoint",
-    ),
+    )
+    .destination(),
     field(
         "token_url",
         "Token URL",
         FieldType::Url,
         "The token endpoint",
-    ),
+    )
+    .destination(),
     field(
         "device_url",
         "Device URL",
         FieldType::Url,
         "The device authorization endpoint",
-    ),
+    )
+    .destination(),
     field(
         "revoke_url",
         "Revocation URL",
         FieldType::Url,
         "The RFC 7009 revocation endpoint",
-    ),
+    )
+    .destination(),
     field(
         "userinfo_url",
         "Userinfo URL",
         FieldType::Url,
         "The OpenID userinfo endpoint",
-    ),
+    )
+    .destination(),
     field(
         "grant",
         "Grant",
@@ -344,7 +370,8 @@ const OAUTH2: &[FieldDef] = &[
         FieldType::Choice(&["basic", "post", "none"]),
         "How the client authenticates at the token endpoint",
     )
-    .default("basic"),
+    .default("basic")
+    .destination(),
     SCOPE,
     AUDIENCE,
     field(
@@ -427,20 +454,23 @@ pub const COMMON: &[FieldDef] = &[
         "Extra CA file",
         FieldType::Path,
         "A PEM file with an extra trusted CA",
-    ),
+    )
+    .destination(),
     field(
         "insecure_skip_verify",
         "Skip TLS verification",
         FieldType::Bool,
         "Do not verify TLS certificates (dangerous; for broken test servers only)",
     )
-    .default("false"),
+    .default("false")
+    .destination(),
     field(
         "proxy",
         "Proxy",
         FieldType::Url,
         "An HTTP(S) proxy for every call of this connection",
-    ),
+    )
+    .destination(),
     field(
         "export",
         "Export",
@@ -452,7 +482,7 @@ pub const COMMON: &[FieldDef] = &[
         "token_file",
         "Token file",
         FieldType::Path,
-        "Keep a file holding a fresh token (0600): a path, or `wlcg` for $XDG_RUNTIME_DIR/bt_u<uid>",
+        "Keep a file holding a fresh token (0600): an absolute path, or `wlcg` for $XDG_RUNTIME_DIR/bt_u<uid>; Tokentray never replaces a file it did not create",
     ),
 ];
 
@@ -489,6 +519,54 @@ pub fn default_for(kind: ProviderKind, name: &str) -> Option<&'static str> {
         (_, "header_name") => Some("Authorization"),
         (_, "header_prefix") => Some("Bearer"),
         _ => find(kind, name).and_then(|d| d.default),
+    }
+}
+
+/// The destination fields of `kind` (see [`FieldDef::destination`]).
+pub fn destination_fields(kind: ProviderKind) -> impl Iterator<Item = &'static FieldDef> {
+    all_fields(kind).filter(|d| d.destination)
+}
+
+/// The destination fields whose effective value (set, or the default) differs between `old`
+/// and `new`: a change of any of them means stored secrets would go somewhere else.
+pub fn changed_destinations(old: &ConnectionSpec, new: &ConnectionSpec) -> Vec<&'static FieldDef> {
+    if old.kind != new.kind {
+        return destination_fields(new.kind).collect();
+    }
+    destination_fields(new.kind)
+        .filter(|d| old.text(d.name) != new.text(d.name))
+        .collect()
+}
+
+/// A fingerprint (SHA-256, hex) of where `spec` sends its secrets: its name, its kind and the
+/// effective value of every destination field. Stored secrets carry the fingerprint of the
+/// definition they were saved for and are not used for any other.
+pub fn destination_fingerprint(spec: &ConnectionSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"tokentray destination v1\n");
+    hash.update(format!("name={}\nkind={}\n", spec.name, spec.kind).as_bytes());
+    for def in destination_fields(spec.kind) {
+        let value = spec.text(def.name).unwrap_or_default();
+        // Length-prefixed, so no value can imitate another field.
+        hash.update(format!("{}={}:{value}\n", def.name, value.len()).as_bytes());
+    }
+    crate::paths::hex(&hash.finalize())
+}
+
+/// Checks a `token_file` setting: `wlcg` or an absolute path. Checked where a definition comes
+/// in (add, edit, import); a config file written before the rule still loads, and the token
+/// file of a relative setting is simply not written.
+pub fn check_token_file(raw: &str) -> Result<(), FieldError> {
+    if raw == "wlcg" || std::path::Path::new(raw).is_absolute() {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "token_file",
+            format!(
+                "{raw:?} is not an absolute path; give the full path (e.g. /home/me/.token) or `wlcg` for $XDG_RUNTIME_DIR/bt_u<uid>"
+            ),
+        ))
     }
 }
 

@@ -359,8 +359,8 @@ impl Engine {
                 ));
             }
         }
-        self.inner.vault.save(&spec.name, &stored).await?;
-        crate::sink::remove(&spec);
+        self.inner.vault.save(&spec, &stored).await?;
+        crate::sink::remove(&self.inner.paths, &spec);
         slot.with(|s| s.stored = Some(stored));
         self.inner.unschedule(&spec.name);
         let mut state = ConnectionState {
@@ -390,11 +390,18 @@ impl Inner {
 
     /// What is stored for the connection, loaded from the vault once.
     pub(crate) async fn stored(&self, spec: &ConnectionSpec, slot: &Slot) -> Result<Stored> {
-        if let Some(s) = slot.with(|s| s.stored.clone()) {
+        // A copy loaded for another definition (the config changed since) is loaded again, so
+        // the vault's destination binding is checked against the current one.
+        if let Some(s) = slot.with(|s| s.stored.clone())
+            && s.fits(spec)
+        {
             return Ok(s);
         }
-        let loaded = self.vault.load(&spec.name).await?;
-        Ok(slot.with(|s| s.stored.get_or_insert(loaded).clone()))
+        let loaded = self.vault.load(spec).await?;
+        Ok(slot.with(|s| match &s.stored {
+            Some(cached) if cached.fits(spec) => cached.clone(),
+            _ => s.stored.insert(loaded).clone(),
+        }))
     }
 
     /// Takes the cross-process lock of a connection (kernel-released if the process dies).
@@ -422,7 +429,7 @@ impl Inner {
 
     /// Reads the connection's secrets from the store again, replacing the cached copy.
     pub(crate) async fn reload(&self, spec: &ConnectionSpec, slot: &Slot) -> Result<Stored> {
-        let fresh = self.vault.load(&spec.name).await?;
+        let fresh = self.vault.load(spec).await?;
         slot.with(|s| s.stored = Some(fresh.clone()));
         Ok(fresh)
     }
@@ -567,9 +574,9 @@ impl Inner {
         stored: Stored,
         tokens: &TokenSet,
     ) -> Result<()> {
-        let saved = self.vault.save(&spec.name, &stored).await;
+        let saved = self.vault.save(spec, &stored).await;
         if saved.is_ok() {
-            crate::sink::write(spec, tokens);
+            crate::sink::write(&self.paths, spec, tokens);
         }
         slot.with(|s| {
             s.stored = Some(stored.clone());

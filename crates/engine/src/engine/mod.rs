@@ -24,7 +24,7 @@ use tokio::sync::broadcast;
 pub use inspect::{FormValues, Probe, TokenDetail};
 pub use lifecycle::{Handout, HeaderJson, TokenJson};
 pub use login_flow::{LoginRequest, LoginStep};
-pub use manage::Edit;
+pub use manage::{Edit, Edited, Imported};
 
 use crate::config::{ConfigFile, ConfigStore};
 use crate::connection::{ConnectionName, ConnectionSpec};
