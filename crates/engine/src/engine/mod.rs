@@ -10,6 +10,8 @@ mod login_flow;
 mod manage;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
