@@ -14,6 +14,7 @@ mod kinds;
 mod login;
 mod rotation;
 mod serve;
+mod trust;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
