@@ -88,6 +88,10 @@ fn edit_moving_the_token_url_deletes_the_client_secret_and_says_so() {
         &format!("{}token", elsewhere.url()),
     ]);
     ok(&o, "edit");
+    // The leak check first: the next renewal and an explicit refresh.
+    assert!(!home.run(&["token", "cc"]).status.success());
+    assert!(!home.run(&["refresh", "cc"]).status.success());
+    elsewhere.assert_never_saw(&[&secret]);
     let said = stdout(&o);
     assert!(
         said.contains("Token URL changed")
@@ -99,10 +103,6 @@ fn edit_moving_the_token_url_deletes_the_client_secret_and_says_so() {
     );
     assert!(!said.contains(&secret) && !stderr(&o).contains(&secret));
     assert!(secrets_stored(&home, "cc").is_empty());
-    let o = home.run(&["token", "cc"]);
-    assert!(!o.status.success());
-    assert!(!home.run(&["refresh", "cc"]).status.success());
-    elsewhere.assert_never_saw(&[&secret]);
 
     // Given again in the same command, only the new secret goes to the new place.
     let o = home
@@ -149,11 +149,11 @@ fn edit_moving_the_portal_deletes_the_arcgis_password() {
     saw(&first, &password);
     let o = home.run(&["edit", "gis", "--json", "--portal-url", elsewhere.url()]);
     ok(&o, "edit");
+    assert!(!home.run(&["token", "gis"]).status.success());
+    elsewhere.assert_never_saw(&[&password]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["moved"], serde_json::json!(["portal_url"]));
     assert_eq!(v["needs_secrets"], serde_json::json!(["password"]));
-    assert!(!home.run(&["token", "gis"]).status.success());
-    elsewhere.assert_never_saw(&[&password]);
     assert!(home.run(&["remove", "gis"]).status.success());
 }
 
@@ -189,14 +189,14 @@ fn edit_moving_the_issuer_deletes_an_imported_refresh_token() {
     saw(&first, &refresh);
     let o = home.run(&["edit", "rt", "--issuer", elsewhere.url()]);
     ok(&o, "edit");
+    assert!(!home.run(&["token", "rt"]).status.success());
+    assert!(!home.run(&["refresh", "rt"]).status.success());
+    elsewhere.assert_never_saw(&[&refresh]);
     assert!(
         stdout(&o).contains("refresh token") && stdout(&o).contains("TOKENTRAY_REFRESH_TOKEN"),
         "{}",
         stdout(&o)
     );
-    assert!(!home.run(&["token", "rt"]).status.success());
-    assert!(!home.run(&["refresh", "rt"]).status.success());
-    elsewhere.assert_never_saw(&[&refresh]);
     assert!(home.run(&["remove", "rt"]).status.success());
 }
 
@@ -226,15 +226,15 @@ fn import_never_adopts_what_the_keychain_holds_under_the_name() {
     std::fs::write(&file, exported.replace(first.url(), elsewhere.url())).unwrap();
     let o = home.run(&["import", file.to_str().unwrap()]);
     ok(&o, "import");
+    assert!(!home.run(&["token", "cc"]).status.success());
+    assert!(!home.run(&["refresh", "cc"]).status.success());
+    elsewhere.assert_never_saw(&[&secret]);
     assert!(
         stdout(&o).contains("deleted secrets an earlier connection left under cc"),
         "{}",
         stdout(&o)
     );
     assert!(secrets_stored(&home, "cc").is_empty());
-    assert!(!home.run(&["token", "cc"]).status.success());
-    assert!(!home.run(&["refresh", "cc"]).status.success());
-    elsewhere.assert_never_saw(&[&secret]);
     assert!(home.run(&["remove", "cc"]).status.success());
 }
 
@@ -447,4 +447,34 @@ fn a_neighbours_file_or_link_at_the_token_file_is_refused() {
     assert!(stderr(&o).contains(file.to_str().unwrap()), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "neighbour\n");
     ok(&home.run(&["remove", "k"]), "remove");
+}
+
+#[test]
+fn a_hand_edited_config_pointing_elsewhere_does_not_get_the_old_secret() {
+    if !keychain_ready() {
+        return;
+    }
+    let (first, elsewhere) = (Recorder::start(), Recorder::start());
+    let secret = canary("cs");
+    let home = Home::new();
+    add_cc(&home, &format!("{}token", first.url()), &secret);
+    assert!(!home.run(&["token", "cc"]).status.success());
+    saw(&first, &secret);
+    let config = home.path().join("config/connections.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace(first.url(), elsewhere.url())).unwrap();
+    let o = home.run(&["token", "cc"]);
+    assert!(!o.status.success());
+    assert!(!home.run(&["refresh", "cc"]).status.success());
+    elsewhere.assert_never_saw(&[&secret]);
+    assert!(
+        stderr(&o).contains("not used") && stderr(&o).contains("tokentray edit cc"),
+        "says why: {}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains(&secret));
+    // Pointed back, the secret is used again.
+    std::fs::write(&config, text).unwrap();
+    assert_eq!(secrets_stored(&home, "cc"), ["client_secret"]);
+    assert!(home.run(&["remove", "cc"]).status.success());
 }
