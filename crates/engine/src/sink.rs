@@ -143,6 +143,7 @@ fn with_registry<T>(
 }
 
 /// What is at `path` now.
+#[derive(Clone, Copy)]
 enum Found {
     Nothing,
     Ours,
@@ -328,7 +329,8 @@ pub(crate) fn remove(paths: &Paths, spec: &ConnectionSpec) {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use crate::connection::{ConnectionName, ProviderKind, Value};
@@ -389,7 +391,12 @@ mod tests {
         assert!(e.to_string().contains(link.to_str().unwrap()), "{e}");
         write(&paths, &s, &tokens("four"));
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .filter_map(Result::ok)

@@ -42,14 +42,6 @@ impl Stored {
     }
 }
 
-/// What `Vault::load_checked` found.
-pub(crate) enum Loaded {
-    /// Secrets saved for this definition (or by a version without binding): usable.
-    Usable(Stored),
-    /// Secrets saved for another destination: not to be used.
-    Foreign,
-}
-
 // The keychain blob. Private: the only place tokens are serialised.
 #[derive(Serialize, Deserialize)]
 struct Blob {
@@ -159,37 +151,39 @@ impl Vault {
     /// What is stored for `spec` (empty when nothing is, or when what is stored was saved for
     /// another destination: those secrets are never used, and the next save replaces them).
     pub(crate) async fn load(&self, spec: &ConnectionSpec) -> Result<Stored, StoreError> {
-        let mut stored = match self.load_checked(spec).await? {
-            Loaded::Usable(stored) => stored,
-            Loaded::Foreign => {
-                tracing::warn!(
-                    connection = %spec.name,
-                    "the secrets stored for {0} were saved when it sent them elsewhere (another token URL, issuer, portal, proxy or TLS setting); they are not used. Store them again with `tokentray edit {0}` or log in",
-                    spec.name
-                );
-                Stored::default()
-            }
+        let Some(mut stored) = self.load_checked(spec).await? else {
+            tracing::warn!(
+                connection = %spec.name,
+                "the secrets stored for {0} were saved when it sent them elsewhere (another token URL, issuer, portal, proxy or TLS setting); they are not used. Store them again with `tokentray edit {0}` or log in",
+                spec.name
+            );
+            return Ok(Stored {
+                bound: Some(crate::fields::destination_fingerprint(spec)),
+                ..Stored::default()
+            });
         };
         stored.bound = Some(crate::fields::destination_fingerprint(spec));
         Ok(stored)
     }
 
-    /// What is stored for `spec`, saying whether it was saved for this definition.
+    /// What is stored for `spec`; `None` when it was saved for another destination (secrets
+    /// saved by a version without binding are used, and bound at their next save).
     #[tracing::instrument(skip_all, fields(connection = %spec.name))]
-    pub(crate) async fn load_checked(&self, spec: &ConnectionSpec) -> Result<Loaded, StoreError> {
+    pub(crate) async fn load_checked(
+        &self,
+        spec: &ConnectionSpec,
+    ) -> Result<Option<Stored>, StoreError> {
         let name = &spec.name;
         let Some(secret) = self.store.get(name.as_str()).await? else {
-            return Ok(Loaded::Usable(Stored::default()));
+            return Ok(Some(Stored::default()));
         };
         let blob: Blob =
             serde_json::from_str(secret.expose()).map_err(|_| StoreError::Corrupt {
                 key: name.to_string(),
             })?;
         match &blob.bound_to {
-            Some(bound) if *bound != crate::fields::destination_fingerprint(spec) => {
-                Ok(Loaded::Foreign)
-            }
-            _ => Ok(Loaded::Usable(Stored::from_blob(blob))),
+            Some(bound) if *bound != crate::fields::destination_fingerprint(spec) => Ok(None),
+            _ => Ok(Some(Stored::from_blob(blob))),
         }
     }
 

@@ -82,14 +82,18 @@ pub(crate) async fn add(
 fn store_again(kind: ProviderKind, name: &str, field: &str) -> String {
     let def = tokentray_engine::find_field(kind, field);
     let label = def.map_or(field, |d| d.label).to_lowercase();
-    let env = def.map_or_else(|| field.to_ascii_uppercase(), tokentray_engine::FieldDef::env_var);
+    let env = def.map_or_else(
+        || field.to_ascii_uppercase(),
+        tokentray_engine::FieldDef::env_var,
+    );
     format!(
         "store the {label} again with `tokentray edit {name}` (it asks on a terminal; or set ${env})"
     )
 }
 
 fn field_label(kind: ProviderKind, field: &str) -> String {
-    tokentray_engine::find_field(kind, field).map_or_else(|| field.to_owned(), |d| d.label.to_owned())
+    tokentray_engine::find_field(kind, field)
+        .map_or_else(|| field.to_owned(), |d| d.label.to_owned())
 }
 
 /// What `edit` says: plainly which secrets were deleted because the destination changed, and
@@ -115,7 +119,11 @@ fn edit_message(kind: ProviderKind, edited: &Edited) -> String {
             "{} changed, so the stored {} of {name} {} deleted: Tokentray never sends a secret to an address it was not given for.",
             moved.join(", "),
             gone.join(", "),
-            if gone.len() == 1 && !edited.tokens_dropped { "was" } else { "were" },
+            if gone.len() == 1 && !edited.tokens_dropped {
+                "was"
+            } else {
+                "were"
+            },
         );
     }
     for field in &edited.needed {

@@ -108,7 +108,12 @@ fn edit_moving_the_token_url_deletes_the_client_secret_and_says_so() {
     let o = home
         .cmd()
         .env("TOKENTRAY_CLIENT_SECRET", &new_secret)
-        .args(["edit", "cc", "--token-url", &format!("{}token", third.url())])
+        .args([
+            "edit",
+            "cc",
+            "--token-url",
+            &format!("{}token", third.url()),
+        ])
         .output()
         .unwrap();
     ok(&o, "edit with the secret");
@@ -216,10 +221,7 @@ fn import_never_adopts_what_the_keychain_holds_under_the_name() {
     let config = home.path().join("config/connections.toml");
     std::fs::write(
         &config,
-        format!(
-            "schema_version = {}\n",
-            tokentray_engine::SCHEMA_VERSION
-        ),
+        format!("schema_version = {}\n", tokentray_engine::SCHEMA_VERSION),
     )
     .unwrap();
     let file = home.path().join("import.toml");
@@ -274,7 +276,11 @@ fn import_keeps_token_files_only_with_the_flag() {
     assert!(!stdout(&home.run(&["export"])).contains("name"));
 }
 
-fn add_static(home: &Home, token_file: &str, envs: &[(&str, Option<&str>)]) -> std::process::Output {
+fn add_static(
+    home: &Home,
+    token_file: &str,
+    envs: &[(&str, Option<&str>)],
+) -> std::process::Output {
     let mut cmd = home.cmd();
     cmd.env("TOKENTRAY_TOKEN", "tok-canary-1");
     for (k, v) in envs {
@@ -316,7 +322,11 @@ fn wlcg_without_a_runtime_dir_is_a_clear_error() {
     let home = Home::new();
     let o = add_static(&home, "wlcg", &[("XDG_RUNTIME_DIR", None)]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("XDG_RUNTIME_DIR is not set"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("XDG_RUNTIME_DIR is not set"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stdout(&home.run(&["export"])).contains("name"));
 }
 
@@ -332,7 +342,8 @@ fn a_file_tokentray_did_not_create_is_never_replaced() {
     let o = add_static(&home, rc.to_str().unwrap(), &[]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains(rc.to_str().unwrap()) && stderr(&o).contains("not created by Tokentray"),
+        stderr(&o).contains(rc.to_str().unwrap())
+            && stderr(&o).contains("not created by Tokentray"),
         "{}",
         stderr(&o)
     );
@@ -406,7 +417,11 @@ fn a_neighbours_file_or_link_at_the_token_file_is_refused() {
     let xdg = shared.path().to_str().unwrap();
     let o = add_static(&home, "wlcg", &[("XDG_RUNTIME_DIR", Some(xdg))]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains(wlcg.to_str().unwrap()), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(wlcg.to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(std::fs::read_to_string(&wlcg).unwrap(), "neighbour\n");
 
     // A link planted at the path before `add`.
@@ -427,7 +442,11 @@ fn a_neighbours_file_or_link_at_the_token_file_is_refused() {
     neighbour_plants(&n, &later, Some(&victim));
     let o = home.run(&["token", "k"]);
     ok(&o, "token");
-    assert!(stderr(&o).contains(later.to_str().unwrap()), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(later.to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     assert!(
         std::fs::symlink_metadata(&later)
@@ -436,7 +455,10 @@ fn a_neighbours_file_or_link_at_the_token_file_is_refused() {
             .is_symlink()
     );
     ok(&home.run(&["remove", "k"]), "remove");
-    assert!(std::fs::symlink_metadata(&later).is_ok(), "not ours to remove");
+    assert!(
+        std::fs::symlink_metadata(&later).is_ok(),
+        "not ours to remove"
+    );
 
     // A plain file planted after `add` is not replaced either.
     let file = shared.path().join("file");
@@ -444,7 +466,11 @@ fn a_neighbours_file_or_link_at_the_token_file_is_refused() {
     neighbour_plants(&n, &file, None);
     let o = home.run(&["token", "k"]);
     ok(&o, "token");
-    assert!(stderr(&o).contains(file.to_str().unwrap()), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(file.to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "neighbour\n");
     ok(&home.run(&["remove", "k"]), "remove");
 }

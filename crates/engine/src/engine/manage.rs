@@ -73,6 +73,73 @@ fn labels(kind: ProviderKind, names: &[String]) -> String {
     words.join(", ")
 }
 
+/// What is stored after an edit, from what was stored `before`: the edit's secrets merged in
+/// and `forget` removed; or, when the edit `moved` the destination, only the edit's secrets
+/// (what was given for the old place goes nowhere else). Also the secret fields dropped by a
+/// move and whether tokens were.
+fn rebuild(
+    before: Stored,
+    secrets: Credentials,
+    forget: &[String],
+    moved: bool,
+) -> (Stored, Vec<String>, bool) {
+    if !moved {
+        let mut stored = before;
+        stored.credentials.merge(secrets);
+        for f in forget {
+            stored.credentials.remove(f);
+        }
+        return (stored, Vec::new(), false);
+    }
+    let dropped: Vec<String> = before
+        .credentials
+        .fields()
+        .filter(|f| secrets.get(f).is_none())
+        .map(str::to_owned)
+        .collect();
+    let stored = Stored {
+        credentials: secrets,
+        tokens: None,
+        bound: None,
+    };
+    (stored, dropped, before.tokens.is_some())
+}
+
+/// The secrets `spec` still needs with `creds` after an edit that `moved` these destination
+/// fields. Missing ones are an error (each saying why it must be entered again), except after a
+/// move with `save_without_secrets`, where they are returned to be reported.
+fn needed_after(
+    spec: &ConnectionSpec,
+    creds: &Credentials,
+    moved: &[String],
+    save_without_secrets: bool,
+) -> Result<Vec<String>> {
+    let mut errors = missing(spec, creds);
+    let mut needed = Vec::new();
+    if !moved.is_empty() {
+        let what = labels(spec.kind, moved);
+        errors.retain(|e| {
+            if !spec.is_secret_field(&e.field) {
+                return true;
+            }
+            needed.push(e.field.clone());
+            !save_without_secrets
+        });
+        for e in &mut errors {
+            if spec.is_secret_field(&e.field) {
+                e.reason = format!(
+                    "must be entered again: {what} changed, and Tokentray never sends a stored secret to a new address"
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(needed)
+    } else {
+        Err(Error::InvalidFields { errors })
+    }
+}
+
 /// A problem with the token file setting, as a field error.
 fn token_file_problem(e: &crate::sink::TokenFileError) -> FieldError {
     FieldError::new("token_file", e.to_string())
@@ -248,50 +315,14 @@ impl Engine {
         let _gate = slot.gate.lock().await;
         let before = self.inner.stored(&old, &slot).await?;
         let secrets_changed = !edit.secrets.is_empty() || !edit.forget.is_empty();
-        let (mut stored, dropped, tokens_dropped) = if moved.is_empty() {
-            let mut stored = before;
-            stored.credentials.merge(edit.secrets);
-            for f in &edit.forget {
-                stored.credentials.remove(f);
-            }
-            (stored, Vec::new(), false)
-        } else {
-            // Given for the old place: none of it goes to the new one.
-            let dropped: Vec<String> = before
-                .credentials
-                .fields()
-                .filter(|f| edit.secrets.get(f).is_none())
-                .map(str::to_owned)
-                .collect();
-            let stored = Stored {
-                credentials: edit.secrets,
-                tokens: None,
-                bound: None,
-            };
-            (stored, dropped, before.tokens.is_some())
-        };
-        let mut errors = missing(&spec, &stored.credentials);
-        let mut needed = Vec::new();
-        if !moved.is_empty() {
-            let what = labels(spec.kind, &moved);
-            errors.retain(|e| {
-                if !spec.is_secret_field(&e.field) {
-                    return true;
-                }
-                needed.push(e.field.clone());
-                !edit.save_without_secrets
-            });
-            for e in &mut errors {
-                if spec.is_secret_field(&e.field) {
-                    e.reason = format!(
-                        "must be entered again: {what} changed, and Tokentray never sends a stored secret to a new address"
-                    );
-                }
-            }
-        }
-        if !errors.is_empty() {
-            return Err(Error::InvalidFields { errors });
-        }
+        let (mut stored, dropped, tokens_dropped) =
+            rebuild(before, edit.secrets, &edit.forget, !moved.is_empty());
+        let needed = needed_after(
+            &spec,
+            &stored.credentials,
+            &moved,
+            edit.save_without_secrets,
+        )?;
         let material = secrets_changed
             || !moved.is_empty()
             || edit

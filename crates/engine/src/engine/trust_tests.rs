@@ -134,7 +134,13 @@ async fn an_edited_token_url_never_gets_the_client_secret() {
     assert_eq!(edited.moved, ["token_url"]);
     assert_eq!(edited.dropped, ["client_secret"]);
     assert_eq!(edited.needed, ["client_secret"]);
-    assert!(h.engine.stored_secret_fields("cc").await.unwrap().is_empty());
+    assert!(
+        h.engine
+            .stored_secret_fields("cc")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(h.engine.token("cc", None).await.is_err());
     assert!(h.engine.refresh("cc").await.is_err());
     elsewhere.assert_never_saw(&[&secret]);
@@ -309,7 +315,13 @@ async fn import_never_adopts_a_leftover_secret() {
     let imported = b.engine.import(&moved, false).await.unwrap();
     assert_eq!(imported.names[0].as_str(), "cc");
     assert_eq!(imported.cleared.len(), 1);
-    assert!(b.engine.stored_secret_fields("cc").await.unwrap().is_empty());
+    assert!(
+        b.engine
+            .stored_secret_fields("cc")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(b.engine.token("cc", None).await.is_err());
     elsewhere.assert_never_saw(&[&secret]);
     assert!(store.keys().is_empty(), "{:?}", store.keys());
