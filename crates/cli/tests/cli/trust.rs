@@ -123,6 +123,34 @@ fn edit_moving_the_token_url_deletes_the_client_secret_and_says_so() {
     saw(&third, &new_secret);
     third.assert_never_saw(&[&secret]);
     elsewhere.assert_never_saw(&[&secret, &new_secret]);
+    // Nothing of either secret reached a file of Tokentray's, nor the most verbose log.
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_LOG", "trace")
+        .args([
+            "edit",
+            "cc",
+            "--token-url",
+            &format!("{}token", first.url()),
+        ])
+        .output()
+        .unwrap();
+    ok(&o, "edit back");
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!said.contains(&secret) && !said.contains(&new_secret));
+    for file in home.files() {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&secret) && !text.contains(&new_secret),
+            "a secret in {}",
+            file.display()
+        );
+    }
+    assert!(
+        secrets_stored(&home, "cc").is_empty(),
+        "moving back is a move too"
+    );
     assert!(home.run(&["remove", "cc"]).status.success());
 }
 
