@@ -291,20 +291,21 @@ fn temp_file(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)
     Err(std::io::Error::other("could not create a temporary file"))
 }
 
-/// Writes the token of an exportable connection with a token file. A refusal is logged with
-/// the file's path and what to do; the token itself is still handed out as usual.
-pub(crate) fn write(paths: &Paths, spec: &ConnectionSpec, tokens: &TokenSet) {
+/// Writes the token of an exportable connection with a token file. A refusal is logged and
+/// returned (for the connection's last error) with the file's path and what to do; the token
+/// itself is still handed out as usual.
+pub(crate) fn write(paths: &Paths, spec: &ConnectionSpec, tokens: &TokenSet) -> Option<String> {
     if !spec.exportable() {
-        return;
+        return None;
     }
-    let Some(path) = path(spec) else {
-        return;
-    };
+    let path = path(spec)?;
     let mut body = tokens.access_token.expose().to_owned();
     body.push('\n');
-    if let Err(e) = path.and_then(|p| write_file(paths, &p, body.as_bytes())) {
-        tracing::warn!(connection = %spec.name, "the token file was not written: {e}");
-    }
+    let e = path
+        .and_then(|p| write_file(paths, &p, body.as_bytes()))
+        .err()?;
+    tracing::warn!(connection = %spec.name, "the token file was not written: {e}");
+    Some(format!("the token file was not written: {e}"))
 }
 
 /// Removes the token file of `spec` if Tokentray created it; anything else is left alone.
@@ -365,9 +366,9 @@ mod tests {
         let paths = Paths::under(&dir.path().join("home"));
         let file = dir.path().join("tok");
         let s = spec(file.to_str().unwrap());
-        write(&paths, &s, &tokens("one"));
+        assert_eq!(write(&paths, &s, &tokens("one")), None);
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "one\n");
-        write(&paths, &s, &tokens("two"));
+        assert_eq!(write(&paths, &s, &tokens("two")), None);
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "two\n");
 
         // The person's own file of the same name, put there after Tokentray's was removed.
@@ -375,7 +376,8 @@ mod tests {
         assert!(!file.exists());
         std::fs::write(&file, "mine\n").unwrap();
         assert!(matches!(check(&paths, &s), Err(TokenFileError::NotOurs(_))));
-        write(&paths, &s, &tokens("three"));
+        let problem = write(&paths, &s, &tokens("three")).unwrap();
+        assert!(problem.contains(file.to_str().unwrap()), "{problem}");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine\n");
         remove(&paths, &s);
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine\n");
@@ -389,7 +391,7 @@ mod tests {
         let e = check(&paths, &s).unwrap_err();
         assert!(matches!(e, TokenFileError::Symlink(_)), "{e}");
         assert!(e.to_string().contains(link.to_str().unwrap()), "{e}");
-        write(&paths, &s, &tokens("four"));
+        assert!(write(&paths, &s, &tokens("four")).is_some());
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
         assert!(
             std::fs::symlink_metadata(&link)

@@ -475,6 +475,11 @@ fn a_neighbours_file_or_link_at_the_token_file_is_refused() {
         "{}",
         stderr(&o)
     );
+    let shown = stdout(&home.run(&["show", "k"]));
+    assert!(
+        shown.contains("token file was not written") && shown.contains(later.to_str().unwrap()),
+        "the connection shows why: {shown}"
+    );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     assert!(
         std::fs::symlink_metadata(&later)

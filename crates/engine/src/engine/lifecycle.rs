@@ -575,9 +575,10 @@ impl Inner {
         tokens: &TokenSet,
     ) -> Result<()> {
         let saved = self.vault.save(spec, &stored).await;
-        if saved.is_ok() {
-            crate::sink::write(&self.paths, spec, tokens);
-        }
+        let file_problem = saved
+            .is_ok()
+            .then(|| crate::sink::write(&self.paths, spec, tokens))
+            .flatten();
         slot.with(|s| {
             s.stored = Some(stored.clone());
             s.generation += 1;
@@ -602,7 +603,8 @@ impl Inner {
         state.last_error = saved
             .as_ref()
             .err()
-            .map(|e| format!("the new tokens could not be saved: {e}"));
+            .map(|e| format!("the new tokens could not be saved: {e}"))
+            .or(file_problem);
         state.store = Some(self.vault.info().kind);
         self.set_state(spec, slot, &state);
         if let Some(at) = tokens.renew_at(refresh_before(spec))
