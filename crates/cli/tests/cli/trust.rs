@@ -537,3 +537,81 @@ fn a_hand_edited_config_pointing_elsewhere_does_not_get_the_old_secret() {
     assert_eq!(secrets_stored(&home, "cc"), ["client_secret"]);
     assert!(home.run(&["remove", "cc"]).status.success());
 }
+
+/// Runs `tokentray ARGS` on a pseudo-terminal, answering the first secret prompt with `answer`;
+/// returns what it printed and its exit code.
+fn on_a_terminal(home: &Home, args: &[&str], answer: &str) -> (String, i32) {
+    const SCRIPT: &str = r#"
+import os, pty, sys, json, select, time
+answer = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+out, answered, deadline = b"", False, time.monotonic() + 30
+while time.monotonic() < deadline:
+    ready, _, _ = select.select([fd], [], [], 1)
+    if not ready:
+        continue
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not answered and b"secret: " in out.lower():
+        os.write(fd, answer)
+        answered = True
+_, status = os.waitpid(pid, 0)
+print(json.dumps({"out": out.decode(errors="replace"), "code": os.waitstatus_to_exitcode(status)}))
+"#;
+    let bin = assert_cmd::cargo::cargo_bin("tokentray");
+    let o = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(answer)
+        .arg(&bin)
+        .args(args)
+        .env("TOKENTRAY_HOME", home.path())
+        .env("NO_COLOR", "1")
+        .env_remove("TOKENTRAY_LOG")
+        .env_remove("TOKENTRAY_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    (
+        v["out"].as_str().unwrap().to_owned(),
+        i32::try_from(v["code"].as_i64().unwrap()).unwrap(),
+    )
+}
+
+#[test]
+fn edit_on_a_terminal_asks_for_the_secret_in_the_same_step() {
+    if !keychain_ready() {
+        return;
+    }
+    let (first, elsewhere) = (Recorder::start(), Recorder::start());
+    let (secret, typed) = (canary("cs"), canary("typed"));
+    let home = Home::new();
+    add_cc(&home, &format!("{}token", first.url()), &secret);
+    let url = format!("{}token", elsewhere.url());
+    let (out, code) = on_a_terminal(&home, &["edit", "cc", "--token-url", &url], &typed);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("must be entered again") && out.contains("Token URL changed"),
+        "says why before asking: {out}"
+    );
+    assert!(
+        !out.contains(&typed) && !out.contains(&secret),
+        "no echo: {out}"
+    );
+    assert_eq!(secrets_stored(&home, "cc"), ["client_secret"]);
+    assert!(!home.run(&["token", "cc"]).status.success());
+    assert!(
+        elsewhere.leaked(&[&typed]).is_some(),
+        "the typed secret is used"
+    );
+    elsewhere.assert_never_saw(&[&secret]);
+    assert!(home.run(&["remove", "cc"]).status.success());
+}
