@@ -788,6 +788,99 @@ mod tests {
     }
 
     #[test]
+    fn every_url_decides_where_secrets_go_unless_listed_here() {
+        // URLs Tokentray never sends a secret or token to: `api_url` is only handed to the
+        // person's tools, `referer` is a value inside the token request.
+        const NOT_DESTINATIONS: &[&str] = &["api_url", "referer"];
+        for kind in ProviderKind::ALL {
+            for def in all_fields(kind).filter(|d| d.ty == FieldType::Url) {
+                assert_eq!(
+                    def.destination,
+                    !NOT_DESTINATIONS.contains(&def.name),
+                    "{kind} {}: decide whether it is a destination",
+                    def.name
+                );
+            }
+            for name in ["proxy", "ca_file", "insecure_skip_verify"] {
+                assert!(find(kind, name).unwrap().destination, "{kind} {name}");
+            }
+            for def in all_fields(kind).filter(|d| d.is_secret()) {
+                assert!(!def.destination, "{kind} {}", def.name);
+            }
+        }
+        let oauth: Vec<_> = destination_fields(ProviderKind::Oauth2)
+            .map(|d| d.name)
+            .collect();
+        for name in [
+            "client_auth",
+            "redirect",
+            "redirect_port",
+            "issuer",
+            "token_url",
+        ] {
+            assert!(oauth.contains(&name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_follows_destinations_only() {
+        use crate::connection::ConnectionName;
+        let mut a = ConnectionSpec::new(ConnectionName::new("a").unwrap(), ProviderKind::Oauth2);
+        a.settings
+            .insert("token_url", Value::Text("https://idp.example/token".into()));
+        let mut cosmetic = a.clone();
+        cosmetic.settings.insert("label", Value::Text("A".into()));
+        cosmetic
+            .settings
+            .insert("scope", Value::Text("read".into()));
+        assert_eq!(
+            destination_fingerprint(&a),
+            destination_fingerprint(&cosmetic)
+        );
+        // A default written out is the same destination.
+        let mut explicit = a.clone();
+        explicit
+            .settings
+            .insert("client_auth", Value::Text("basic".into()));
+        assert_eq!(
+            destination_fingerprint(&a),
+            destination_fingerprint(&explicit)
+        );
+        for (field, value) in [
+            (
+                "token_url",
+                Value::Text("https://other.example/token".into()),
+            ),
+            ("proxy", Value::Text("http://127.0.0.1:3128".into())),
+            ("insecure_skip_verify", Value::Bool(true)),
+            ("client_auth", Value::Text("post".into())),
+        ] {
+            let mut moved = a.clone();
+            moved.settings.insert(field, value);
+            assert_ne!(
+                destination_fingerprint(&a),
+                destination_fingerprint(&moved),
+                "{field}"
+            );
+            assert_eq!(changed_destinations(&a, &moved)[0].name, field);
+        }
+        let other = ConnectionSpec {
+            name: ConnectionName::new("b").unwrap(),
+            ..a.clone()
+        };
+        assert_ne!(destination_fingerprint(&a), destination_fingerprint(&other));
+    }
+
+    #[test]
+    fn token_files_are_absolute_or_wlcg() {
+        assert!(check_token_file("wlcg").is_ok());
+        assert!(check_token_file("/run/user/1000/bt_u1000").is_ok());
+        for bad in ["token", "./token", "../x", "~/.token", ""] {
+            assert!(check_token_file(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn header_defaults_depend_on_the_kind() {
         assert_eq!(
             default_for(ProviderKind::ArcgisToken, "header_name"),
