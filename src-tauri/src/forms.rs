@@ -41,6 +41,10 @@ pub(crate) struct FieldInfo {
     pub(crate) help: String,
     /// A field every kind has (label, header, export…), shown under "Advanced".
     pub(crate) common: bool,
+    /// The field decides where stored secrets and tokens are sent (an endpoint URL, proxy, TLS,
+    /// client authentication, redirect): changing it deletes them, so the edit form asks for
+    /// the secrets again in the same step.
+    pub(crate) destination: bool,
 }
 
 impl FieldInfo {
@@ -69,6 +73,7 @@ impl FieldInfo {
             default: def.default.map(str::to_owned),
             help: def.help.into(),
             common,
+            destination: def.destination,
         }
     }
 }
@@ -330,6 +335,9 @@ impl From<ConnectionChange> for engine::Edit {
                 .collect(),
             secrets: credentials(&change.secrets),
             forget: change.forget,
+            // The form asks for the secrets a destination change deletes in the same step: a
+            // missing one is a problem next to its field, and nothing is saved.
+            save_without_secrets: false,
         }
     }
 }
@@ -364,6 +372,37 @@ mod tests {
         let grant = oauth.fields.iter().find(|f| f.name == "grant").unwrap();
         assert_eq!(grant.ty, FieldType::Choice);
         assert!(grant.options.iter().any(|o| o == "device_code"));
+    }
+
+    #[test]
+    fn endpoint_fields_are_marked_as_destinations() {
+        let kinds = kinds();
+        let field = |kind: ProviderKind, name: &str| {
+            kinds
+                .iter()
+                .find(|k| k.kind == kind)
+                .and_then(|k| k.fields.iter().find(|f| f.name == name))
+                .cloned()
+                .unwrap()
+        };
+        for (kind, name) in [
+            (ProviderKind::Oauth2, "token_url"),
+            (ProviderKind::Oauth2, "issuer"),
+            (ProviderKind::Oauth2, "client_auth"),
+            (ProviderKind::Oauth2, "redirect_port"),
+            (ProviderKind::ArcgisToken, "portal_url"),
+            (ProviderKind::Basic, "proxy"),
+            (ProviderKind::Static, "insecure_skip_verify"),
+        ] {
+            assert!(field(kind, name).destination, "{name}");
+        }
+        for (kind, name) in [
+            (ProviderKind::Oauth2, "label"),
+            (ProviderKind::Oauth2, "scope"),
+            (ProviderKind::Oauth2, "client_secret"),
+        ] {
+            assert!(!field(kind, name).destination, "{name}");
+        }
     }
 
     #[test]

@@ -108,7 +108,10 @@ pub(crate) struct EditArgs {
     /// Print the result as JSON
     #[arg(long)]
     pub json: bool,
-    /// Fields as `--field-name value` pairs; an empty value clears a field
+    /// Fields as `--field-name value` pairs; an empty value clears a field. Changing where
+    /// secrets are sent (a token/authorize/issuer/portal URL, proxy, TLS or redirect setting)
+    /// deletes the stored secrets and tokens: give them again in the same command
+    /// ($TOKENTRAY_<FIELD> or the prompt), or store them later
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -212,6 +215,9 @@ pub(crate) struct AuditArgs {
 pub(crate) struct ImportArgs {
     /// A TOML file written by `tokentray export` (`-` for standard input)
     pub file: String,
+    /// Keep the token files the definitions name (without it they are left out and listed)
+    #[arg(long)]
+    pub with_token_files: bool,
 }
 
 #[derive(Debug, Args)]

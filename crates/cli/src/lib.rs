@@ -192,7 +192,7 @@ async fn dispatch(
         Command::List(a) => commands::connections::list(&engine, &a, out),
         Command::Show(a) => commands::connections::show(&engine, &a, out).await,
         Command::Remove(a) => commands::connections::remove(&engine, &a, out).await,
-        Command::Import(a) => commands::connections::import(&engine, &a, out),
+        Command::Import(a) => commands::connections::import(&engine, &a, out).await,
         Command::Export(a) => commands::connections::export(&engine, &a, out),
         Command::Login(a) => commands::tokens::login(&engine, a, out, err).await,
         Command::Token(a) => commands::tokens::token(&engine, &a, out).await,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-use crate::connection::{FieldError, ProviderKind, Settings, Value};
+use crate::connection::{ConnectionSpec, FieldError, ProviderKind, Settings, Value};
 
 /// The type of a field, which decides how it is parsed, validated and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -49,6 +49,11 @@ pub struct FieldDef {
     pub default: Option<&'static str>,
     /// One sentence of help.
     pub help: &'static str,
+    /// Whether the field decides where a stored credential, refresh token or token is sent
+    /// (an endpoint URL, the proxy, TLS trust, client authentication, the redirect). Changing
+    /// one drops the connection's stored secrets and tokens, and stored secrets are bound to
+    /// these fields' values (see [`destination_fingerprint`]).
+    pub destination: bool,
 }
 
 const fn field(
@@ -64,6 +69,7 @@ const fn field(
         required: false,
         default: None,
         help,
+        destination: false,
     }
 }
 
@@ -75,6 +81,12 @@ impl FieldDef {
 
     const fn default(mut self, value: &'static str) -> Self {
         self.default = Some(value);
+        self
+    }
+
+    /// Marks a field that decides where secrets or tokens are sent.
+    const fn destination(mut self) -> Self {
+        self.destination = true;
         self
     }
 
@@ -111,20 +123,23 @@ const REDIRECT: FieldDef = field(
     FieldType::Choice(&["auto", "loopback", "deep-link", "oob"]),
     "How the browser login comes back: a loopback port, the tokentray:// link, or a pasted code",
 )
-.default("auto");
+.default("auto")
+.destination();
 const REDIRECT_PORT: FieldDef = field(
     "redirect_port",
     "Redirect port",
     FieldType::Integer,
     "A fixed loopback port for services that need the exact registered redirect URI (0 = any)",
 )
-.default("0");
+.default("0")
+.destination();
 const IDENTITY_URL: FieldDef = field(
     "identity_url",
     "Identity URL",
     FieldType::Url,
     "A URL that answers with JSON about the signed-in user, called with the token",
-);
+)
+.destination();
 const IDENTITY_FIELD: FieldDef = field(
     "identity_field",
     "Identity field",
@@ -179,7 +194,8 @@ const PORTAL_URL: FieldDef = field(
     FieldType::Url,
     "ArcGIS Online or your ArcGIS Enterprise portal, e.g. https://gis.example.org/portal",
 )
-.default(ARCGIS_ONLINE);
+.default(ARCGIS_ONLINE)
+.destination();
 const EXPIRATION: FieldDef = field(
     "expiration",
     "Token lifetime (minutes)",
@@ -194,7 +210,8 @@ const ARCGIS_TOKEN: &[FieldDef] = &[
         "Token URL",
         FieldType::Url,
         "Defaults to <portal_url>/sharing/rest/generateToken; a standalone ArcGIS Server uses https://host/arcgis/tokens/generateToken",
-    ),
+    )
+    .destination(),
     USERNAME.required(),
     PASSWORD.required(),
     field(
@@ -230,7 +247,8 @@ const ITKPD: &[FieldDef] = &[
         FieldType::Url,
         "The uuIdentity OIDC base URL",
     )
-    .default(ITK_AUTH_URL),
+    .default(ITK_AUTH_URL)
+    .destination(),
     field(
         "api_url",
         "API URL",
@@ -265,7 +283,8 @@ const ITKPD: &[FieldDef] = &[
 
 const CDSE: &[FieldDef] = &[
     field("token_url", "Token URL", FieldType::Url, "The Keycloak realm's token endpoint")
-        .default(CDSE_TOKEN_URL),
+        .default(CDSE_TOKEN_URL)
+        .destination(),
     field("client_id", "Client ID", FieldType::Text, "The Keycloak client").default("cdse-public"),
     field(
         "grant",
@@ -283,7 +302,8 @@ const CDSE: &[FieldDef] = &[
         "Userinfo URL",
         FieldType::Url,
         "Defaults to the realm's openid-connect/userinfo",
-    ),
+    )
+    .destination(),
 ];
 
 const OAUTH2: &[FieldDef] = &[
@@ -292,37 +312,43 @@ const OAUTH2: &[FieldDef] = &[
         "Issuer",
         FieldType::Url,
         "The OpenID / OAuth issuer; discovery fills in the endpoints",
-    ),
+    )
+    .destination(),
     field(
         "authorize_url",
         "Authorize URL",
         FieldType::Url,
         "The authorization endpoint",
-    ),
+    )
+    .destination(),
     field(
         "token_url",
         "Token URL",
         FieldType::Url,
         "The token endpoint",
-    ),
+    )
+    .destination(),
     field(
         "device_url",
         "Device URL",
         FieldType::Url,
         "The device authorization endpoint",
-    ),
+    )
+    .destination(),
     field(
         "revoke_url",
         "Revocation URL",
         FieldType::Url,
         "The RFC 7009 revocation endpoint",
-    ),
+    )
+    .destination(),
     field(
         "userinfo_url",
         "Userinfo URL",
         FieldType::Url,
         "The OpenID userinfo endpoint",
-    ),
+    )
+    .destination(),
     field(
         "grant",
         "Grant",
@@ -344,7 +370,8 @@ const OAUTH2: &[FieldDef] = &[
         FieldType::Choice(&["basic", "post", "none"]),
         "How the client authenticates at the token endpoint",
     )
-    .default("basic"),
+    .default("basic")
+    .destination(),
     SCOPE,
     AUDIENCE,
     field(
@@ -427,20 +454,23 @@ pub const COMMON: &[FieldDef] = &[
         "Extra CA file",
         FieldType::Path,
         "A PEM file with an extra trusted CA",
-    ),
+    )
+    .destination(),
     field(
         "insecure_skip_verify",
         "Skip TLS verification",
         FieldType::Bool,
         "Do not verify TLS certificates (dangerous; for broken test servers only)",
     )
-    .default("false"),
+    .default("false")
+    .destination(),
     field(
         "proxy",
         "Proxy",
         FieldType::Url,
         "An HTTP(S) proxy for every call of this connection",
-    ),
+    )
+    .destination(),
     field(
         "export",
         "Export",
@@ -452,7 +482,7 @@ pub const COMMON: &[FieldDef] = &[
         "token_file",
         "Token file",
         FieldType::Path,
-        "Keep a file holding a fresh token (0600): a path, or `wlcg` for $XDG_RUNTIME_DIR/bt_u<uid>",
+        "Keep a file holding a fresh token (0600): an absolute path, or `wlcg` for $XDG_RUNTIME_DIR/bt_u<uid>; Tokentray never replaces a file it did not create",
     ),
 ];
 
@@ -489,6 +519,54 @@ pub fn default_for(kind: ProviderKind, name: &str) -> Option<&'static str> {
         (_, "header_name") => Some("Authorization"),
         (_, "header_prefix") => Some("Bearer"),
         _ => find(kind, name).and_then(|d| d.default),
+    }
+}
+
+/// The destination fields of `kind` (see [`FieldDef::destination`]).
+pub fn destination_fields(kind: ProviderKind) -> impl Iterator<Item = &'static FieldDef> {
+    all_fields(kind).filter(|d| d.destination)
+}
+
+/// The destination fields whose effective value (set, or the default) differs between `old`
+/// and `new`: a change of any of them means stored secrets would go somewhere else.
+pub fn changed_destinations(old: &ConnectionSpec, new: &ConnectionSpec) -> Vec<&'static FieldDef> {
+    if old.kind != new.kind {
+        return destination_fields(new.kind).collect();
+    }
+    destination_fields(new.kind)
+        .filter(|d| old.text(d.name) != new.text(d.name))
+        .collect()
+}
+
+/// A fingerprint (SHA-256, hex) of where `spec` sends its secrets: its name, its kind and the
+/// effective value of every destination field. Stored secrets carry the fingerprint of the
+/// definition they were saved for and are not used for any other.
+pub fn destination_fingerprint(spec: &ConnectionSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"tokentray destination v1\n");
+    hash.update(format!("name={}\nkind={}\n", spec.name, spec.kind).as_bytes());
+    for def in destination_fields(spec.kind) {
+        let value = spec.text(def.name).unwrap_or_default();
+        // Length-prefixed, so no value can imitate another field.
+        hash.update(format!("{}={}:{value}\n", def.name, value.len()).as_bytes());
+    }
+    crate::paths::hex(&hash.finalize())
+}
+
+/// Checks a `token_file` setting: `wlcg` or an absolute path. Checked where a definition comes
+/// in (add, edit, import); a config file written before the rule still loads, and the token
+/// file of a relative setting is simply not written.
+pub fn check_token_file(raw: &str) -> Result<(), FieldError> {
+    if raw == "wlcg" || std::path::Path::new(raw).is_absolute() {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "token_file",
+            format!(
+                "{raw:?} is not an absolute path; give the full path (e.g. /home/me/.token) or `wlcg` for $XDG_RUNTIME_DIR/bt_u<uid>"
+            ),
+        ))
     }
 }
 
@@ -707,6 +785,99 @@ mod tests {
         assert_eq!(m.get("b").map(String::as_str), Some("x=y"));
         let bad_choice = settings(&[("client_auth", Value::Text("jwt".into()))]);
         assert!(validate(kind, &bad_choice).is_err());
+    }
+
+    #[test]
+    fn every_url_decides_where_secrets_go_unless_listed_here() {
+        // URLs Tokentray never sends a secret or token to: `api_url` is only handed to the
+        // person's tools, `referer` is a value inside the token request.
+        const NOT_DESTINATIONS: &[&str] = &["api_url", "referer"];
+        for kind in ProviderKind::ALL {
+            for def in all_fields(kind).filter(|d| d.ty == FieldType::Url) {
+                assert_eq!(
+                    def.destination,
+                    !NOT_DESTINATIONS.contains(&def.name),
+                    "{kind} {}: decide whether it is a destination",
+                    def.name
+                );
+            }
+            for name in ["proxy", "ca_file", "insecure_skip_verify"] {
+                assert!(find(kind, name).unwrap().destination, "{kind} {name}");
+            }
+            for def in all_fields(kind).filter(|d| d.is_secret()) {
+                assert!(!def.destination, "{kind} {}", def.name);
+            }
+        }
+        let oauth: Vec<_> = destination_fields(ProviderKind::Oauth2)
+            .map(|d| d.name)
+            .collect();
+        for name in [
+            "client_auth",
+            "redirect",
+            "redirect_port",
+            "issuer",
+            "token_url",
+        ] {
+            assert!(oauth.contains(&name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_follows_destinations_only() {
+        use crate::connection::ConnectionName;
+        let mut a = ConnectionSpec::new(ConnectionName::new("a").unwrap(), ProviderKind::Oauth2);
+        a.settings
+            .insert("token_url", Value::Text("https://idp.example/token".into()));
+        let mut cosmetic = a.clone();
+        cosmetic.settings.insert("label", Value::Text("A".into()));
+        cosmetic
+            .settings
+            .insert("scope", Value::Text("read".into()));
+        assert_eq!(
+            destination_fingerprint(&a),
+            destination_fingerprint(&cosmetic)
+        );
+        // A default written out is the same destination.
+        let mut explicit = a.clone();
+        explicit
+            .settings
+            .insert("client_auth", Value::Text("basic".into()));
+        assert_eq!(
+            destination_fingerprint(&a),
+            destination_fingerprint(&explicit)
+        );
+        for (field, value) in [
+            (
+                "token_url",
+                Value::Text("https://other.example/token".into()),
+            ),
+            ("proxy", Value::Text("http://127.0.0.1:3128".into())),
+            ("insecure_skip_verify", Value::Bool(true)),
+            ("client_auth", Value::Text("post".into())),
+        ] {
+            let mut moved = a.clone();
+            moved.settings.insert(field, value);
+            assert_ne!(
+                destination_fingerprint(&a),
+                destination_fingerprint(&moved),
+                "{field}"
+            );
+            assert_eq!(changed_destinations(&a, &moved)[0].name, field);
+        }
+        let other = ConnectionSpec {
+            name: ConnectionName::new("b").unwrap(),
+            ..a.clone()
+        };
+        assert_ne!(destination_fingerprint(&a), destination_fingerprint(&other));
+    }
+
+    #[test]
+    fn token_files_are_absolute_or_wlcg() {
+        assert!(check_token_file("wlcg").is_ok());
+        assert!(check_token_file("/run/user/1000/bt_u1000").is_ok());
+        for bad in ["token", "./token", "../x", "~/.token", ""] {
+            assert!(check_token_file(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -36,14 +36,15 @@ pub use crate::connection::{
     Value,
 };
 pub use crate::engine::{
-    Edit, Engine, EngineOptions, FormValues, Handout, HeaderJson, LoginRequest, LoginStep, Probe,
-    Refreshed, TokenDetail, TokenJson,
+    Edit, Edited, Engine, EngineOptions, FormValues, Handout, HeaderJson, Imported, LoginRequest,
+    LoginStep, Probe, Refreshed, TokenDetail, TokenJson,
 };
 pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
 pub use crate::fields::{
     ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldType, ITK_API_URL, ITK_AUTH_URL,
-    all_fields, check_url, default_for, find as find_field, is_loopback, kind_fields,
+    all_fields, changed_destinations, check_token_file, check_url, default_for, destination_fields,
+    destination_fingerprint, find as find_field, is_loopback, kind_fields,
 };
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::login_page::{PageError, check_private_dir};

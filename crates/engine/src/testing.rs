@@ -12,6 +12,7 @@ use crate::secret::Secret;
 use crate::time::{Clock, Timestamp};
 
 pub mod neighbour;
+pub mod recorder;
 
 /// A secret store in process memory. Cloning shares the same contents.
 #[derive(Clone, Default)]

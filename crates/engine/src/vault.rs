@@ -1,12 +1,21 @@
 //! The secrets of each connection as one blob in the secret store: its credentials (password,
 //! client secret, access codes…) and its current tokens, replaced together so that a rotated
 //! refresh token and its access token can never be stored apart.
+//!
+//! Each blob is bound to where its connection sends secrets: it carries the fingerprint of the
+//! connection's destination fields (`fields::destination_fingerprint`) as they were when it was
+//! saved, and a blob whose fingerprint differs from the current definition is not used. So a
+//! connection whose token URL, issuer, proxy… changed by any route — `edit`, `import`, or a
+//! hand-edited `connections.toml` — never sends the old secrets to the new place. (`edit`
+//! also deletes them; the binding is the second line, for the routes that bypass the engine.)
+//! Blobs written before binding existed carry no fingerprint; they are used and bound at their
+//! next save.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::connection::ConnectionName;
+use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::ports::{SecretStore, StoreError, StoreInfo};
 use crate::secret::{Credentials, Secret};
 use crate::time::Timestamp;
@@ -19,6 +28,18 @@ pub(crate) struct Stored {
     pub credentials: Credentials,
     /// The current tokens, if any.
     pub tokens: Option<TokenSet>,
+    /// The destination fingerprint of the definition this was loaded or saved for; a cached
+    /// copy is used only for that definition.
+    pub bound: Option<String>,
+}
+
+impl Stored {
+    /// Whether this was loaded or saved for `spec`'s current destination.
+    pub(crate) fn fits(&self, spec: &ConnectionSpec) -> bool {
+        self.bound
+            .as_deref()
+            .is_some_and(|b| b == crate::fields::destination_fingerprint(spec))
+    }
 }
 
 // The keychain blob. Private: the only place tokens are serialised.
@@ -29,6 +50,9 @@ struct Blob {
     credentials: std::collections::BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tokens: Option<TokenBlob>,
+    /// The destination fingerprint of the definition these secrets were saved for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bound_to: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,9 +77,10 @@ struct TokenBlob {
 }
 
 impl Stored {
-    fn to_blob(&self) -> Blob {
+    fn to_blob(&self, bound_to: String) -> Blob {
         Blob {
             v: 1,
+            bound_to: Some(bound_to),
             credentials: self
                 .credentials
                 .iter()
@@ -96,6 +121,7 @@ impl Stored {
         Self {
             credentials,
             tokens,
+            bound: None,
         }
     }
 }
@@ -122,30 +148,57 @@ impl Vault {
         &self.store
     }
 
-    /// What is stored for `name` (empty when nothing is).
-    #[tracing::instrument(skip_all, fields(connection = %name))]
-    pub(crate) async fn load(&self, name: &ConnectionName) -> Result<Stored, StoreError> {
+    /// What is stored for `spec` (empty when nothing is, or when what is stored was saved for
+    /// another destination: those secrets are never used, and the next save replaces them).
+    pub(crate) async fn load(&self, spec: &ConnectionSpec) -> Result<Stored, StoreError> {
+        let Some(mut stored) = self.load_checked(spec).await? else {
+            tracing::warn!(
+                connection = %spec.name,
+                "the secrets stored for {0} were saved when it sent them elsewhere (another token URL, issuer, portal, proxy or TLS setting); they are not used. Store them again with `tokentray edit {0}` or log in",
+                spec.name
+            );
+            return Ok(Stored {
+                bound: Some(crate::fields::destination_fingerprint(spec)),
+                ..Stored::default()
+            });
+        };
+        stored.bound = Some(crate::fields::destination_fingerprint(spec));
+        Ok(stored)
+    }
+
+    /// What is stored for `spec`; `None` when it was saved for another destination (secrets
+    /// saved by a version without binding are used, and bound at their next save).
+    #[tracing::instrument(skip_all, fields(connection = %spec.name))]
+    pub(crate) async fn load_checked(
+        &self,
+        spec: &ConnectionSpec,
+    ) -> Result<Option<Stored>, StoreError> {
+        let name = &spec.name;
         let Some(secret) = self.store.get(name.as_str()).await? else {
-            return Ok(Stored::default());
+            return Ok(Some(Stored::default()));
         };
         let blob: Blob =
             serde_json::from_str(secret.expose()).map_err(|_| StoreError::Corrupt {
                 key: name.to_string(),
             })?;
-        Ok(Stored::from_blob(blob))
+        match &blob.bound_to {
+            Some(bound) if *bound != crate::fields::destination_fingerprint(spec) => Ok(None),
+            _ => Ok(Some(Stored::from_blob(blob))),
+        }
     }
 
-    /// Replaces what is stored for `name`.
-    #[tracing::instrument(skip_all, fields(connection = %name))]
+    /// Replaces what is stored for `spec`, bound to its current destination.
+    #[tracing::instrument(skip_all, fields(connection = %spec.name))]
     pub(crate) async fn save(
         &self,
-        name: &ConnectionName,
+        spec: &ConnectionSpec,
         stored: &Stored,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(&stored.to_blob()).map_err(|e| StoreError::Platform {
+        let blob = stored.to_blob(crate::fields::destination_fingerprint(spec));
+        let json = serde_json::to_string(&blob).map_err(|e| StoreError::Platform {
             message: format!("could not encode secrets: {e}"),
         })?;
-        self.store.put(name.as_str(), &Secret::new(json)).await
+        self.store.put(spec.name.as_str(), &Secret::new(json)).await
     }
 
     /// Deletes everything stored for `name`.

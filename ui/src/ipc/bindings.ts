@@ -240,6 +240,12 @@ export type FieldInfo = {
 	help: string,
 	/**  A field every kind has (label, header, export…), shown under "Advanced". */
 	common: boolean,
+	/**
+	 *  The field decides where stored secrets and tokens are sent (an endpoint URL, proxy, TLS,
+	 *  client authentication, redirect): changing it deletes them, so the edit form asks for
+	 *  the secrets again in the same step.
+	 */
+	destination: boolean,
 };
 
 /**  A problem with one field of a form; `field` is `name` for the connection's name. */

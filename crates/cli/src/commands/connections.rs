@@ -1,11 +1,11 @@
 //! `add`, `edit`, `list`, `show`, `remove`, `import`, `export`.
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 
 use serde_json::json;
 use tokentray_engine::{
-    Clock, ConnectionView, Edit, Engine, Error, FieldError, ProviderKind, SystemClock,
+    Clock, ConnectionView, Edit, Edited, Engine, Error, FieldError, ProviderKind, SystemClock,
 };
 
 use crate::args::{AddArgs, EditArgs, ExportArgs, ImportArgs, JsonFlag, Name, NameJson};
@@ -78,6 +78,66 @@ pub(crate) async fn add(
     )
 }
 
+/// `how` to store `field` of `name` again, in words.
+fn store_again(kind: ProviderKind, name: &str, field: &str) -> String {
+    let def = tokentray_engine::find_field(kind, field);
+    let label = def.map_or(field, |d| d.label).to_lowercase();
+    let env = def.map_or_else(
+        || field.to_ascii_uppercase(),
+        tokentray_engine::FieldDef::env_var,
+    );
+    format!(
+        "store the {label} again with `tokentray edit {name}` (it asks on a terminal; or set ${env})"
+    )
+}
+
+fn field_label(kind: ProviderKind, field: &str) -> String {
+    tokentray_engine::find_field(kind, field)
+        .map_or_else(|| field.to_owned(), |d| d.label.to_owned())
+}
+
+/// What `edit` says: plainly which secrets were deleted because the destination changed, and
+/// how to store each again.
+fn edit_message(kind: ProviderKind, edited: &Edited) -> String {
+    let name = edited.view.name.as_str();
+    let mut text = format!("updated {name}\n");
+    if edited.moved.is_empty() {
+        return text;
+    }
+    let moved: Vec<String> = edited.moved.iter().map(|f| field_label(kind, f)).collect();
+    let mut gone: Vec<String> = edited
+        .dropped
+        .iter()
+        .map(|f| field_label(kind, f).to_lowercase())
+        .collect();
+    if edited.tokens_dropped {
+        gone.push("tokens".into());
+    }
+    if !gone.is_empty() {
+        let _ = writeln!(
+            text,
+            "{} changed, so the stored {} of {name} {} deleted: Tokentray never sends a secret to an address it was not given for.",
+            moved.join(", "),
+            gone.join(", "),
+            if gone.len() == 1 && !edited.tokens_dropped {
+                "was"
+            } else {
+                "were"
+            },
+        );
+    }
+    for field in &edited.needed {
+        let _ = writeln!(text, "needed: {}", store_again(kind, name, field));
+    }
+    if edited.needed.is_empty() && edited.tokens_dropped {
+        let _ = writeln!(
+            text,
+            "run `tokentray login {name}` (or `tokentray token {name}`) to get new tokens from the new address"
+        );
+    }
+    text
+}
+
 pub(crate) async fn edit(
     engine: &Engine,
     a: EditArgs,
@@ -85,26 +145,63 @@ pub(crate) async fn edit(
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
     let spec = engine.spec(&a.name)?;
-    let input = parse_pairs(spec.kind, &a.fields, err)?;
+    let kind = spec.kind;
+    let mut input = parse_pairs(kind, &a.fields, err)?;
+    let interactive = std::io::stdin().is_terminal();
+    if input.set.is_empty() && input.secrets.is_empty() && !interactive {
+        return Err(CliError::Usage(
+            "nothing to change: give fields as --field-name value".into(),
+        ));
+    }
+    let mut asked = false;
+    let edited = loop {
+        let edit = Edit {
+            set: input.set.clone(),
+            secrets: input.secrets.clone(),
+            forget: Vec::new(),
+            // Once the person was asked (or cannot be), save and say what is still needed.
+            save_without_secrets: asked || !interactive,
+        };
+        match engine.edit_report(&a.name, edit).await {
+            Ok(e) => break e,
+            Err(e) => {
+                // On a terminal, ask for the secrets the new definition needs, in this step.
+                let wanted = missing_secrets(&e, kind);
+                if wanted.is_empty() || asked {
+                    return Err(e.into());
+                }
+                asked = true;
+                if let Error::InvalidFields { errors } = &e {
+                    for f in errors.iter().filter(|f| wanted.contains(&f.field)) {
+                        let _ = writeln!(err, "{}: {}", field_label(kind, &f.field), f.reason);
+                    }
+                }
+                for field in wanted {
+                    if let Some(secret) = prompt_secret(kind, &field)?
+                        && !secret.expose().is_empty()
+                    {
+                        input.secrets.set(field, secret);
+                    }
+                }
+            }
+        }
+    };
     if input.set.is_empty() && input.secrets.is_empty() {
         return Err(CliError::Usage(
             "nothing to change: give fields as --field-name value".into(),
         ));
     }
-    let view = engine
-        .edit(
-            &a.name,
-            Edit {
-                set: input.set,
-                secrets: input.secrets,
-                forget: Vec::new(),
-            },
-        )
-        .await?;
     if a.json {
-        return output::json(out, &view);
+        let mut value = serde_json::to_value(&edited.view).unwrap_or_default();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("moved".into(), json!(edited.moved));
+            obj.insert("deleted_secrets".into(), json!(edited.dropped));
+            obj.insert("deleted_tokens".into(), json!(edited.tokens_dropped));
+            obj.insert("needs_secrets".into(), json!(edited.needed));
+        }
+        return output::json(out, &value);
     }
-    output::write(out, &format!("updated {}\n", view.name))
+    output::write(out, &edit_message(kind, &edited))
 }
 
 pub(crate) fn list(engine: &Engine, a: &JsonFlag, out: &mut dyn Write) -> Result<(), CliError> {
@@ -208,7 +305,11 @@ pub(crate) async fn remove(engine: &Engine, a: &Name, out: &mut dyn Write) -> Re
     output::write(out, &format!("removed {} and its secrets\n", a.name))
 }
 
-pub(crate) fn import(engine: &Engine, a: &ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(crate) async fn import(
+    engine: &Engine,
+    a: &ImportArgs,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
     let text = if a.file == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -218,15 +319,38 @@ pub(crate) fn import(engine: &Engine, a: &ImportArgs, out: &mut dyn Write) -> Re
     } else {
         std::fs::read_to_string(&a.file).map_err(|e| CliError::Io("read the import file", e))?
     };
-    let names = engine.import_definitions(&text)?;
-    let list: Vec<String> = names.iter().map(ToString::to_string).collect();
-    output::write(
-        out,
-        &format!(
-            "imported {}; store their secrets with `tokentray edit NAME --field value` or log in\n",
-            list.join(", ")
-        ),
-    )
+    let imported = engine.import(&text, a.with_token_files).await?;
+    let list: Vec<String> = imported.names.iter().map(ToString::to_string).collect();
+    let mut text = format!(
+        "imported {}; store their secrets with `tokentray edit NAME --field value` or log in\n",
+        list.join(", ")
+    );
+    if !imported.cleared.is_empty() {
+        let names: Vec<String> = imported.cleared.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            text,
+            "deleted secrets an earlier connection left under {} in the {}: they were not stored for the imported definition and are never reused",
+            names.join(", "),
+            engine.store_info().kind
+        );
+    }
+    if !imported.token_files.is_empty() {
+        let files: Vec<String> = imported
+            .token_files
+            .iter()
+            .map(|(name, file)| format!("{name} → {file}"))
+            .collect();
+        if imported.token_files_kept {
+            let _ = writeln!(text, "token files kept: {}", files.join(", "));
+        } else {
+            let _ = writeln!(
+                text,
+                "token files left out (Tokentray writes files only where you ask it to): {}; keep them with `tokentray import --with-token-files`, or set one with `tokentray edit NAME --token-file PATH`",
+                files.join(", ")
+            );
+        }
+    }
+    output::write(out, &text)
 }
 
 pub(crate) fn export(engine: &Engine, a: &ExportArgs, out: &mut dyn Write) -> Result<(), CliError> {

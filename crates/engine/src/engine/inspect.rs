@@ -144,6 +144,7 @@ impl Engine {
         let stored = Stored {
             credentials: secrets,
             tokens: None,
+            bound: None,
         };
         let http = self.inner.http_client(&spec)?;
         let flow = self.inner.flow(&spec, &stored, &http);

@@ -473,8 +473,8 @@ impl Engine {
                 ));
             }
         }
-        self.inner.vault.save(&spec.name, &stored).await?;
-        crate::sink::remove(&spec);
+        self.inner.vault.save(&spec, &stored).await?;
+        crate::sink::remove(&self.inner.paths, &spec);
         slot.with(|s| s.stored = Some(stored));
         self.inner.unschedule(&spec.name);
         let before = self.inner.current_state(&spec.name);
@@ -507,11 +507,18 @@ impl Inner {
 
     /// What is stored for the connection, loaded from the vault once.
     pub(crate) async fn stored(&self, spec: &ConnectionSpec, slot: &Slot) -> Result<Stored> {
-        if let Some(s) = slot.with(|s| s.stored.clone()) {
+        // A copy loaded for another definition (the config changed since) is loaded again, so
+        // the vault's destination binding is checked against the current one.
+        if let Some(s) = slot.with(|s| s.stored.clone())
+            && s.fits(spec)
+        {
             return Ok(s);
         }
-        let loaded = self.vault.load(&spec.name).await?;
-        Ok(slot.with(|s| s.stored.get_or_insert(loaded).clone()))
+        let loaded = self.vault.load(spec).await?;
+        Ok(slot.with(|s| match &s.stored {
+            Some(cached) if cached.fits(spec) => cached.clone(),
+            _ => s.stored.insert(loaded).clone(),
+        }))
     }
 
     /// Takes the cross-process lock of a connection (kernel-released if the process dies).
@@ -539,7 +546,7 @@ impl Inner {
 
     /// Reads the connection's secrets from the store again, replacing the cached copy.
     pub(crate) async fn reload(&self, spec: &ConnectionSpec, slot: &Slot) -> Result<Stored> {
-        let fresh = self.vault.load(&spec.name).await?;
+        let fresh = self.vault.load(spec).await?;
         slot.with(|s| s.stored = Some(fresh.clone()));
         Ok(fresh)
     }
@@ -721,10 +728,11 @@ impl Inner {
         tokens: &TokenSet,
         login: bool,
     ) -> Result<()> {
-        let saved = self.vault.save(&spec.name, &stored).await;
-        if saved.is_ok() {
-            crate::sink::write(spec, tokens);
-        }
+        let saved = self.vault.save(spec, &stored).await;
+        let file_problem = saved
+            .is_ok()
+            .then(|| crate::sink::write(&self.paths, spec, tokens))
+            .flatten();
         slot.with(|s| {
             s.stored = Some(stored.clone());
             s.generation += 1;
@@ -761,7 +769,8 @@ impl Inner {
         state.last_error = saved
             .as_ref()
             .err()
-            .map(|e| format!("the new tokens could not be saved: {e}"));
+            .map(|e| format!("the new tokens could not be saved: {e}"))
+            .or(file_problem);
         state.store = Some(self.vault.info().kind);
         self.set_state(spec, slot, &state);
         if let Some(at) = tokens.renew_at(refresh_before(spec))

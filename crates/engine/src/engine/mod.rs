@@ -10,6 +10,8 @@ mod login_flow;
 mod manage;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -24,7 +26,7 @@ use tokio::sync::broadcast;
 pub use inspect::{FormValues, Probe, TokenDetail};
 pub use lifecycle::{Handout, HeaderJson, Refreshed, TokenJson};
 pub use login_flow::{LoginRequest, LoginStep};
-pub use manage::Edit;
+pub use manage::{Edit, Edited, Imported};
 
 use crate::config::{ConfigFile, ConfigStore};
 use crate::connection::{ConnectionName, ConnectionSpec};

@@ -249,12 +249,12 @@ async fn export_then_import_round_trips_definitions_without_secrets() {
     let text = a.engine.export_definitions(&[]).unwrap();
     assert!(!text.contains("canary"), "{text}");
     let b = harness();
-    let names = b.engine.import_definitions(&text).unwrap();
+    let names = b.engine.import(&text, false).await.unwrap().names;
     assert_eq!(names.len(), 1);
     assert_eq!(b.engine.spec("api").unwrap(), a.engine.spec("api").unwrap());
     assert_eq!(b.engine.view("api").unwrap().status, Status::SignedOut);
     assert_eq!(
-        b.engine.import_definitions(&text).unwrap_err().code(),
+        b.engine.import(&text, false).await.unwrap_err().code(),
         ErrorCode::AlreadyExists
     );
 }

@@ -22,6 +22,7 @@ import {
   draftProblems,
   formFields,
   initialForm,
+  movedDestinations,
   problemsByField,
   secretIsStored,
   suggestName,
@@ -32,7 +33,9 @@ import {
 import type { FormSetup, FormState, Problems } from "./formModel";
 
 /** What a toast says after saving; a new connection without a token is told how to get one. */
-function savedMessage(mode: FormSetup["mode"], saved: Connection): string {
+function savedMessage(mode: FormSetup["mode"], saved: Connection, moved: boolean): string {
+  if (mode === "edit" && moved)
+    return `Saved ${saved.label}. Its old secrets and tokens were deleted; it signs in anew at the new address.`;
   if (mode === "edit") return `Saved ${saved.label}`;
   return saved.status === "signed_out"
     ? `Added ${saved.label}. Use Log in on its row to get the first token.`
@@ -78,6 +81,13 @@ export function ConnectionForm({
   const shown = (field: string): string | undefined =>
     touched.has(field) || submitted ? (client[field] ?? server[field]) : server[field];
   const hiddenProblems = Object.entries(server).filter(([field]) => !visible.has(field));
+  const moved = movedDestinations(setup, state);
+  const storedSecrets =
+    setup.mode === "edit"
+      ? setup.kind.fields.filter(
+          (f) => f.type === "secret" && setup.edit.stored_secrets.includes(f.name),
+        )
+      : [];
 
   const askBackend = async (next: FormState): Promise<Problems> => {
     const check = ++checks.current;
@@ -191,7 +201,7 @@ export function ConnectionForm({
         setup.mode === "add"
           ? await addConnection(toInput(setup, state))
           : await editConnection(setup.edit.name, toChange(setup.edit, setup.kind, state));
-      notify("info", savedMessage(setup.mode, saved));
+      notify("info", savedMessage(setup.mode, saved, moved.length > 0));
       setSaving(false);
       onSaved(saved);
     } catch (failure) {
@@ -222,7 +232,7 @@ export function ConnectionForm({
         onBlur={() => {
           blur(field.name);
         }}
-        {...(isSecret && hasStored
+        {...(isSecret && hasStored && moved.length === 0
           ? {
               forget: {
                 checked: state.forget.includes(field.name),
@@ -257,6 +267,7 @@ export function ConnectionForm({
           {formError}
         </p>
       )}
+      {moved.length > 0 && <DestinationNotice moved={moved} secrets={storedSecrets} />}
       {hiddenProblems.length > 0 && (
         <ul class="form-error" data-testid="form-problems">
           {hiddenProblems.map(([field, message]) => (
@@ -353,6 +364,37 @@ export function ConnectionForm({
         </Button>
       </div>
     </form>
+  );
+}
+
+/** A list in words: "a", "a and b", "a, b and c". */
+function words(items: string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1] ?? ""}`;
+}
+
+/**
+ * Why the secrets are asked for again: the edit changes where they would be sent, and a secret
+ * given for one address never goes to another.
+ */
+function DestinationNotice({ moved, secrets }: { moved: FieldInfo[]; secrets: FieldInfo[] }) {
+  const changed = words(moved.map((f) => f.label));
+  const names = words(secrets.map((f) => f.label.toLowerCase()));
+  return (
+    <div class="destination-notice" role="alert" data-testid="destination-notice">
+      <p>
+        <strong>
+          You changed {changed}, which decides where this connection sends its secrets.
+        </strong>{" "}
+        So that they never reach an address you did not give them for, saving deletes the stored{" "}
+        {secrets.length > 0 ? `${names} and tokens` : "tokens"}.
+      </p>
+      <p>
+        {secrets.length > 0
+          ? `Enter the ${names} again below to keep this connection working.`
+          : "Log in again after saving."}
+      </p>
+    </div>
   );
 }
 

@@ -229,4 +229,31 @@ describe("Wizard, editing", () => {
       forget: [],
     });
   });
+
+  it("asks for the secret again, in the same step, when the edit changes where it is sent", async () => {
+    vi.mocked(editConnection).mockClear();
+    await act(() => {
+      render(<Wizard mode="edit" name="key" onDone={onDone} />, host);
+    });
+    await settle();
+    expect($("destination-notice")).toBeNull();
+    await type("field-identity_url", "https://elsewhere.example/whoami");
+    const notice = $("destination-notice")?.textContent ?? "";
+    expect(notice).toContain("You changed Identity URL");
+    expect(notice).toContain("deletes the stored token");
+    expect(notice).toContain("Enter the token again");
+    expect(inputOf("field-token")?.placeholder).not.toBe("stored — leave empty to keep");
+    expect(inputOf("forget-token")).toBeNull();
+
+    await save();
+    expect($("problem-token")?.textContent).toBe("Enter the token.");
+    expect(editConnection).not.toHaveBeenCalled();
+    await type("field-token", "token-for-the-new-place");
+    await save();
+    expect(editConnection).toHaveBeenLastCalledWith("key", {
+      values: { identity_url: "https://elsewhere.example/whoami" },
+      secrets: { token: "token-for-the-new-place" },
+      forget: [],
+    });
+  });
 });

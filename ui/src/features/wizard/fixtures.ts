@@ -11,6 +11,7 @@ export function field(overrides: Partial<FieldInfo> & Pick<FieldInfo, "name">): 
     default: null,
     help: "",
     common: false,
+    destination: false,
     ...overrides,
   };
 }
@@ -27,8 +28,14 @@ export const OAUTH2: KindInfo = {
   title: "OAuth 2.0 / OIDC",
   summary: "Any OAuth 2.0 or OpenID Connect service",
   fields: [
-    field({ name: "issuer", label: "Issuer", type: "url", help: "Discovery fills the endpoints" }),
-    field({ name: "token_url", label: "Token URL", type: "url" }),
+    field({
+      name: "issuer",
+      label: "Issuer",
+      type: "url",
+      help: "Discovery fills the endpoints",
+      destination: true,
+    }),
+    field({ name: "token_url", label: "Token URL", type: "url", destination: true }),
     field({
       name: "grant",
       label: "Grant",
@@ -50,6 +57,7 @@ export const STATIC: KindInfo = {
   fields: [
     field({ name: "token", label: "Token", type: "secret", required: true }),
     field({ name: "expires_at", label: "Expires at", type: "date_time" }),
+    field({ name: "identity_url", label: "Identity URL", type: "url", destination: true }),
     ...COMMON,
   ],
 };

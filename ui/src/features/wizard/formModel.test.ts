@@ -6,7 +6,9 @@ import {
   draftProblems,
   formFields,
   initialForm,
+  movedDestinations,
   problemsByField,
+  secretIsStored,
   suggestName,
   toChange,
   toInput,
@@ -113,6 +115,43 @@ describe("toChange", () => {
       secrets: { client_secret: "typed after forgetting" },
       forget: [],
     });
+  });
+});
+
+describe("movedDestinations", () => {
+  const edit = {
+    name: "work",
+    kind: "oauth2" as const,
+    values: { token_url: "https://login.example.com/token", client_id: "app" },
+    stored_secrets: ["client_secret"],
+  };
+  const setup: FormSetup = { mode: "edit", kind: OAUTH2, edit };
+
+  it("notices an edit of where secrets are sent, and then asks for them again", () => {
+    const state = initialForm(setup);
+    expect(movedDestinations(setup, state)).toEqual([]);
+    state.values.client_id = "app2";
+    state.values.label = "Work";
+    state.values.token_url = "  https://login.example.com/token ";
+    expect(movedDestinations(setup, state)).toEqual([]);
+    expect(secretIsStored(setup, state, "client_secret")).toBe(true);
+
+    state.values.token_url = "https://elsewhere.example/token";
+    expect(names(movedDestinations(setup, state))).toEqual(["token_url"]);
+    expect(secretIsStored(setup, state, "client_secret")).toBe(false);
+    // The backend's "missing" is no longer waved away as a draft-only problem.
+    const found = { client_secret: "is required with these settings" };
+    expect(draftProblems(setup, state, found)).toEqual(found);
+
+    state.values.token_url = "";
+    expect(names(movedDestinations(setup, state))).toEqual(["token_url"]);
+  });
+
+  it("is empty for a new connection", () => {
+    const add: FormSetup = { mode: "add", kind: OAUTH2, preset: null };
+    const state = initialForm(add);
+    state.values.token_url = "https://elsewhere.example/token";
+    expect(movedDestinations(add, state)).toEqual([]);
   });
 });
 

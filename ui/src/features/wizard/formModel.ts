@@ -35,6 +35,9 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+const trimmed = (field: FieldInfo | undefined, text: string): string =>
+  field?.type === "secret" || field?.type === "map" ? text : text.trim();
+
 const fixedFields = (setup: FormSetup): ReadonlySet<string> =>
   new Set(setup.mode === "add" ? (setup.preset?.fixed ?? []) : []);
 
@@ -85,12 +88,39 @@ export function suggestName(label: string): string {
     .replace(/-+$/, "");
 }
 
-/** Whether a secret field has a value the form may leave empty: one stored and not forgotten. */
+/** A field's effective text: as typed, or its default when left empty. */
+function effective(field: FieldInfo, text: string): string {
+  const value = trimmed(field, text);
+  return value === "" ? (field.default ?? "") : value;
+}
+
+/**
+ * The fields deciding where secrets are sent (endpoint URLs, proxy, TLS, client authentication,
+ * redirect) that this edit changes. Saving such a change deletes the stored secrets and tokens,
+ * so the form asks for the secrets again in the same step.
+ */
+export function movedDestinations(setup: FormSetup, state: FormState): FieldInfo[] {
+  if (setup.mode !== "edit") return [];
+  const edit = setup.edit;
+  return setup.kind.fields.filter(
+    (field) =>
+      field.destination &&
+      field.type !== "secret" &&
+      effective(field, state.values[field.name] ?? "") !==
+        effective(field, startValue(field, edit.values)),
+  );
+}
+
+/**
+ * Whether a secret field has a value the form may leave empty: one stored, not forgotten, and
+ * not about to be deleted because the edit changes where secrets are sent.
+ */
 export function secretIsStored(setup: FormSetup, state: FormState, field: string): boolean {
   return (
     setup.mode === "edit" &&
     setup.edit.stored_secrets.includes(field) &&
-    !state.forget.includes(field)
+    !state.forget.includes(field) &&
+    movedDestinations(setup, state).length === 0
   );
 }
 
@@ -157,9 +187,6 @@ export function validateForm(setup: FormSetup, state: FormState): Problems {
   }
   return problems;
 }
-
-const trimmed = (field: FieldInfo | undefined, text: string): string =>
-  field?.type === "secret" || field?.type === "map" ? text : text.trim();
 
 /** What `checkConnection`, `testConnection` and `addConnection` receive. */
 export function toInput(setup: FormSetup, state: FormState): ConnectionInput {
