@@ -21,12 +21,12 @@ pub(crate) async fn run(
     let handle = tokentray_export::start(engine.clone(), port)
         .await
         .map_err(|e| CliError::Failed(format!("could not start the export endpoint: {e}")))?;
-    if handle.requested_port() != 0 && handle.port() != handle.requested_port() {
+    if handle.default_taken() {
         let _ = writeln!(
             err,
-            "warning: port {} is taken; serving on {} instead",
+            "warning: the default port {} is taken by another program; serving on {} instead (scripts find the address and key in endpoint.json)",
             handle.requested_port(),
-            handle.port()
+            handle.url()
         );
     }
     output::write(
@@ -35,7 +35,8 @@ pub(crate) async fn run(
     )?;
     let _ = writeln!(
         err,
-        "refreshing in the background; the CLI and scripts find this endpoint through {}; Ctrl-C stops",
+        "refreshing in the background; the CLI asks it through {}, scripts find the endpoint and its key (new at every start) in {}; Ctrl-C stops",
+        engine.paths().daemon_socket().display(),
         engine.paths().endpoint_file().display()
     );
     let _ = out.flush();

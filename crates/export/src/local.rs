@@ -1,0 +1,148 @@
+//! The daemon socket: how this user's CLI reaches a running app or `tokentray serve`. A Unix
+//! domain socket in the owner-only runtime directory, whose peers are let in only when the
+//! kernel says they run as this user (`SO_PEERCRED`); the CLI checks the server the same way
+//! before it sends anything. No export key is used on it: the uid check is the authentication,
+//! and a socket nobody answers (a crash left the file) is simply no daemon.
+//!
+//! One app or `serve` per runtime directory: the first holds `daemon.lock` for as long as it
+//! runs, and a second one refuses to start, as it does when something answers on the socket.
+//! A socket file left by a crash is replaced.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use tokentray_engine::Paths;
+use tokentray_engine::files::ensure_private_dir;
+use tokio::net::{UnixListener, UnixStream};
+
+use crate::error::ExportError;
+use crate::extract::Peer;
+use crate::serve::Listen;
+
+/// The daemon socket, letting in only processes of one uid.
+pub(crate) struct LocalListener {
+    listener: UnixListener,
+    uid: u32,
+}
+
+impl LocalListener {
+    /// `listener`, serving processes of this process's uid only.
+    pub(crate) fn new(listener: UnixListener) -> Self {
+        Self {
+            listener,
+            uid: nix::unistd::getuid().as_raw(),
+        }
+    }
+}
+
+impl Listen for LocalListener {
+    type Stream = UnixStream;
+
+    async fn next(&self) -> io::Result<Option<(UnixStream, Peer)>> {
+        let (stream, _) = self.listener.accept().await?;
+        match stream.peer_cred() {
+            Ok(peer) if peer.uid() == self.uid => Ok(Some((stream, Peer::Local { pid: peer.pid() }))),
+            Ok(peer) => {
+                tracing::warn!(
+                    uid = peer.uid(),
+                    "refused a process of another user on the daemon socket"
+                );
+                Ok(None)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "refused a client on the daemon socket whose user is unknown");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// What a running daemon holds: the lock, and the socket file it made (removed when this is
+/// dropped, if it is still that file).
+pub(crate) struct Claim {
+    path: PathBuf,
+    /// The socket file's device and inode, to recognise it.
+    id: Option<(u64, u64)>,
+    _lock: File,
+}
+
+impl Claim {
+    /// Removes the socket file if it is still the one made here.
+    pub(crate) fn remove_socket(&self) {
+        if self.id.is_some() && file_id(&self.path) == self.id {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.remove_socket();
+    }
+}
+
+/// Takes the daemon lock of `paths` and listens on its daemon socket (owner-only, in the
+/// owner-only runtime directory), replacing a socket file nobody answers on. Another daemon
+/// over the same files (the lock is held, or something answers) is
+/// [`ExportError::AlreadyRunning`].
+pub(crate) fn claim(paths: &Paths) -> Result<(Claim, LocalListener), ExportError> {
+    let dir = &paths.runtime_dir;
+    let path = paths.daemon_socket();
+    let failed = |source| ExportError::Socket {
+        path: path.display().to_string(),
+        source,
+    };
+    let running = || ExportError::AlreadyRunning {
+        dir: dir.display().to_string(),
+    };
+    ensure_private_dir(dir)
+        .and_then(|()| crate::discovery::make_private(dir))
+        .map_err(failed)?;
+    let lock = lock(&paths.daemon_lock()).map_err(failed)?.ok_or_else(running)?;
+    match std::os::unix::net::UnixStream::connect(&path) {
+        Ok(_) => return Err(running()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        // Refused: a file a crash left behind (or not a socket at all). Ours to replace: no one
+        // else can write in this directory.
+        Err(_) => match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(failed(e)),
+            _ => tracing::info!(path = %path.display(), "replaced a stale daemon socket"),
+        },
+    }
+    let listener = UnixListener::bind(&path).map_err(failed)?;
+    let claim = Claim {
+        id: file_id(&path),
+        path: path.clone(),
+        _lock: lock,
+    };
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
+    }
+    Ok((claim, LocalListener::new(listener)))
+}
+
+/// The daemon lock, held; `None` when another process holds it.
+fn lock(path: &Path) -> io::Result<Option<File>> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    Some((meta.dev(), meta.ino()))
+}
