@@ -42,7 +42,9 @@ impl Listen for LocalListener {
     async fn next(&self) -> io::Result<Option<(UnixStream, Peer)>> {
         let (stream, _) = self.listener.accept().await?;
         match stream.peer_cred() {
-            Ok(peer) if peer.uid() == self.uid => Ok(Some((stream, Peer::Local { pid: peer.pid() }))),
+            Ok(peer) if peer.uid() == self.uid => {
+                Ok(Some((stream, Peer::Local { pid: peer.pid() })))
+            }
             Ok(peer) => {
                 tracing::warn!(
                     uid = peer.uid(),
@@ -99,7 +101,9 @@ pub(crate) fn claim(paths: &Paths) -> Result<(Claim, LocalListener), ExportError
     ensure_private_dir(dir)
         .and_then(|()| crate::discovery::make_private(dir))
         .map_err(failed)?;
-    let lock = lock(&paths.daemon_lock()).map_err(failed)?.ok_or_else(running)?;
+    let lock = lock(&paths.daemon_lock())
+        .map_err(failed)?
+        .ok_or_else(running)?;
     match std::os::unix::net::UnixStream::connect(&path) {
         Ok(_) => return Err(running()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -145,4 +149,111 @@ fn file_id(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt as _;
     let meta = std::fs::symlink_metadata(path).ok()?;
     Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::sync::Arc;
+
+    use tokentray_engine::testing::MemorySecretStore;
+    use tokentray_engine::testing::neighbour::Neighbour;
+    use tokentray_engine::{Credentials, Engine, EngineOptions, ProviderKind, Secret};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+
+    const REQUEST: &str =
+        "GET /v1/connections/api/token HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+    /// Connects to the socket at argv[1], asks for the token and prints what came back.
+    const ASK: &str = r#"
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+got = b""
+try:
+    s.sendall(b"GET /v1/connections/api/token HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+except OSError:
+    pass
+print(repr(got))
+"#;
+
+    fn chmod(path: &Path, mode: u32) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_process_of_another_user_is_refused_and_this_users_is_served() {
+        let Some(neighbour) = Neighbour::get() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(&dir.path().join("home"));
+        let engine = Engine::new(EngineOptions::new(
+            paths,
+            Arc::new(MemorySecretStore::new()),
+        ));
+        let token = format!("tok-canary-{}", std::process::id());
+        let mut creds = Credentials::new();
+        creds.set("token", Secret::new(token.clone()));
+        engine
+            .add("api", ProviderKind::Static, &[], creds)
+            .await
+            .unwrap();
+        // The daemon's own socket sits in a 0700 directory the neighbour cannot enter; to play
+        // the peer check alone, this one is where the neighbour can reach it (test only).
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        chmod(dir.path(), 0o711);
+        chmod(&open, 0o777);
+        let path = open.join("daemon.sock");
+        let listener = LocalListener::new(UnixListener::bind(&path).unwrap());
+        chmod(&path, 0o777);
+        let audit = Arc::new(crate::audit::Audit::new(engine.clone(), 0));
+        let info = crate::routes::DaemonInfo {
+            pid: std::process::id(),
+            url: "http://127.0.0.1:1".into(),
+            port: 1,
+            requested_port: 1,
+            default_taken: false,
+        };
+        let app = crate::routes::local(engine, audit, info);
+        let stop = CancellationToken::new();
+        let served = tokio::spawn(crate::serve::serve_service(
+            listener,
+            app,
+            stop.clone().cancelled_owned(),
+        ));
+
+        let target = path.to_str().unwrap().to_owned();
+        let asked = tokio::task::spawn_blocking(move || {
+            neighbour.python(ASK, &[&target]).output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(asked.status.success(), "{asked:?}");
+        let got = String::from_utf8(asked.stdout).unwrap();
+        assert_eq!(got.trim(), "b''", "the neighbour got an answer: {got}");
+        assert!(!got.contains(&token));
+
+        // The same request from this user is answered: the check is what refused the other.
+        let mut mine = UnixStream::connect(&path).await.unwrap();
+        mine.write_all(REQUEST.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        mine.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains(&token));
+
+        stop.cancel();
+        served.await.unwrap();
+    }
 }

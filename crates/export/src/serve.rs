@@ -239,7 +239,9 @@ pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, Ex
     #[cfg(unix)]
     let (claim, socket) = crate::local::claim(engine.paths())?;
     match engine.forget_legacy_export_key().await {
-        Ok(true) => tracing::info!("deleted the export key earlier versions kept in the secret store"),
+        Ok(true) => {
+            tracing::info!("deleted the export key earlier versions kept in the secret store");
+        }
         Ok(false) => {}
         Err(error) => tracing::debug!(%error, "could not look for an old export key"),
     }

@@ -12,5 +12,6 @@ mod concurrency;
 mod gate;
 mod harness;
 mod lifecycle;
+mod local;
 mod refresh;
 mod routes;
