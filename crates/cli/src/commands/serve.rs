@@ -17,10 +17,12 @@ pub(crate) async fn run(
     let port = a
         .port
         .or_else(|| engine.config().ok().and_then(|c| c.app.export_port));
-    engine.start_background()?;
+    // The endpoint first: it refuses to start when another app or serve runs over the same
+    // files, and then nothing may renew here either.
     let handle = tokentray_export::start(engine.clone(), port)
         .await
         .map_err(|e| CliError::Failed(format!("could not start the export endpoint: {e}")))?;
+    engine.start_background()?;
     if handle.default_taken() {
         let _ = writeln!(
             err,
