@@ -180,8 +180,8 @@ pub enum ExportError {
         /// The runtime directory both use.
         dir: String,
     },
-    /// The daemon socket (the CLI's way in) could not be made.
-    #[error("could not listen on the socket {path}: {source}")]
+    /// The runtime directory, the daemon lock or a stale daemon socket could not be handled.
+    #[error("could not set up the daemon socket {path}: {source}")]
     Socket {
         /// The socket's path.
         path: String,

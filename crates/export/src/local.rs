@@ -87,8 +87,9 @@ impl Drop for Claim {
 /// Takes the daemon lock of `paths` and listens on its daemon socket (owner-only, in the
 /// owner-only runtime directory), replacing a socket file nobody answers on. Another daemon
 /// over the same files (the lock is held, or something answers) is
-/// [`ExportError::AlreadyRunning`].
-pub(crate) fn claim(paths: &Paths) -> Result<(Claim, LocalListener), ExportError> {
+/// [`ExportError::AlreadyRunning`]. A socket that cannot be made (a path too long for one) is
+/// only a warning: the CLI then works by itself, as with no daemon.
+pub(crate) fn claim(paths: &Paths) -> Result<(Claim, Option<LocalListener>), ExportError> {
     let dir = &paths.runtime_dir;
     let path = paths.daemon_socket();
     let failed = |source| ExportError::Socket {
@@ -114,17 +115,35 @@ pub(crate) fn claim(paths: &Paths) -> Result<(Claim, LocalListener), ExportError
             _ => tracing::info!(path = %path.display(), "replaced a stale daemon socket"),
         },
     }
-    let listener = UnixListener::bind(&path).map_err(failed)?;
-    let claim = Claim {
-        id: file_id(&path),
-        path: path.clone(),
+    let mut claim = Claim {
+        id: None,
+        path,
         _lock: lock,
     };
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
+    match listen(&claim.path) {
+        Ok(listener) => {
+            claim.id = file_id(&claim.path);
+            Ok((claim, Some(LocalListener::new(listener))))
+        }
+        Err(error) => {
+            tracing::warn!(
+                path = %claim.path.display(),
+                %error,
+                "could not make the daemon socket; the CLI will renew tokens by itself while this runs"
+            );
+            Ok((claim, None))
+        }
     }
-    Ok((claim, LocalListener::new(listener)))
+}
+
+fn listen(path: &Path) -> io::Result<UnixListener> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let listener = UnixListener::bind(path)?;
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
+    Ok(listener)
 }
 
 /// The daemon lock, held; `None` when another process holds it.

@@ -259,19 +259,21 @@ pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, Ex
     let mut tasks = Vec::new();
     #[cfg(unix)]
     {
-        let info = crate::routes::DaemonInfo {
-            pid: std::process::id(),
-            url: url.clone(),
-            port,
-            requested_port: requested,
-            default_taken: requested != 0 && requested != port,
-        };
-        let app = crate::routes::local(engine.clone(), audit.clone(), info);
-        tasks.push(tokio::spawn(serve_service(
-            socket,
-            app,
-            stop.clone().cancelled_owned(),
-        )));
+        if let Some(socket) = socket {
+            let info = crate::routes::DaemonInfo {
+                pid: std::process::id(),
+                url: url.clone(),
+                port,
+                requested_port: requested,
+                default_taken: requested != 0 && requested != port,
+            };
+            let app = crate::routes::local(engine.clone(), audit.clone(), info);
+            tasks.push(tokio::spawn(serve_service(
+                socket,
+                app,
+                stop.clone().cancelled_owned(),
+            )));
+        }
     }
     let app = gated(engine, key, port, audit.clone());
     tasks.push(tokio::spawn(serve_service(

@@ -193,3 +193,30 @@ async fn the_key_is_new_at_every_start_and_the_old_stored_one_is_deleted() {
         .unwrap();
     assert_eq!(old.status(), 401);
 }
+
+#[tokio::test]
+async fn a_home_too_deep_for_a_socket_still_serves_http_and_still_holds_the_lock() {
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("d".repeat(120));
+    let paths = tokentray_engine::Paths::under(&deep);
+    let engine = tokentray_engine::Engine::new(tokentray_engine::EngineOptions::new(
+        paths.clone(),
+        Arc::new(tokentray_engine::testing::MemorySecretStore::new()),
+    ));
+    let handle = tokentray_export::start(engine.clone(), Some(0))
+        .await
+        .unwrap();
+    assert!(!paths.daemon_socket().exists());
+    assert!(paths.endpoint_file().exists());
+    let again = tokentray_export::start(engine.clone(), Some(0)).await;
+    assert!(
+        matches!(
+            again,
+            Err(tokentray_export::ExportError::AlreadyRunning { .. })
+        ),
+        "one daemon per home, socket or not"
+    );
+    handle.shutdown().await;
+    assert!(!paths.endpoint_file().exists());
+}
