@@ -7,12 +7,14 @@
 #
 # Needs: hyperfine, oidc-agent-cli, jq, curl (Debian: apt-get install hyperfine oidc-agent-cli jq
 # curl), and release builds: cargo build --release -p tokentray-cli -p tokentray-sandbox.
-# Usage: benches/token.sh [RUNS]   (TOKENTRAY_TARGET: the cargo target dir, default ./target)
+# Usage: benches/token.sh [RUNS]   (TOKENTRAY_TARGET: the cargo target dir, default ./target;
+# TOKENTRAY_BASELINE: another build of `tokentray`, e.g. of an earlier commit, measured in the
+# same run against the same serve)
 set -euo pipefail
 
 runs=${1:-300}
 target=${TOKENTRAY_TARGET:-${CARGO_TARGET_DIR:-$(dirname "$0")/../target}}
-tt=$target/release/tokentray
+tt=${TOKENTRAY_BIN:-$target/release/tokentray}
 sandbox_bin=$target/release/tokentray-sandbox
 for tool in hyperfine oidc-agent oidc-gen oidc-token jq curl "$tt" "$sandbox_bin"; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
@@ -48,8 +50,13 @@ oidc-gen bench --issuer="${url}oauth" --client-id=bench --client-secret=bench-se
 oidc-token bench >/dev/null
 
 # Tokentray with a static token, secrets in the owner-only file store (the daemon holds the
-# token in memory either way; no keychain is involved in this path).
-export TOKENTRAY_HOME=$work/tokentray
+# token in memory either way; no keychain is involved in this path). Its files go where they go
+# for a person (XDG directories under this HOME), not under TOKENTRAY_HOME, which also names a
+# keychain namespace by hashing its path: work the fast path does not do in real use. D-Bus is
+# pointed nowhere, so no real keychain is ever touched.
+unset TOKENTRAY_HOME
+export XDG_RUNTIME_DIR=$work/xdg DBUS_SESSION_BUS_ADDRESS=unix:path=$work/no-bus
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 "$tt" doctor --use-file-store >/dev/null 2>&1 || true
 TOKENTRAY_TOKEN=tok-bench "$tt" add api --kind static >/dev/null
 no_daemon=$work/no-daemon.json
@@ -59,10 +66,27 @@ pids+=($!)
 until grep -q listening "$work/serve.out" 2>/dev/null; do sleep 0.05; done
 "$tt" token api >/dev/null
 
-hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/daemon.json" \
-  -n "tokentray token (serve running)" "$tt token api" \
-  -n "oidc-token (oidc-agent running)" "oidc-token bench" \
-  -n "/bin/true" /bin/true
+# A baseline build asks the same serve its own way (older builds: over the HTTP endpoint, with
+# the key from endpoint.json).
+baseline=()
+if [ -n "${TOKENTRAY_BASELINE:-}" ]; then
+  "$TOKENTRAY_BASELINE" token api >/dev/null
+  baseline=(-n "baseline: $TOKENTRAY_BASELINE token api" "$TOKENTRAY_BASELINE token api")
+fi
 
-jq -r '.results[] | "\(.command): median \(.median * 1000 | . * 100 | round / 100) ms, mean \(.mean * 1000 | . * 100 | round / 100) ms, p90 \(.times | sort | .[(length * 0.9 | floor)] * 1000 | . * 100 | round / 100) ms"' \
-  "$no_daemon" "$work/daemon.json"
+# Short rounds, one after another, so that load from other programs falls on every command
+# alike; the figures are over all rounds' runs.
+rounds=${ROUNDS:-10}
+for round in $(seq "$rounds"); do
+  hyperfine -N --style none --warmup 5 --runs $((runs / rounds)) \
+    --export-json "$work/round-$round.json" \
+    -n "tokentray token (serve running)" "$tt token api" \
+    "${baseline[@]}" \
+    -n "oidc-token (oidc-agent running)" "oidc-token bench" \
+    -n "/bin/true" /bin/true >/dev/null
+done
+
+stats='"\(.command): median \(.times | sort | .[length / 2 | floor] * 1000 | . * 100 | round / 100) ms, p90 \(.times | sort | .[length * 0.9 | floor] * 1000 | . * 100 | round / 100) ms, mean \(.times | add / length * 1000 | . * 100 | round / 100) ms (\(.times | length) runs)"'
+jq -r ".results[] | $stats" "$no_daemon"
+jq -s -r "[.[].results[]] | group_by(.command) | map({command: .[0].command, times: (map(.times) | add)}) | .[] | $stats" \
+  "$work"/round-*.json
