@@ -220,3 +220,54 @@ async fn a_home_too_deep_for_a_socket_still_serves_http_and_still_holds_the_lock
     handle.shutdown().await;
     assert!(!paths.endpoint_file().exists());
 }
+
+#[tokio::test]
+async fn over_the_socket_no_token_or_key_reaches_a_log_line_or_an_error_body() {
+    use crate::harness::{canary, logs};
+    let token = canary("socket-token");
+    let bait = canary("socket-bait");
+    let home = Home::new();
+    home.add_static("api", &token, crate::harness::FAR, false)
+        .await;
+    home.add_static(
+        "old",
+        &canary("socket-expired"),
+        "2001-01-01T00:00:00Z",
+        true,
+    )
+    .await;
+    let s = Server::over(home).await;
+    let heads = [
+        "GET /v1/connections/api/token".to_owned(),
+        "GET /v1/connections/api/token\r\nAccept: text/plain".to_owned(),
+        "GET /v1/connections/old/token".to_owned(),
+        format!("GET /v1/connections/api/token\r\nOrigin: {bait}"),
+        format!("GET /v1/connections/api/token\r\nAuthorization: Bearer {bait}"),
+        format!("GET /v1/connections/{bait}/token"),
+        format!("GET /v1/connections/api/token?min_valid={bait}"),
+        format!("GET /{bait}\r\nX-Bait: {bait}"),
+        format!("POST /v1/connections/api/refresh\r\nContent-Type: text/{bait}"),
+        "GET /v1/daemon".to_owned(),
+        "OPTIONS /v1/connections".to_owned(),
+    ];
+    let mut handed_out = false;
+    for head in &heads {
+        let (status, body) = over_socket(&s.home, head).await;
+        handed_out |= body == token || body.contains(&format!("\"{token}\""));
+        if status == 200 && head.contains("/api/token") {
+            continue;
+        }
+        for secret in [&s.key, &token, &bait] {
+            assert!(!body.contains(secret.as_str()), "{head:?} echoed: {body}");
+        }
+    }
+    assert!(handed_out, "the token was handed out at all");
+    let logged = logs();
+    for secret in [&s.key, &token, &bait] {
+        let lines: Vec<&str> = logged
+            .lines()
+            .filter(|l| l.contains(secret.as_str()))
+            .collect();
+        assert!(lines.is_empty(), "logged: {lines:#?}");
+    }
+}
