@@ -88,11 +88,34 @@ fn peer_uid(stream: &UnixStream) -> Option<u32> {
     getsockopt(stream, PeerCredentials).ok().map(|c| c.uid())
 }
 
-#[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
 fn peer_uid(stream: &UnixStream) -> Option<u32> {
     nix::unistd::getpeereid(stream)
         .ok()
         .map(|(uid, _)| uid.as_raw())
+}
+
+/// Where the kernel cannot say who answers, nobody is trusted: the CLI works by itself.
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly"
+    ))
+))]
+fn peer_uid(_stream: &UnixStream) -> Option<u32> {
+    None
 }
 
 #[cfg_attr(not(unix), allow(dead_code))]
