@@ -14,6 +14,7 @@ use std::os::unix::net::UnixStream;
 use tokentray_engine::Paths;
 
 /// A running app or `serve` found on the daemon socket, checked to be this user's.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) struct Daemon {
     #[cfg(unix)]
     stream: UnixStream,
