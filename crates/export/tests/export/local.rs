@@ -271,3 +271,21 @@ async fn over_the_socket_no_token_or_key_reaches_a_log_line_or_an_error_body() {
         assert!(lines.is_empty(), "logged: {lines:#?}");
     }
 }
+
+#[tokio::test]
+async fn a_runtime_directory_another_user_made_is_refused_and_nothing_is_published_there() {
+    let Some(n) = tokentray_engine::testing::neighbour::Neighbour::get() else {
+        return;
+    };
+    let home = Home::new();
+    let run = home.engine.paths().runtime_dir.clone();
+    std::fs::create_dir_all(&run).unwrap();
+    std::os::unix::fs::chown(&run, Some(n.uid), Some(n.uid)).unwrap();
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let Err(err) = tokentray_export::start(home.engine.clone(), Some(0)).await else {
+        panic!("started in another user's runtime directory");
+    };
+    assert!(err.to_string().contains("another user"), "{err}");
+    assert!(!home.engine.paths().endpoint_file().exists());
+    assert!(!home.engine.paths().daemon_socket().exists());
+}
