@@ -106,6 +106,17 @@ impl AppState {
             .map(|h| h.url().to_owned())
     }
 
+    /// The default port, when it was taken by another program and the endpoint listens on
+    /// another one (shown beside the address).
+    pub(crate) async fn endpoint_default_taken(&self) -> Option<u16> {
+        self.export
+            .lock()
+            .await
+            .as_ref()
+            .filter(|h| h.default_taken())
+            .map(tokentray_export::ExportHandle::requested_port)
+    }
+
     /// Starts the demo providers (once) and adds the demo connections.
     pub(crate) async fn start_demo(&self) -> std::io::Result<Vec<String>> {
         let mut demo = self.demo.lock().await;

@@ -1,18 +1,23 @@
 //! Asking a running Tokentray (the app or `tokentray serve`) instead of renewing here: when one
-//! runs, it is the only refresher. This path is kept lean for `tokentray token`: it reads
-//! `endpoint.json`, checks the file is ours and its process alive, and speaks one HTTP/1.1
-//! request over a plain loopback socket (no proxy, no TLS, no async runtime, no keychain).
+//! runs, it is the only refresher. This path is kept lean for `tokentray token`: it connects to
+//! the daemon socket in the owner-only runtime directory, checks that the process answering
+//! runs as this user (`SO_PEERCRED`) before sending a byte, and speaks one HTTP/1.1 request
+//! (no export key, no TCP, no proxy, no TLS, no async runtime, no keychain). A socket nobody
+//! answers (a crash left the file) is no daemon: the caller works locally.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
+
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
 
 use tokentray_engine::Paths;
 
-/// A running endpoint found through `endpoint.json`.
+/// A running app or `serve` found on the daemon socket, checked to be this user's.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) struct Daemon {
-    addr: SocketAddr,
-    key: String,
+    #[cfg(unix)]
+    stream: UnixStream,
 }
 
 /// A daemon's answer.
@@ -28,70 +33,107 @@ impl Answer {
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
         (s("code"), s("message"))
     }
+
+    /// The body as JSON (`Null` when it is not).
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_default()
+    }
 }
 
 impl Daemon {
-    /// The running endpoint, if `endpoint.json` is there, owner-only, and names a live process.
+    /// The running daemon, if one answers on the socket and runs as this user.
+    #[cfg(unix)]
     pub(crate) fn find(paths: &Paths) -> Option<Self> {
-        let file = paths.endpoint_file();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::{MetadataExt, PermissionsExt};
-            let meta = std::fs::symlink_metadata(&file).ok()?;
-            // A file others can read, a link, or someone else's file is not trusted (T19).
-            if !meta.is_file()
-                || meta.permissions().mode() & 0o077 != 0
-                || meta.uid() != nix::unistd::getuid().as_raw()
-            {
-                return None;
-            }
-        }
-        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).ok()?).ok()?;
-        let pid = v["pid"].as_u64()?;
-        if !alive(pid) {
+        let stream = UnixStream::connect(paths.daemon_socket()).ok()?;
+        // Whoever answers must be this user (T19): nothing is sent to anyone else.
+        if peer_uid(&stream)? != nix::unistd::getuid().as_raw() {
             return None;
         }
-        let url = v["url"].as_str()?;
-        let addr: SocketAddr = url.strip_prefix("http://")?.parse().ok()?;
-        if !addr.ip().is_loopback() {
-            return None;
-        }
-        Some(Self {
-            addr,
-            key: v["key"].as_str()?.to_owned(),
-        })
+        Some(Self { stream })
     }
 
-    /// Sends one request; `None` when the daemon cannot be reached (the caller falls back).
+    /// No daemon socket on this platform: always work locally.
+    #[cfg(not(unix))]
+    pub(crate) fn find(_paths: &Paths) -> Option<Self> {
+        None
+    }
+
+    /// Sends one request; `None` when the daemon does not answer (the caller falls back).
+    #[cfg(unix)]
     pub(crate) fn request(&self, method: &str, path: &str, accept: &str) -> Option<Answer> {
-        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_millis(500)).ok()?;
+        let mut stream = &self.stream;
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
             .ok()?;
         let body = if method == "POST" { "{}" } else { "" };
         let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nAccept: {accept}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            self.key,
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAccept: {accept}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(request.as_bytes()).ok()?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).ok()?;
-        let text = String::from_utf8(raw).ok()?;
-        let (head, body) = text.split_once("\r\n\r\n")?;
-        let status = head.split(' ').nth(1)?.parse().ok()?;
-        let chunked = head.lines().any(|l| {
-            l.to_ascii_lowercase().starts_with("transfer-encoding:")
-                && l.to_ascii_lowercase().contains("chunked")
-        });
-        let body = if chunked {
-            dechunk(body)?
-        } else {
-            body.to_owned()
-        };
-        Some(Answer { status, body })
+        parse(&raw)
     }
+
+    #[cfg(not(unix))]
+    pub(crate) fn request(&self, _method: &str, _path: &str, _accept: &str) -> Option<Answer> {
+        None
+    }
+}
+
+/// The uid of the process at the other end of `stream`, as the kernel tells it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    getsockopt(stream, PeerCredentials).ok().map(|c| c.uid())
+}
+
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    nix::unistd::getpeereid(stream)
+        .ok()
+        .map(|(uid, _)| uid.as_raw())
+}
+
+/// Where the kernel cannot say who answers, nobody is trusted: the CLI works by itself.
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly"
+    ))
+))]
+fn peer_uid(_stream: &UnixStream) -> Option<u32> {
+    None
+}
+
+#[cfg_attr(not(unix), allow(dead_code))]
+fn parse(raw: &[u8]) -> Option<Answer> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase().starts_with("transfer-encoding:")
+            && l.to_ascii_lowercase().contains("chunked")
+    });
+    let body = if chunked {
+        dechunk(body)?
+    } else {
+        body.to_owned()
+    };
+    Some(Answer { status, body })
 }
 
 fn dechunk(mut s: &str) -> Option<String> {
@@ -104,17 +146,5 @@ fn dechunk(mut s: &str) -> Option<String> {
         }
         out.push_str(rest.get(..n)?);
         s = rest.get(n + 2..)?;
-    }
-}
-
-fn alive(pid: u64) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        std::path::Path::new(&format!("/proc/{pid}")).exists()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = pid;
-        true
     }
 }

@@ -16,7 +16,7 @@ pub struct Paths {
     pub config_dir: PathBuf,
     /// `state.json` and the audit log live here.
     pub data_dir: PathBuf,
-    /// `endpoint.json` and lock files live here (owner-only).
+    /// `endpoint.json`, the daemon's socket and lock files live here (owner-only).
     pub runtime_dir: PathBuf,
     /// A namespace for keychain entries, set when `TOKENTRAY_HOME` is in use.
     pub namespace: Option<String>,
@@ -78,6 +78,18 @@ impl Paths {
         self.runtime_dir.join("endpoint.json")
     }
 
+    /// The Unix socket on which a running app or `tokentray serve` answers this user's CLI
+    /// (peer uid checked on both sides; no export key).
+    pub fn daemon_socket(&self) -> PathBuf {
+        self.runtime_dir.join("daemon.sock")
+    }
+
+    /// The lock a running app or `tokentray serve` holds for as long as it runs, so that a
+    /// second one refuses to start instead of taking over the socket.
+    pub fn daemon_lock(&self) -> PathBuf {
+        self.runtime_dir.join("daemon.lock")
+    }
+
     /// The lock file serialising renewals of one connection across processes.
     pub fn connection_lock(&self, name: &str) -> PathBuf {
         self.runtime_dir.join("locks").join(format!("{name}.lock"))
@@ -112,6 +124,8 @@ mod tests {
         assert!(a.config_file().starts_with("/tmp/a"));
         assert!(a.state_file().starts_with("/tmp/a"));
         assert!(a.runtime_dir.starts_with("/tmp/a"));
+        assert!(a.daemon_socket().starts_with(&a.runtime_dir));
+        assert!(a.endpoint_file().starts_with(&a.runtime_dir));
         assert_ne!(a.keychain_service(), "tokentray");
         assert_ne!(
             a.keychain_service(),

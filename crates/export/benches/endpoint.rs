@@ -102,7 +102,7 @@ async fn throughput(plan: &Plan) {
     let handle = tokentray_export::start(engine.clone(), Some(0))
         .await
         .unwrap();
-    let key = engine.export_key().await.unwrap();
+    let key = endpoint_key(&engine);
     let bare = bare_server().await;
     let bare_served = bare_on_our_serve().await;
     let auth = format!("Authorization: Bearer {}", key.expose());
@@ -329,7 +329,7 @@ async fn expired(plan: &Plan) {
     let handle = tokentray_export::start(engine.clone(), Some(0))
         .await
         .unwrap();
-    let key = engine.export_key().await.unwrap();
+    let key = endpoint_key(&engine);
     let request: Arc<[u8]> = format!(
         "GET /v1/connections/cc/token HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {}\r\n\r\n",
         handle.port(),
@@ -378,4 +378,11 @@ async fn expired(plan: &Plan) {
         );
     }
     handle.shutdown().await;
+}
+
+/// The key of the endpoint just started, as scripts read it from `endpoint.json`.
+fn endpoint_key(engine: &Engine) -> Secret {
+    let file = std::fs::read(engine.paths().endpoint_file()).unwrap();
+    let found: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    Secret::new(found["key"].as_str().unwrap())
 }

@@ -7,7 +7,6 @@
 //! thousands a second, which would also push every other hand-out out of the bounded log.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -16,10 +15,12 @@ use tokentray_engine::{ConnectionName, Engine};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use crate::extract::Peer;
+
 /// How a token handed out by the endpoint is described in the log.
 pub(crate) const VIA: &str = "GET /v1/connections/{name}/token";
 
-/// The shortest gap between two records of the same connection to the same client socket.
+/// The shortest gap between two records of the same connection to the same client.
 pub(crate) const COALESCE: Duration = Duration::from_secs(60);
 
 /// Records waiting to be written; past this, records are dropped (with one warning).
@@ -34,7 +35,7 @@ const SEEN_SWEEP: usize = 4096;
 enum Job {
     Record {
         name: ConnectionName,
-        client: Option<SocketAddr>,
+        client: Option<Peer>,
     },
     Flush(oneshot::Sender<()>),
 }
@@ -43,7 +44,7 @@ enum Job {
 pub(crate) struct Audit {
     jobs: mpsc::Sender<Job>,
     /// When each client socket was last recorded for each connection. Read-mostly.
-    seen: RwLock<HashMap<Option<SocketAddr>, HashMap<String, Instant>>>,
+    seen: RwLock<HashMap<Option<Peer>, HashMap<String, Instant>>>,
     warned: AtomicBool,
 }
 
@@ -65,7 +66,7 @@ impl Audit {
     }
 
     /// Notes that a token of `name` went to `client`.
-    pub(crate) fn record(&self, name: &ConnectionName, client: Option<SocketAddr>) {
+    pub(crate) fn record(&self, name: &ConnectionName, client: Option<Peer>) {
         if !self.first_in_window(name, client) {
             return;
         }
@@ -86,9 +87,9 @@ impl Audit {
         }
     }
 
-    fn first_in_window(&self, name: &ConnectionName, client: Option<SocketAddr>) -> bool {
+    fn first_in_window(&self, name: &ConnectionName, client: Option<Peer>) -> bool {
         let now = Instant::now();
-        let recent = |seen: &HashMap<Option<SocketAddr>, HashMap<String, Instant>>| {
+        let recent = |seen: &HashMap<Option<Peer>, HashMap<String, Instant>>| {
             seen.get(&client)
                 .and_then(|names| names.get(name.as_str()))
                 .is_some_and(|at| now < *at + COALESCE)
@@ -114,10 +115,21 @@ fn write_records(engine: &Engine, server_port: u16, mut rx: mpsc::Receiver<Job>)
     while let Some(job) = rx.blocking_recv() {
         match job {
             Job::Record { name, client } => {
-                let process = client
-                    .filter(|_| rx.len() < LOOKUP_BACKLOG)
-                    .and_then(|c| crate::peer::process_of(c, server_port));
-                engine.record_handout(&name, VIA, client.map(|c| c.to_string()), process);
+                let lookup = rx.len() < LOOKUP_BACKLOG;
+                let (shown, process) = match client {
+                    Some(Peer::Tcp(addr)) => (
+                        Some(addr.to_string()),
+                        lookup
+                            .then(|| crate::peer::process_of(addr, server_port))
+                            .flatten(),
+                    ),
+                    Some(Peer::Local { pid }) => (
+                        Some("daemon socket".to_owned()),
+                        pid.and_then(crate::peer::process_named),
+                    ),
+                    None => (None, None),
+                };
+                engine.record_handout(&name, VIA, shown, process);
             }
             Job::Flush(done) => {
                 let _ = done.send(());

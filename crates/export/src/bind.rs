@@ -45,7 +45,7 @@ impl Bound {
     }
 }
 
-/// Listens on `127.0.0.1:<port>`: `None` for [`DEFAULT_PORT`], `Some(0)` for an ephemeral
+/// Listens on `127.0.0.1:<port>`: `None` for [`DEFAULT_PORT`] (see [`default_port`]), `Some(0)` for an ephemeral
 /// port, `Some(port)` for a port the user pinned (`serve --port`, `[app] export_port`).
 ///
 /// A taken default port falls back to an ephemeral one, with a warning; both are reported in
@@ -56,7 +56,20 @@ impl Bound {
 // must wait (an exclusive-use check) can then be added without changing them.
 #[allow(clippy::unused_async)]
 pub async fn bind(port: Option<u16>) -> Result<Bound, ExportError> {
-    bind_with(port, DEFAULT_PORT)
+    bind_with(port, default_port())
+}
+
+/// For tests only: moves the default port, so that a test can squat it without racing other
+/// programs on this machine for the real one.
+pub const TEST_DEFAULT_PORT_ENV: &str = "TOKENTRAY_TEST_DEFAULT_PORT";
+
+/// [`DEFAULT_PORT`], unless a test moved it with [`TEST_DEFAULT_PORT_ENV`].
+pub fn default_port() -> u16 {
+    std::env::var(TEST_DEFAULT_PORT_ENV)
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p != 0)
+        .unwrap_or(DEFAULT_PORT)
 }
 
 /// [`bind`] with `default` as the default port.

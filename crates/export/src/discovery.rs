@@ -1,6 +1,8 @@
-//! The discovery file `endpoint.json` (`{"url", "key", "pid"}`) that tells the CLI where the
-//! endpoint listens and with which key: owner-only (0600) in the owner-only (0700) runtime
-//! directory, written atomically, and removed on shutdown only while it is still ours.
+//! The discovery file `endpoint.json` (`{"url", "key", "pid"}`) that tells scripts where the
+//! HTTP endpoint listens and with which key (new at every start): owner-only (0600) in the
+//! owner-only (0700) runtime directory, written atomically after the bind, and removed on
+//! shutdown only while it is still ours. Tokentray's own CLI does not read it: it uses the
+//! daemon socket (`local`), which needs no key.
 
 use std::io;
 use std::path::Path;
@@ -18,12 +20,24 @@ pub(crate) fn write(path: &Path, url: &str, key: &Secret) -> io::Result<()> {
     write_atomic(path, body.to_string().as_bytes())
 }
 
-/// A runtime directory made earlier with a wider mode is narrowed to 0700; one that cannot be
-/// (not ours) is refused, since others could read or replace the key there.
+/// A runtime directory made earlier with a wider mode is narrowed to 0700; one that is not ours
+/// is refused, since its owner could read or replace the key and the socket there.
 #[cfg(unix)]
-fn make_private(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let others = std::fs::metadata(dir)?.permissions().mode() & 0o077;
+pub(crate) fn make_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let meta = std::fs::metadata(dir)?;
+    // Someone else's directory (made before us, or a link to one) stays theirs whatever its
+    // mode: they could replace the socket or read the key there.
+    if meta.uid() != nix::unistd::getuid().as_raw() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} belongs to another user; remove it (or set TOKENTRAY_HOME) and start again",
+                dir.display()
+            ),
+        ));
+    }
+    let others = meta.permissions().mode() & 0o077;
     if others == 0 {
         return Ok(());
     }
@@ -31,7 +45,7 @@ fn make_private(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn make_private(_dir: &Path) -> io::Result<()> {
+pub(crate) fn make_private(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 

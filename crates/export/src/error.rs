@@ -170,9 +170,25 @@ pub enum ExportError {
         #[source]
         source: std::io::Error,
     },
-    /// The export key could not be read or created.
-    #[error("could not get the export key")]
-    Key(#[source] tokentray_engine::Error),
+    /// Another app or `tokentray serve` already runs over these files (it holds the daemon
+    /// lock, or answers on the daemon socket). Two would both renew the same tokens.
+    #[error(
+        "another Tokentray (the app or `tokentray serve`) is already running for {dir}; the CLI \
+         asks it, so there is nothing to start: stop it first to start this one instead"
+    )]
+    AlreadyRunning {
+        /// The runtime directory both use.
+        dir: String,
+    },
+    /// The runtime directory, the daemon lock or a stale daemon socket could not be handled.
+    #[error("could not set up the daemon socket {path}: {source}")]
+    Socket {
+        /// The socket's path.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The discovery file could not be written.
     #[error("could not write the discovery file {path}")]
     Discovery {
@@ -188,10 +204,11 @@ impl ExportError {
     /// The engine's code for this failure, for front ends that branch on codes.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Key(e) => e.code(),
-            Self::Bind { .. } | Self::PortTaken { .. } | Self::Discovery { .. } => {
-                ErrorCode::Internal
-            }
+            Self::Bind { .. }
+            | Self::PortTaken { .. }
+            | Self::Discovery { .. }
+            | Self::AlreadyRunning { .. }
+            | Self::Socket { .. } => ErrorCode::Internal,
         }
     }
 }

@@ -16,12 +16,21 @@ use crate::routes::App;
 /// The longest `min_valid` accepted: one year, in seconds.
 pub(crate) const MAX_MIN_VALID: u64 = 365 * 24 * 3600;
 
-/// The client's address, set on each request by [`crate::serve`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Peer(pub(crate) SocketAddr);
+/// Who is at the other end of a request, set on each request by the accept loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Peer {
+    /// A loopback client of the HTTP endpoint, by its address.
+    Tcp(SocketAddr),
+    /// A process of this user on the daemon socket, by its pid when the OS tells it.
+    Local {
+        /// The client's pid.
+        pid: Option<i32>,
+    },
+}
 
-/// The `{name}` of the route: a slug naming a connection that exists and may be exported.
-/// Anything else (not a slug, unknown, `export = false`) is the same 404. The name is taken
+/// The `{name}` of the route: a slug naming a connection that exists and may be exported (on the
+/// daemon socket, any connection: its clients are the owner's own processes, who can read every
+/// connection anyway). Anything else (not a slug, unknown, `export = false`) is the same 404. The name is taken
 /// from the raw path: a slug needs no percent-encoding, so an encoded name is not one.
 pub(crate) struct Exportable(pub(crate) ConnectionName);
 
@@ -35,7 +44,7 @@ impl FromRequestParts<App> for Exportable {
         // The engine's own copy of the config: no file access on most requests, an edit in
         // this process seen at once, one in another process within a quarter of a second.
         match app.engine().spec_shared(name.as_str()) {
-            Ok(spec) if spec.exportable() => Ok(Self(name)),
+            Ok(spec) if app.local() || spec.exportable() => Ok(Self(name)),
             Ok(_) => Err(ApiError::UnknownConnection),
             Err(e) => Err(ApiError::from_engine(&e, &name)),
         }
@@ -131,14 +140,14 @@ impl<S: Sync> FromRequestParts<S> for JsonContent {
     }
 }
 
-/// The client's address, when the server recorded it.
-pub(crate) struct Client(pub(crate) Option<SocketAddr>);
+/// The client, when the server recorded it.
+pub(crate) struct Client(pub(crate) Option<Peer>);
 
 impl<S: Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<Peer>().map(|p| p.0)))
+        Ok(Self(parts.extensions.get::<Peer>().copied()))
     }
 }
 

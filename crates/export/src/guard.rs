@@ -40,26 +40,42 @@ pub(crate) struct Head<'a> {
 pub(crate) struct Gate(Arc<GateInner>);
 
 struct GateInner {
-    hosts: [String; 2],
-    key: Secret,
+    /// The `Host` values allowed; `None` on the daemon socket, which no browser can reach.
+    hosts: Option<[String; 2]>,
+    /// The export key; `None` on the daemon socket, whose peers are checked by uid instead.
+    key: Option<Secret>,
     app: App,
 }
 
 impl Gate {
     pub(crate) fn new(port: u16, key: Secret, app: App) -> Self {
         Self(Arc::new(GateInner {
-            hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
-            key,
+            hosts: Some([format!("127.0.0.1:{port}"), format!("localhost:{port}")]),
+            key: Some(key),
+            app,
+        }))
+    }
+
+    /// The gate of the daemon socket: no `Host` or key check (the accept loop lets in only
+    /// this user's processes), the other checks as on the HTTP endpoint.
+    pub(crate) fn local(app: App) -> Self {
+        Self(Arc::new(GateInner {
+            hosts: None,
+            key: None,
             app,
         }))
     }
 
     /// Every check, in order.
     fn check(&self, head: Head<'_>) -> Result<(), ApiError> {
-        host(&self.0.hosts, head)?;
+        if let Some(hosts) = &self.0.hosts {
+            host(hosts, head)?;
+        }
         not_browser(head)?;
         not_preflight(head)?;
-        key(&self.0.key, head)?;
+        if let Some(expected) = &self.0.key {
+            key(expected, head)?;
+        }
         small_body(head)
     }
 }

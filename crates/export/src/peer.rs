@@ -15,8 +15,20 @@ pub(crate) fn process_of(client: SocketAddr, server_port: u16) -> Option<String>
     let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
     let inode = socket_inode(&table, client, server_port)?;
     let pid = holder_of(inode)?;
+    process_named(i32::try_from(pid).ok()?)
+}
+
+/// `"<name> (pid <pid>)"` of process `pid` (a daemon-socket client, whose pid the kernel told).
+#[cfg(target_os = "linux")]
+pub(crate) fn process_named(pid: i32) -> Option<String> {
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
     Some(format!("{} (pid {pid})", comm.trim_end()))
+}
+
+/// `"pid <pid>"`: the name is not looked up on this platform.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn process_named(pid: i32) -> Option<String> {
+    Some(format!("pid {pid}"))
 }
 
 /// Not known on this platform.

@@ -43,6 +43,8 @@ pub(crate) struct App(Arc<AppInner>);
 
 pub(crate) struct AppInner {
     engine: Engine,
+    /// Serving the daemon socket (this user's own processes) rather than the HTTP endpoint.
+    local: Option<DaemonInfo>,
     bodies: Bodies,
     audit: Arc<Audit>,
     refreshed: Mutex<HashMap<ConnectionName, Instant>>,
@@ -51,6 +53,11 @@ pub(crate) struct AppInner {
 impl App {
     pub(crate) fn engine(&self) -> &Engine {
         &self.0.engine
+    }
+
+    /// Whether this serves the daemon socket, whose clients may ask for every connection.
+    pub(crate) fn local(&self) -> bool {
+        self.0.local.is_some()
     }
 
     /// Whether a forced renewal of `name` may reach the provider now; claims the window if so.
@@ -85,20 +92,56 @@ pub fn router(engine: Engine, key: Secret, port: u16) -> Router {
 
 /// The routes behind the gate, with a given hand-out log, which the caller can flush.
 pub(crate) fn gated(engine: Engine, key: Secret, port: u16, audit: Arc<Audit>) -> Gated<Router> {
-    let app = App(Arc::new(AppInner {
+    let app = app(engine, audit, None);
+    Gate::new(port, key, app.clone()).layer(routes(&app))
+}
+
+/// The routes of the daemon socket: the same routes for every connection (exportable or not),
+/// plus `GET /v1/daemon` (where the HTTP endpoint listens, never its key); no `Host` or key
+/// check, since the accept loop lets in only this user's processes.
+pub(crate) fn local(engine: Engine, audit: Arc<Audit>, info: DaemonInfo) -> Gated<Router> {
+    let app = app(engine, audit, Some(info));
+    Gate::local(app.clone()).layer(routes(&app))
+}
+
+fn app(engine: Engine, audit: Arc<Audit>, local: Option<DaemonInfo>) -> App {
+    App(Arc::new(AppInner {
         bodies: Bodies::default(),
         engine,
+        local,
         audit,
         refreshed: Mutex::new(HashMap::new()),
-    }));
-    let routes = Router::new()
+    }))
+}
+
+fn routes(app: &App) -> Router {
+    let mut routes = Router::new();
+    if app.local() {
+        routes = routes.route("/v1/daemon", get(daemon));
+    }
+    routes
         .route("/v1/connections", get(list))
         .route("/v1/connections/{name}/token", get(token))
         .route("/v1/connections/{name}/refresh", post(refresh))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
-        .with_state(app.clone());
-    Gate::new(port, key, app).layer(routes)
+        .with_state(app.clone())
+}
+
+/// What the daemon socket tells about the running app or `serve` (`GET /v1/daemon`), for
+/// `tokentray doctor`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct DaemonInfo {
+    /// The serving process.
+    pub(crate) pid: u32,
+    /// The HTTP endpoint's base URL.
+    pub(crate) url: String,
+    /// The port it listens on.
+    pub(crate) port: u16,
+    /// The port asked for (the default, when none was pinned).
+    pub(crate) requested_port: u16,
+    /// The default port was taken by someone else, so another one is used.
+    pub(crate) default_taken: bool,
 }
 
 async fn list(State(app): State<App>) -> Result<Json<ConnectionList>, ApiError> {
@@ -106,7 +149,7 @@ async fn list(State(app): State<App>) -> Result<Json<ConnectionList>, ApiError> 
         tracing::debug!(error = %e, "could not list the connections");
         ApiError::Internal
     })?;
-    Ok(Json(ConnectionList::exportable(views)))
+    Ok(Json(ConnectionList::of(views, app.local())))
 }
 
 async fn token(
@@ -142,8 +185,12 @@ pub(crate) fn token_at_hand<B>(app: &App, request: &Request<B>) -> Option<Respon
         .strip_suffix("/token")?;
     let name = ConnectionName::new(raw).ok()?;
     let min_valid = parse_min_valid(request.uri().query()).ok()?;
-    let handout = app.engine().export_token_now(raw, min_valid)?;
-    let client = request.extensions().get::<Peer>().map(|p| p.0);
+    let handout = if app.local() {
+        app.engine().token_now(raw, min_valid)?
+    } else {
+        app.engine().export_token_now(raw, min_valid)?
+    };
+    let client = request.extensions().get::<Peer>().copied();
     app.0.audit.record(&name, client);
     Some(token_response(app, &handout, wants_text(request.headers())))
 }
@@ -160,6 +207,10 @@ async fn refresh(
     };
     view.map(|v| Json(ConnectionSummary::from(v)))
         .map_err(|e| ApiError::from_engine(&e, &name))
+}
+
+async fn daemon(State(app): State<App>) -> Json<Option<DaemonInfo>> {
+    Json(app.0.local.clone())
 }
 
 async fn no_route() -> ApiError {
@@ -197,10 +248,11 @@ struct ConnectionList {
 }
 
 impl ConnectionList {
-    fn exportable(views: Vec<ConnectionView>) -> Self {
+    /// The exportable connections, or all of them (`all`: on the daemon socket).
+    fn of(views: Vec<ConnectionView>, all: bool) -> Self {
         let connections = views
             .into_iter()
-            .filter(|v| v.exportable)
+            .filter(|v| all || v.exportable)
             .map(ConnectionSummary::from)
             .collect();
         Self { connections }

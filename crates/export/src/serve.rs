@@ -1,11 +1,11 @@
 //! Serving the router: an accept loop over HTTP/1.1 with limits on connections, header size
-//! and header time, that stops gracefully when told (the shape of mini-redis's `run`); and
-//! `start`, which binds, publishes `endpoint.json` and serves in the background until its
+//! and header time, that stops gracefully when told (the shape of mini-redis's `run`), for the
+//! HTTP endpoint's TCP listener and the daemon socket alike; and `start`, which claims the
+//! daemon socket, binds, publishes `endpoint.json` and serves both in the background until its
 //! handle is shut down or dropped.
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,9 +18,11 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokentray_engine::Engine;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tower::{Service, ServiceExt as _};
 
 use crate::audit::Audit;
@@ -51,10 +53,35 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
     serve_service(listener, router, shutdown).await;
 }
 
-/// [`serve`] for any service answering HTTP requests (the gated routes, without a router
-/// around them).
-async fn serve_service<S>(listener: TcpListener, service: S, shutdown: impl Future<Output = ()>)
+/// Where connections come from: the HTTP endpoint's TCP listener or the daemon socket.
+pub(crate) trait Listen {
+    /// A connection.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// The next connection and who it is from; `Ok(None)` for one to close at once (a peer
+    /// that may not be served).
+    fn next(&self) -> impl Future<Output = std::io::Result<Option<(Self::Stream, Peer)>>> + Send;
+}
+
+impl Listen for TcpListener {
+    type Stream = tokio::net::TcpStream;
+
+    async fn next(&self) -> std::io::Result<Option<(Self::Stream, Peer)>> {
+        let (stream, peer) = self.accept().await?;
+        // Impossible on a 127.0.0.1 listener, and refused all the same.
+        if !peer.ip().is_loopback() {
+            return Ok(None);
+        }
+        let _ = stream.set_nodelay(true);
+        Ok(Some((stream, Peer::Tcp(peer))))
+    }
+}
+
+/// [`serve`] for any source of connections and any service answering HTTP requests (the gated
+/// routes, without a router around them).
+pub(crate) async fn serve_service<L, S>(listener: L, service: S, shutdown: impl Future<Output = ()>)
 where
+    L: Listen,
     S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
@@ -69,21 +96,20 @@ where
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
+            accepted = listener.next() => match accepted {
+                Ok(Some(pair)) => pair,
+                Ok(None) => continue,
                 Err(error) => {
                     accept_failed(&error).await;
                     continue;
                 }
             },
         };
-        // Over the limit, or (impossible on a 127.0.0.1 listener) not loopback: close at once.
+        // Over the limit: close at once.
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             continue;
         };
-        if peer.ip().is_loopback() {
-            connection(&http, &graceful, stream, peer, service.clone(), slot);
-        }
+        connection(&http, &graceful, stream, peer, service.clone(), slot);
     }
     drop(listener);
     if tokio::time::timeout(DRAIN, graceful.shutdown())
@@ -94,20 +120,20 @@ where
     }
 }
 
-fn connection<S>(
+fn connection<T, S>(
     http: &http1::Builder,
     graceful: &GracefulShutdown,
-    stream: TcpStream,
-    peer: SocketAddr,
+    stream: T,
+    peer: Peer,
     service: S,
     slot: OwnedSemaphorePermit,
 ) where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Service<Request<Incoming>, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        request.extensions_mut().insert(Peer(peer));
+        request.extensions_mut().insert(peer);
         service.clone().oneshot(request)
     });
     let served = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -132,16 +158,19 @@ async fn accept_failed(error: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
-/// A running endpoint. [`ExportHandle::shutdown`] stops it and waits; dropping the handle stops
-/// it without waiting. Either way `endpoint.json` is removed if it is still ours.
+/// A running endpoint and daemon socket. [`ExportHandle::shutdown`] stops both and waits;
+/// dropping the handle stops them without waiting. Either way `endpoint.json` and the socket
+/// are removed if they are still ours.
 pub struct ExportHandle {
     url: String,
     port: u16,
     requested: u16,
     file: PathBuf,
     audit: Arc<Audit>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    #[cfg(unix)]
+    local: Option<crate::local::Claim>,
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl ExportHandle {
@@ -160,37 +189,63 @@ impl ExportHandle {
         self.requested
     }
 
-    /// Removes `endpoint.json`, stops accepting, waits for requests under way and for the
-    /// hand-out log to be written.
+    /// Whether the default port was taken (by someone else), so another one is used: front
+    /// ends say so beside the address.
+    pub fn default_taken(&self) -> bool {
+        self.requested != 0 && self.requested != self.port
+    }
+
+    /// Removes `endpoint.json` and the socket, stops accepting, waits for requests under way
+    /// and for the hand-out log to be written.
     pub async fn shutdown(mut self) {
-        discovery::remove_if_ours(&self.file, &self.url);
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take()
-            && let Err(error) = task.await
-        {
-            tracing::warn!(%error, "the export endpoint stopped abnormally");
+        self.withdraw();
+        self.stop.cancel();
+        for task in std::mem::take(&mut self.tasks) {
+            if let Err(error) = task.await {
+                tracing::warn!(%error, "the export endpoint stopped abnormally");
+            }
         }
         self.audit.flush().await;
+        #[cfg(unix)]
+        drop(self.local.take());
         tracing::info!(url = %self.url, "export endpoint stopped");
+    }
+
+    /// Removes what clients find the endpoint and the socket by, while they are still ours.
+    fn withdraw(&self) {
+        discovery::remove_if_ours(&self.file, &self.url);
+        #[cfg(unix)]
+        if let Some(local) = &self.local {
+            local.remove_socket();
+        }
     }
 }
 
 impl Drop for ExportHandle {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            discovery::remove_if_ours(&self.file, &self.url);
-            let _ = stop.send(());
+        if !self.stop.is_cancelled() {
+            self.withdraw();
+            self.stop.cancel();
         }
     }
 }
 
-/// Starts the endpoint for `engine`: gets the export key, binds 127.0.0.1 (`port` as pinned,
-/// failing when it is taken; or [`crate::DEFAULT_PORT`], falling back to an ephemeral port when
-/// taken; see [`crate::bind`]), writes `endpoint.json` and serves in the background.
+/// Starts the endpoint for `engine`: claims the daemon socket (refusing when another app or
+/// `serve` runs over the same files), makes a new export key, binds 127.0.0.1 (`port` as
+/// pinned, failing when it is taken; or [`crate::DEFAULT_PORT`], falling back to an ephemeral
+/// port when taken; see [`crate::bind`]), writes `endpoint.json` and serves both in the
+/// background. An export key earlier versions kept in the secret store is deleted.
 pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, ExportError> {
-    let key = engine.export_key().await.map_err(ExportError::Key)?;
+    #[cfg(unix)]
+    let (claim, socket) = crate::local::claim(engine.paths())?;
+    match engine.forget_legacy_export_key().await {
+        Ok(true) => {
+            tracing::info!("deleted the export key earlier versions kept in the secret store");
+        }
+        Ok(false) => {}
+        Err(error) => tracing::debug!(%error, "could not look for an old export key"),
+    }
+    let key = Engine::new_export_key();
     let bound = bind(port).await?;
     let (port, requested) = (bound.port(), bound.requested_port());
     let url = format!("http://127.0.0.1:{port}");
@@ -200,11 +255,32 @@ pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, Ex
         source,
     })?;
     let audit = Arc::new(Audit::new(engine.clone(), port));
+    let stop = CancellationToken::new();
+    let mut tasks = Vec::new();
+    #[cfg(unix)]
+    {
+        if let Some(socket) = socket {
+            let info = crate::routes::DaemonInfo {
+                pid: std::process::id(),
+                url: url.clone(),
+                port,
+                requested_port: requested,
+                default_taken: requested != 0 && requested != port,
+            };
+            let app = crate::routes::local(engine.clone(), audit.clone(), info);
+            tasks.push(tokio::spawn(serve_service(
+                socket,
+                app,
+                stop.clone().cancelled_owned(),
+            )));
+        }
+    }
     let app = gated(engine, key, port, audit.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve_service(bound.into_listener(), app, async {
-        let _ = stopped.await;
-    }));
+    tasks.push(tokio::spawn(serve_service(
+        bound.into_listener(),
+        app,
+        stop.clone().cancelled_owned(),
+    )));
     tracing::info!(%url, "export endpoint listening");
     Ok(ExportHandle {
         url,
@@ -212,7 +288,9 @@ pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, Ex
         requested,
         file,
         audit,
-        stop: Some(stop),
-        task: Some(task),
+        #[cfg(unix)]
+        local: Some(claim),
+        stop,
+        tasks,
     })
 }

@@ -35,6 +35,8 @@ pub(crate) struct AppStatus {
     pub(crate) store_after_restart: Option<StoreKind>,
     /// The local export endpoint's base URL, when it runs.
     pub(crate) endpoint_url: Option<String>,
+    /// The default port, when another program holds it and the endpoint listens elsewhere.
+    pub(crate) endpoint_default_taken: Option<u16>,
     pub(crate) settings: UiSettings,
 }
 
@@ -64,6 +66,7 @@ async fn status(state: &AppState) -> AppStatus {
         store_message: message,
         store_after_restart: (chosen != info.kind).then(|| chosen.into()),
         endpoint_url: state.endpoint_url().await,
+        endpoint_default_taken: state.endpoint_default_taken().await,
         settings: state.settings(),
     }
 }

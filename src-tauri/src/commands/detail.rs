@@ -61,6 +61,8 @@ pub(crate) struct Detail {
     pub(crate) audit: Vec<AuditRecord>,
     /// The local export endpoint's base URL, when it runs.
     pub(crate) endpoint_url: Option<String>,
+    /// The default port, when another program holds it and the endpoint listens elsewhere.
+    pub(crate) endpoint_default_taken: Option<u16>,
     /// The names of the secrets stored (never their values).
     pub(crate) stored_secrets: Vec<String>,
     /// When the next background renewal is due.
@@ -125,6 +127,7 @@ pub(crate) async fn connection_detail(
             .collect(),
         audit,
         endpoint_url: state.endpoint_url().await,
+        endpoint_default_taken: state.endpoint_default_taken().await,
         stored_secrets: stored.into_iter().filter(|f| f != "tokens").collect(),
         next_renewal: engine.next_renewal(&name).await.map(millis),
         connection,

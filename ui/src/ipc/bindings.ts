@@ -97,6 +97,8 @@ export type AppStatus = {
 	store_after_restart: StoreKind | null,
 	/**  The local export endpoint's base URL, when it runs. */
 	endpoint_url: string | null,
+	/**  The default port, when another program holds it and the endpoint listens elsewhere. */
+	endpoint_default_taken: number | null,
 	settings: UiSettings,
 };
 
@@ -206,6 +208,8 @@ export type Detail = {
 	audit: AuditRecord[],
 	/**  The local export endpoint's base URL, when it runs. */
 	endpoint_url: string | null,
+	/**  The default port, when another program holds it and the endpoint listens elsewhere. */
+	endpoint_default_taken: number | null,
 	/**  The names of the secrets stored (never their values). */
 	stored_secrets: string[],
 	/**  When the next background renewal is due. */

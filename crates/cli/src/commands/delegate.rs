@@ -56,7 +56,7 @@ pub(crate) fn try_daemon(
     let daemon = Daemon::find(&Paths::from_env()?)?;
     let answer = daemon.request(method, &path, accept)?;
     if answer.status == 401 {
-        return None; // another install's endpoint file: renew here instead
+        return None; // not from a Tokentray daemon: renew here instead
     }
     Some(print(&answer, name, shape, out, err))
 }

@@ -47,6 +47,7 @@ pub(crate) async fn run(
         )?;
     }
     let mut checks = files(engine);
+    checks.push(endpoint(engine));
     let store_ok = secrets(engine, &mut checks).await;
     connections(engine, &mut checks).await;
     report(&checks, a.json, out)?;
@@ -87,6 +88,41 @@ fn files(engine: &Engine) -> Vec<Check> {
         Err(e) => Check::new("config", false, e.to_string()),
     });
     checks
+}
+
+/// Whether an app or `serve` runs (asked on the daemon socket, never through `endpoint.json`,
+/// which a crash may have left behind) and where its endpoint listens; when none runs, whether
+/// the default port is free for one.
+fn endpoint(engine: &Engine) -> Check {
+    let paths = engine.paths();
+    let info = crate::daemon::Daemon::find(paths)
+        .and_then(|d| d.request("GET", "/v1/daemon", "application/json"))
+        .filter(|a| a.status == 200)
+        .map(|a| a.json());
+    if let Some(info) = info {
+        let url = info["url"].as_str().unwrap_or_default();
+        let pid = info["pid"].as_u64().unwrap_or_default();
+        let mut detail = format!("a running Tokentray (pid {pid}) serves the endpoint at {url}");
+        if info["default_taken"].as_bool() == Some(true) {
+            let _ = write!(
+                detail,
+                "; the default port {} was taken by another program, so scripts must read the address from {}",
+                info["requested_port"],
+                paths.endpoint_file().display()
+            );
+        }
+        return Check::new("endpoint", true, detail);
+    }
+    let default = tokentray_export::default_port();
+    let mut detail = "not running (the app or `tokentray serve` starts it)".to_owned();
+    if std::net::TcpListener::bind(("127.0.0.1", default)).is_err() {
+        let _ = write!(
+            detail,
+            "; the default port {default} is taken by another program, so it will listen on another port: scripts read it from {}",
+            paths.endpoint_file().display()
+        );
+    }
+    Check::new("endpoint", true, detail)
 }
 
 async fn secrets(engine: &Engine, checks: &mut Vec<Check>) -> bool {

@@ -17,16 +17,18 @@ pub(crate) async fn run(
     let port = a
         .port
         .or_else(|| engine.config().ok().and_then(|c| c.app.export_port));
-    engine.start_background()?;
+    // The endpoint first: it refuses to start when another app or serve runs over the same
+    // files, and then nothing may renew here either.
     let handle = tokentray_export::start(engine.clone(), port)
         .await
         .map_err(|e| CliError::Failed(format!("could not start the export endpoint: {e}")))?;
-    if handle.requested_port() != 0 && handle.port() != handle.requested_port() {
+    engine.start_background()?;
+    if handle.default_taken() {
         let _ = writeln!(
             err,
-            "warning: port {} is taken; serving on {} instead",
+            "warning: the default port {} is taken by another program; serving on {} instead (scripts find the address and key in endpoint.json)",
             handle.requested_port(),
-            handle.port()
+            handle.url()
         );
     }
     output::write(
@@ -35,7 +37,8 @@ pub(crate) async fn run(
     )?;
     let _ = writeln!(
         err,
-        "refreshing in the background; the CLI and scripts find this endpoint through {}; Ctrl-C stops",
+        "refreshing in the background; the CLI asks it through {}, scripts find the endpoint and its key (new at every start) in {}; Ctrl-C stops",
+        engine.paths().daemon_socket().display(),
         engine.paths().endpoint_file().display()
     );
     let _ = out.flush();

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod canary;
+mod daemon;
 mod exec;
 mod exit_codes;
 mod kill_loop;

@@ -8,26 +8,24 @@ use crate::http;
 use crate::ports::StoreKind;
 use crate::time::Timestamp;
 
+/// Where versions before the per-start key kept the export key.
+const LEGACY_EXPORT_KEY: &str = "_export-key";
+
 impl Engine {
-    /// The export endpoint's key: 256 random bits, created on first use and kept in the secret
-    /// store under a reserved name no connection can have.
-    pub async fn export_key(&self) -> Result<crate::secret::Secret> {
-        const KEY: &str = "_export-key";
-        let store = self.inner.vault.store();
-        if let Some(key) = store.get(KEY).await? {
-            return Ok(key);
-        }
-        let key = {
-            use base64::Engine as _;
-            use rand::RngCore as _;
-            let mut bytes = [0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            crate::secret::Secret::new(
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-            )
-        };
-        store.put(KEY, &key).await?;
-        Ok(key)
+    /// A new export key: 256 random bits, base64url. The endpoint makes one at every start and
+    /// keeps it only in memory and in its owner-only `endpoint.json`; it is never stored.
+    pub fn new_export_key() -> crate::secret::Secret {
+        use base64::Engine as _;
+        use rand::RngCore as _;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        crate::secret::Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Deletes the export key earlier versions kept in the secret store for good (under a
+    /// reserved name no connection can have); `true` when there was one.
+    pub async fn forget_legacy_export_key(&self) -> Result<bool> {
+        Ok(self.inner.vault.store().delete(LEGACY_EXPORT_KEY).await?)
     }
 
     /// The names of the secret fields stored for `name` (never their values).

@@ -12,6 +12,7 @@ mod concurrency;
 mod gate;
 mod harness;
 mod lifecycle;
+mod local;
 mod refresh;
 mod renewal_limit;
 mod routes;

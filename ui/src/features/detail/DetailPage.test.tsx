@@ -25,6 +25,7 @@ const detail = (): Detail => ({
     { at: NOW - 5_000, route: "GET /v1/connections/gis/token", client: "curl", process: null },
   ],
   endpoint_url: "http://127.0.0.1:7781",
+  endpoint_default_taken: null,
   stored_secrets: ["password"],
   next_renewal: NOW + 120_000,
 });
@@ -74,6 +75,24 @@ describe("DetailPage", () => {
     expect($("detail-store")?.textContent).toContain("password");
     expect($("detail-endpoint")?.textContent).toBe(
       "http://127.0.0.1:7781/v1/connections/gis/token",
+    );
+  });
+
+  it("says when the default port was taken and the endpoint listens elsewhere", async () => {
+    expect($("detail-endpoint-note")).toBeNull();
+    vi.mocked(connectionDetail).mockResolvedValueOnce({
+      ...detail(),
+      endpoint_default_taken: 47210,
+    });
+    render(null, host);
+    await act(async () => {
+      render(<DetailPage name="gis" actions={actions} onBack={vi.fn()} />, host);
+      await Promise.resolve();
+    });
+    await act(() => Promise.resolve());
+    expect($("detail-endpoint")?.textContent).toContain("http://127.0.0.1:7781/");
+    expect($("detail-endpoint-note")?.textContent).toContain(
+      "the default port 47210 is taken by another program",
     );
   });
 

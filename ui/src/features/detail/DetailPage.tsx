@@ -279,7 +279,15 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
               {detail.endpoint_url === null ? (
                 "not running"
               ) : (
-                <code data-testid="detail-endpoint">{`${detail.endpoint_url.replace(/\/$/, "")}/v1/connections/${c.name}/token`}</code>
+                <>
+                  <code data-testid="detail-endpoint">{`${detail.endpoint_url.replace(/\/$/, "")}/v1/connections/${c.name}/token`}</code>
+                  {detail.endpoint_default_taken !== null && (
+                    <span class="muted" data-testid="detail-endpoint-note">
+                      {" "}
+                      (the default port {detail.endpoint_default_taken} is taken by another program)
+                    </span>
+                  )}
+                </>
               )}
             </dd>
             {detail.scopes.length > 0 && (

@@ -137,7 +137,12 @@ export function SettingsDialog({
           {status.endpoint_url !== null && (
             <>
               {" "}
-              The local endpoint listens at <code>{status.endpoint_url}</code>.
+              The local endpoint listens at{" "}
+              <code data-testid="settings-endpoint">{status.endpoint_url}</code>
+              {status.endpoint_default_taken !== null && (
+                <> (the default port {status.endpoint_default_taken} is taken by another program)</>
+              )}
+              .
             </>
           )}
         </p>

@@ -13,6 +13,7 @@ const status = (overrides: Partial<AppStatus> = {}): AppStatus => ({
   store_message: "no Secret Service on the session bus",
   store_after_restart: null,
   endpoint_url: null,
+  endpoint_default_taken: null,
   settings: { clipboard_clear_secs: 60, notify_session_end_mins: 15, autostart: false },
   ...overrides,
 });
