@@ -542,7 +542,7 @@ fn a_hand_edited_config_pointing_elsewhere_does_not_get_the_old_secret() {
 /// returns what it printed and its exit code.
 fn on_a_terminal(home: &Home, args: &[&str], answer: &str) -> (String, i32) {
     const SCRIPT: &str = r#"
-import os, pty, sys, json, select, time
+import os, pty, sys, json, select, termios, time
 answer = sys.argv[1].encode() + b"\n"
 pid, fd = pty.fork()
 if pid == 0:
@@ -560,6 +560,10 @@ while time.monotonic() < deadline:
         break
     out += chunk
     if not answered and b"secret: " in out.lower():
+        # Answer as a person does: once the prompt has turned the echo off (the pty's master
+        # reports the terminal's modes). "secret: " also stands in the explanation before it.
+        while time.monotonic() < deadline and termios.tcgetattr(fd)[3] & termios.ECHO:
+            select.select([], [], [], 0.01)
         os.write(fd, answer)
         answered = True
 _, status = os.waitpid(pid, 0)
