@@ -91,7 +91,10 @@ async fn a_standalone_server_token_is_never_sent_to_arcgis_online() {
     .await;
     t.engine.token("server", None).await.unwrap();
     let who = t.engine.whoami("server").await.unwrap().unwrap();
-    assert_eq!(who.subject, "gis-viewer", "a Server's identity is the username");
+    assert_eq!(
+        who.subject, "gis-viewer",
+        "a Server's identity is the username"
+    );
     assert_eq!(
         t.engine
             .view("server")

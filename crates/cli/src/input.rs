@@ -75,7 +75,7 @@ pub(crate) fn parse_pairs(
 /// The environment variables that can carry `field` of `kind`, in the order they are read:
 /// `TOKENTRAY_<FIELD>` first, then the names the service's own tools read.
 pub(crate) fn env_names(kind: ProviderKind, field: &str) -> Vec<String> {
-    let own = find_field(kind, field).map(|d| d.env_var());
+    let own = find_field(kind, field).map(tokentray_engine::FieldDef::env_var);
     own.into_iter()
         .chain(
             ENV_ALIASES

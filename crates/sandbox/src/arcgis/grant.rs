@@ -84,7 +84,7 @@ impl Portal {
         match self.grant(request) {
             Ok(granted) => json_ok(&granted.body(
                 strip_expires_in,
-                self.config().omit_refresh_token_expires_in,
+                self.config().refresh_quirks.omit_expires_in,
             )),
             Err(error) => error.into_response(),
         }
@@ -190,7 +190,7 @@ impl Run<'_> {
     }
 
     fn exchange(&self, portal: &mut PortalState) -> Result<Granted, ArcgisError> {
-        if self.portal.config().refuse_exchange {
+        if self.portal.config().refresh_quirks.refuse_exchange {
             return Err(ArcgisError::OAuth {
                 code: 500,
                 description: "Unable to exchange refresh token",
