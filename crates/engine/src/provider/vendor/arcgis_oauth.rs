@@ -121,13 +121,14 @@ async fn exchange(
     Ok(with_refresh_end(flow.spec, set))
 }
 
-/// A plain `refresh_token` grant with `rt`: a new access token only; the refresh token and its
-/// end stay (quirk 6). `current` is `None` for an imported refresh token, whose life is counted
-/// from the import.
+/// A plain `refresh_token` grant with `rt`: a new access token only; the refresh token stays
+/// with its `end` (quirk 6). `current` is `None` for an imported refresh token, whose life is
+/// counted from the import.
 async fn plain_refresh(
     flow: &Flow<'_>,
     current: Option<&TokenSet>,
     rt: &Secret,
+    end: Option<Timestamp>,
 ) -> Result<TokenSet, ProviderError> {
     let mut set = token_request(
         flow,
@@ -140,7 +141,7 @@ async fn plain_refresh(
     if set.refresh_token.is_none() {
         // Quirk 6: a plain refresh returns no refresh token; the old one stays valid.
         set.refresh_token = Some(rt.clone());
-        set.refresh_expires_at = current.and_then(|c| c.refresh_expires_at);
+        set.refresh_expires_at = end;
     }
     if let Some(c) = current {
         set.redirect_uri.clone_from(&c.redirect_uri);
@@ -154,12 +155,11 @@ async fn refresh(
     rt: &Secret,
 ) -> Result<TokenSet, ProviderError> {
     let now = flow.now();
-    // Tokens stored before the end was assumed: count from when they were obtained.
-    let end = current
-        .refresh_expires_at
-        .unwrap_or_else(|| assumed_refresh_end(flow.spec, current.obtained_at));
-    if end.since(now) >= EXCHANGE_WITHIN {
-        return plain_refresh(flow, Some(current), rt).await;
+    // A refresh token of unknown age (stored before its end was counted) is exchanged now,
+    // as age-oauth does: the new one's life is then known.
+    let end = current.refresh_expires_at;
+    if let Some(end) = end.filter(|end| end.since(now) >= EXCHANGE_WITHIN) {
+        return plain_refresh(flow, Some(current), rt, Some(end)).await;
     }
     match exchange(flow, current, rt).await {
         Ok(set) => Ok(set),
@@ -167,10 +167,12 @@ async fn refresh(
             // The old refresh token still works until its end: keep refreshing with it, say
             // so, and try the exchange again at the next renewal.
             tracing::warn!(connection = %flow.spec.name, error = %e, "the refresh token exchange failed; refreshing with the old one");
-            let mut set = plain_refresh(flow, Some(current), rt).await?;
-            set.refresh_expires_at = Some(end);
+            let mut set = plain_refresh(flow, Some(current), rt, end).await?;
+            let until = set
+                .refresh_expires_at
+                .map_or_else(String::new, |end| format!(" until it ends at {end}"));
             set.note = Some(format!(
-                "the refresh token could not be exchanged for a new one ({e}); the old one is used until it ends at {end}, then a new login is needed"
+                "the refresh token could not be exchanged for a new one ({e}); the old one is used{until}, then a new login is needed"
             ));
             Ok(set)
         }
@@ -183,7 +185,7 @@ impl Provider for ArcgisOauth {
         if !app_login(flow.spec) {
             if let Some(rt) = flow.credentials.get("refresh_token") {
                 // An imported refresh token (like oauth2's): its first refresh is the login.
-                return plain_refresh(flow, None, rt).await;
+                return plain_refresh(flow, None, rt, None).await;
             }
             if imported(flow.spec) {
                 flow.secret("refresh_token", "to import a refresh token")?;
@@ -237,6 +239,7 @@ impl Provider for ArcgisOauth {
 
     async fn revoke(&self, flow: &Flow<'_>, tokens: &TokenSet) -> Result<(), ProviderError> {
         let url = oauth_url(flow.spec, "revokeToken")?;
+        crate::provider::identity::check_destination(flow.spec, &url, "portal_url")?;
         let token = tokens
             .refresh_token
             .as_ref()
