@@ -163,14 +163,20 @@ async fn a_portal_token_url_asks_its_own_portal_who_it_is() {
 
 /// Signs `gis-analyst` in to `tt-arcgis-app` through the loopback redirect.
 async fn oauth_user(sb: &Sandbox) -> TestEngine {
+    oauth_user_with(sb, &[]).await
+}
+
+/// [`oauth_user`] with more settings.
+async fn oauth_user_with(sb: &Sandbox, more: &[(&str, &str)]) -> TestEngine {
     let b = FakeBrowser::new("gis-analyst", "contours");
     let t = TestEngine::with_options(move |o| o.browser = Arc::new(b));
-    t.add(
-        "portal",
-        ProviderKind::ArcgisOauth,
-        &[("portal_url", &portal(sb)), ("client_id", "tt-arcgis-app")],
-    )
-    .await;
+    let portal = portal(sb);
+    let mut fields = vec![
+        ("portal_url", portal.as_str()),
+        ("client_id", "tt-arcgis-app"),
+    ];
+    fields.extend_from_slice(more);
+    t.add("portal", ProviderKind::ArcgisOauth, &fields).await;
     t.engine
         .start_login(
             "portal",
@@ -201,10 +207,10 @@ async fn arcgis_oauth_exchanges_two_weeks_after_login_when_the_portal_does_not_s
     let t = oauth_user(&sb).await;
     let view = t.engine.view("portal").unwrap();
     let end = view.refresh_expires_at.expect("an assumed end is shown");
-    assert_eq!(
-        end.since(t.clock_now()).as_secs() / 3600,
-        14 * 24 - 1,
-        "two weeks from the login (less the seconds the login took)"
+    let left = end.since(t.clock_now()).as_secs();
+    assert!(
+        (14 * DAY - 60..=14 * DAY).contains(&left),
+        "two weeks from the login, got {left} s"
     );
     // Twelve days on: a plain refresh.
     sb.advance_clock(Duration::from_secs(12 * DAY));
@@ -228,6 +234,34 @@ async fn arcgis_oauth_exchanges_two_weeks_after_login_when_the_portal_does_not_s
     let later = t.engine.token("portal", None).await.unwrap();
     assert_ne!(later.token.expose(), fresh.token.expose());
     assert_eq!(sb.grant_count("exchange_refresh_token"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_asked_expiration_is_the_refresh_token_life_when_the_portal_does_not_say() {
+    let sb = Sandbox::start_with(portal_without_refresh_end(false))
+        .await
+        .unwrap();
+    // Two days (2880 minutes) asked at the login.
+    let t = oauth_user_with(&sb, &[("expiration", "2880")]).await;
+    let end = t.engine.view("portal").unwrap().refresh_expires_at.unwrap();
+    let left = end.since(t.clock_now()).as_secs();
+    assert!(
+        (2 * DAY - 60..=2 * DAY).contains(&left),
+        "the asked two days, got {left} s"
+    );
+    sb.advance_clock(Duration::from_secs(DAY + DAY / 4));
+    t.jump(DAY + DAY / 4);
+    t.engine.token("portal", None).await.unwrap();
+    assert_eq!(
+        sb.grant_count("exchange_refresh_token"),
+        1,
+        "less than a day of the two asked for was left"
+    );
+    // Past the old token's end the new pair still works.
+    sb.advance_clock(Duration::from_secs(DAY));
+    t.jump(DAY);
+    t.engine.token("portal", None).await.unwrap();
+    assert_eq!(t.engine.view("portal").unwrap().status, Status::Active);
 }
 
 #[tokio::test(flavor = "multi_thread")]
