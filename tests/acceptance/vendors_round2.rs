@@ -330,6 +330,28 @@ async fn an_arcgis_refresh_token_can_be_imported() {
 }
 
 #[tokio::test]
+async fn a_refresh_token_stored_with_the_browser_login_is_used_first() {
+    let sb = Sandbox::start().await.unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::Arcgis, "tt-arcgis-app", "gis-analyst")
+        .unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "portal",
+        ProviderKind::ArcgisOauth,
+        &[
+            ("portal_url", &portal(&sb)),
+            ("client_id", "tt-arcgis-app"),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    t.engine.token("portal", None).await.unwrap();
+    assert_eq!(sb.grant_count("refresh_token"), 1);
+    assert_eq!(sb.count(Endpoint::ArcgisAuthorize), 0, "no browser needed");
+}
+
+#[tokio::test]
 async fn importing_without_a_refresh_token_is_refused() {
     let sb = Sandbox::start().await.unwrap();
     let t = TestEngine::new();
