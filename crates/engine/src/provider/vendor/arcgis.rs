@@ -166,6 +166,57 @@ mod tests {
     }
 
     #[test]
+    fn the_token_portal_is_the_one_that_issued_the_token() {
+        use crate::connection::{ConnectionName, Value as SettingValue};
+        let spec = |kind, settings: &[(&str, &str)]| {
+            let mut spec = ConnectionSpec::new(ConnectionName::new("c").unwrap(), kind);
+            for (k, v) in settings {
+                spec.settings.insert(*k, SettingValue::Text((*v).into()));
+            }
+            spec
+        };
+        let online = spec(ProviderKind::ArcgisToken, &[]);
+        assert_eq!(
+            token_portal(&online).unwrap().as_deref(),
+            Some("https://www.arcgis.com")
+        );
+        let server = spec(
+            ProviderKind::ArcgisToken,
+            &[
+                (
+                    "token_url",
+                    "https://gis.example.org/arcgis/tokens/generateToken",
+                ),
+                ("portal_url", "https://gis.example.org/portal"),
+            ],
+        );
+        assert_eq!(
+            token_portal(&server).unwrap(),
+            None,
+            "a stand-alone Server has no portal, even with portal_url set"
+        );
+        let federated = spec(
+            ProviderKind::ArcgisToken,
+            &[(
+                "token_url",
+                "https://gis.example.org/portal/sharing/rest/generateToken",
+            )],
+        );
+        assert_eq!(
+            token_portal(&federated).unwrap().as_deref(),
+            Some("https://gis.example.org/portal")
+        );
+        let oauth = spec(
+            ProviderKind::ArcgisOauth,
+            &[("portal_url", "https://gis.example.org/portal/")],
+        );
+        assert_eq!(
+            token_portal(&oauth).unwrap().as_deref(),
+            Some("https://gis.example.org/portal")
+        );
+    }
+
+    #[test]
     fn error_codes_decide_the_class_not_the_message_code() {
         let bad_password = classify(&err(
             &serde_json::json!({"code":400,"message":"Unable to generate token.","details":["Invalid username or password."],"messageCode":"GWM_0003"}),
