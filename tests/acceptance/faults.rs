@@ -173,6 +173,7 @@ async fn every_kind_survives_the_fault_matrix() {
         ProviderKind::Itkpd,
         &[
             ("auth_url", &itk),
+            ("api_url", sb.itk_api_url().as_str()),
             ("access_code1", "jane-code-1"),
             ("access_code2", "jane-code-2"),
         ],

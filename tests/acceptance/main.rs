@@ -13,3 +13,4 @@ mod oauth2_sandbox;
 mod oidc_provider;
 mod renewal_limit;
 mod vendors;
+mod vendors_round2;

@@ -339,6 +339,7 @@ async fn itk_posts_json_and_hands_out_the_id_token() {
         ProviderKind::Itkpd,
         &[
             ("auth_url", without_slash),
+            ("api_url", sb.itk_api_url().as_str()),
             ("access_code1", "jane-code-1"),
             ("access_code2", "jane-code-2"),
         ],
@@ -396,6 +397,7 @@ async fn itk_wrong_codes_are_a_login_problem_and_empty_codes_a_setting_problem()
         ProviderKind::Itkpd,
         &[
             ("auth_url", &auth),
+            ("api_url", sb.itk_api_url().as_str()),
             ("access_code1", "jane-code-1"),
             ("access_code2", "wrong"),
         ],
@@ -420,6 +422,7 @@ async fn itk_renews_by_posting_the_codes_again_before_exp() {
         ProviderKind::Itkpd,
         &[
             ("auth_url", &auth),
+            ("api_url", sb.itk_api_url().as_str()),
             ("access_code1", "jane-code-1"),
             ("access_code2", "jane-code-2"),
         ],
@@ -460,6 +463,7 @@ async fn a_clock_five_minutes_off_does_not_shorten_or_stretch_tokens() {
             ProviderKind::Itkpd,
             &[
                 ("auth_url", &itk),
+                ("api_url", sb.itk_api_url().as_str()),
                 ("access_code1", "jane-code-1"),
                 ("access_code2", "jane-code-2"),
             ],

@@ -35,7 +35,12 @@ pub(crate) fn kind_help(kind: ProviderKind) -> String {
             let _ = write!(line, " [default: {d}]");
         }
         if def.is_secret() {
-            let _ = write!(line, " [secret: or ${}, or prompted]", def.env_var());
+            let vars = crate::input::env_names(kind, def.name)
+                .iter()
+                .map(|v| format!("${v}"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let _ = write!(line, " [secret: or {vars}, or prompted]");
         }
         let _ = writeln!(out, "{line}\n      {}", def.help);
     }

@@ -60,14 +60,38 @@ pub(crate) fn parse_pairs(
         if input.secrets.get(def.name).is_some() {
             continue;
         }
-        if let Ok(value) = std::env::var(def.env_var())
-            && !value.trim().is_empty()
-        {
-            input.secrets.set(def.name, Secret::new(value.trim()));
+        for name in env_names(kind, def.name) {
+            if let Ok(value) = std::env::var(&name)
+                && !value.trim().is_empty()
+            {
+                input.secrets.set(def.name, Secret::new(value.trim()));
+                break;
+            }
         }
     }
     Ok(input)
 }
+
+/// The environment variables that can carry `field` of `kind`, in the order they are read:
+/// `TOKENTRAY_<FIELD>` first, then the names the service's own tools read.
+pub(crate) fn env_names(kind: ProviderKind, field: &str) -> Vec<String> {
+    let own = find_field(kind, field).map(tokentray_engine::FieldDef::env_var);
+    own.into_iter()
+        .chain(
+            ENV_ALIASES
+                .iter()
+                .filter(|(k, f, _)| *k == kind && *f == field)
+                .map(|(_, _, var)| (*var).to_owned()),
+        )
+        .collect()
+}
+
+/// Secret fields also read from the environment variables of the service's own client, after
+/// `TOKENTRAY_<FIELD>` (which wins when both are set): (kind, field, variable).
+const ENV_ALIASES: &[(ProviderKind, &str, &str)] = &[
+    (ProviderKind::Itkpd, "access_code1", "ITKDB_ACCESS_CODE1"),
+    (ProviderKind::Itkpd, "access_code2", "ITKDB_ACCESS_CODE2"),
+];
 
 /// Asks for the secret `field` on the terminal without echo; `None` when there is no terminal.
 pub(crate) fn prompt_secret(kind: ProviderKind, field: &str) -> Result<Option<Secret>, CliError> {

@@ -230,10 +230,11 @@ const ARCGIS_OAUTH: &[FieldDef] = &[
     field(
         "grant",
         "Login",
-        FieldType::Choice(&["authorization_code", "client_credentials"]),
-        "authorization_code signs a user in through the browser; client_credentials is an app login",
+        FieldType::Choice(&["authorization_code", "client_credentials", "refresh_token"]),
+        "authorization_code signs a user in through the browser; client_credentials is an app login; refresh_token imports a refresh token obtained elsewhere",
     )
     .default("authorization_code"),
+    REFRESH_TOKEN,
     REDIRECT,
     REDIRECT_PORT,
     EXPIRATION,

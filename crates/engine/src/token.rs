@@ -33,6 +33,10 @@ pub struct TokenSet {
     /// Whether the login needed a one-time code (2FA): a new login then needs a person, so
     /// renewal past the refresh token's end is not attempted with the stored password.
     pub otp: bool,
+    /// Something the renewal that obtained these tokens wants the person to know although it
+    /// worked (an ArcGIS refresh-token exchange that failed); shown as the connection's last
+    /// error and in its history. Not stored.
+    pub note: Option<String>,
 }
 
 impl TokenSet {
@@ -49,6 +53,7 @@ impl TokenSet {
             obtained_at,
             redirect_uri: None,
             otp: false,
+            note: None,
         }
     }
 

@@ -117,6 +117,7 @@ impl Stored {
             obtained_at: t.obtained_at,
             redirect_uri: t.redirect_uri,
             otp: t.otp,
+            note: None,
         });
         Self {
             credentials,

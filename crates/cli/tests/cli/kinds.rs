@@ -22,6 +22,7 @@ async fn every_kind_hands_out_a_token_through_the_cli() {
         .trim_end_matches('/')
         .to_owned();
     let itk = sb.issuer(Provider::Itk).to_string();
+    let itk_api = sb.itk_api_url().to_string();
     let keycloak = format!(
         "{}/protocol/openid-connect/token",
         sb.issuer(Provider::Keycloak).as_str().trim_end_matches('/')
@@ -47,7 +48,7 @@ async fn every_kind_hands_out_a_token_through_the_cli() {
                 ("TOKENTRAY_ACCESS_CODE1", "jane-code-1"),
                 ("TOKENTRAY_ACCESS_CODE2", "jane-code-2"),
             ],
-            vec!["--kind", "itkpd", "--auth-url", &itk],
+            vec!["--kind", "itkpd", "--auth-url", &itk, "--api-url", &itk_api],
             "1-2345-1",
         ),
         (

@@ -17,6 +17,7 @@ mod renewal_limit;
 mod rotation;
 mod serve;
 mod trust;
+mod vendors_round2;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -765,12 +765,17 @@ impl Inner {
             .refresh_expires_at
             .filter(|_| provider::for_kind(spec.kind).session_end_needs_person(spec, tokens));
         state.last_refresh = Some(tokens.obtained_at);
-        state.record(tokens.obtained_at, HistoryOutcome::Renewed, None);
+        state.record(
+            tokens.obtained_at,
+            HistoryOutcome::Renewed,
+            tokens.note.clone(),
+        );
         state.last_error = saved
             .as_ref()
             .err()
             .map(|e| format!("the new tokens could not be saved: {e}"))
-            .or(file_problem);
+            .or(file_problem)
+            .or_else(|| tokens.note.clone());
         state.store = Some(self.vault.info().kind);
         self.set_state(spec, slot, &state);
         if let Some(at) = tokens.renew_at(refresh_before(spec))

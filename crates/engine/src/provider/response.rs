@@ -183,6 +183,7 @@ pub(crate) fn token_set_from(
         obtained_at: now,
         redirect_uri: None,
         otp: false,
+        note: None,
     })
 }
 

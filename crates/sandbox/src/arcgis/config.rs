@@ -218,6 +218,16 @@ pub struct ArcgisConfig {
     pub(crate) max_expiration_minutes: u64,
     pub(crate) server_expires_in_seconds: bool,
     pub(crate) ssl: bool,
+    pub(crate) refresh_quirks: RefreshQuirks,
+}
+
+/// How the portal's OAuth refresh tokens misbehave, for tests of a client's fallbacks.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RefreshQuirks {
+    /// Leave `refresh_token_expires_in` out of token responses.
+    pub(crate) omit_expires_in: bool,
+    /// Refuse every `exchange_refresh_token`.
+    pub(crate) refuse_exchange: bool,
 }
 
 impl ArcgisConfig {
@@ -236,6 +246,7 @@ impl ArcgisConfig {
             max_expiration_minutes: 20_160,
             server_expires_in_seconds: false,
             ssl: true,
+            refresh_quirks: RefreshQuirks::default(),
         }
     }
 
@@ -321,6 +332,22 @@ impl ArcgisConfig {
     #[must_use]
     pub fn server_expires_in_seconds(mut self, seconds: bool) -> Self {
         self.server_expires_in_seconds = seconds;
+        self
+    }
+
+    /// Leaves `refresh_token_expires_in` out of token responses, as portals before Enterprise
+    /// 10.9.1 do (protocols.md §4.5); the refresh tokens still die when they would have.
+    #[must_use]
+    pub fn omit_refresh_token_expires_in(mut self, omit: bool) -> Self {
+        self.refresh_quirks.omit_expires_in = omit;
+        self
+    }
+
+    /// Refuses every `exchange_refresh_token` (HTTP 200 with a code-500 error envelope, as
+    /// a portal whose exchange fails internally) while plain refreshes keep working.
+    #[must_use]
+    pub fn refuse_exchange(mut self, refuse: bool) -> Self {
+        self.refresh_quirks.refuse_exchange = refuse;
         self
     }
 

@@ -47,14 +47,18 @@ struct Granted {
 }
 
 impl Granted {
-    fn body(&self, strip_expires_in: bool) -> TokenBody<'_> {
+    fn body(&self, strip_expires_in: bool, omit_refresh_end: bool) -> TokenBody<'_> {
         TokenBody {
             access_token: &self.access_token,
             expires_in: (!strip_expires_in).then_some(self.expires_in),
             username: self.user.as_ref().map(|(name, _)| name.as_str()),
             ssl: self.user.as_ref().map(|(_, ssl)| *ssl),
             refresh_token: self.refresh.as_ref().map(|(token, _)| token.as_str()),
-            refresh_token_expires_in: self.refresh.as_ref().map(|(_, secs)| *secs),
+            refresh_token_expires_in: self
+                .refresh
+                .as_ref()
+                .filter(|_| !omit_refresh_end)
+                .map(|(_, secs)| *secs),
         }
     }
 }
@@ -78,7 +82,10 @@ impl Portal {
             return pages::directory("Token");
         }
         match self.grant(request) {
-            Ok(granted) => json_ok(&granted.body(strip_expires_in)),
+            Ok(granted) => json_ok(&granted.body(
+                strip_expires_in,
+                self.config().refresh_quirks.omit_expires_in,
+            )),
             Err(error) => error.into_response(),
         }
     }
@@ -183,6 +190,12 @@ impl Run<'_> {
     }
 
     fn exchange(&self, portal: &mut PortalState) -> Result<Granted, ArcgisError> {
+        if self.portal.config().refresh_quirks.refuse_exchange {
+            return Err(ArcgisError::OAuth {
+                code: 500,
+                description: "Unable to exchange refresh token",
+            });
+        }
         let redirect_uri = self.require("redirect_uri")?;
         if !self.app.allows_redirect(redirect_uri) {
             return Err(ArcgisError::oauth("Invalid redirect_uri"));

@@ -4,8 +4,9 @@
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::connection::ConnectionSpec;
+use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::http::{self, Reply};
+use crate::provider::identity;
 use crate::provider::response::text;
 use crate::provider::{Flow, ProviderError};
 use crate::token::{Identity, TokenSet};
@@ -92,20 +93,40 @@ pub(crate) fn json(reply: &Reply) -> Result<Map<String, Value>, ProviderError> {
     Ok(obj)
 }
 
-/// GETs a portal REST resource with the token in `X-Esri-Authorization` (never the URL) and the
-/// connection's `Referer` when the token is bound to one (quirk 5).
+/// The portal that issued this connection's token, whose `sharing/rest` answers about it:
+/// `portal_url`, or the portal a `token_url` of the form `<portal>/sharing/rest/generateToken`
+/// belongs to. `None` for a stand-alone ArcGIS Server (`…/tokens/generateToken`), which has no
+/// portal: its token is never sent to one.
+pub(crate) fn token_portal(spec: &ConnectionSpec) -> Result<Option<String>, ProviderError> {
+    if spec.kind != ProviderKind::ArcgisToken || spec.settings.get("token_url").is_none() {
+        return portal_url(spec).map(Some);
+    }
+    let token_url = spec.text("token_url").unwrap_or_default();
+    let token_url = token_url.trim_end_matches('/');
+    Ok(token_url
+        .strip_suffix("/sharing/rest/generateToken")
+        .map(str::to_owned))
+}
+
+/// GETs a REST resource of the token's portal with the token in `X-Esri-Authorization` (never
+/// the URL) and the connection's `Referer` when the token is bound to one (quirk 5). The URL
+/// must be on the token's own service ([`identity::check_destination`]).
 pub(crate) async fn portal_get(
     flow: &Flow<'_>,
     path: &str,
     tokens: &TokenSet,
 ) -> Result<Map<String, Value>, ProviderError> {
-    let portal = portal_url(flow.spec)?;
+    let portal = token_portal(flow.spec)?.ok_or_else(|| ProviderError::Config {
+        field: "token_url",
+        reason: "is a stand-alone ArcGIS Server, which has no portal to ask".into(),
+    })?;
     let url = Url::parse(&format!("{portal}/sharing/rest/{path}?f=json")).map_err(|e| {
         ProviderError::Config {
             field: "portal_url",
             reason: e.to_string(),
         }
     })?;
+    identity::check_destination(flow.spec, &url, "portal_url")?;
     let mut req = flow.http.get(url.clone()).header(
         "X-Esri-Authorization",
         format!("Bearer {}", tokens.access_token.expose()),
@@ -117,11 +138,16 @@ pub(crate) async fn portal_get(
     json(&reply)
 }
 
-/// Whoami: `community/self` → `username` and `fullName` (quirk 12: never the app owner).
+/// Whoami: `community/self` → `username` and `fullName` (quirk 12: never the app owner). A
+/// stand-alone ArcGIS Server has no user endpoint: its identity is the configured username,
+/// and nothing is sent anywhere.
 pub(crate) async fn community_self(
     flow: &Flow<'_>,
     tokens: &TokenSet,
 ) -> Result<Option<Identity>, ProviderError> {
+    if token_portal(flow.spec)?.is_none() {
+        return Ok(flow.spec.text("username").map(Identity::subject));
+    }
     let obj = portal_get(flow, "community/self", tokens).await?;
     Ok(text(&obj, "username").map(|subject| Identity {
         subject,
@@ -137,6 +163,57 @@ mod tests {
 
     fn err(v: &serde_json::Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn the_token_portal_is_the_one_that_issued_the_token() {
+        use crate::connection::{ConnectionName, Value as SettingValue};
+        let spec = |kind, settings: &[(&str, &str)]| {
+            let mut spec = ConnectionSpec::new(ConnectionName::new("c").unwrap(), kind);
+            for (k, v) in settings {
+                spec.settings.insert(*k, SettingValue::Text((*v).into()));
+            }
+            spec
+        };
+        let online = spec(ProviderKind::ArcgisToken, &[]);
+        assert_eq!(
+            token_portal(&online).unwrap().as_deref(),
+            Some("https://www.arcgis.com")
+        );
+        let server = spec(
+            ProviderKind::ArcgisToken,
+            &[
+                (
+                    "token_url",
+                    "https://gis.example.org/arcgis/tokens/generateToken",
+                ),
+                ("portal_url", "https://gis.example.org/portal"),
+            ],
+        );
+        assert_eq!(
+            token_portal(&server).unwrap(),
+            None,
+            "a stand-alone Server has no portal, even with portal_url set"
+        );
+        let federated = spec(
+            ProviderKind::ArcgisToken,
+            &[(
+                "token_url",
+                "https://gis.example.org/portal/sharing/rest/generateToken",
+            )],
+        );
+        assert_eq!(
+            token_portal(&federated).unwrap().as_deref(),
+            Some("https://gis.example.org/portal")
+        );
+        let oauth = spec(
+            ProviderKind::ArcgisOauth,
+            &[("portal_url", "https://gis.example.org/portal/")],
+        );
+        assert_eq!(
+            token_portal(&oauth).unwrap().as_deref(),
+            Some("https://gis.example.org/portal")
+        );
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! `refresh_token` returns no new refresh token, so the old one is kept; before the refresh
 //! token dies, `exchange_refresh_token` swaps it for a new one, which kills the old one and every
 //! access token obtained with it (quirk 6): the new pair is stored before it is handed out.
+//! When the portal omits `refresh_token_expires_in` the refresh token's life is counted from
+//! the login (the asked `expiration`, else ArcGIS's default of two weeks). A failed exchange
+//! is not the end: the old refresh token keeps working until its end, so renewal refreshes
+//! with it, notes the failure, and tries the exchange again next time. A refresh token
+//! obtained elsewhere can be imported (`grant = refresh_token`, or a stored `refresh_token`).
 
 use std::time::Duration;
 
@@ -17,6 +22,7 @@ use crate::http;
 use crate::provider::response::{text, token_set_from};
 use crate::provider::{Authorization, Flow, LoginInput, Provider, ProviderError};
 use crate::secret::Secret;
+use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet};
 
 pub(crate) struct ArcgisOauth;
@@ -24,8 +30,17 @@ pub(crate) struct ArcgisOauth;
 /// Exchange the refresh token when less than this remains of it (arcgis-rest-js: 24 h).
 const EXCHANGE_WITHIN: Duration = Duration::from_secs(24 * 3600);
 
+/// A refresh token's life when the portal does not say (ArcGIS's documented default: two
+/// weeks, `expiration=20160` minutes).
+const DEFAULT_REFRESH_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
+
 fn app_login(spec: &ConnectionSpec) -> bool {
     spec.text("grant").as_deref() == Some("client_credentials")
+}
+
+/// Whether this connection starts from an imported refresh token.
+fn imported(spec: &ConnectionSpec) -> bool {
+    spec.text("grant").as_deref() == Some("refresh_token")
 }
 
 fn oauth_url(spec: &ConnectionSpec, path: &str) -> Result<Url, ProviderError> {
@@ -56,32 +71,65 @@ async fn token_request(
     token_set_from(&obj, reply.status, flow.now())
 }
 
-async fn refresh(
+/// When a refresh token obtained at `from` dies, when the portal did not say: the login's
+/// `expiration` (minutes) when one was asked for, else ArcGIS's default of two weeks.
+fn assumed_refresh_end(spec: &ConnectionSpec, from: Timestamp) -> Timestamp {
+    let minutes = spec
+        .int("expiration")
+        .and_then(|m| u64::try_from(m).ok())
+        .filter(|m| *m > 0);
+    from.plus(minutes.map_or(DEFAULT_REFRESH_LIFETIME, |m| {
+        Duration::from_secs(m.saturating_mul(60))
+    }))
+}
+
+/// Fills in the refresh token's end, counted from now, when the portal omitted
+/// `refresh_token_expires_in`.
+fn with_refresh_end(spec: &ConnectionSpec, mut set: TokenSet) -> TokenSet {
+    if set.refresh_token.is_some() && set.refresh_expires_at.is_none() {
+        set.refresh_expires_at = Some(assumed_refresh_end(spec, set.obtained_at));
+    }
+    set
+}
+
+/// `exchange_refresh_token`: a new access AND refresh token; the old pair dies (quirk 6).
+async fn exchange(
     flow: &Flow<'_>,
     current: &TokenSet,
     rt: &Secret,
 ) -> Result<TokenSet, ProviderError> {
-    let now = flow.now();
-    let exchange = current
-        .refresh_expires_at
-        .is_some_and(|end| end.since(now) < EXCHANGE_WITHIN);
-    if exchange {
-        let redirect = current
-            .redirect_uri
-            .clone()
-            .unwrap_or_else(|| crate::login::RedirectMode::OOB_URI.into());
-        let mut set = token_request(
-            flow,
-            vec![
-                ("grant_type", "exchange_refresh_token".into()),
-                ("refresh_token", rt.expose().to_owned()),
-                ("redirect_uri", redirect.clone()),
-            ],
-        )
-        .await?;
-        set.redirect_uri = Some(redirect);
-        return Ok(set);
+    let redirect = current
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| crate::login::RedirectMode::OOB_URI.into());
+    let mut set = token_request(
+        flow,
+        vec![
+            ("grant_type", "exchange_refresh_token".into()),
+            ("refresh_token", rt.expose().to_owned()),
+            ("redirect_uri", redirect.clone()),
+        ],
+    )
+    .await?;
+    if set.refresh_token.is_none() {
+        return Err(ProviderError::Garbage {
+            status: 200,
+            detail: "the exchange_refresh_token answer has no refresh_token".into(),
+        });
     }
+    set.redirect_uri = Some(redirect);
+    Ok(with_refresh_end(flow.spec, set))
+}
+
+/// A plain `refresh_token` grant with `rt`: a new access token only; the refresh token stays
+/// with its `end` (quirk 6). `current` is `None` for an imported refresh token, whose life is
+/// counted from the import.
+async fn plain_refresh(
+    flow: &Flow<'_>,
+    current: Option<&TokenSet>,
+    rt: &Secret,
+    end: Option<Timestamp>,
+) -> Result<TokenSet, ProviderError> {
     let mut set = token_request(
         flow,
         vec![
@@ -93,16 +141,55 @@ async fn refresh(
     if set.refresh_token.is_none() {
         // Quirk 6: a plain refresh returns no refresh token; the old one stays valid.
         set.refresh_token = Some(rt.clone());
-        set.refresh_expires_at = current.refresh_expires_at;
+        set.refresh_expires_at = end;
     }
-    set.redirect_uri.clone_from(&current.redirect_uri);
-    Ok(set)
+    if let Some(c) = current {
+        set.redirect_uri.clone_from(&c.redirect_uri);
+    }
+    Ok(with_refresh_end(flow.spec, set))
+}
+
+async fn refresh(
+    flow: &Flow<'_>,
+    current: &TokenSet,
+    rt: &Secret,
+) -> Result<TokenSet, ProviderError> {
+    let now = flow.now();
+    // A refresh token of unknown age (stored before its end was counted) is exchanged now,
+    // as age-oauth does: the new one's life is then known.
+    let end = current.refresh_expires_at;
+    if let Some(end) = end.filter(|end| end.since(now) >= EXCHANGE_WITHIN) {
+        return plain_refresh(flow, Some(current), rt, Some(end)).await;
+    }
+    match exchange(flow, current, rt).await {
+        Ok(set) => Ok(set),
+        Err(e) => {
+            // The old refresh token still works until its end: keep refreshing with it, say
+            // so, and try the exchange again at the next renewal.
+            tracing::warn!(connection = %flow.spec.name, error = %e, "the refresh token exchange failed; refreshing with the old one");
+            let mut set = plain_refresh(flow, Some(current), rt, end).await?;
+            let until = set
+                .refresh_expires_at
+                .map_or_else(String::new, |end| format!(" until it ends at {end}"));
+            set.note = Some(format!(
+                "the refresh token could not be exchanged for a new one ({e}); the old one is used{until}, then a new login is needed"
+            ));
+            Ok(set)
+        }
+    }
 }
 
 #[async_trait]
 impl Provider for ArcgisOauth {
     async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
         if !app_login(flow.spec) {
+            if let Some(rt) = flow.credentials.get("refresh_token") {
+                // An imported refresh token (like oauth2's): its first refresh is the login.
+                return plain_refresh(flow, None, rt, None).await;
+            }
+            if imported(flow.spec) {
+                flow.secret("refresh_token", "to import a refresh token")?;
+            }
             return Err(ProviderError::NeedsInteraction(format!(
                 "a user login needs the browser; run `tokentray login {}`",
                 flow.spec.name
@@ -129,7 +216,7 @@ impl Provider for ArcgisOauth {
     }
 
     fn logs_in_unattended(&self, spec: &ConnectionSpec) -> bool {
-        app_login(spec)
+        app_login(spec) || imported(spec)
     }
 
     async fn whoami(
@@ -152,6 +239,7 @@ impl Provider for ArcgisOauth {
 
     async fn revoke(&self, flow: &Flow<'_>, tokens: &TokenSet) -> Result<(), ProviderError> {
         let url = oauth_url(flow.spec, "revokeToken")?;
+        crate::provider::identity::check_destination(flow.spec, &url, "portal_url")?;
         let token = tokens
             .refresh_token
             .as_ref()
@@ -168,6 +256,8 @@ impl Provider for ArcgisOauth {
     fn required_secrets(&self, spec: &ConnectionSpec) -> Vec<&'static str> {
         if app_login(spec) {
             vec!["client_secret"]
+        } else if imported(spec) {
+            vec!["refresh_token"]
         } else {
             Vec::new()
         }
@@ -214,6 +304,6 @@ impl Provider for ArcgisOauth {
         }
         let mut set = token_request(flow, form).await?;
         set.redirect_uri = Some(redirect_uri.to_owned());
-        Ok(set)
+        Ok(with_refresh_end(flow.spec, set))
     }
 }

@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::connection::ConnectionSpec;
 use crate::http::{self, Reply};
+use crate::provider::identity;
 use crate::provider::response::{check_token, seconds, text};
 use crate::provider::{Flow, LoginInput, Provider, ProviderError};
 use crate::secret::Secret;
@@ -119,15 +120,52 @@ impl Provider for Itkpd {
 
     async fn whoami(
         &self,
-        _: &Flow<'_>,
+        flow: &Flow<'_>,
         tokens: &TokenSet,
     ) -> Result<Option<Identity>, ProviderError> {
-        Ok(identity(tokens))
+        match get_user(flow, tokens).await {
+            Ok(Some(id)) => Ok(Some(id)),
+            Ok(None) => Ok(identity(tokens)),
+            Err(e) => {
+                tracing::debug!(connection = %flow.spec.name, error = %e, "getUser failed; using the id_token's claims");
+                Ok(identity(tokens))
+            }
+        }
     }
 
     fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
         vec!["access_code1", "access_code2"]
     }
+}
+
+/// `<api_url>getUser`: the ITk API's own answer about the person behind the `id_token` bearer
+/// (`uuIdentity`, `name` or `firstName` + `lastName`).
+async fn get_user(flow: &Flow<'_>, tokens: &TokenSet) -> Result<Option<Identity>, ProviderError> {
+    let mut base = flow.setting("api_url", "for the ITk API")?;
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    let url = Url::parse(&base)
+        .and_then(|b| b.join("getUser"))
+        .map_err(|e| ProviderError::Config {
+            field: "api_url",
+            reason: format!("is not a valid URL: {e}"),
+        })?;
+    identity::check_destination(flow.spec, &url, "api_url")?;
+    let obj = identity::fetch_json(flow, &url, tokens).await?;
+    let name = text(&obj, "name").or_else(|| {
+        let full = [text(&obj, "firstName"), text(&obj, "lastName")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!full.is_empty()).then_some(full)
+    });
+    Ok(text(&obj, "uuIdentity").map(|subject| Identity {
+        subject,
+        name,
+        email: text(&obj, "email"),
+    }))
 }
 
 /// `uuidentity` and `name` from the `id_token` (local, as itkdb does).

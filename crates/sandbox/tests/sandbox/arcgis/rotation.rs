@@ -231,3 +231,43 @@ async fn a_minted_refresh_token_works_like_one_from_a_login() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn a_portal_can_leave_out_refresh_token_expires_in_and_still_end_the_token() {
+    let config = SandboxConfig::demo().arcgis(
+        ArcgisConfig::demo()
+            .refresh_token_secs(600)
+            .omit_refresh_token_expires_in(true),
+    );
+    let sandbox = start(config).await;
+    let login = user_login(&sandbox).await;
+    assert!(login.json["refresh_token"].is_string());
+    assert!(
+        login.json.get("refresh_token_expires_in").is_none(),
+        "{}",
+        login.text
+    );
+    let swapped = exchange(&sandbox, &login.str("refresh_token")).await;
+    assert!(swapped.json["refresh_token"].is_string());
+    assert!(swapped.json.get("refresh_token_expires_in").is_none());
+    sandbox.advance_clock(Duration::from_secs(600));
+    assert_eq!(
+        refresh(&sandbox, &swapped.str("refresh_token")).await.text,
+        EXPIRED_REFRESH,
+        "the refresh token still dies when it would have"
+    );
+}
+
+#[tokio::test]
+async fn a_portal_can_refuse_exchanges_while_refreshes_keep_working() {
+    let config = SandboxConfig::demo().arcgis(ArcgisConfig::demo().refuse_exchange(true));
+    let sandbox = start(config).await;
+    let login = user_login(&sandbox).await;
+    let refused = exchange(&sandbox, &login.str("refresh_token")).await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert_eq!(refused.json["error"]["code"], 500, "{}", refused.text);
+    assert!(
+        refresh(&sandbox, &login.str("refresh_token")).await.json["access_token"].is_string(),
+        "the refused exchange ended nothing"
+    );
+}
