@@ -78,7 +78,15 @@ fn print(
 ) -> u8 {
     if answer.status != 200 {
         let (code, message) = answer.error();
-        let _ = writeln!(err, "error: {message} (from the running Tokentray)");
+        if code == "unknown_connection" {
+            // The daemon serves every connection here, so "unknown" means what it says locally.
+            let _ = writeln!(
+                err,
+                "error: no connection named \"{name}\"; run `tokentray list` to see the connections"
+            );
+        } else {
+            let _ = writeln!(err, "error: {message} (from the running Tokentray)");
+        }
         return match code.as_str() {
             "unknown_connection" => 3,
             "needs_login" => 4,
