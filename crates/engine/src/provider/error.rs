@@ -61,6 +61,19 @@ pub enum ProviderError {
         /// What went wrong (connect refused, DNS, TLS…).
         reason: String,
     },
+    /// The service's TLS certificate was refused: untrusted (self-signed or an unknown CA),
+    /// expired, for another name… Says which CA file was used, or how to set one.
+    #[error("{}", certificate_message(.host, .problem, .ca_file.as_deref(), .connection))]
+    Certificate {
+        /// The host we tried.
+        host: String,
+        /// What is wrong with its certificate.
+        problem: CertProblem,
+        /// The connection's `ca_file`, when set.
+        ca_file: Option<String>,
+        /// The connection, for the command that fixes it.
+        connection: String,
+    },
     /// No answer in time.
     #[error("{host} did not answer within {}s", .after.as_secs())]
     Timeout {
@@ -124,6 +137,54 @@ pub enum ProviderError {
     NeedsInteraction(String),
 }
 
+/// Why a service's TLS certificate was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertProblem {
+    /// Not signed by a CA this connection trusts (self-signed, or a private CA).
+    Untrusted,
+    /// Past its end date (or this machine's clock is wrong).
+    Expired,
+    /// Before its start date (or this machine's clock is wrong).
+    NotYetValid,
+    /// Made for other names; the verifier's explanation.
+    WrongName(String),
+    /// Revoked by its CA.
+    Revoked,
+    /// Unusable for another reason; the verifier's explanation.
+    Invalid(String),
+}
+
+fn certificate_message(
+    host: &str,
+    problem: &CertProblem,
+    ca_file: Option<&str>,
+    connection: &str,
+) -> String {
+    match (problem, ca_file) {
+        (CertProblem::Untrusted, Some(ca)) => format!(
+            "the certificate of {host} is not trusted by the CA in {ca}; check that this file holds the certificate of the CA that signed {host}'s certificate"
+        ),
+        (CertProblem::Untrusted, None) => format!(
+            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if {host} uses a private CA, give the connection that CA's certificate: `tokentray edit {connection} --ca-file PATH` (in the app: the connection's Advanced section)"
+        ),
+        (CertProblem::Expired, _) => format!(
+            "the certificate of {host} has expired (or this machine's clock is wrong); the service must renew its certificate"
+        ),
+        (CertProblem::NotYetValid, _) => {
+            format!("the certificate of {host} is not valid yet: check this machine's clock")
+        }
+        (CertProblem::WrongName(why), _) => format!(
+            "the certificate of {host} is not valid for that name ({why}); use a name the certificate was made for in the connection's URLs"
+        ),
+        (CertProblem::Revoked, _) => {
+            format!("the certificate of {host} has been revoked by its CA")
+        }
+        (CertProblem::Invalid(why), _) => {
+            format!("the certificate of {host} cannot be used: {why}")
+        }
+    }
+}
+
 impl ProviderError {
     /// Which kind of failure this is.
     pub fn class(&self) -> FailureClass {
@@ -138,6 +199,11 @@ impl ProviderError {
             Self::Status { status } if (400..500).contains(status) && *status != 408 => {
                 FailureClass::Config
             }
+            // Someone must fix a setting or the server; an expired certificate may be renewed.
+            Self::Certificate { problem, .. } => match problem {
+                CertProblem::Expired | CertProblem::NotYetValid => FailureClass::Transient,
+                _ => FailureClass::Config,
+            },
             _ => FailureClass::Transient,
         }
     }
