@@ -11,4 +11,5 @@ mod login;
 mod oauth2_sandbox;
 mod oidc_provider;
 mod renewal_limit;
+mod tls_proxy;
 mod vendors;

@@ -297,11 +297,13 @@ fn transport_error(e: &reqwest::Error, url: &Url, timeout: Option<Duration>) -> 
 /// What the TLS verifier refused in a certificate, if `e` is its refusal.
 fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<CertProblem> {
     use rustls::CertificateError as C;
-    let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
-        e.downcast_ref::<std::io::Error>()?
-            .get_ref()?
-            .downcast_ref::<rustls::Error>()
-    })?;
+    // The TLS stream reports it as an I/O error, sometimes wrapped in another one, whose
+    // `source()` skips what it wraps: unwrap them by hand.
+    let mut e = e;
+    while let Some(io) = e.downcast_ref::<std::io::Error>() {
+        e = io.get_ref()?;
+    }
+    let tls = e.downcast_ref::<rustls::Error>()?;
     let rustls::Error::InvalidCertificate(cert) = tls else {
         return None;
     };

@@ -162,10 +162,10 @@ fn certificate_message(
 ) -> String {
     match (problem, ca_file) {
         (CertProblem::Untrusted, Some(ca)) => format!(
-            "the certificate of {host} is not trusted by the CA in {ca}; check that this file holds the certificate of the CA that signed {host}'s certificate"
+            "the certificate of {host} is not trusted by the CA in {ca}; check that this file holds the certificate of the CA that signed it"
         ),
         (CertProblem::Untrusted, None) => format!(
-            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if {host} uses a private CA, give the connection that CA's certificate: `tokentray edit {connection} --ca-file PATH` (in the app: the connection's Advanced section)"
+            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if the service uses a private CA, give the connection that CA's certificate: `tokentray edit {connection} --ca-file PATH` (in the app: the connection's Advanced section)"
         ),
         (CertProblem::Expired, _) => format!(
             "the certificate of {host} has expired (or this machine's clock is wrong); the service must renew its certificate"
