@@ -70,10 +70,16 @@ impl Tinyproxy {
 
     /// Waits (at most 10 s) until a logged request contains `needle`; the whole log otherwise.
     pub fn wait_for(&self, needle: &str) -> Result<(), Vec<String>> {
+        self.wait_for_count(needle, 1)
+    }
+
+    /// Waits (at most 10 s) until `count` logged requests contain `needle`; the whole log
+    /// otherwise.
+    pub fn wait_for_count(&self, needle: &str, count: usize) -> Result<(), Vec<String>> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let seen = self.requests();
-            if seen.iter().any(|r| r.contains(needle)) {
+            if seen.iter().filter(|r| r.contains(needle)).count() >= count {
                 return Ok(());
             }
             if Instant::now() > deadline {

@@ -15,6 +15,7 @@ mod login;
 mod renewal_limit;
 mod rotation;
 mod serve;
+mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
