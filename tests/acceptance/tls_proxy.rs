@@ -101,16 +101,21 @@ async fn https_with_the_private_ca_in_ca_file_makes_every_call() {
     );
 }
 
-async fn refused(t: &TestEngine, name: &str, front: &TlsFront, extra: &[(&str, &str)]) -> String {
+/// Adds a `client_credentials` connection to the sandbox's token endpoint behind `front`.
+async fn add_cc(t: &TestEngine, name: &str, front: &TlsFront, extra: &[(&str, &str)]) {
+    let token_url = format!("{}/oauth/token", front.url);
     let mut fields = vec![
-        ("token_url", format!("{}/oauth/token", front.url)),
-        ("grant", "client_credentials".into()),
-        ("client_id", "demo-cc".into()),
-        ("client_secret", "demo-cc-secret".into()),
+        ("token_url", token_url.as_str()),
+        ("grant", "client_credentials"),
+        ("client_id", "demo-cc"),
+        ("client_secret", "demo-cc-secret"),
     ];
-    fields.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fields.extend_from_slice(extra);
     t.add(name, ProviderKind::Oauth2, &fields).await;
+}
+
+async fn refused(t: &TestEngine, name: &str, front: &TlsFront, extra: &[(&str, &str)]) -> String {
+    add_cc(t, name, front, extra).await;
     let err = t.engine.token(name, None).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidConfig, "{name}: {err}");
     let message = err.to_string();
@@ -266,18 +271,7 @@ async fn a_proxy_carries_every_call_to_http_and_https_services() {
         .wait_for(&format!("CONNECT {}", front2.addr))
         .unwrap_or_else(|seen| panic!("no tunnel to {}: {seen:#?}", front2.addr));
     assert_served(&front2, &PATHS);
-    t2.add(
-        "direct",
-        ProviderKind::Oauth2,
-        &[
-            ("token_url", &format!("{}/oauth/token", front.url)),
-            ("grant", "client_credentials"),
-            ("client_id", "demo-cc"),
-            ("client_secret", "demo-cc-secret"),
-            ("ca_file", &ca),
-        ],
-    )
-    .await;
+    add_cc(&t2, "direct", &front, &[("ca_file", &ca)]).await;
     t2.engine.token("direct", None).await.unwrap();
     assert_served(&front, &["POST /oauth/token"]);
     assert!(
@@ -291,19 +285,7 @@ async fn a_proxy_carries_every_call_to_http_and_https_services() {
     // Without the proxy the same settings fail: the calls above depended on it.
     let url = proxy.url.clone();
     drop(proxy);
-    t2.add(
-        "gone",
-        ProviderKind::Oauth2,
-        &[
-            ("token_url", &format!("{}/oauth/token", front2.url)),
-            ("grant", "client_credentials"),
-            ("client_id", "demo-cc"),
-            ("client_secret", "demo-cc-secret"),
-            ("ca_file", &ca),
-            ("proxy", &url),
-        ],
-    )
-    .await;
+    add_cc(&t2, "gone", &front2, &[("ca_file", &ca), ("proxy", &url)]).await;
     let err = t2.engine.token("gone", None).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::ProviderError, "{err}");
 }

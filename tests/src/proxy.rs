@@ -33,7 +33,7 @@ impl Tinyproxy {
                 log.display(),
                 dir.path().join("tinyproxy.pid").display()
             );
-            std::fs::write(dir.path().join("tinyproxy.conf"), conf).unwrap();
+            std::fs::write(dir.path().join("tinyproxy.conf"), conf).expect("write tinyproxy.conf");
             let mut cmd = Command::new(&tinyproxy);
             cmd.arg("-d")
                 .arg("-c")

@@ -149,7 +149,7 @@ impl Pki {
                 sans.join(",")
             ),
         )
-        .unwrap();
+        .expect("write the extensions file");
         run(Command::new(&self.openssl)
             .args([
                 "req",
@@ -249,7 +249,7 @@ http {{
                 cert = cert.cert.display(),
                 key = cert.key.display(),
             );
-            std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+            std::fs::write(dir.path().join("nginx.conf"), conf).expect("write nginx.conf");
             let log = dir.path().join("error.log");
             let mut cmd = Command::new(&nginx);
             cmd.arg("-p")

@@ -8,7 +8,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use url::Url;
 
 use crate::connection::ConnectionSpec;
-use crate::provider::{CertProblem, ProviderError};
+use crate::provider::{BadCertificate, CertProblem, ProviderError};
 
 /// The most a provider response may weigh.
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
@@ -25,6 +25,7 @@ pub const DEFAULT_LOG_FILTER: &str = "warn,rustls=off,rustls_platform_verifier=o
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type MakeProxy = fn(String) -> reqwest::Result<reqwest::Proxy>;
 
 /// The warning to show wherever a connection is shown, when it does not verify certificates.
 pub fn insecure_warning(spec: &ConnectionSpec) -> Option<String> {
@@ -145,10 +146,7 @@ fn env_proxies(var: impl Fn(&str) -> Option<String>) -> Result<Vec<reqwest::Prox
     let no_proxy = first(["NO_PROXY", "no_proxy"])
         .map_or_else(|| LOOPBACK.to_owned(), |(_, v)| format!("{v},{LOOPBACK}"));
     let cgi = var("REQUEST_METHOD").is_some();
-    let wanted: [(
-        Option<(&str, String)>,
-        fn(String) -> reqwest::Result<reqwest::Proxy>,
-    ); 3] = [
+    let wanted: [(Option<(&str, String)>, MakeProxy); 3] = [
         (first(["HTTPS_PROXY", "https_proxy"]), reqwest::Proxy::https),
         (
             first(["HTTP_PROXY", "http_proxy"]).filter(|_| !cgi),
@@ -281,12 +279,12 @@ fn transport_error(e: &reqwest::Error, url: &Url, timeout: Option<Duration>) -> 
         cause = c.source();
     }
     if let Some(problem) = problem {
-        return ProviderError::Certificate {
+        return ProviderError::Certificate(Box::new(BadCertificate {
             host,
             problem,
             ca_file: tls.and_then(|t| t.ca_file.clone()),
             connection: tls.map_or_else(|| "NAME".to_owned(), |t| t.connection.clone()),
-        };
+        }));
     }
     if reason.is_empty() {
         reason = "the connection failed".into();

@@ -48,7 +48,7 @@ pub use crate::http::{DEFAULT_LOG_FILTER, insecure_warning};
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::paths::{HOME_ENV, Paths};
 pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
-pub use crate::provider::{CertProblem, FailureClass, LoginInput, ProviderError};
+pub use crate::provider::{BadCertificate, CertProblem, FailureClass, LoginInput, ProviderError};
 pub use crate::refresh::{Backoff, MAX_SLEEP, RENEWAL_WINDOW};
 pub use crate::secret::{Credentials, Secret, constant_time_eq};
 pub use crate::state::{ConnectionState, HISTORY_KEEP, HistoryEntry, HistoryOutcome, Status};

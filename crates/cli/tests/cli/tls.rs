@@ -185,13 +185,13 @@ async fn proxies_from_the_environment_apply_but_never_to_loopback() {
         return;
     };
     let sb = Sandbox::start().await.unwrap();
-    let names = [host.as_str(), "127.0.0.1", "localhost"];
+    let sans = [host.as_str(), "127.0.0.1", "localhost"];
     let Some(named) =
-        TlsFront::start_named(&sb.url(), &pki.issue("named", &names, false), ip, &host)
+        TlsFront::start_named(&sb.url(), &pki.issue("named", &sans, false), ip, &host)
     else {
         return;
     };
-    let Some(looped) = TlsFront::start(&sb.url(), &pki.issue("loop", &names, false)) else {
+    let Some(looped) = TlsFront::start(&sb.url(), &pki.issue("loop", &sans, false)) else {
         return;
     };
     let home = home();

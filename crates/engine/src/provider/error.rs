@@ -63,17 +63,8 @@ pub enum ProviderError {
     },
     /// The service's TLS certificate was refused: untrusted (self-signed or an unknown CA),
     /// expired, for another name… Says which CA file was used, or how to set one.
-    #[error("{}", certificate_message(.host, .problem, .ca_file.as_deref(), .connection))]
-    Certificate {
-        /// The host we tried.
-        host: String,
-        /// What is wrong with its certificate.
-        problem: CertProblem,
-        /// The connection's `ca_file`, when set.
-        ca_file: Option<String>,
-        /// The connection, for the command that fixes it.
-        connection: String,
-    },
+    #[error("{0}")]
+    Certificate(Box<BadCertificate>),
     /// No answer in time.
     #[error("{host} did not answer within {}s", .after.as_secs())]
     Timeout {
@@ -135,6 +126,20 @@ pub enum ProviderError {
     /// The flow needs a person (a browser login, a TOTP code).
     #[error("{0}")]
     NeedsInteraction(String),
+}
+
+/// A refused TLS certificate, and the connection settings that refused it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", certificate_message(&self.host, &self.problem, self.ca_file.as_deref(), &self.connection))]
+pub struct BadCertificate {
+    /// The host we tried.
+    pub host: String,
+    /// What is wrong with its certificate.
+    pub problem: CertProblem,
+    /// The connection's `ca_file`, when set.
+    pub ca_file: Option<String>,
+    /// The connection, for the command that fixes it.
+    pub connection: String,
 }
 
 /// Why a service's TLS certificate was refused.
@@ -200,7 +205,7 @@ impl ProviderError {
                 FailureClass::Config
             }
             // Someone must fix a setting or the server; an expired certificate may be renewed.
-            Self::Certificate { problem, .. } => match problem {
+            Self::Certificate(bad) => match bad.problem {
                 CertProblem::Expired | CertProblem::NotYetValid => FailureClass::Transient,
                 _ => FailureClass::Config,
             },
