@@ -51,14 +51,23 @@ pub(crate) struct Connection {
     pub(crate) token_file: Option<String>,
     /// Whether a login is waiting for the person (browser, device code or pasted code).
     pub(crate) login_pending: bool,
+    /// Warnings to show wherever the connection is shown (TLS certificates not verified).
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Connection {
     /// The view with what only the running engine knows (a waiting login).
     pub(crate) fn live(view: engine::ConnectionView, engine: &engine::Engine) -> Self {
         let pending = engine.login_pending(view.name.as_str());
+        let warnings = engine
+            .spec(view.name.as_str())
+            .ok()
+            .and_then(|spec| engine::insecure_warning(&spec))
+            .into_iter()
+            .collect();
         Self {
             login_pending: pending,
+            warnings,
             ..Self::from(view)
         }
     }
@@ -90,6 +99,7 @@ impl From<engine::ConnectionView> for Connection {
             }),
             token_file: v.token_file,
             login_pending: false,
+            warnings: Vec::new(),
         }
     }
 }

@@ -137,6 +137,8 @@ export type Connection = {
 	token_file: string | null,
 	/**  Whether a login is waiting for the person (browser, device code or pasted code). */
 	login_pending: boolean,
+	/**  Warnings to show wherever the connection is shown (TLS certificates not verified). */
+	warnings: string[],
 };
 
 /**  A change from the edit form. */

@@ -145,6 +145,16 @@ function ConnectionRow({
           </Badge>
         </span>
         {c.store === "file" && <span class="cell-status__store">secrets in a file</span>}
+        {c.warnings.map((w) => (
+          <span
+            key={w}
+            class="cell-status__error cell-status__warning"
+            data-testid={`warning-${c.name}`}
+            title={w}
+          >
+            {w}
+          </span>
+        ))}
         {showError && (
           <span class="cell-status__error" title={c.last_error ?? undefined}>
             {c.last_error}

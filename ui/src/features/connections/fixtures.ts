@@ -22,6 +22,7 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     header_prefix: "Bearer",
     token_file: null,
     login_pending: false,
+    warnings: [],
     ...overrides,
   };
 }
