@@ -114,10 +114,16 @@ async fn add_cc(t: &TestEngine, name: &str, front: &TlsFront, extra: &[(&str, &s
     t.add(name, ProviderKind::Oauth2, &fields).await;
 }
 
-async fn refused(t: &TestEngine, name: &str, front: &TlsFront, extra: &[(&str, &str)]) -> String {
+async fn refused(
+    t: &TestEngine,
+    name: &str,
+    front: &TlsFront,
+    extra: &[(&str, &str)],
+    code: ErrorCode,
+) -> String {
     add_cc(t, name, front, extra).await;
     let err = t.engine.token(name, None).await.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::InvalidConfig, "{name}: {err}");
+    assert_eq!(err.code(), code, "{name}: {err}");
     let message = err.to_string();
     for raw in [
         "UnknownIssuer",
@@ -149,15 +155,10 @@ async fn a_refused_certificate_names_the_ca_file_or_says_how_to_set_one() {
     else {
         return;
     };
-    let Some(misnamed) =
-        TlsFront::start(&sb.url(), &pki.issue("misnamed", &["idp.example"], false))
-    else {
-        return;
-    };
     let t = TestEngine::new();
     let host = front.addr.to_string();
 
-    let m = refused(&t, "noca", &front, &[]).await;
+    let m = refused(&t, "noca", &front, &[], ErrorCode::InvalidConfig).await;
     assert!(
         m.contains(&format!("the certificate of {host} is not trusted"))
             && m.contains("`tokentray edit noca --ca-file PATH`")
@@ -166,7 +167,14 @@ async fn a_refused_certificate_names_the_ca_file_or_says_how_to_set_one() {
     );
 
     let wrong = other.ca_file().display().to_string();
-    let m = refused(&t, "wrongca", &front, &[("ca_file", &wrong)]).await;
+    let m = refused(
+        &t,
+        "wrongca",
+        &front,
+        &[("ca_file", &wrong)],
+        ErrorCode::InvalidConfig,
+    )
+    .await;
     assert!(
         m.contains(&format!(
             "the certificate of {host} is not trusted by the CA in {wrong}"
@@ -175,18 +183,68 @@ async fn a_refused_certificate_names_the_ca_file_or_says_how_to_set_one() {
     );
 
     let ca = pki.ca_file().display().to_string();
-    let m = refused(&t, "selfsigned", &selfsigned, &[]).await;
+    let m = refused(&t, "selfsigned", &selfsigned, &[], ErrorCode::InvalidConfig).await;
     assert!(m.contains("self-signed") && m.contains("--ca-file"), "{m}");
-    let m = refused(&t, "selfsigned-ca", &selfsigned, &[("ca_file", &ca)]).await;
+    let m = refused(
+        &t,
+        "selfsigned-ca",
+        &selfsigned,
+        &[("ca_file", &ca)],
+        ErrorCode::InvalidConfig,
+    )
+    .await;
     assert!(
         m.contains(&format!("is not trusted by the CA in {ca}")),
         "{m}"
     );
 
-    let m = refused(&t, "misnamed", &misnamed, &[("ca_file", &ca)]).await;
+    assert_eq!(
+        sb.grant_count("client_credentials"),
+        0,
+        "nothing got through"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_or_misnamed_certificate_says_so() {
+    let Some(pki) = Pki::new("Tokentray test CA") else {
+        return;
+    };
+    let sb = Sandbox::start().await.unwrap();
+    let Some(expired) = TlsFront::start(&sb.url(), &pki.issue_expired("expired", &LOOPBACK_NAMES))
+    else {
+        return;
+    };
+    let Some(misnamed) =
+        TlsFront::start(&sb.url(), &pki.issue("misnamed", &["idp.example"], false))
+    else {
+        return;
+    };
+    let t = TestEngine::new();
+    let ca = pki.ca_file().display().to_string();
+    let m = refused(
+        &t,
+        "misnamed",
+        &misnamed,
+        &[("ca_file", &ca)],
+        ErrorCode::InvalidConfig,
+    )
+    .await;
     assert!(
         m.contains("is not valid for that name") && m.contains("idp.example"),
         "a name mismatch says so: {m}"
+    );
+    let m = refused(
+        &t,
+        "expired",
+        &expired,
+        &[("ca_file", &ca)],
+        ErrorCode::ProviderError,
+    )
+    .await;
+    assert!(
+        m.contains(&format!("the certificate of {} has expired", expired.addr)),
+        "an expired certificate says so: {m}"
     );
     assert_eq!(
         sb.grant_count("client_credentials"),

@@ -130,6 +130,52 @@ impl Pki {
     /// A server certificate for `names` (host names or IP addresses), signed by this CA, or
     /// signed by its own key when `self_signed`.
     pub fn issue(&self, label: &str, names: &[&str], self_signed: bool) -> Issued {
+        self.make(
+            label,
+            names,
+            if self_signed {
+                How::SelfSigned
+            } else {
+                How::Ca
+            },
+        )
+    }
+
+    /// A certificate for `names` signed by this CA that expired in 2020.
+    pub fn issue_expired(&self, label: &str, names: &[&str]) -> Issued {
+        self.make(label, names, How::Expired)
+    }
+
+    /// `sign` set up as `openssl ca` issuing a certificate valid only on 1 January 2020
+    /// (`openssl x509` cannot date a certificate in the past).
+    fn signed_in_2020(&self, sign: &mut Command) {
+        let d = self.dir.path();
+        let conf = d.join("ca.cnf");
+        std::fs::write(
+            &conf,
+            format!(
+                "[ca]\ndefault_ca = test\n[test]\ndatabase = {d}/index.txt\nnew_certs_dir = {d}\nserial = {d}/serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[any]\ncommonName = supplied\n",
+                d = d.display()
+            ),
+        )
+        .expect("write ca.cnf");
+        std::fs::write(d.join("index.txt"), "").expect("write index.txt");
+        std::fs::write(d.join("serial"), "1000\n").expect("write serial");
+        sign.args(["ca", "-batch", "-notext", "-config"])
+            .arg(&conf)
+            .arg("-cert")
+            .arg(d.join("ca.pem"))
+            .arg("-keyfile")
+            .arg(d.join("ca.key"))
+            .args([
+                "-startdate",
+                "20200101000000Z",
+                "-enddate",
+                "20200102000000Z",
+            ]);
+    }
+
+    fn make(&self, label: &str, names: &[&str], how: How) -> Issued {
         let d = self.dir.path();
         let key = d.join(format!("{label}.key"));
         let csr = d.join(format!("{label}.csr"));
@@ -165,24 +211,36 @@ impl Pki {
             .arg(&csr)
             .args(["-subj", &format!("/CN={}", names[0])]));
         let mut sign = Command::new(&self.openssl);
-        sign.args(["x509", "-req", "-days", "2", "-in"])
+        match how {
+            How::Ca => {
+                sign.args(["x509", "-req", "-days", "2", "-CA"])
+                    .arg(d.join("ca.pem"))
+                    .arg("-CAkey")
+                    .arg(d.join("ca.key"))
+                    .arg("-CAcreateserial");
+            }
+            How::SelfSigned => {
+                sign.args(["x509", "-req", "-days", "2", "-signkey"])
+                    .arg(&key);
+            }
+            How::Expired => self.signed_in_2020(&mut sign),
+        }
+        sign.arg("-in")
             .arg(&csr)
             .arg("-out")
             .arg(&cert)
             .arg("-extfile")
             .arg(&ext);
-        if self_signed {
-            sign.arg("-signkey").arg(&key);
-        } else {
-            sign.arg("-CA")
-                .arg(d.join("ca.pem"))
-                .arg("-CAkey")
-                .arg(d.join("ca.key"))
-                .arg("-CAcreateserial");
-        }
         run(&mut sign);
         Issued { cert, key }
     }
+}
+
+#[derive(Clone, Copy)]
+enum How {
+    Ca,
+    SelfSigned,
+    Expired,
 }
 
 /// nginx serving TLS on `https://HOST:PORT` in front of a plain-HTTP service; killed on drop.
