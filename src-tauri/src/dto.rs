@@ -37,6 +37,8 @@ pub(crate) struct Connection {
     pub(crate) last_refresh: Option<EpochMillis>,
     /// The last error, in words.
     pub(crate) last_error: Option<String>,
+    /// Warnings to show wherever the connection is shown (TLS certificates not verified).
+    pub(crate) warnings: Vec<String>,
     /// Where the secrets live, once some are stored.
     pub(crate) store: Option<StoreKind>,
     /// Whether other tools may be handed the token.
@@ -51,8 +53,6 @@ pub(crate) struct Connection {
     pub(crate) token_file: Option<String>,
     /// Whether a login is waiting for the person (browser, device code or pasted code).
     pub(crate) login_pending: bool,
-    /// Warnings to show wherever the connection is shown (TLS certificates not verified).
-    pub(crate) warnings: Vec<String>,
 }
 
 impl Connection {
@@ -86,6 +86,7 @@ impl From<engine::ConnectionView> for Connection {
             identity: v.identity.map(Identity::from),
             last_refresh: v.last_refresh.map(millis),
             last_error: v.last_error,
+            warnings: Vec::new(),
             store: v.store.map(StoreKind::from),
             exportable: v.exportable,
             keep_fresh: v.keep_fresh,
@@ -99,7 +100,6 @@ impl From<engine::ConnectionView> for Connection {
             }),
             token_file: v.token_file,
             login_pending: false,
-            warnings: Vec::new(),
         }
     }
 }

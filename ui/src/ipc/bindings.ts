@@ -123,6 +123,8 @@ export type Connection = {
 	last_refresh: number | null,
 	/**  The last error, in words. */
 	last_error: string | null,
+	/**  Warnings to show wherever the connection is shown (TLS certificates not verified). */
+	warnings: string[],
 	/**  Where the secrets live, once some are stored. */
 	store: StoreKind | null,
 	/**  Whether other tools may be handed the token. */
@@ -137,8 +139,6 @@ export type Connection = {
 	token_file: string | null,
 	/**  Whether a login is waiting for the person (browser, device code or pasted code). */
 	login_pending: boolean,
-	/**  Warnings to show wherever the connection is shown (TLS certificates not verified). */
-	warnings: string[],
 };
 
 /**  A change from the edit form. */

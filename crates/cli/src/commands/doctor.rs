@@ -14,8 +14,8 @@ use crate::output;
 struct Check {
     name: &'static str,
     ok: bool,
-    /// Works, but is unsafe: shown as WARN, does not fail the doctor.
-    warning: bool,
+    /// Works, but deserves attention (does not fail the doctor).
+    warn: bool,
     detail: String,
 }
 
@@ -24,14 +24,14 @@ impl Check {
         Self {
             name,
             ok,
-            warning: false,
+            warn: false,
             detail: detail.into(),
         }
     }
 
     fn warning(name: &'static str, detail: impl Into<String>) -> Self {
         Self {
-            warning: true,
+            warn: true,
             ..Self::new(name, true, detail)
         }
     }
@@ -161,7 +161,7 @@ fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> Result<(), CliEr
     if json {
         let list: Vec<_> = checks
             .iter()
-            .map(|c| json!({"check": c.name, "ok": c.ok, "warning": c.warning, "detail": c.detail}))
+            .map(|c| json!({"check": c.name, "ok": c.ok, "warning": c.warn, "detail": c.detail}))
             .collect();
         return output::json(out, &list);
     }
@@ -170,9 +170,9 @@ fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> Result<(), CliEr
         let _ = writeln!(
             text,
             "{} {:<10} {}",
-            match (c.ok, c.warning) {
+            match (c.ok, c.warn) {
                 (false, _) => "FAIL",
-                (true, true) => "WARN",
+                (true, true) => "warn",
                 (true, false) => "ok  ",
             },
             c.name,

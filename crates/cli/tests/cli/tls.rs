@@ -145,7 +145,7 @@ async fn insecure_skip_verify_works_and_show_list_and_doctor_warn() {
     assert!(
         doctor
             .lines()
-            .any(|l| l.starts_with("WARN") && l.contains(warning)),
+            .any(|l| l.starts_with("warn") && l.contains(warning)),
         "{doctor}"
     );
     let json: serde_json::Value =

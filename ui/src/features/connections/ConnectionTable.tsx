@@ -145,6 +145,11 @@ function ConnectionRow({
           </Badge>
         </span>
         {c.store === "file" && <span class="cell-status__store">secrets in a file</span>}
+        {showError && (
+          <span class="cell-status__error" title={c.last_error ?? undefined}>
+            {c.last_error}
+          </span>
+        )}
         {c.warnings.map((w) => (
           <span
             key={w}
@@ -155,11 +160,6 @@ function ConnectionRow({
             {w}
           </span>
         ))}
-        {showError && (
-          <span class="cell-status__error" title={c.last_error ?? undefined}>
-            {c.last_error}
-          </span>
-        )}
       </td>
       <td class="cell-identity">
         {identity === null ? (

@@ -88,19 +88,6 @@ describe("ConnectionsPage", () => {
     expect(rowOf("cc")?.textContent).not.toContain("login needed");
   });
 
-  it("shows a connection's warnings in its row, and none on the others", async () => {
-    const warning = "careless does not verify TLS certificates (insecure_skip_verify)";
-    backend.list = [
-      connection({ name: "careless", warnings: [warning] }),
-      connection({ name: "careful" }),
-    ];
-    await show();
-    expect(rowOf("careless")?.querySelector('[data-testid="warning-careless"]')?.textContent).toBe(
-      warning,
-    );
-    expect(rowOf("careful")?.querySelector(".cell-status__warning")).toBeNull();
-  });
-
   it("lists each connection with kind, status in words, identity and a countdown", async () => {
     backend.list = [
       connection({ name: "work", label: "Work API", kind: "oauth2" }),
@@ -254,5 +241,18 @@ describe("ConnectionsPage", () => {
       await Promise.resolve();
     });
     expect(rowOf("work")).toBeDefined();
+  });
+
+  it("shows a connection's warnings in its row, and none on the others", async () => {
+    const warning = "careless does not verify TLS certificates (insecure_skip_verify)";
+    backend.list = [
+      connection({ name: "careless", warnings: [warning] }),
+      connection({ name: "careful" }),
+    ];
+    await show();
+    expect(rowOf("careless")?.querySelector('[data-testid="warning-careless"]')?.textContent).toBe(
+      warning,
+    );
+    expect(rowOf("careful")?.querySelector(".cell-status__warning")).toBeNull();
   });
 });

@@ -15,6 +15,7 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     identity: { subject: "ada", name: null, email: null },
     last_refresh: NOW - 60_000,
     last_error: null,
+    warnings: [],
     store: "keychain",
     exportable: true,
     keep_fresh: true,
@@ -22,7 +23,6 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     header_prefix: "Bearer",
     token_file: null,
     login_pending: false,
-    warnings: [],
     ...overrides,
   };
 }
