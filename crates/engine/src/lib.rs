@@ -44,11 +44,11 @@ pub use crate::fields::{
     ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldType, ITK_API_URL, ITK_AUTH_URL,
     all_fields, check_url, default_for, find as find_field, is_loopback, kind_fields,
 };
-pub use crate::http::{DEFAULT_LOG_FILTER, insecure_warning};
+pub use crate::http::{BadCertificate, CertProblem, DEFAULT_LOG_FILTER, insecure_warning};
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::paths::{HOME_ENV, Paths};
 pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
-pub use crate::provider::{BadCertificate, CertProblem, FailureClass, LoginInput, ProviderError};
+pub use crate::provider::{FailureClass, LoginInput, ProviderError};
 pub use crate::refresh::{Backoff, MAX_SLEEP, RENEWAL_WINDOW};
 pub use crate::secret::{Credentials, Secret, constant_time_eq};
 pub use crate::state::{ConnectionState, HISTORY_KEEP, HistoryEntry, HistoryOutcome, Status};

@@ -13,7 +13,7 @@ mod vendor;
 use async_trait::async_trait;
 
 pub(crate) use authorize::{Authorization, DevicePoll, DeviceStart};
-pub use error::{BadCertificate, CertProblem, FailureClass, ProviderError};
+pub use error::{FailureClass, ProviderError};
 pub(crate) use oauth2::DiscoveryCache;
 
 use crate::connection::{ConnectionSpec, ProviderKind};
