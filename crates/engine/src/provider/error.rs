@@ -180,6 +180,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn certificate_errors_name_the_ca_file_or_how_to_set_one() {
+        let bad = |problem, ca_file: Option<&str>| {
+            ProviderError::Certificate(Box::new(BadCertificate {
+                host: "idp.example".into(),
+                problem,
+                ca_file: ca_file.map(str::to_owned),
+                connection: "api".into(),
+            }))
+        };
+        let e = bad(CertProblem::Untrusted, None);
+        assert!(
+            e.to_string()
+                .starts_with("the certificate of idp.example is not trusted")
+                && e.to_string()
+                    .contains("`tokentray edit api --ca-file PATH`"),
+            "{e}"
+        );
+        assert_eq!(e.class(), FailureClass::Config);
+        let e = bad(CertProblem::Untrusted, Some("/etc/corp-ca.pem"));
+        assert!(
+            e.to_string()
+                .contains("is not trusted by the CA in /etc/corp-ca.pem"),
+            "{e}"
+        );
+        // A server may renew an expired certificate: retried, not a settings problem.
+        assert_eq!(
+            bad(CertProblem::Expired, None).class(),
+            FailureClass::Transient
+        );
+        assert_eq!(
+            bad(CertProblem::WrongName("x".into()), None).class(),
+            FailureClass::Config
+        );
+    }
+
+    #[test]
     fn credentials_errors_are_never_transient() {
         let e = ProviderError::Rejected {
             code: "invalid_grant".into(),
