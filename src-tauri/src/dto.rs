@@ -263,6 +263,42 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_live_connection_carries_the_warning_of_switched_off_tls_checks() {
+        let home = tempfile::tempdir().unwrap();
+        let engine = engine::Engine::new(engine::EngineOptions::new(
+            engine::Paths::under(home.path()),
+            std::sync::Arc::new(engine::testing::MemorySecretStore::new()),
+        ));
+        for (name, insecure) in [("careless", "true"), ("careful", "false")] {
+            let mut secrets = engine::Credentials::new();
+            secrets.set("client_secret", engine::Secret::new("s"));
+            let fields = [
+                ("token_url", "https://idp.example/token"),
+                ("grant", "client_credentials"),
+                ("client_id", "c"),
+                ("insecure_skip_verify", insecure),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+            tauri::async_runtime::block_on(engine.add(
+                name,
+                engine::ProviderKind::Oauth2,
+                &fields,
+                secrets,
+            ))
+            .unwrap();
+        }
+        let careless = Connection::live(engine.view("careless").unwrap(), &engine);
+        assert_eq!(careless.warnings.len(), 1);
+        assert!(
+            careless.warnings[0].contains("does not verify TLS certificates"),
+            "{:?}",
+            careless.warnings
+        );
+        let careful = Connection::live(engine.view("careful").unwrap(), &engine);
+        assert!(careful.warnings.is_empty());
+    }
+
+    #[test]
     fn every_engine_kind_maps_to_the_same_wire_name() {
         for kind in engine::ProviderKind::ALL {
             let ours = serde_json::to_value(ProviderKind::from(kind)).unwrap();
