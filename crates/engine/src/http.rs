@@ -1,6 +1,7 @@
 //! The only place HTTP clients are built, and the one way responses are read: redirects never
 //! followed, connect and total timeouts, a 1 MiB cap on bodies, per-connection CA file, proxy
-//! and (warned) TLS verification switch.
+//! (else the environment's, never for loopback) and (warned) TLS verification switch; a refused
+//! certificate becomes a [`BadCertificate`] that names the CA file or how to set one.
 
 use std::time::Duration;
 
