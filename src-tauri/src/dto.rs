@@ -40,6 +40,8 @@ pub(crate) struct Connection {
     pub(crate) last_refresh: Option<EpochMillis>,
     /// The last error, in words.
     pub(crate) last_error: Option<String>,
+    /// Warnings to show wherever the connection is shown (TLS certificates not verified).
+    pub(crate) warnings: Vec<String>,
     /// Where the secrets live, once some are stored.
     pub(crate) store: Option<StoreKind>,
     /// Whether other tools may be handed the token.
@@ -60,8 +62,15 @@ impl Connection {
     /// The view with what only the running engine knows (a waiting login).
     pub(crate) fn live(view: engine::ConnectionView, engine: &engine::Engine) -> Self {
         let pending = engine.login_pending(view.name.as_str());
+        let warnings = engine
+            .spec(view.name.as_str())
+            .ok()
+            .and_then(|spec| engine::insecure_warning(&spec))
+            .into_iter()
+            .collect();
         Self {
             login_pending: pending,
+            warnings,
             ..Self::from(view)
         }
     }
@@ -81,6 +90,7 @@ impl From<engine::ConnectionView> for Connection {
             previous_identity: v.previous_identity.map(Identity::from),
             last_refresh: v.last_refresh.map(millis),
             last_error: v.last_error,
+            warnings: Vec::new(),
             store: v.store.map(StoreKind::from),
             exportable: v.exportable,
             keep_fresh: v.keep_fresh,
@@ -255,6 +265,42 @@ pub(crate) mod tests {
             "the default prefix is spelled out"
         );
         assert_eq!(json["login_pending"], false);
+    }
+
+    #[test]
+    fn a_live_connection_carries_the_warning_of_switched_off_tls_checks() {
+        let home = tempfile::tempdir().unwrap();
+        let engine = engine::Engine::new(engine::EngineOptions::new(
+            engine::Paths::under(home.path()),
+            std::sync::Arc::new(engine::testing::MemorySecretStore::new()),
+        ));
+        for (name, insecure) in [("careless", "true"), ("careful", "false")] {
+            let mut secrets = engine::Credentials::new();
+            secrets.set("client_secret", engine::Secret::new("s"));
+            let fields = [
+                ("token_url", "https://idp.example/token"),
+                ("grant", "client_credentials"),
+                ("client_id", "c"),
+                ("insecure_skip_verify", insecure),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+            tauri::async_runtime::block_on(engine.add(
+                name,
+                engine::ProviderKind::Oauth2,
+                &fields,
+                secrets,
+            ))
+            .unwrap();
+        }
+        let careless = Connection::live(engine.view("careless").unwrap(), &engine);
+        assert_eq!(careless.warnings.len(), 1);
+        assert!(
+            careless.warnings[0].contains("does not verify TLS certificates"),
+            "{:?}",
+            careless.warnings
+        );
+        let careful = Connection::live(engine.view("careful").unwrap(), &engine);
+        assert!(careful.warnings.is_empty());
     }
 
     #[test]

@@ -12,5 +12,6 @@ mod login_trust;
 mod oauth2_sandbox;
 mod oidc_provider;
 mod renewal_limit;
+mod tls_proxy;
 mod vendors;
 mod vendors_round2;

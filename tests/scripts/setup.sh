@@ -19,6 +19,9 @@ if [ "$want_test" = 1 ]; then
   packages+=(xvfb xauth xdotool imagemagick webkit2gtk-driver)
   # The desktop end-to-end suite: the clipboard and keychain read back, its Python venv.
   packages+=(xclip libsecret-tools python3-venv)
+  # Real TLS and proxy servers for the ca_file/proxy tests: nginx in front of the sandbox with
+  # a private CA made by openssl, and tinyproxy as the HTTP proxy.
+  packages+=(nginx-light openssl tinyproxy)
 fi
 missing=()
 for p in "${packages[@]}"; do

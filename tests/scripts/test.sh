@@ -28,6 +28,8 @@ say "Rust tests, with a real keychain and a real OpenID provider"
 export TOKENTRAY_REQUIRE_OIDC=1 NO_AT_BRIDGE=1
 # As root (CI), the tests that play a second local user must run, not skip.
 if [ "$(id -u)" = 0 ]; then export TOKENTRAY_REQUIRE_NEIGHBOUR=1; fi
+# The real TLS server (nginx) and proxy (tinyproxy) that setup.sh installs must run, not skip.
+export TOKENTRAY_REQUIRE_TLS=1
 xvfb-run -a -s "-screen 0 1280x800x24" tests/scripts/with-keyring.sh \
   cargo test --workspace --locked --no-fail-fast
 

@@ -4,6 +4,8 @@
 
 pub mod browser;
 pub mod oidc;
+pub mod proxy;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The only place HTTP clients are built, and the one way responses are read: redirects never
 //! followed, connect and total timeouts, a 1 MiB cap on bodies, per-connection CA file, proxy
-//! and (warned) TLS verification switch.
+//! (else the environment's, never for loopback) and (warned) TLS verification switch; a refused
+//! certificate becomes a [`BadCertificate`] that names the CA file or how to set one.
 
 use std::time::Duration;
 
@@ -17,18 +18,142 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole request may take.
 pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The default log filter of the front ends: warnings, without the TLS libraries' own lines
+/// (a refused certificate is reported once, as the connection's error, saying what to do).
+pub const DEFAULT_LOG_FILTER: &str = "warn,rustls=off,rustls_platform_verifier=off";
+
+/// Destinations a proxy from the environment never gets: this machine's own services.
+const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type MakeProxy = fn(String) -> reqwest::Result<reqwest::Proxy>;
+
+/// A refused TLS certificate, and the connection settings that refused it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", certificate_message(&self.host, &self.problem, self.ca_file.as_deref(), &self.connection))]
+pub struct BadCertificate {
+    /// The host we tried.
+    pub host: String,
+    /// What is wrong with its certificate.
+    pub problem: CertProblem,
+    /// The connection's `ca_file`, when set.
+    pub ca_file: Option<String>,
+    /// The connection, for the command that fixes it.
+    pub connection: String,
+}
+
+/// Why a service's TLS certificate was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertProblem {
+    /// Not signed by a CA this connection trusts (self-signed, or a private CA).
+    Untrusted,
+    /// Past its end date (or this machine's clock is wrong).
+    Expired,
+    /// Before its start date (or this machine's clock is wrong).
+    NotYetValid,
+    /// Made for other names; the verifier's explanation.
+    WrongName(String),
+    /// Revoked by its CA.
+    Revoked,
+    /// Unusable for another reason; the verifier's explanation.
+    Invalid(String),
+}
+
+fn certificate_message(
+    host: &str,
+    problem: &CertProblem,
+    ca_file: Option<&str>,
+    connection: &str,
+) -> String {
+    match (problem, ca_file) {
+        (CertProblem::Untrusted, Some(ca)) => format!(
+            "the certificate of {host} is not trusted by the CA in {ca}; check that this file holds the certificate of the CA that signed it"
+        ),
+        (CertProblem::Untrusted, None) => format!(
+            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if the service uses a private CA, give the connection that CA's certificate: `tokentray edit {connection} --ca-file PATH` (in the app: the connection's Advanced section)"
+        ),
+        (CertProblem::Expired, _) => format!(
+            "the certificate of {host} has expired (or this machine's clock is wrong); the service must renew its certificate"
+        ),
+        (CertProblem::NotYetValid, _) => {
+            format!("the certificate of {host} is not valid yet: check this machine's clock")
+        }
+        (CertProblem::WrongName(why), _) => format!(
+            "the certificate of {host} is not valid for that name ({why}); use a name the certificate was made for in the connection's URLs"
+        ),
+        (CertProblem::Revoked, _) => {
+            format!("the certificate of {host} has been revoked by its CA")
+        }
+        (CertProblem::Invalid(why), _) => {
+            format!("the certificate of {host} cannot be used: {why}")
+        }
+    }
+}
+
+/// The warning to show wherever a connection is shown, when it does not verify certificates.
+pub fn insecure_warning(spec: &ConnectionSpec) -> Option<String> {
+    spec.flag("insecure_skip_verify").then(|| {
+        format!(
+            "{} does not verify TLS certificates (insecure_skip_verify): anyone on the network path can read its tokens; give it the service's CA with `tokentray edit {} --ca-file PATH --insecure-skip-verify false`",
+            spec.name, spec.name
+        )
+    })
+}
+
+/// The connection a client belongs to, carried on its connection errors so that a refused
+/// certificate can be reported with the connection's `ca_file` (see [`transport_error`]).
+#[derive(Debug)]
+struct TlsSettings {
+    connection: String,
+    ca_file: Option<String>,
+}
+
+/// A connection failure tagged with the [`TlsSettings`] of the client that made it.
+#[derive(Debug)]
+struct Tagged {
+    tls: std::sync::Arc<TlsSettings>,
+    source: BoxError,
+}
+
+impl std::fmt::Display for Tagged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.source.fmt(f)
+    }
+}
+
+impl std::error::Error for Tagged {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
 /// Builds the HTTP client for one connection from its `ca_file`, `proxy` and
-/// `insecure_skip_verify` settings, so they apply to every call it makes.
+/// `insecure_skip_verify` settings, so they apply to every call it makes. Without `proxy`,
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` (or their lowercase forms) apply, except
+/// to loopback addresses.
 pub(crate) fn client_for(
     spec: &ConnectionSpec,
     timeout: Duration,
 ) -> Result<reqwest::Client, ProviderError> {
+    let ca_file = spec.text("ca_file");
+    let tls = std::sync::Arc::new(TlsSettings {
+        connection: spec.name.to_string(),
+        ca_file: ca_file.clone(),
+    });
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .timeout(timeout)
-        .user_agent(concat!("tokentray/", env!("CARGO_PKG_VERSION")));
-    if let Some(path) = spec.text("ca_file") {
+        .user_agent(concat!("tokentray/", env!("CARGO_PKG_VERSION")))
+        .connector_layer(tower::util::MapErrLayer::new(
+            move |source: BoxError| -> BoxError {
+                Box::new(Tagged {
+                    tls: tls.clone(),
+                    source,
+                })
+            },
+        ));
+    if let Some(path) = ca_file {
         let pem = std::fs::read(&path).map_err(|e| ProviderError::Config {
             field: "ca_file",
             reason: format!("could not read {path}: {e}"),
@@ -38,16 +163,28 @@ pub(crate) fn client_for(
                 field: "ca_file",
                 reason: format!("{path} is not a PEM certificate file: {e}"),
             })?;
+        if certs.is_empty() {
+            return Err(ProviderError::Config {
+                field: "ca_file",
+                reason: format!("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+            });
+        }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
     }
+    // Only our own proxies: reqwest's automatic ones would also proxy loopback.
+    builder = builder.no_proxy();
     if let Some(proxy) = spec.text("proxy") {
         let proxy = reqwest::Proxy::all(&proxy).map_err(|e| ProviderError::Config {
             field: "proxy",
             reason: format!("is not a usable proxy URL: {e}"),
         })?;
         builder = builder.proxy(proxy);
+    } else {
+        for proxy in env_proxies(|name| std::env::var(name).ok())? {
+            builder = builder.proxy(proxy);
+        }
     }
     if spec.flag("insecure_skip_verify") {
         tracing::warn!(connection = %spec.name, "TLS certificate verification is switched off for this connection");
@@ -57,6 +194,41 @@ pub(crate) fn client_for(
         field: "ca_file",
         reason: format!("could not set up HTTPS: {e}"),
     })
+}
+
+/// The proxies the environment asks for, as curl reads them: `HTTPS_PROXY` for https,
+/// `HTTP_PROXY` for http (ignored in a CGI script, where a client can set it), `ALL_PROXY` for
+/// both, uppercase before lowercase; `NO_PROXY` and loopback addresses go direct.
+fn env_proxies(var: impl Fn(&str) -> Option<String>) -> Result<Vec<reqwest::Proxy>, ProviderError> {
+    let first = |names: [&'static str; 2]| {
+        names
+            .into_iter()
+            .find_map(|n| var(n).filter(|v| !v.trim().is_empty()))
+            .map(|v| (names[0], v))
+    };
+    let no_proxy = first(["NO_PROXY", "no_proxy"])
+        .map_or_else(|| LOOPBACK.to_owned(), |(_, v)| format!("{v},{LOOPBACK}"));
+    let cgi = var("REQUEST_METHOD").is_some();
+    let wanted: [(Option<(&str, String)>, MakeProxy); 3] = [
+        (first(["HTTPS_PROXY", "https_proxy"]), reqwest::Proxy::https),
+        (
+            first(["HTTP_PROXY", "http_proxy"]).filter(|_| !cgi),
+            reqwest::Proxy::http,
+        ),
+        (first(["ALL_PROXY", "all_proxy"]), reqwest::Proxy::all),
+    ];
+    let mut proxies = Vec::new();
+    for (found, make) in wanted {
+        let Some((name, url)) = found else { continue };
+        let proxy = make(url).map_err(|e| ProviderError::Config {
+            field: "proxy",
+            reason: format!(
+                "{name} in the environment is not a usable proxy URL ({e}); fix or unset it, or set the connection's own proxy"
+            ),
+        })?;
+        proxies.push(proxy.no_proxy(reqwest::NoProxy::from_string(&no_proxy)));
+    }
+    Ok(proxies)
 }
 
 /// A response read into memory.
@@ -158,15 +330,54 @@ fn transport_error(e: &reqwest::Error, url: &Url, timeout: Option<Duration>) -> 
     }
     // Walk to the innermost cause: it says "connection refused", "dns error", a TLS reason.
     let mut reason = String::new();
-    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    let mut tls: Option<&TlsSettings> = None;
+    let mut problem = None;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
         reason = c.to_string();
+        if let Some(tagged) = c.downcast_ref::<Tagged>() {
+            tls = Some(&tagged.tls);
+        }
+        problem = problem.or_else(|| certificate_problem(c));
         cause = c.source();
+    }
+    if let Some(problem) = problem {
+        return ProviderError::Certificate(Box::new(BadCertificate {
+            host,
+            problem,
+            ca_file: tls.and_then(|t| t.ca_file.clone()),
+            connection: tls.map_or_else(|| "NAME".to_owned(), |t| t.connection.clone()),
+        }));
     }
     if reason.is_empty() {
         reason = "the connection failed".into();
     }
     ProviderError::Network { host, reason }
+}
+
+/// What the TLS verifier refused in a certificate, if `e` is its refusal.
+fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<CertProblem> {
+    use rustls::CertificateError as C;
+    // The TLS stream reports it as an I/O error, sometimes wrapped in another one, whose
+    // `source()` skips what it wraps: unwrap them by hand.
+    let mut e = e;
+    while let Some(io) = e.downcast_ref::<std::io::Error>() {
+        e = io.get_ref()?;
+    }
+    let tls = e.downcast_ref::<rustls::Error>()?;
+    let rustls::Error::InvalidCertificate(cert) = tls else {
+        return None;
+    };
+    Some(match cert {
+        C::UnknownIssuer => CertProblem::Untrusted,
+        C::Expired | C::ExpiredContext { .. } => CertProblem::Expired,
+        C::NotValidYet | C::NotValidYetContext { .. } => CertProblem::NotYetValid,
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            CertProblem::WrongName(cert.to_string())
+        }
+        C::Revoked => CertProblem::Revoked,
+        other => CertProblem::Invalid(other.to_string()),
+    })
 }
 
 impl Reply {
@@ -224,5 +435,31 @@ impl Reply {
             status: self.status,
             detail: detail.to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxies_come_from_the_environment_and_a_bad_one_is_named() {
+        let none = env_proxies(|_| None).unwrap();
+        assert!(none.is_empty());
+        let env = |name: &str| match name {
+            "https_proxy" => Some("http://127.0.0.1:3128".to_owned()),
+            "HTTP_PROXY" => Some("http://127.0.0.1:3129".to_owned()),
+            _ => None,
+        };
+        assert_eq!(env_proxies(env).unwrap().len(), 2);
+        // In a CGI script a client sets HTTP_PROXY (the `Proxy:` header): never used there.
+        let cgi = |name: &str| match name {
+            "REQUEST_METHOD" => Some("GET".to_owned()),
+            other => env(other),
+        };
+        assert_eq!(env_proxies(cgi).unwrap().len(), 1);
+        let bad = |name: &str| (name == "ALL_PROXY").then(|| "::not a url::".to_owned());
+        let e = env_proxies(bad).unwrap_err().to_string();
+        assert!(e.contains("ALL_PROXY in the environment"), "{e}");
     }
 }

@@ -46,6 +46,7 @@ pub use crate::fields::{
     all_fields, changed_destinations, check_token_file, check_url, default_for, destination_fields,
     destination_fingerprint, find as find_field, is_loopback, kind_fields,
 };
+pub use crate::http::{BadCertificate, CertProblem, DEFAULT_LOG_FILTER, insecure_warning};
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::login_page::{PageError, check_private_dir};
 pub use crate::paths::{HOME_ENV, Paths};

@@ -73,7 +73,7 @@ impl std::fmt::Debug for LoginOptions {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub(crate) enum LoginStep {
     /// Logged in without a person.
-    Done { connection: Connection },
+    Done { connection: Box<Connection> },
     /// Sign in in the browser; the redirect comes back by `mode`.
     Browser {
         url: String,
@@ -130,7 +130,7 @@ pub(crate) async fn start_login(
     let waiting = match state.engine.start_login(&name, request).await? {
         engine::LoginStep::Done(view) => {
             return Ok(LoginStep::Done {
-                connection: Connection::live(view, &state.engine),
+                connection: Box::new(Connection::live(view, &state.engine)),
             });
         }
         engine::LoginStep::Waiting(start) => start,

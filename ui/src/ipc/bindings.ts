@@ -135,6 +135,8 @@ export type Connection = {
 	last_refresh: number | null,
 	/**  The last error, in words. */
 	last_error: string | null,
+	/**  Warnings to show wherever the connection is shown (TLS certificates not verified). */
+	warnings: string[],
 	/**  Where the secrets live, once some are stored. */
 	store: StoreKind | null,
 	/**  Whether other tools may be handed the token. */

@@ -215,15 +215,26 @@ pub(crate) fn list(engine: &Engine, a: &JsonFlag, out: &mut dyn Write) -> Result
             "no connections yet; add one with `tokentray add NAME --kind KIND …` (see `tokentray add --help`)\n",
         );
     }
-    output::write(out, &output::table(&rows, SystemClock.now()))
+    let mut text = output::table(&rows, SystemClock.now());
+    for r in &rows {
+        if let Some(w) = engine
+            .spec(r.name.as_str())
+            .ok()
+            .and_then(|spec| tokentray_engine::insecure_warning(&spec))
+        {
+            let _ = writeln!(text, "warning: {w}");
+        }
+    }
+    output::write(out, &text)
 }
 
 fn show_json(
     view: &ConnectionView,
     settings: &serde_json::Value,
     secrets: &[String],
+    warnings: &[String],
 ) -> serde_json::Value {
-    json!({ "connection": view, "settings": settings, "secrets_stored": secrets })
+    json!({ "connection": view, "settings": settings, "secrets_stored": secrets, "warnings": warnings })
 }
 
 pub(crate) async fn show(
@@ -234,19 +245,28 @@ pub(crate) async fn show(
     let spec = engine.spec(&a.name)?;
     let view = engine.view(&a.name)?;
     let secrets = engine.stored_secret_fields(&a.name).await?;
+    let warnings: Vec<String> = tokentray_engine::insecure_warning(&spec)
+        .into_iter()
+        .collect();
     if a.json {
         let settings: serde_json::Map<String, serde_json::Value> = spec
             .settings
             .iter()
             .map(|(k, v)| (k.to_owned(), serde_json::to_value(v).unwrap_or_default()))
             .collect();
-        return output::json(out, &show_json(&view, &settings.into(), &secrets));
+        return output::json(
+            out,
+            &show_json(&view, &settings.into(), &secrets, &warnings),
+        );
     }
     let now = SystemClock.now();
     let mut text = String::new();
     let _ = writeln!(text, "{} — {}", view.name, view.label);
     let _ = writeln!(text, "  kind:      {} ({})", view.kind, view.kind.title());
     let _ = writeln!(text, "  status:    {}", output::status(view.status));
+    for w in &warnings {
+        let _ = writeln!(text, "  warning:   {w}");
+    }
     let _ = writeln!(
         text,
         "  expires:   {}",

@@ -16,6 +16,7 @@ mod login;
 mod renewal_limit;
 mod rotation;
 mod serve;
+mod tls;
 mod trust;
 mod vendors_round2;
 

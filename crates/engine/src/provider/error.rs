@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::http::{BadCertificate, CertProblem};
+
 /// What kind of failure this is, which decides what the engine does next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureClass {
@@ -61,6 +63,10 @@ pub enum ProviderError {
         /// What went wrong (connect refused, DNS, TLS…).
         reason: String,
     },
+    /// The service's TLS certificate was refused: untrusted (self-signed or an unknown CA),
+    /// expired, for another name… Says which CA file was used, or how to set one.
+    #[error("{0}")]
+    Certificate(Box<BadCertificate>),
     /// No answer in time.
     #[error("{host} did not answer within {}s", .after.as_secs())]
     Timeout {
@@ -138,6 +144,11 @@ impl ProviderError {
             Self::Status { status } if (400..500).contains(status) && *status != 408 => {
                 FailureClass::Config
             }
+            // Someone must fix a setting or the server; an expired certificate may be renewed.
+            Self::Certificate(bad) => match bad.problem {
+                CertProblem::Expired | CertProblem::NotYetValid => FailureClass::Transient,
+                _ => FailureClass::Config,
+            },
             _ => FailureClass::Transient,
         }
     }
@@ -167,6 +178,42 @@ impl ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificate_errors_name_the_ca_file_or_how_to_set_one() {
+        let bad = |problem, ca_file: Option<&str>| {
+            ProviderError::Certificate(Box::new(BadCertificate {
+                host: "idp.example".into(),
+                problem,
+                ca_file: ca_file.map(str::to_owned),
+                connection: "api".into(),
+            }))
+        };
+        let e = bad(CertProblem::Untrusted, None);
+        assert!(
+            e.to_string()
+                .starts_with("the certificate of idp.example is not trusted")
+                && e.to_string()
+                    .contains("`tokentray edit api --ca-file PATH`"),
+            "{e}"
+        );
+        assert_eq!(e.class(), FailureClass::Config);
+        let e = bad(CertProblem::Untrusted, Some("/etc/corp-ca.pem"));
+        assert!(
+            e.to_string()
+                .contains("is not trusted by the CA in /etc/corp-ca.pem"),
+            "{e}"
+        );
+        // A server may renew an expired certificate: retried, not a settings problem.
+        assert_eq!(
+            bad(CertProblem::Expired, None).class(),
+            FailureClass::Transient
+        );
+        assert_eq!(
+            bad(CertProblem::WrongName("x".into()), None).class(),
+            FailureClass::Config
+        );
+    }
 
     #[test]
     fn credentials_errors_are_never_transient() {

@@ -151,6 +151,16 @@ function ConnectionRow({
             {c.last_error}
           </span>
         )}
+        {c.warnings.map((w) => (
+          <span
+            key={w}
+            class="cell-status__error cell-status__warning"
+            data-testid={`warning-${c.name}`}
+            title={w}
+          >
+            {w}
+          </span>
+        ))}
       </td>
       <td class="cell-identity">
         {identity === null ? (

@@ -264,4 +264,17 @@ describe("ConnectionsPage", () => {
     });
     expect(rowOf("work")).toBeDefined();
   });
+
+  it("shows a connection's warnings in its row, and none on the others", async () => {
+    const warning = "careless does not verify TLS certificates (insecure_skip_verify)";
+    backend.list = [
+      connection({ name: "careless", warnings: [warning] }),
+      connection({ name: "careful" }),
+    ];
+    await show();
+    expect(rowOf("careless")?.querySelector('[data-testid="warning-careless"]')?.textContent).toBe(
+      warning,
+    );
+    expect(rowOf("careful")?.querySelector(".cell-status__warning")).toBeNull();
+  });
 });

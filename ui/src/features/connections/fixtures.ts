@@ -16,6 +16,7 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     previous_identity: null,
     last_refresh: NOW - 60_000,
     last_error: null,
+    warnings: [],
     store: "keychain",
     exportable: true,
     keep_fresh: true,

@@ -149,6 +149,11 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
           {c.last_error}
         </p>
       )}
+      {c.warnings.map((w) => (
+        <p key={w} class="form-warning" data-testid="detail-warning">
+          {w}
+        </p>
+      ))}
       <div class="detail__actions" role="group" aria-label="Actions">
         <Button
           variant={wantsLogin(c) ? "primary" : "secondary"}

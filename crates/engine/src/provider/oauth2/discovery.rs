@@ -107,6 +107,8 @@ async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Metadata, Provide
     for url in candidate_urls(&issuer_url) {
         let reply = match http::send(http.get(url.clone()), &url).await {
             Ok(r) => r,
+            // A refused certificate is the same at every location: say it as it is.
+            Err(e @ ProviderError::Certificate(_)) => return Err(e),
             Err(e) => {
                 let transient = e.is_transient();
                 last = Some(fail(issuer, e.to_string(), transient));
