@@ -618,6 +618,9 @@ pub(crate) fn parse_value(def: &FieldDef, raw: &str) -> Result<Value, FieldError
     })
 }
 
+/// What every front end says about a connection with `allow_http = true`.
+pub const ALLOW_HTTP_WARNING: &str = "plain http is allowed (allow_http = true): its passwords and tokens can cross the network unencrypted; switch to https when the server offers it";
+
 /// Whether `url`'s host is one of the loopback hosts where plain `http` is allowed: exactly
 /// `127.0.0.1`, `[::1]` and `localhost` (other addresses, even in 127.0.0.0/8, need
 /// `allow_http`).

@@ -215,7 +215,16 @@ pub(crate) fn list(engine: &Engine, a: &JsonFlag, out: &mut dyn Write) -> Result
             "no connections yet; add one with `tokentray add NAME --kind KIND …` (see `tokentray add --help`)\n",
         );
     }
-    output::write(out, &output::table(&rows, SystemClock.now()))
+    let mut text = output::table(&rows, SystemClock.now());
+    for r in rows.iter().filter(|r| r.allow_http) {
+        let _ = writeln!(
+            text,
+            "warning: {}: {}",
+            r.name,
+            tokentray_engine::ALLOW_HTTP_WARNING
+        );
+    }
+    output::write(out, &text)
 }
 
 fn show_json(
@@ -293,6 +302,16 @@ pub(crate) async fn show(
         "  export:    {}",
         if view.exportable { "allowed" } else { "off" }
     );
+    if view.allow_http {
+        let _ = writeln!(
+            text,
+            "  warning:   {}",
+            tokentray_engine::ALLOW_HTTP_WARNING
+        );
+    }
+    if let Some(referer) = &view.referer {
+        let _ = writeln!(text, "  referer:   API calls must send Referer: {referer}");
+    }
     let _ = writeln!(text, "  settings:");
     for (k, v) in spec.settings.iter() {
         let _ = writeln!(text, "    {k} = {v}");

@@ -14,6 +14,8 @@ use crate::output;
 struct Check {
     name: &'static str,
     ok: bool,
+    /// Works, but deserves attention (does not fail the doctor).
+    warn: bool,
     detail: String,
 }
 
@@ -22,7 +24,15 @@ impl Check {
         Self {
             name,
             ok,
+            warn: false,
             detail: detail.into(),
+        }
+    }
+
+    fn warning(name: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            warn: true,
+            ..Self::new(name, true, detail)
         }
     }
 }
@@ -137,6 +147,10 @@ async fn connections(engine: &Engine, checks: &mut Vec<Check>) {
             );
         }
         checks.push(Check::new("connection", ok, detail));
+        if v.allow_http {
+            let warning = format!("{}: {}", v.name, tokentray_engine::ALLOW_HTTP_WARNING);
+            checks.push(Check::warning("connection", warning));
+        }
     }
 }
 
@@ -144,7 +158,7 @@ fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> Result<(), CliEr
     if json {
         let list: Vec<_> = checks
             .iter()
-            .map(|c| json!({"check": c.name, "ok": c.ok, "detail": c.detail}))
+            .map(|c| json!({"check": c.name, "ok": c.ok, "warning": c.warn, "detail": c.detail}))
             .collect();
         return output::json(out, &list);
     }
@@ -153,7 +167,11 @@ fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> Result<(), CliEr
         let _ = writeln!(
             text,
             "{} {:<10} {}",
-            if c.ok { "ok  " } else { "FAIL" },
+            match (c.ok, c.warn) {
+                (false, _) => "FAIL",
+                (true, true) => "warn",
+                (true, false) => "ok  ",
+            },
             c.name,
             c.detail
         );

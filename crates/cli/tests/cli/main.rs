@@ -9,6 +9,7 @@
 mod canary;
 mod exec;
 mod exit_codes;
+mod fields;
 mod kill_loop;
 mod kinds;
 mod login;
