@@ -72,7 +72,12 @@ describe("buildSnippets", () => {
       expect(code).not.toContain("Referer");
       expect(code).not.toContain("REFERER");
     }
-    const odd = byId({ name: "a", headerName: "H", headerPrefix: "", referer: 'https://x/"$y"{z}' });
+    const odd = byId({
+      name: "a",
+      headerName: "H",
+      headerPrefix: "",
+      referer: 'https://x/"$y"{z}',
+    });
     expect(odd.curl).toContain(`-H "Referer: https://x/\\"\\$y\\"{z}"`);
     expect(odd.python).toContain(`"Referer": "https://x/\\"$y\\"{z}"`);
     expect(odd.powershell).toContain('"Referer" = "https://x/`"`$y`"{z}"');

@@ -55,8 +55,7 @@ export function buildSnippets(source: SnippetSource): Snippet[] {
   const curlReferer = referer === null ? "" : ` -H "Referer: ${shellDouble(referer)}"`;
   const pyReferer = referer === null ? "" : `, "Referer": "${pythonPlain(referer)}"`;
   const psReferer = referer === null ? "" : `; "Referer" = "${powershellDouble(referer)}"`;
-  const envReferer =
-    referer === null ? "" : `\nexport TOKENTRAY_REFERER="${shellDouble(referer)}"`;
+  const envReferer = referer === null ? "" : `\nexport TOKENTRAY_REFERER="${shellDouble(referer)}"`;
   const execSees =
     referer === null
       ? "BEARER_TOKEN and TOKENTRAY_HEADER"

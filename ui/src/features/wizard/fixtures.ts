@@ -13,6 +13,7 @@ export function field(overrides: Partial<FieldInfo> & Pick<FieldInfo, "name">): 
     common: false,
     destination: false,
     ...overrides,
+    advanced: overrides.advanced ?? overrides.common ?? false,
   };
 }
 

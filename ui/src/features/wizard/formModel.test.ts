@@ -34,6 +34,21 @@ describe("formFields", () => {
     expect(names(advanced)).toEqual(["keep_fresh", "header_name", "refresh_before"]);
   });
 
+  it("puts a kind's advanced fields (a registered redirect URI) under Advanced too", () => {
+    const kind = {
+      ...OAUTH2,
+      fields: [
+        ...OAUTH2.fields,
+        field({ name: "redirect_uri", advanced: true, destination: true }),
+        field({ name: "allow_http", type: "bool", common: true, default: "false" }),
+      ],
+    };
+    const { main, advanced } = formFields({ mode: "add", kind, preset: null });
+    expect(names(main)).not.toContain("redirect_uri");
+    expect(names(advanced)).toContain("redirect_uri");
+    expect(names(advanced)).toContain("allow_http");
+  });
+
   it("hides the fields a preset decides", () => {
     const { main } = formFields({ mode: "add", kind: CDSE, preset: CDSE_PRESET });
     expect(names(main)).toEqual(["label", "username", "password"]);
