@@ -19,6 +19,10 @@ pub(crate) fn millis(ts: engine::Timestamp) -> EpochMillis {
 
 /// A connection as the UI shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent facts the UI shows, not a state machine"
+)]
 pub(crate) struct Connection {
     /// The unique name (a slug), used by the CLI and the export endpoint.
     pub(crate) name: String,

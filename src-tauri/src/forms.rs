@@ -27,6 +27,10 @@ pub(crate) enum FieldType {
 
 /// One field of a kind's form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent properties of a field from the field table"
+)]
 pub(crate) struct FieldInfo {
     /// The field's name, as in the config file and `--field-name` flags.
     pub(crate) name: String,
@@ -429,9 +433,17 @@ mod tests {
             .into_iter()
             .find(|k| k.kind == ProviderKind::Oauth2)
             .unwrap();
-        let uri = oauth.fields.iter().find(|f| f.name == "redirect_uri").unwrap();
+        let uri = oauth
+            .fields
+            .iter()
+            .find(|f| f.name == "redirect_uri")
+            .unwrap();
         assert!(uri.advanced && uri.destination && !uri.common);
-        let http = oauth.fields.iter().find(|f| f.name == "allow_http").unwrap();
+        let http = oauth
+            .fields
+            .iter()
+            .find(|f| f.name == "allow_http")
+            .unwrap();
         assert!(http.advanced && http.common);
         assert_eq!(http.ty, FieldType::Bool);
     }

@@ -103,6 +103,71 @@ fn unavailable(e: &std::io::Error) -> bool {
         )
 }
 
+/// What a target was bound as: listeners, the `Host` headers a browser sends, the one path
+/// answered and the redirect URI.
+type Bound = (Vec<tokio::net::TcpListener>, Vec<String>, String, String);
+
+async fn bind_default(port: u16) -> Result<Bound, LoopbackError> {
+    let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let other = |e| LoopbackError::Other {
+        addr: v4,
+        source: e,
+    };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(v4, port))
+        .await
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                LoopbackError::Busy { port }
+            } else {
+                other(e)
+            }
+        })?;
+    let bound = listener.local_addr().map_err(other)?.port();
+    Ok((
+        vec![listener],
+        vec![format!("127.0.0.1:{bound}")],
+        "/callback".to_owned(),
+        format!("http://127.0.0.1:{bound}/callback"),
+    ))
+}
+
+async fn bind_registered(uri: &RedirectUri) -> Result<Bound, LoopbackError> {
+    let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    let addrs: &[IpAddr] = match uri.host {
+        LoopbackHost::V4 => &[v4],
+        LoopbackHost::V6 => &[v6],
+        LoopbackHost::Localhost => &[v4, v6],
+    };
+    let mut listeners = Vec::new();
+    for &addr in addrs {
+        match tokio::net::TcpListener::bind(SocketAddr::new(addr, uri.port)).await {
+            Ok(l) => listeners.push(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(LoopbackError::RegisteredBusy {
+                    port: uri.port,
+                    addr,
+                    uri: uri.raw.clone(),
+                });
+            }
+            // `localhost` without IPv6 here: the browser cannot reach [::1] either.
+            Err(e) if addr.is_ipv6() && unavailable(&e) => {
+                if uri.host == LoopbackHost::V6 {
+                    return Err(LoopbackError::NoIpv6 {
+                        uri: uri.raw.clone(),
+                    });
+                }
+            }
+            Err(e) => return Err(LoopbackError::Other { addr, source: e }),
+        }
+    }
+    let mut hosts = vec![uri.host_header()];
+    if uri.port == 80 {
+        hosts.push(uri.host_header().trim_end_matches(":80").to_owned());
+    }
+    Ok((listeners, hosts, uri.path.clone(), uri.raw.clone()))
+}
+
 /// Binds what `target` says and waits in the background for the callback, which arrives on
 /// `done`.
 pub(crate) async fn listen(
@@ -111,70 +176,9 @@ pub(crate) async fn listen(
     iss: IssCheck,
     done: mpsc::Sender<CallbackOutcome>,
 ) -> Result<Loopback, LoopbackError> {
-    let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
     let (listeners, hosts, path, redirect_uri) = match target {
-        Target::Default { port } => {
-            let listener = tokio::net::TcpListener::bind(SocketAddr::new(v4, *port))
-                .await
-                .map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::AddrInUse {
-                        LoopbackError::Busy { port: *port }
-                    } else {
-                        LoopbackError::Other {
-                            addr: v4,
-                            source: e,
-                        }
-                    }
-                })?;
-            let bound = listener
-                .local_addr()
-                .map_err(|e| LoopbackError::Other {
-                    addr: v4,
-                    source: e,
-                })?
-                .port();
-            (
-                vec![listener],
-                vec![format!("127.0.0.1:{bound}")],
-                "/callback".to_owned(),
-                format!("http://127.0.0.1:{bound}/callback"),
-            )
-        }
-        Target::Registered(uri) => {
-            let addrs: &[IpAddr] = match uri.host {
-                LoopbackHost::V4 => &[v4],
-                LoopbackHost::V6 => &[v6],
-                LoopbackHost::Localhost => &[v4, v6],
-            };
-            let mut listeners = Vec::new();
-            for &addr in addrs {
-                match tokio::net::TcpListener::bind(SocketAddr::new(addr, uri.port)).await {
-                    Ok(l) => listeners.push(l),
-                    Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                        return Err(LoopbackError::RegisteredBusy {
-                            port: uri.port,
-                            addr,
-                            uri: uri.raw.clone(),
-                        });
-                    }
-                    // `localhost` without IPv6 here: the browser cannot reach [::1] either.
-                    Err(e) if addr.is_ipv6() && unavailable(&e) => {
-                        if uri.host == LoopbackHost::V6 {
-                            return Err(LoopbackError::NoIpv6 {
-                                uri: uri.raw.clone(),
-                            });
-                        }
-                    }
-                    Err(e) => return Err(LoopbackError::Other { addr, source: e }),
-                }
-            }
-            let mut hosts = vec![uri.host_header()];
-            if uri.port == 80 {
-                hosts.push(uri.host_header().trim_end_matches(":80").to_owned());
-            }
-            (listeners, hosts, uri.path.clone(), uri.raw.clone())
-        }
+        Target::Default { port } => bind_default(*port).await?,
+        Target::Registered(uri) => bind_registered(uri).await?,
     };
     let stop = CancellationToken::new();
     let shared = Arc::new(Shared {
@@ -301,7 +305,7 @@ mod tests {
 
     use super::*;
 
-    /// A port free on both 127.0.0.1 and [::1] right now.
+    /// A port free on both `127.0.0.1` and `[::1]` right now.
     fn free_port() -> u16 {
         loop {
             let v4 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
