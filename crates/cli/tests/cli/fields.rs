@@ -283,3 +283,51 @@ async fn a_neighbour_squatting_half_of_localhost_fails_the_login_naming_the_port
     assert_eq!(rest, ["end"], "nothing reached the squatter");
     home.run(&["remove", "portal"]);
 }
+
+#[test]
+fn export_and_import_carry_the_new_fields_and_import_checks_them() {
+    let home = Home::new();
+    let o = home
+        .cmd()
+        .args(["add", "app", "--kind", "oauth2", "--client-id", "c"])
+        .args(["--authorize-url", "http://sso.internal/authorize"])
+        .args(["--token-url", "http://sso.internal/token"])
+        .args(["--redirect-uri", "http://[::1]:9876/cb", "--allow-http"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let exported = stdout(&home.run(&["export"]));
+    assert!(
+        exported.contains("redirect_uri = \"http://[::1]:9876/cb\""),
+        "{exported}"
+    );
+    assert!(exported.contains("allow_http = true"), "{exported}");
+
+    let other = Home::new();
+    let file = other.path().join("defs.toml");
+    std::fs::write(&file, &exported).unwrap();
+    let o = other.run(&["import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let show = stdout(&other.run(&["show", "app"]));
+    assert!(
+        show.contains("redirect_uri = http://[::1]:9876/cb"),
+        "{show}"
+    );
+    assert!(show.contains("warning:   plain http is allowed"), "{show}");
+
+    for (bad, field) in [
+        (exported.replace("allow_http = true", ""), "allow_http"),
+        (
+            exported.replace("http://[::1]:9876/cb", "http://[::1]/cb"),
+            "redirect_uri",
+        ),
+    ] {
+        let third = Home::new();
+        let file = third.path().join("defs.toml");
+        std::fs::write(&file, bad).unwrap();
+        let o = third.run(&["import", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(field), "{}", stderr(&o));
+        assert!(stdout(&third.run(&["list"])).contains("no connections"));
+    }
+}
