@@ -66,6 +66,14 @@ pub(crate) async fn add(
             }
         }
     };
+    if view.allow_http {
+        let _ = writeln!(
+            err,
+            "warning: {}: {}",
+            view.name,
+            tokentray_engine::ALLOW_HTTP_WARNING
+        );
+    }
     if a.json {
         return output::json(out, &view);
     }

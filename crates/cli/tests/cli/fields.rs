@@ -85,6 +85,11 @@ async fn allow_http_reaches_an_internal_http_server_and_is_warned_everywhere() {
 
     let o = add(&["--allow-http"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: gis: plain http is allowed"),
+        "add says it too: {}",
+        stderr(&o)
+    );
     let o = home.run(&["token", "gis"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stdout(&o).trim().is_empty());
