@@ -19,6 +19,10 @@ pub(crate) fn millis(ts: engine::Timestamp) -> EpochMillis {
 
 /// A connection as the UI shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent facts the UI shows, not a state machine"
+)]
 pub(crate) struct Connection {
     /// The unique name (a slug), used by the CLI and the export endpoint.
     pub(crate) name: String,
@@ -56,6 +60,10 @@ pub(crate) struct Connection {
     pub(crate) token_file: Option<String>,
     /// Whether a login is waiting for the person (browser, device code or pasted code).
     pub(crate) login_pending: bool,
+    /// The `Referer` API calls must send with the token (referer-bound ArcGIS tokens).
+    pub(crate) referer: Option<String>,
+    /// Whether plain http to a non-loopback host is allowed: shown as a warning.
+    pub(crate) allow_http: bool,
 }
 
 impl Connection {
@@ -104,6 +112,8 @@ impl From<engine::ConnectionView> for Connection {
             }),
             token_file: v.token_file,
             login_pending: false,
+            referer: v.referer,
+            allow_http: v.allow_http,
         }
     }
 }
@@ -241,6 +251,8 @@ pub(crate) mod tests {
             header_name: "Authorization".into(),
             header_prefix: None,
             token_file: None,
+            referer: None,
+            allow_http: false,
         }
     }
 

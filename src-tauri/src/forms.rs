@@ -27,6 +27,10 @@ pub(crate) enum FieldType {
 
 /// One field of a kind's form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent properties of a field from the field table"
+)]
 pub(crate) struct FieldInfo {
     /// The field's name, as in the config file and `--field-name` flags.
     pub(crate) name: String,
@@ -41,6 +45,9 @@ pub(crate) struct FieldInfo {
     pub(crate) help: String,
     /// A field every kind has (label, header, export…), shown under "Advanced".
     pub(crate) common: bool,
+    /// Shown under "Advanced": the common fields, and the kind's rarely needed ones (a
+    /// registered redirect URI).
+    pub(crate) advanced: bool,
     /// The field decides where stored secrets and tokens are sent (an endpoint URL, proxy, TLS,
     /// client authentication, redirect): changing it deletes them, so the edit form asks for
     /// the secrets again in the same step.
@@ -73,10 +80,14 @@ impl FieldInfo {
             default: def.default.map(str::to_owned),
             help: def.help.into(),
             common,
+            advanced: common || ADVANCED_OWN.contains(&def.name),
             destination: def.destination,
         }
     }
 }
+
+/// A kind's own fields that the wizard shows under "Advanced".
+const ADVANCED_OWN: &[&str] = &["redirect_uri"];
 
 /// A provider kind and its form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
@@ -403,6 +414,38 @@ mod tests {
         ] {
             assert!(!field(kind, name).destination, "{name}");
         }
+    }
+
+    #[test]
+    fn the_redirect_uri_and_allow_http_are_under_advanced() {
+        for kind in kinds() {
+            for f in &kind.fields {
+                assert_eq!(
+                    f.advanced,
+                    f.common || f.name == "redirect_uri",
+                    "{:?} {}",
+                    kind.kind,
+                    f.name
+                );
+            }
+        }
+        let oauth = kinds()
+            .into_iter()
+            .find(|k| k.kind == ProviderKind::Oauth2)
+            .unwrap();
+        let uri = oauth
+            .fields
+            .iter()
+            .find(|f| f.name == "redirect_uri")
+            .unwrap();
+        assert!(uri.advanced && uri.destination && !uri.common);
+        let http = oauth
+            .fields
+            .iter()
+            .find(|f| f.name == "allow_http")
+            .unwrap();
+        assert!(http.advanced && http.common);
+        assert_eq!(http.ty, FieldType::Bool);
     }
 
     #[test]

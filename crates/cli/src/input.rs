@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use tokentray_engine::{Credentials, ProviderKind, Secret, all_fields, find_field};
+use tokentray_engine::{Credentials, FieldType, ProviderKind, Secret, all_fields, find_field};
 
 use crate::exit::CliError;
 
@@ -23,20 +23,16 @@ pub(crate) fn parse_pairs(
     err: &mut dyn Write,
 ) -> Result<FieldInput, CliError> {
     let mut input = FieldInput::default();
-    let mut it = args.iter();
+    let mut it = args.iter().peekable();
     while let Some(arg) = it.next() {
         let Some(flag) = arg.strip_prefix("--") else {
             return Err(CliError::Usage(format!(
                 "unexpected argument {arg:?}: fields are given as --field-name value"
             )));
         };
-        let (name, value) = if let Some((n, v)) = flag.split_once('=') {
-            (n.to_owned(), v.to_owned())
-        } else {
-            let v = it
-                .next()
-                .ok_or_else(|| CliError::Usage(format!("--{flag} needs a value")))?;
-            (flag.to_owned(), v.clone())
+        let (name, written) = match flag.split_once('=') {
+            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
+            None => (flag.to_owned(), None),
         };
         let field = name.replace('-', "_");
         let def = find_field(kind, &field).ok_or_else(|| {
@@ -44,6 +40,19 @@ pub(crate) fn parse_pairs(
                 "--{name} is not a field of kind {kind}; run `tokentray add --help` to see the fields of each kind"
             ))
         })?;
+        let value = match written {
+            Some(v) => v,
+            // A yes/no field given alone (`--allow-http`) means yes.
+            None if def.ty == FieldType::Bool
+                && it.peek().is_none_or(|next| next.starts_with("--")) =>
+            {
+                "true".to_owned()
+            }
+            None => it
+                .next()
+                .ok_or_else(|| CliError::Usage(format!("--{flag} needs a value")))?
+                .clone(),
+        };
         if def.is_secret() {
             let _ = writeln!(
                 err,

@@ -48,6 +48,10 @@ pub struct ConnectionView {
     pub header_prefix: Option<String>,
     /// Where the token is also written for other tools (`token_file`), if anywhere.
     pub token_file: Option<String>,
+    /// The `Referer` API calls must send with the token (a referer-bound ArcGIS token).
+    pub referer: Option<String>,
+    /// Whether plain http to a non-loopback host is allowed (`allow_http`): shown as a warning.
+    pub allow_http: bool,
 }
 
 /// Something front ends may want to redraw.

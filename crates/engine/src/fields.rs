@@ -133,6 +133,13 @@ const REDIRECT_PORT: FieldDef = field(
 )
 .default("0")
 .destination();
+const REDIRECT_URI: FieldDef = field(
+    "redirect_uri",
+    "Redirect URI",
+    FieldType::Text,
+    "The exact loopback redirect URI registered at the service, e.g. http://localhost:8080/callback; served exactly as written (that host, port and path)",
+)
+.destination();
 const IDENTITY_URL: FieldDef = field(
     "identity_url",
     "Identity URL",
@@ -237,6 +244,7 @@ const ARCGIS_OAUTH: &[FieldDef] = &[
     REFRESH_TOKEN,
     REDIRECT,
     REDIRECT_PORT,
+    REDIRECT_URI,
     EXPIRATION,
     field("referer", "Referer", FieldType::Url, "Referer for referer-restricted app credentials"),
 ];
@@ -384,6 +392,7 @@ const OAUTH2: &[FieldDef] = &[
     .default("true"),
     REDIRECT,
     REDIRECT_PORT,
+    REDIRECT_URI,
     USERNAME,
     PASSWORD,
     REFRESH_TOKEN,
@@ -465,6 +474,13 @@ pub const COMMON: &[FieldDef] = &[
     )
     .default("false")
     .destination(),
+    field(
+        "allow_http",
+        "Allow plain http",
+        FieldType::Bool,
+        "Allow plain http to a host other than 127.0.0.1, [::1] or localhost (an internal server without TLS): passwords and tokens then cross the network unencrypted",
+    )
+    .default("false"),
     field(
         "proxy",
         "Proxy",
@@ -603,18 +619,29 @@ pub(crate) fn parse_value(def: &FieldDef, raw: &str) -> Result<Value, FieldError
     })
 }
 
-/// Whether `url`'s host is a loopback name or address, where plain `http` is allowed.
+/// What every front end says about a connection with `allow_http = true`.
+pub const ALLOW_HTTP_WARNING: &str = "plain http is allowed (allow_http = true): its passwords and tokens can cross the network unencrypted; switch to https when the server offers it";
+
+/// Whether `url`'s host is one of the loopback hosts where plain `http` is allowed: exactly
+/// `127.0.0.1`, `[::1]` and `localhost` (other addresses, even in 127.0.0.0/8, need
+/// `allow_http`).
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
         None => false,
     }
 }
 
 /// Checks that `raw` is an absolute `https` URL (or `http` to loopback) without credentials.
 pub fn check_url(field: &str, raw: &str) -> Result<Url, FieldError> {
+    check_url_with(field, raw, false)
+}
+
+/// [`check_url`], where `allow_http` (the connection's setting) also lets plain `http` reach
+/// any host.
+pub fn check_url_with(field: &str, raw: &str, allow_http: bool) -> Result<Url, FieldError> {
     let url = Url::parse(raw).map_err(|e| {
         FieldError::new(
             field,
@@ -623,12 +650,12 @@ pub fn check_url(field: &str, raw: &str) -> Result<Url, FieldError> {
     })?;
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback(&url) => {}
+        "http" if allow_http || is_loopback(&url) => {}
         "http" => {
             return Err(FieldError::new(
                 field,
                 format!(
-                    "{raw} uses plain http; use https (plain http is allowed only for 127.0.0.1, [::1] and localhost)"
+                    "{raw} uses plain http; use https (plain http is allowed only for 127.0.0.1, [::1] and localhost, or for an internal server with allow_http = true)"
                 ),
             ));
         }
@@ -648,7 +675,108 @@ pub fn check_url(field: &str, raw: &str) -> Result<Url, FieldError> {
     Ok(url)
 }
 
-fn check_value(def: &FieldDef, value: &Value) -> Result<(), FieldError> {
+/// The loopback host of a registered redirect URI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoopbackHost {
+    /// `127.0.0.1`.
+    V4,
+    /// `[::1]`.
+    V6,
+    /// `localhost`: both `127.0.0.1` and `[::1]`.
+    Localhost,
+}
+
+/// A checked `redirect_uri`: an exact loopback URI registered at the service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectUri {
+    /// The URI as written: what the authorize and token requests send.
+    pub raw: String,
+    /// The host to listen on.
+    pub host: LoopbackHost,
+    /// The port (never 0).
+    pub port: u16,
+    /// The path to answer at (percent-encoded as a browser requests it).
+    pub path: String,
+}
+
+impl RedirectUri {
+    /// The `Host` header a browser sends to this URI (lowercase).
+    pub fn host_header(&self) -> String {
+        let host = match self.host {
+            LoopbackHost::V4 => "127.0.0.1",
+            LoopbackHost::V6 => "[::1]",
+            LoopbackHost::Localhost => "localhost",
+        };
+        format!("{host}:{}", self.port)
+    }
+}
+
+/// Checks a `redirect_uri` setting: `http://127.0.0.1:PORT/PATH`, `http://localhost:PORT/PATH`
+/// or `http://[::1]:PORT/PATH`, with an explicit port and no query, fragment or credentials.
+pub fn check_redirect_uri(raw: &str) -> Result<RedirectUri, FieldError> {
+    const FIELD: &str = "redirect_uri";
+    const FORM: &str = "write it exactly as registered at the service, like http://127.0.0.1:8080/callback, http://localhost:8080/callback or http://[::1]:8080/callback";
+    let bad = |reason: String| FieldError::new(FIELD, reason);
+    let url =
+        Url::parse(raw).map_err(|e| bad(format!("{raw:?} is not a valid URL ({e}); {FORM}")))?;
+    if url.scheme() != "http" {
+        return Err(bad(format!(
+            "{raw} is not a plain http address; the browser comes back to Tokentray's own listener on this computer, which speaks http only; {FORM}"
+        )));
+    }
+    let host = match url.host() {
+        Some(url::Host::Ipv4(ip)) if ip == std::net::Ipv4Addr::LOCALHOST => LoopbackHost::V4,
+        Some(url::Host::Ipv6(ip)) if ip == std::net::Ipv6Addr::LOCALHOST => LoopbackHost::V6,
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+            LoopbackHost::Localhost
+        }
+        _ => {
+            return Err(bad(format!(
+                "{raw} is not a loopback address; only 127.0.0.1, [::1] and localhost can receive the login on this computer"
+            )));
+        }
+    };
+    // `Url` hides a port equal to the scheme's default (80): look for it as written.
+    let authority = raw
+        .get("http://".len()..)
+        .unwrap_or_default()
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let written_port = authority
+        .rsplit_once(':')
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let port = match (written_port, url.port_or_known_default()) {
+        (Some(_), Some(p)) if p != 0 => p,
+        (Some(_), _) => {
+            return Err(bad(format!(
+                "{raw} has port 0; give the fixed port registered at the service"
+            )));
+        }
+        (None, _) => {
+            return Err(bad(format!(
+                "{raw} has no port; give the port registered at the service, e.g. http://localhost:8080/callback"
+            )));
+        }
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad(format!("{raw} carries a username or password; {FORM}")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(format!(
+            "{raw} has a query or fragment (after ? or #), which Tokentray cannot serve; register a redirect URI without one"
+        )));
+    }
+    Ok(RedirectUri {
+        raw: raw.to_owned(),
+        host,
+        port,
+        path: url.path().to_owned(),
+    })
+}
+
+fn check_value(def: &FieldDef, value: &Value, allow_http: bool) -> Result<(), FieldError> {
     let wrong = |want: &str| FieldError::new(def.name, format!("expected {want}, got {value}"));
     match (def.ty, value) {
         (FieldType::Secret, _) => Err(FieldError::new(
@@ -659,7 +787,7 @@ fn check_value(def: &FieldDef, value: &Value) -> Result<(), FieldError> {
         | (FieldType::Integer, Value::Int(_))
         | (FieldType::Map, Value::Map(_))
         | (FieldType::Text | FieldType::Path, Value::Text(_)) => Ok(()),
-        (FieldType::Url, Value::Text(s)) => check_url(def.name, s).map(|_| ()),
+        (FieldType::Url, Value::Text(s)) => check_url_with(def.name, s, allow_http).map(|_| ()),
         (FieldType::DateTime, Value::Text(s)) => crate::time::Timestamp::parse_rfc3339(s)
             .map(|_| ())
             .ok_or_else(|| wrong("an RFC 3339 date such as 2027-01-31T12:00:00Z")),
@@ -683,6 +811,7 @@ fn check_value(def: &FieldDef, value: &Value) -> Result<(), FieldError> {
 /// Validates `settings` for `kind`, returning every problem found.
 pub(crate) fn validate(kind: ProviderKind, settings: &Settings) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
+    let allow_http = settings.get("allow_http") == Some(&Value::Bool(true));
     for (name, value) in settings.iter() {
         match find(kind, name) {
             None => errors.push(FieldError::new(
@@ -692,7 +821,7 @@ pub(crate) fn validate(kind: ProviderKind, settings: &Settings) -> Result<(), Ve
                 ),
             )),
             Some(def) => {
-                if let Err(e) = check_value(def, value) {
+                if let Err(e) = check_value(def, value, allow_http) {
                     errors.push(e);
                 }
             }
@@ -705,6 +834,35 @@ pub(crate) fn validate(kind: ProviderKind, settings: &Settings) -> Result<(), Ve
             "redirect_port",
             "must be between 0 and 65535",
         ));
+    }
+    if let Some(Value::Text(raw)) = settings.get("redirect_uri") {
+        match check_redirect_uri(raw) {
+            Err(e) => errors.push(e),
+            Ok(uri) => {
+                if let Some(Value::Int(p)) = settings.get("redirect_port")
+                    && *p != 0
+                    && *p != i64::from(uri.port)
+                {
+                    errors.push(FieldError::new(
+                        "redirect_port",
+                        format!(
+                            "is {p} but redirect_uri uses port {}; leave redirect_port unset (the redirect URI decides the port)",
+                            uri.port
+                        ),
+                    ));
+                }
+                if let Some(Value::Text(mode)) = settings.get("redirect")
+                    && !matches!(mode.as_str(), "auto" | "loopback")
+                {
+                    errors.push(FieldError::new(
+                        "redirect",
+                        format!(
+                            "is {mode} but redirect_uri is a loopback address; set redirect to loopback (or auto), or remove redirect_uri"
+                        ),
+                    ));
+                }
+            }
+        }
     }
     if let Some(Value::Int(s)) = settings.get("refresh_before")
         && *s < 0
@@ -769,6 +927,125 @@ mod tests {
         assert!(check_url("token_url", "ftp://idp.example/").is_err());
         assert!(check_url("token_url", "idp.example/token").is_err());
         assert!(check_url("token_url", "https://u:p@idp.example/").is_err());
+    }
+
+    #[test]
+    fn only_the_three_loopback_hosts_get_plain_http_unless_allowed() {
+        for bad in [
+            "http://127.0.0.2:8080/token",
+            "http://gis.internal/arcgis/tokens/generateToken",
+            "http://[::2]/token",
+        ] {
+            let e = check_url("token_url", bad).unwrap_err();
+            assert!(e.reason.contains("allow_http"), "{e}");
+            assert!(check_url_with("token_url", bad, true).is_ok(), "{bad}");
+        }
+        assert!(check_url_with("token_url", "ftp://gis.internal/", true).is_err());
+        assert!(check_url_with("token_url", "http://u:p@gis.internal/", true).is_err());
+
+        let url = |raw| Value::Text(String::from(raw));
+        let plain = settings(&[(
+            "token_url",
+            url("http://gis.internal/arcgis/tokens/generateToken"),
+        )]);
+        assert!(validate(ProviderKind::ArcgisToken, &plain).is_err());
+        let mut allowed = plain.clone();
+        allowed.insert("allow_http", Value::Bool(true));
+        assert!(validate(ProviderKind::ArcgisToken, &allowed).is_ok());
+        for kind in ProviderKind::ALL {
+            let def = find(kind, "allow_http").unwrap();
+            assert_eq!(def.default, Some("false"), "{kind}");
+        }
+    }
+
+    #[test]
+    fn redirect_uris_are_exact_loopback_addresses_with_a_port() {
+        let ok = |raw: &str| check_redirect_uri(raw).unwrap();
+        let v4 = ok("http://127.0.0.1:8080/callback");
+        assert_eq!(
+            (v4.host, v4.port, v4.path.as_str()),
+            (LoopbackHost::V4, 8080, "/callback")
+        );
+        let local = ok("http://localhost:9876/oauth/cb");
+        assert_eq!(
+            (local.host, local.port, local.path.as_str()),
+            (LoopbackHost::Localhost, 9876, "/oauth/cb")
+        );
+        assert_eq!(local.raw, "http://localhost:9876/oauth/cb");
+        assert_eq!(local.host_header(), "localhost:9876");
+        let v6 = ok("http://[::1]:5000/");
+        assert_eq!((v6.host, v6.port), (LoopbackHost::V6, 5000));
+        assert_eq!(v6.host_header(), "[::1]:5000");
+        let bare = ok("http://localhost:8080");
+        assert_eq!(
+            (bare.path.as_str(), bare.raw.as_str()),
+            ("/", "http://localhost:8080")
+        );
+        assert_eq!(
+            ok("http://localhost:80/cb").port,
+            80,
+            "written out, the default port counts"
+        );
+        for (bad, says) in [
+            ("https://localhost:8080/cb", "plain http"),
+            ("http://example.org:8080/cb", "not a loopback"),
+            ("http://127.0.0.2:8080/cb", "not a loopback"),
+            ("http://localhost/cb", "no port"),
+            ("http://localhost:0/cb", "port 0"),
+            ("http://localhost:8080/cb?x=1", "query"),
+            ("http://localhost:8080/cb#x", "query"),
+            ("http://u:p@localhost:8080/cb", "username"),
+            ("localhost:8080/cb", "not"),
+            ("http://localhost:99999/cb", "not a valid URL"),
+        ] {
+            let e = check_redirect_uri(bad).unwrap_err();
+            assert_eq!(e.field, "redirect_uri");
+            assert!(e.reason.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_redirect_uri_must_agree_with_the_other_redirect_settings() {
+        let kind = ProviderKind::Oauth2;
+        let uri = (
+            "redirect_uri",
+            Value::Text("http://localhost:8080/cb".into()),
+        );
+        assert!(validate(kind, &settings(std::slice::from_ref(&uri))).is_ok());
+        assert!(
+            validate(
+                kind,
+                &settings(&[uri.clone(), ("redirect_port", Value::Int(8080))])
+            )
+            .is_ok()
+        );
+        let e = validate(
+            kind,
+            &settings(&[uri.clone(), ("redirect_port", Value::Int(9000))]),
+        )
+        .unwrap_err();
+        assert_eq!(e[0].field, "redirect_port", "{e:?}");
+        let e = validate(
+            kind,
+            &settings(&[uri.clone(), ("redirect", Value::Text("oob".into()))]),
+        )
+        .unwrap_err();
+        assert_eq!(e[0].field, "redirect", "{e:?}");
+        let e = validate(
+            kind,
+            &settings(&[(
+                "redirect_uri",
+                Value::Text("http://gis.example:80/cb".into()),
+            )]),
+        )
+        .unwrap_err();
+        assert_eq!(e[0].field, "redirect_uri");
+        assert!(find(kind, "redirect_uri").unwrap().destination);
+        assert!(
+            find(ProviderKind::ArcgisOauth, "redirect_uri")
+                .unwrap()
+                .destination
+        );
     }
 
     #[test]

@@ -42,8 +42,9 @@ pub use crate::engine::{
 pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
 pub use crate::fields::{
-    ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldType, ITK_API_URL, ITK_AUTH_URL,
-    all_fields, changed_destinations, check_token_file, check_url, default_for, destination_fields,
+    ALLOW_HTTP_WARNING, ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldType, ITK_API_URL,
+    ITK_AUTH_URL, LoopbackHost, RedirectUri, all_fields, changed_destinations, check_redirect_uri,
+    check_token_file, check_url, check_url_with, default_for, destination_fields,
     destination_fingerprint, find as find_field, is_loopback, kind_fields,
 };
 pub use crate::http::{BadCertificate, CertProblem, DEFAULT_LOG_FILTER, insecure_warning};

@@ -18,7 +18,8 @@ use crate::time::Timestamp;
 pub enum RedirectMode {
     /// The connection's own setting, else loopback.
     Auto,
-    /// A one-shot listener on `http://127.0.0.1:<port>/callback`.
+    /// A one-shot listener on `http://127.0.0.1:<port>/callback`, or exactly on the
+    /// connection's registered `redirect_uri`.
     Loopback,
     /// `tokentray://oauth/callback`, forwarded to the running app.
     DeepLink,

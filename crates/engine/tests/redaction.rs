@@ -40,6 +40,7 @@ fn handout() -> Handout {
         header_name: "Authorization".into(),
         header_value: Secret::new(format!("Bearer {CANARY}-token")),
         identity: None,
+        referer: None,
     }
 }
 

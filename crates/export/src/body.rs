@@ -15,7 +15,7 @@ pub(crate) struct TokenBody {
     handout: Arc<Handout>,
     /// `{"connection":…,"expires_at":…,"expires_in":`
     head: Vec<u8>,
-    /// `,"header":{…},"identity":…}`
+    /// `,"header":{…},"identity":…,"referer":…}`
     tail: Vec<u8>,
 }
 
@@ -34,6 +34,7 @@ impl TokenBody {
                 value: handout.header_value.expose(),
             },
             identity: handout.identity.as_ref(),
+            referer: handout.referer.as_deref(),
         })?;
         // `{…}` and `{…}` become `{…,"expires_in":` and `,…}`.
         let mut joined_head = Vec::with_capacity(head.len() + 16);
@@ -94,6 +95,7 @@ struct Head<'a> {
 struct Tail<'a> {
     header: HeaderRef<'a>,
     identity: Option<&'a Identity>,
+    referer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -134,6 +136,14 @@ mod tests {
     use super::*;
 
     fn handout(expires_at: Option<Timestamp>, identity: Option<Identity>) -> Arc<Handout> {
+        handout_with(expires_at, identity, None)
+    }
+
+    fn handout_with(
+        expires_at: Option<Timestamp>,
+        identity: Option<Identity>,
+        referer: Option<&str>,
+    ) -> Arc<Handout> {
         Arc::new(Handout {
             connection: ConnectionName::new("api").unwrap(),
             kind: ProviderKind::Oauth2,
@@ -143,6 +153,7 @@ mod tests {
             header_name: "Authorization".into(),
             header_value: Secret::new("Bearer t\"o\\k\u{e9}n"),
             identity,
+            referer: referer.map(str::to_owned),
         })
     }
 
@@ -153,15 +164,20 @@ mod tests {
             name: Some("Ada \"L\"".into()),
             ..Identity::subject("ada")
         };
-        for (expires_at, identity) in [
+        for (expires_at, identity, referer) in [
             (
                 Some(now.plus(std::time::Duration::from_millis(3_599_500))),
                 Some(identity),
+                Some("https://app.example/\"map\""),
             ),
-            (Some(now.minus(std::time::Duration::from_secs(5))), None),
-            (None, None),
+            (
+                Some(now.minus(std::time::Duration::from_secs(5))),
+                None,
+                None,
+            ),
+            (None, None, None),
         ] {
-            let h = handout(expires_at, identity);
+            let h = handout_with(expires_at, identity, referer);
             let expected = serde_json::to_vec(&h.to_json(now)).unwrap();
             let body = TokenBody::new(h).unwrap().at(now);
             assert_eq!(

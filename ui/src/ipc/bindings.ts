@@ -151,6 +151,10 @@ export type Connection = {
 	token_file: string | null,
 	/**  Whether a login is waiting for the person (browser, device code or pasted code). */
 	login_pending: boolean,
+	/**  The `Referer` API calls must send with the token (referer-bound ArcGIS tokens). */
+	referer: string | null,
+	/**  Whether plain http to a non-loopback host is allowed: shown as a warning. */
+	allow_http: boolean,
 };
 
 /**  A change from the edit form. */
@@ -246,6 +250,11 @@ export type FieldInfo = {
 	help: string,
 	/**  A field every kind has (label, header, export…), shown under "Advanced". */
 	common: boolean,
+	/**
+	 *  Shown under "Advanced": the common fields, and the kind's rarely needed ones (a
+	 *  registered redirect URI).
+	 */
+	advanced: boolean,
 	/**
 	 *  The field decides where stored secrets and tokens are sent (an endpoint URL, proxy, TLS,
 	 *  client authentication, redirect): changing it deletes them, so the edit form asks for

@@ -48,6 +48,41 @@ describe("buildSnippets", () => {
     expect(odd.powershell).toContain('"X-`"`$x`"" = "{p} $token"');
   });
 
+  it("sends the Referer a referer-bound token needs, and none otherwise", () => {
+    const gis = byId({
+      name: "gis",
+      headerName: "X-Esri-Authorization",
+      headerPrefix: "Bearer",
+      referer: "https://maps.example.org/app",
+    });
+    expect(gis.curl).toBe(
+      `curl -H "X-Esri-Authorization: Bearer $(tokentray token gis)" -H "Referer: https://maps.example.org/app" ${EXAMPLE_URL}`,
+    );
+    expect(gis.python).toContain(
+      `headers={"X-Esri-Authorization": f"Bearer {token()}", "Referer": "https://maps.example.org/app"}`,
+    );
+    expect(gis.powershell).toContain(
+      `@{ "X-Esri-Authorization" = "Bearer $token"; "Referer" = "https://maps.example.org/app" }`,
+    );
+    expect(gis.env).toBe(
+      `export BEARER_TOKEN=$(tokentray token gis)\nexport TOKENTRAY_REFERER="https://maps.example.org/app"`,
+    );
+    expect(gis.exec).toContain("TOKENTRAY_REFERER");
+    for (const code of Object.values(bearer)) {
+      expect(code).not.toContain("Referer");
+      expect(code).not.toContain("REFERER");
+    }
+    const odd = byId({
+      name: "a",
+      headerName: "H",
+      headerPrefix: "",
+      referer: 'https://x/"$y"{z}',
+    });
+    expect(odd.curl).toContain(`-H "Referer: https://x/\\"\\$y\\"{z}"`);
+    expect(odd.python).toContain(`"Referer": "https://x/\\"$y\\"{z}"`);
+    expect(odd.powershell).toContain('"Referer" = "https://x/`"`$y`"{z}"');
+  });
+
   it("never contains a token, only the CLI call", () => {
     for (const s of buildSnippets({ name: "n", headerName: "Authorization", headerPrefix: "" })) {
       expect(s.code).toMatch(/tokentray (token|exec) n\b|"tokentray", "token", "n"/);

@@ -7,6 +7,8 @@ export interface SnippetSource {
   headerName: string;
   /** "Bearer", "Basic", or "" when the header carries the bare token. */
   headerPrefix: string;
+  /** The `Referer` a referer-bound token (ArcGIS) must be sent with, if any. */
+  referer?: string | null;
 }
 
 export interface Snippet {
@@ -29,9 +31,11 @@ export function shellWord(word: string): string {
 /** Text safe inside a POSIX shell's double quotes. */
 const shellDouble = (text: string): string => text.replace(/[\\"$`]/g, (c) => `\\${c}`);
 
+/** Text safe inside a plain Python string with double quotes. */
+const pythonPlain = (text: string): string => text.replace(/[\\"]/g, (c) => `\\${c}`);
+
 /** Text safe inside a Python string with double quotes (or an f-string). */
-const pythonDouble = (text: string): string =>
-  text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[{}]/g, (c) => c + c);
+const pythonDouble = (text: string): string => pythonPlain(text).replace(/[{}]/g, (c) => c + c);
 
 /** Text safe inside a PowerShell string with double quotes. */
 const powershellDouble = (text: string): string => text.replace(/[`"$]/g, (c) => `\`${c}`);
@@ -45,14 +49,23 @@ const prefixed = (prefix: string, token: string): string =>
 
 export function buildSnippets(source: SnippetSource): Snippet[] {
   const { name, headerName, headerPrefix } = source;
+  const referer = source.referer ?? null;
   const cli = `tokentray token ${shellWord(name)}`;
   const pyArgs = ["tokentray", "token", name].map((a) => `"${pythonDouble(a)}"`).join(", ");
+  const curlReferer = referer === null ? "" : ` -H "Referer: ${shellDouble(referer)}"`;
+  const pyReferer = referer === null ? "" : `, "Referer": "${pythonPlain(referer)}"`;
+  const psReferer = referer === null ? "" : `; "Referer" = "${powershellDouble(referer)}"`;
+  const envReferer = referer === null ? "" : `\nexport TOKENTRAY_REFERER="${shellDouble(referer)}"`;
+  const execSees =
+    referer === null
+      ? "BEARER_TOKEN and TOKENTRAY_HEADER"
+      : "BEARER_TOKEN, TOKENTRAY_HEADER and TOKENTRAY_REFERER";
   return [
     {
       id: "curl",
       title: "curl",
       language: "sh",
-      code: `curl -H "${shellDouble(headerName)}: ${prefixed(shellDouble(headerPrefix), `$(${cli})`)}" ${EXAMPLE_URL}`,
+      code: `curl -H "${shellDouble(headerName)}: ${prefixed(shellDouble(headerPrefix), `$(${cli})`)}"${curlReferer} ${EXAMPLE_URL}`,
     },
     {
       id: "python",
@@ -68,7 +81,7 @@ export function buildSnippets(source: SnippetSource): Snippet[] {
         `    return subprocess.run([${pyArgs}], capture_output=True, text=True, check=True).stdout.strip()`,
         "",
         "",
-        `response = requests.get("${EXAMPLE_URL}", headers={"${pythonDouble(headerName)}": f"${prefixed(pythonDouble(headerPrefix), "{token()}")}"})`,
+        `response = requests.get("${EXAMPLE_URL}", headers={"${pythonDouble(headerName)}": f"${prefixed(pythonDouble(headerPrefix), "{token()}")}"${pyReferer}})`,
         "response.raise_for_status()",
       ].join("\n"),
     },
@@ -78,20 +91,20 @@ export function buildSnippets(source: SnippetSource): Snippet[] {
       language: "powershell",
       code: [
         `$token = tokentray token ${powershellWord(name)}`,
-        `Invoke-RestMethod -Uri "${EXAMPLE_URL}" -Headers @{ "${powershellDouble(headerName)}" = "${prefixed(powershellDouble(headerPrefix), "$token")}" }`,
+        `Invoke-RestMethod -Uri "${EXAMPLE_URL}" -Headers @{ "${powershellDouble(headerName)}" = "${prefixed(powershellDouble(headerPrefix), "$token")}"${psReferer} }`,
       ].join("\n"),
     },
     {
       id: "env",
       title: "Environment variable",
       language: "sh",
-      code: `export BEARER_TOKEN=$(${cli})`,
+      code: `export BEARER_TOKEN=$(${cli})${envReferer}`,
     },
     {
       id: "exec",
       title: "Run a command with the token",
       language: "sh",
-      code: `tokentray exec ${shellWord(name)} -- python my_script.py  # sees BEARER_TOKEN and TOKENTRAY_HEADER`,
+      code: `tokentray exec ${shellWord(name)} -- python my_script.py  # sees ${execSees}`,
     },
   ];
 }

@@ -66,6 +66,14 @@ pub(crate) async fn add(
             }
         }
     };
+    if view.allow_http {
+        let _ = writeln!(
+            err,
+            "warning: {}: {}",
+            view.name,
+            tokentray_engine::ALLOW_HTTP_WARNING
+        );
+    }
     if a.json {
         return output::json(out, &view);
     }
@@ -225,6 +233,14 @@ pub(crate) fn list(engine: &Engine, a: &JsonFlag, out: &mut dyn Write) -> Result
             let _ = writeln!(text, "warning: {w}");
         }
     }
+    for r in rows.iter().filter(|r| r.allow_http) {
+        let _ = writeln!(
+            text,
+            "warning: {}: {}",
+            r.name,
+            tokentray_engine::ALLOW_HTTP_WARNING
+        );
+    }
     output::write(out, &text)
 }
 
@@ -313,6 +329,16 @@ pub(crate) async fn show(
         "  export:    {}",
         if view.exportable { "allowed" } else { "off" }
     );
+    if view.allow_http {
+        let _ = writeln!(
+            text,
+            "  warning:   {}",
+            tokentray_engine::ALLOW_HTTP_WARNING
+        );
+    }
+    if let Some(referer) = &view.referer {
+        let _ = writeln!(text, "  referer:   API calls must send Referer: {referer}");
+    }
     let _ = writeln!(text, "  settings:");
     for (k, v) in spec.settings.iter() {
         let _ = writeln!(text, "    {k} = {v}");

@@ -190,6 +190,10 @@ async fn connections(engine: &Engine, checks: &mut Vec<Check>) {
         {
             checks.push(Check::warning("tls", w));
         }
+        if v.allow_http {
+            let warning = format!("{}: {}", v.name, tokentray_engine::ALLOW_HTTP_WARNING);
+            checks.push(Check::warning("connection", warning));
+        }
     }
 }
 

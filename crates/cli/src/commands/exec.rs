@@ -1,5 +1,6 @@
 //! `exec`: runs a command with a fresh token in its environment (`BEARER_TOKEN`, and
-//! `TOKENTRAY_HEADER` as a whole header line), forwards the signals a terminal or a supervisor
+//! `TOKENTRAY_HEADER` as a whole header line, and `TOKENTRAY_REFERER` for a referer-bound
+//! token), forwards the signals a terminal or a supervisor
 //! sends, and exits with the command's own code. The token never appears in argv.
 
 use std::process::Stdio;
@@ -32,13 +33,20 @@ pub(crate) async fn run(engine: &Engine, a: ExecArgs) -> Result<(), CliError> {
         .command
         .split_first()
         .ok_or_else(|| CliError::Usage("give the command after --".into()))?;
-    let mut child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    command
         .args(args)
         .env("BEARER_TOKEN", handout.token.expose())
         .env(
             "TOKENTRAY_HEADER",
             format!("{}: {}", handout.header_name, handout.header_value.expose()),
-        )
+        );
+    // Only the referer this token is bound to: never one inherited from an outer exec.
+    match &handout.referer {
+        Some(referer) => command.env("TOKENTRAY_REFERER", referer),
+        None => command.env_remove("TOKENTRAY_REFERER"),
+    };
+    let mut child = command
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())

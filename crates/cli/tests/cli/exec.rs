@@ -118,3 +118,50 @@ fn exec_forwards_a_termination_signal_to_the_child() {
     );
     home.run(&["remove", "k"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_referer_bound_token_carries_its_referer_to_json_and_exec() {
+    if !keychain_ready() {
+        return;
+    }
+    let sb = tokentray_sandbox::Sandbox::start().await.unwrap();
+    let portal = sb
+        .issuer(tokentray_sandbox::Provider::Arcgis)
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let home = Home::new();
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_PASSWORD", "contours")
+        .args(["add", "gis", "--kind", "arcgis-token", "--portal-url"])
+        .args([portal.as_str(), "--username", "gis-analyst"])
+        .args(["--referer", "https://maps.example.org/app"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    with_static(&home, "plain", "tok-plain", &[]);
+
+    let o = home.run(&["token", "gis", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["referer"], "https://maps.example.org/app", "{v}");
+    let o = home.run(&["token", "plain", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["referer"].is_null(), "{v}");
+
+    let show = "printf '%s' \"${TOKENTRAY_REFERER-unset}\"";
+    let o = home.run(&["exec", "gis", "--", "sh", "-c", show]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "https://maps.example.org/app");
+    // Not set for a token bound to no referer, even when the caller's environment has one.
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_REFERER", "https://stale.example/")
+        .args(["exec", "plain", "--", "sh", "-c", show])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "unset", "{}", stderr(&o));
+    home.run(&["remove", "gis"]);
+    home.run(&["remove", "plain"]);
+}

@@ -10,6 +10,7 @@ mod canary;
 mod daemon;
 mod exec;
 mod exit_codes;
+mod fields;
 mod kill_loop;
 mod kinds;
 mod login;

@@ -37,6 +37,8 @@ pub struct Handout {
     pub header_value: Secret,
     /// Who it belongs to, if known.
     pub identity: Option<Identity>,
+    /// The `Referer` API calls must send with it (a referer-bound ArcGIS token), if any.
+    pub referer: Option<String>,
 }
 
 /// The token JSON of the endpoint and `tokentray token --format json`, field order as
@@ -60,6 +62,8 @@ pub struct TokenJson {
     pub header: HeaderJson,
     /// Who the token belongs to.
     pub identity: Option<Identity>,
+    /// The `Referer` header API calls must send with the token, or null.
+    pub referer: Option<String>,
 }
 
 /// A header name and value (`Debug` shows `[REDACTED]` for the value).
@@ -82,6 +86,7 @@ impl std::fmt::Debug for TokenJson {
             .field("expires_in", &self.expires_in)
             .field("header", &self.header)
             .field("identity", &self.identity)
+            .field("referer", &self.referer)
             .finish()
     }
 }
@@ -119,6 +124,7 @@ impl Handout {
                 value: self.header_value.expose().to_owned(),
             },
             identity: self.identity.clone(),
+            referer: self.referer.clone(),
         }
     }
 }
@@ -609,6 +615,7 @@ impl Inner {
                 .unwrap_or_else(|| "Authorization".into()),
             header_value,
             identity,
+            referer: spec.text("referer"),
         }
     }
 

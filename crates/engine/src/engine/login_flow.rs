@@ -260,11 +260,14 @@ impl Inner {
         let (tx, rx) = mpsc::channel(1);
         let (redirect_uri, listener) = match mode {
             RedirectMode::Loopback => {
-                let port = spec
-                    .int("redirect_port")
-                    .and_then(|p| u16::try_from(p).ok())
-                    .unwrap_or(0);
-                let l = loopback::listen(port, state.clone(), auth.iss.clone(), tx.clone())
+                let target = loopback::Target::of(spec).map_err(|e| Error::Provider {
+                    connection: spec.name.clone(),
+                    source: crate::provider::ProviderError::Config {
+                        field: "redirect_uri",
+                        reason: e.reason,
+                    },
+                })?;
+                let l = loopback::listen(&target, state.clone(), auth.iss.clone(), tx.clone())
                     .await
                     .map_err(|e| fail(spec, LoginFailure::Listener(e.to_string())))?;
                 (l.redirect_uri.clone(), Some(l))

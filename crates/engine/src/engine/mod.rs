@@ -326,6 +326,8 @@ impl Inner {
                 .unwrap_or_else(|| "Authorization".into()),
             header_prefix: spec.text("header_prefix"),
             token_file: spec.text("token_file"),
+            referer: spec.text("referer"),
+            allow_http: spec.flag("allow_http"),
         }
     }
 

@@ -33,6 +33,7 @@ async fn the_token_json_has_exactly_the_documented_fields() {
             "header",
             "identity",
             "kind",
+            "referer",
             "token_type"
         ]
     );
@@ -46,6 +47,33 @@ async fn the_token_json_has_exactly_the_documented_fields() {
     assert_eq!(body["header"]["name"], "Authorization");
     assert_eq!(body["header"]["value"], format!("Bearer {API_TOKEN}"));
     assert!(body["identity"].is_null());
+    assert!(
+        body["referer"].is_null(),
+        "null when the token is bound to none"
+    );
+}
+
+#[tokio::test]
+async fn a_referer_bound_token_says_which_referer_to_send() {
+    let sb = Sandbox::start().await.unwrap();
+    let home = Home::new();
+    let portal = sb
+        .issuer(tokentray_sandbox::Provider::Arcgis)
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let fields = [
+        ("portal_url", portal.as_str()),
+        ("username", "gis-analyst"),
+        ("password", "contours"),
+        ("referer", "https://maps.example.org/app"),
+    ];
+    home.add("gis", ProviderKind::ArcgisToken, &fields).await;
+    let s = Server::over(home).await;
+    let (status, body) = json(s.get("/v1/connections/gis/token").send().await.unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["referer"], "https://maps.example.org/app");
+    assert_eq!(body["header"]["name"], "X-Esri-Authorization");
 }
 
 #[tokio::test]

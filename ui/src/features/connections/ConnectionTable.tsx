@@ -9,6 +9,7 @@ import type { ListActions } from "./actions";
 import { acknowledgeChange, copyFromConnection, logOut, refreshNow } from "./commands";
 import { ExpiryCell } from "./ExpiryCell";
 import { identityChange, identityLines, kindLabel, statusLabel, statusTone } from "./labels";
+import { ALLOW_HTTP_WARNING } from "../../lib/warnings";
 
 /** One row per connection: what it is, where it stands, whose it is, and when it runs out. */
 export function ConnectionTable({
@@ -146,6 +147,15 @@ function ConnectionRow({
           </Badge>
         </span>
         {c.store === "file" && <span class="cell-status__store">secrets in a file</span>}
+        {c.allow_http && (
+          <span
+            class="cell-status__store"
+            title={ALLOW_HTTP_WARNING}
+            data-testid={`allow-http-${c.name}`}
+          >
+            plain http allowed
+          </span>
+        )}
         {showError && (
           <span class="cell-status__error" title={c.last_error ?? undefined}>
             {c.last_error}

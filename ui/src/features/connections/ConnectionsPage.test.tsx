@@ -89,6 +89,16 @@ describe("ConnectionsPage", () => {
     expect(rowOf("cc")?.textContent).not.toContain("login needed");
   });
 
+  it("marks a connection that allows plain http, and no other", async () => {
+    backend.list = [
+      connection({ name: "intranet", allow_http: true }),
+      connection({ name: "cloud" }),
+    ];
+    await show();
+    expect(rowOf("intranet")?.textContent).toContain("plain http allowed");
+    expect(rowOf("cloud")?.textContent).not.toContain("plain http");
+  });
+
   it("lists each connection with kind, status in words, identity and a countdown", async () => {
     backend.list = [
       connection({ name: "work", label: "Work API", kind: "oauth2" }),

@@ -24,6 +24,8 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     header_prefix: "Bearer",
     token_file: null,
     login_pending: false,
+    referer: null,
+    allow_http: false,
     ...overrides,
   };
 }

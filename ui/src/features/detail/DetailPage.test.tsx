@@ -16,6 +16,8 @@ const detail = (): Detail => ({
     kind: "arcgis-token",
     header_name: "X-Esri-Authorization",
     header_prefix: "Bearer",
+    referer: "https://maps.example.org/app",
+    allow_http: true,
   }),
   token_type: "Bearer",
   jwt: { header: '{\n  "alg": "RS256"\n}', claims: '{\n  "sub": "ada"\n}' },
@@ -101,6 +103,12 @@ describe("DetailPage", () => {
       "X-Esri-Authorization: Bearer $(tokentray token gis)",
     );
     expect($("snippets")?.textContent).not.toContain(TOKEN);
+  });
+
+  it("shows the referer to send and warns that plain http is allowed", () => {
+    expect($("detail-referer")?.textContent).toContain("https://maps.example.org/app");
+    expect($("snippet-curl")?.textContent).toContain('-H "Referer: https://maps.example.org/app"');
+    expect($("detail-allow-http")?.textContent).toContain("Plain http is allowed");
   });
 
   it("reveals the token only when asked, masked until shown", async () => {

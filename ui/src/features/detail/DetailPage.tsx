@@ -25,6 +25,7 @@ import { RevealToken } from "./RevealToken";
 import { Snippets } from "./Snippets";
 
 import "./detail.css";
+import { ALLOW_HTTP_WARNING } from "../../lib/warnings";
 
 type Loaded =
   { phase: "loading" } | { phase: "failed"; message: string } | { phase: "ready"; detail: Detail };
@@ -144,6 +145,11 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
           The last login signed in as another account than before. {changed}.
         </p>
       )}
+      {c.allow_http && (
+        <p class="detail__changed" role="note" data-testid="detail-allow-http">
+          {ALLOW_HTTP_WARNING}
+        </p>
+      )}
       {c.last_error !== null && (c.status === "error" || c.status === "needs_login") && (
         <p class="form-error" role="alert">
           {c.last_error}
@@ -260,6 +266,15 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
                 {c.header_name}: {c.header_prefix === "" ? "" : `${c.header_prefix} `}…
               </code>
             </dd>
+            {c.referer !== null && (
+              <>
+                <dt>Referer</dt>
+                <dd data-testid="detail-referer">
+                  <code>{c.referer}</code>
+                  <span class="muted"> — send it with every API call</span>
+                </dd>
+              </>
+            )}
             <dt>Other tools</dt>
             <dd>
               {c.exportable ? "may be handed the token" : "not handed the token (export is off)"}

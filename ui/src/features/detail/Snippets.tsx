@@ -10,6 +10,7 @@ export function Snippets({ connection: c }: { connection: Connection }) {
     name: c.name,
     headerName: c.header_name,
     headerPrefix: c.header_prefix,
+    referer: c.referer,
   });
   const copy = (title: string, code: string) => {
     copyText(code).then(

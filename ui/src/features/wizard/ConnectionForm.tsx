@@ -31,6 +31,7 @@ import {
   validateForm,
 } from "./formModel";
 import type { FormSetup, FormState, Problems } from "./formModel";
+import { ALLOW_HTTP_WARNING } from "../../lib/warnings";
 
 /** What a toast says after saving; a new connection without a token is told how to get one. */
 function savedMessage(mode: FormSetup["mode"], saved: Connection, moved: boolean): string {
@@ -268,6 +269,11 @@ export function ConnectionForm({
         </p>
       )}
       {moved.length > 0 && <DestinationNotice moved={moved} secrets={storedSecrets} />}
+      {state.values.allow_http === "true" && (
+        <p class="form-warning" role="note" data-testid="allow-http-warning">
+          {ALLOW_HTTP_WARNING}
+        </p>
+      )}
       {hiddenProblems.length > 0 && (
         <ul class="form-error" data-testid="form-problems">
           {hiddenProblems.map(([field, message]) => (

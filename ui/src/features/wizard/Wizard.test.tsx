@@ -121,6 +121,17 @@ describe("Wizard, adding", () => {
     expect(inputOf("field-name")?.value).toBe("cop");
   });
 
+  it("shows the redirect URI under Advanced and warns while plain http is allowed", async () => {
+    await click("preset-oauth2");
+    const advanced = $("advanced");
+    expect(advanced?.querySelector("[data-testid=field-redirect_uri]")).not.toBeNull();
+    expect($("allow-http-warning")).toBeNull();
+    await click("field-allow_http");
+    expect($("allow-http-warning")?.textContent).toContain("Plain http is allowed");
+    await click("field-allow_http");
+    expect($("allow-http-warning")).toBeNull();
+  });
+
   it("keeps a form with missing fields from saving and says why next to each field", async () => {
     await click("preset-cdse");
     await save();

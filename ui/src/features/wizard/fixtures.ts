@@ -13,6 +13,7 @@ export function field(overrides: Partial<FieldInfo> & Pick<FieldInfo, "name">): 
     common: false,
     destination: false,
     ...overrides,
+    advanced: overrides.advanced ?? overrides.common ?? false,
   };
 }
 
@@ -46,6 +47,8 @@ export const OAUTH2: KindInfo = {
     field({ name: "client_id", label: "Client ID", required: true }),
     field({ name: "client_secret", label: "Client secret", type: "secret" }),
     field({ name: "params", label: "Extra parameters", type: "map" }),
+    field({ name: "redirect_uri", label: "Redirect URI", advanced: true, destination: true }),
+    field({ name: "allow_http", label: "Allow plain http", type: "bool", common: true }),
     ...COMMON,
   ],
 };

@@ -31,7 +31,20 @@ describe("formFields", () => {
       "client_secret",
       "params",
     ]);
-    expect(names(advanced)).toEqual(["keep_fresh", "header_name", "refresh_before"]);
+    expect(names(advanced)).toEqual([
+      "redirect_uri",
+      "allow_http",
+      "keep_fresh",
+      "header_name",
+      "refresh_before",
+    ]);
+  });
+
+  it("puts a kind's advanced fields (a registered redirect URI) under Advanced too", () => {
+    const { main, advanced } = formFields({ mode: "add", kind: OAUTH2, preset: null });
+    expect(names(main)).not.toContain("redirect_uri");
+    expect(names(advanced)).toContain("redirect_uri");
+    expect(OAUTH2.fields.find((f) => f.name === "redirect_uri")?.common).toBe(false);
   });
 
   it("hides the fields a preset decides", () => {

@@ -43,7 +43,7 @@ const fixedFields = (setup: FormSetup): ReadonlySet<string> =>
 
 /**
  * The fields a person sees: the label first, then the kind's own fields, and the fields every
- * kind has under "Advanced". Fields a preset decides (the service's endpoints) come first under
+ * kind has (and a kind's rarely needed ones, like a registered redirect URI) under "Advanced". Fields a preset decides (the service's endpoints) come first under
  * "Advanced": out of the way, yet still there for another Keycloak realm or a test instance.
  */
 export function formFields(setup: FormSetup): { main: FieldInfo[]; advanced: FieldInfo[] } {
@@ -51,8 +51,8 @@ export function formFields(setup: FormSetup): { main: FieldInfo[]; advanced: Fie
   const fields = setup.kind.fields;
   const own = fields.filter((f) => !fixed.has(f.name) && f.name !== "label");
   return {
-    main: [...fields.filter((f) => f.name === "label"), ...own.filter((f) => !f.common)],
-    advanced: [...fields.filter((f) => fixed.has(f.name)), ...own.filter((f) => f.common)],
+    main: [...fields.filter((f) => f.name === "label"), ...own.filter((f) => !f.advanced)],
+    advanced: [...fields.filter((f) => fixed.has(f.name)), ...own.filter((f) => f.advanced)],
   };
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::connection::ConnectionSpec;
-use crate::fields::check_url;
+use crate::fields::check_url_with;
 use crate::http;
 use crate::provider::ProviderError;
 use crate::provider::response::text;
@@ -44,6 +44,8 @@ struct CacheKey {
     ca_file: Option<String>,
     insecure_skip_verify: bool,
     proxy: Option<String>,
+    /// `allow_http`: plain http endpoints are accepted only for connections that allow them.
+    allow_http: bool,
 }
 
 impl CacheKey {
@@ -53,6 +55,7 @@ impl CacheKey {
             ca_file: spec.text("ca_file"),
             insecure_skip_verify: spec.flag("insecure_skip_verify"),
             proxy: spec.text("proxy"),
+            allow_http: spec.flag("allow_http"),
         }
     }
 }
@@ -70,7 +73,7 @@ impl DiscoveryCache {
         if let Some(m) = self.entries.lock().expect("discovery lock").get(&key) {
             return Ok(m.clone());
         }
-        let meta = Arc::new(fetch(http, issuer).await?);
+        let meta = Arc::new(fetch(http, issuer, key.allow_http).await?);
         self.entries
             .lock()
             .expect("discovery lock")
@@ -101,8 +104,13 @@ fn candidate_urls(issuer: &Url) -> Vec<Url> {
     out
 }
 
-async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Metadata, ProviderError> {
-    let issuer_url = check_url("issuer", issuer).map_err(|e| fail(issuer, e.reason, false))?;
+async fn fetch(
+    http: &reqwest::Client,
+    issuer: &str,
+    allow_http: bool,
+) -> Result<Metadata, ProviderError> {
+    let issuer_url =
+        check_url_with("issuer", issuer, allow_http).map_err(|e| fail(issuer, e.reason, false))?;
     let mut last = None;
     for url in candidate_urls(&issuer_url) {
         let reply = match http::send(http.get(url.clone()), &url).await {
@@ -133,12 +141,16 @@ async fn fetch(http: &reqwest::Client, issuer: &str) -> Result<Metadata, Provide
                 reply.status >= 500,
             ));
         }
-        return parse(issuer, &obj);
+        return parse(issuer, &obj, allow_http);
     }
     Err(last.unwrap_or_else(|| fail(issuer, "no metadata location", false)))
 }
 
-fn parse(issuer: &str, obj: &Map<String, Value>) -> Result<Metadata, ProviderError> {
+fn parse(
+    issuer: &str,
+    obj: &Map<String, Value>,
+    allow_http: bool,
+) -> Result<Metadata, ProviderError> {
     let said =
         text(obj, "issuer").ok_or_else(|| fail(issuer, "the metadata has no issuer", false))?;
     if said != issuer && said.trim_end_matches('/') != issuer.trim_end_matches('/') {
@@ -153,7 +165,7 @@ fn parse(issuer: &str, obj: &Map<String, Value>) -> Result<Metadata, ProviderErr
     let endpoint = |key: &'static str| -> Result<Option<Url>, ProviderError> {
         match text(obj, key) {
             None => Ok(None),
-            Some(raw) => check_url(key, &raw)
+            Some(raw) => check_url_with(key, &raw, allow_http)
                 .map(Some)
                 .map_err(|e| fail(issuer, e.to_string(), false)),
         }
@@ -295,29 +307,42 @@ mod tests {
         assert!(
             parse(
                 "https://a.example",
-                &doc("https://a.example", "https://a.example/token")
+                &doc("https://a.example", "https://a.example/token"),
+                false
             )
             .is_ok()
         );
         assert!(
             parse(
                 "https://a.example",
-                &doc("https://a.example/", "https://a.example/token")
+                &doc("https://a.example/", "https://a.example/token"),
+                false
             )
             .is_ok()
         );
         let e = parse(
             "https://a.example",
             &doc("https://evil.example", "https://a.example/token"),
+            false,
         )
         .unwrap_err();
         assert!(e.to_string().contains("different issuer"), "{e}");
         assert!(
             parse(
                 "https://a.example",
-                &doc("https://a.example", "http://a.example/token")
+                &doc("https://a.example", "http://a.example/token"),
+                false
             )
             .is_err()
+        );
+        assert!(
+            parse(
+                "http://gis.internal",
+                &doc("http://gis.internal", "http://gis.internal/token"),
+                true
+            )
+            .is_ok(),
+            "plain http endpoints with allow_http"
         );
     }
 }
