@@ -261,9 +261,12 @@ pub(crate) async fn show(
     let spec = engine.spec(&a.name)?;
     let view = engine.view(&a.name)?;
     let secrets = engine.stored_secret_fields(&a.name).await?;
-    let warnings: Vec<String> = tokentray_engine::insecure_warning(&spec)
+    let mut warnings: Vec<String> = tokentray_engine::insecure_warning(&spec)
         .into_iter()
         .collect();
+    if view.allow_http {
+        warnings.push(tokentray_engine::ALLOW_HTTP_WARNING.to_owned());
+    }
     if a.json {
         let settings: serde_json::Map<String, serde_json::Value> = spec
             .settings
@@ -275,12 +278,23 @@ pub(crate) async fn show(
             &show_json(&view, &settings.into(), &secrets, &warnings),
         );
     }
+    output::write(out, &show_text(engine, &spec, &view, &secrets, &warnings))
+}
+
+/// `show`'s text: one line per fact, the warnings right under the status.
+fn show_text(
+    engine: &Engine,
+    spec: &tokentray_engine::ConnectionSpec,
+    view: &tokentray_engine::ConnectionView,
+    secrets: &[String],
+    warnings: &[String],
+) -> String {
     let now = SystemClock.now();
     let mut text = String::new();
     let _ = writeln!(text, "{} — {}", view.name, view.label);
     let _ = writeln!(text, "  kind:      {} ({})", view.kind, view.kind.title());
     let _ = writeln!(text, "  status:    {}", output::status(view.status));
-    for w in &warnings {
+    for w in warnings {
         let _ = writeln!(text, "  warning:   {w}");
     }
     let _ = writeln!(
@@ -329,13 +343,6 @@ pub(crate) async fn show(
         "  export:    {}",
         if view.exportable { "allowed" } else { "off" }
     );
-    if view.allow_http {
-        let _ = writeln!(
-            text,
-            "  warning:   {}",
-            tokentray_engine::ALLOW_HTTP_WARNING
-        );
-    }
     if let Some(referer) = &view.referer {
         let _ = writeln!(text, "  referer:   API calls must send Referer: {referer}");
     }
@@ -343,7 +350,7 @@ pub(crate) async fn show(
     for (k, v) in spec.settings.iter() {
         let _ = writeln!(text, "    {k} = {v}");
     }
-    output::write(out, &text)
+    text
 }
 
 pub(crate) async fn remove(engine: &Engine, a: &Name, out: &mut dyn Write) -> Result<(), CliError> {
