@@ -500,6 +500,9 @@ fn authorize_url(
     for (k, v) in &auth.params {
         req = req.add_extra_param(k.clone(), v.clone());
     }
+    if let Some(nonce) = &auth.nonce {
+        req = req.add_extra_param("nonce", nonce.expose().to_owned());
+    }
     let verifier = if auth.pkce {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         req = req.set_pkce_challenge(challenge);

@@ -19,7 +19,7 @@ pub(crate) use discovery::{DiscoveryCache, Metadata};
 
 use super::{
     Authorization, DevicePoll, DeviceStart, FailureClass, Flow, LoginInput, Provider,
-    ProviderError, identity, response,
+    ProviderError, identity, idtoken, response,
 };
 use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::http;
@@ -43,13 +43,16 @@ fn grant(spec: &ConnectionSpec) -> String {
 fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> {
     let id = flow.setting("client_id", "to identify the OAuth client")?;
     let secret = flow.credentials.get("client_secret");
+    // Public by default: without a stored secret the client is public (`none`), with one it
+    // authenticates with `basic`, unless `client_auth` says otherwise.
     let method = match flow.spec.kind {
         // Keycloak public clients send only client_id; confidential ones post the secret.
         ProviderKind::Cdse => if secret.is_some() { "post" } else { "none" }.to_owned(),
-        _ => flow
-            .spec
-            .text("client_auth")
-            .unwrap_or_else(|| "basic".into()),
+        _ => match flow.spec.settings.get("client_auth") {
+            Some(_) => flow.spec.text("client_auth").unwrap_or_default(),
+            None if secret.is_some() => "basic".to_owned(),
+            None => "none".to_owned(),
+        },
     };
     Ok(match (method.as_str(), secret) {
         ("none", _) => ClientAuth::None { id },
@@ -65,6 +68,53 @@ fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> 
             });
         }
     })
+}
+
+/// Validates the ID token of a token response before anything uses its claims, with the
+/// issuer's keys. Where no issuer (and so no key set) is known, the ID token cannot be
+/// validated and is dropped: its claims are never trusted unchecked.
+async fn check_id_token(
+    flow: &Flow<'_>,
+    set: &mut TokenSet,
+    issuer: &str,
+    jwks_uri: Option<&Url>,
+    nonce: Option<&Secret>,
+) -> Result<(), ProviderError> {
+    let Some(id_token) = set.id_token.clone() else {
+        return Ok(());
+    };
+    let Some(jwks_uri) = jwks_uri.filter(|_| !issuer.is_empty()) else {
+        tracing::debug!(connection = %flow.spec.name, "no issuer with a key set is known; the ID token is not used");
+        set.id_token = None;
+        return Ok(());
+    };
+    let audience = flow.setting("client_id", "to check the ID token's audience")?;
+    idtoken::validate(
+        flow,
+        id_token.expose(),
+        &idtoken::Expect {
+            issuer,
+            audience: &audience,
+            jwks_uri,
+            nonce,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `request`, then the ID token of its answer validated against the connection's issuer.
+async fn request_checked(
+    flow: &Flow<'_>,
+    url: &Url,
+    params: Vec<(&'static str, String)>,
+) -> Result<TokenSet, ProviderError> {
+    let mut set = request(flow, url, params).await?;
+    if set.id_token.is_some() {
+        let meta = endpoints(flow).await?;
+        check_id_token(flow, &mut set, &meta.issuer, meta.jwks_uri.as_ref(), None).await?;
+    }
+    Ok(set)
 }
 
 /// The endpoints of this connection: explicit settings win, discovery fills the rest.
@@ -192,7 +242,7 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
         }
     }
     scope_params(flow, &mut params);
-    let mut set = request(flow, url, params).await?;
+    let mut set = request_checked(flow, url, params).await?;
     set.otp = input.totp.is_some();
     Ok(set)
 }
@@ -219,7 +269,7 @@ async fn refresh(
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", rt.expose().to_owned()),
     ];
-    let mut set = request(flow, url, params).await?;
+    let mut set = request_checked(flow, url, params).await?;
     set.otp = current.is_some_and(|c| c.otp);
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
@@ -362,11 +412,14 @@ impl Provider for OAuth2 {
         if let Some(aud) = flow.spec.text("audience") {
             params.push(("audience".into(), aud));
         }
+        let scope = flow.spec.text("scope");
         Ok(Some(Authorization {
             authorize_url,
             token_url: token_url(&meta)?.clone(),
             client_id: flow.setting("client_id", "to identify the OAuth client")?,
-            scope: flow.spec.text("scope"),
+            nonce: crate::login::is_openid(scope.as_deref()).then(crate::login::new_nonce),
+            jwks_uri: meta.jwks_uri.clone(),
+            scope,
             params,
             pkce,
             iss: crate::login::IssCheck {
@@ -392,7 +445,18 @@ impl Provider for OAuth2 {
         if let Some(v) = verifier {
             params.push(("code_verifier", v.expose().to_owned()));
         }
-        request(flow, &auth.token_url, params).await
+        let mut set = request(flow, &auth.token_url, params).await?;
+        // Checked against the issuer and keys the login started with, and its nonce.
+        let issuer = auth.iss.expected.clone().unwrap_or_default();
+        check_id_token(
+            flow,
+            &mut set,
+            &issuer,
+            auth.jwks_uri.as_ref(),
+            auth.nonce.as_ref(),
+        )
+        .await?;
+        Ok(set)
     }
 
     async fn device_start(&self, flow: &Flow<'_>) -> Result<Option<DeviceStart>, ProviderError> {
@@ -458,7 +522,7 @@ impl Provider for OAuth2 {
             ),
             ("device_code", start.device_code.expose().to_owned()),
         ];
-        match request(flow, &start.token_url, params).await {
+        match request_checked(flow, &start.token_url, params).await {
             Ok(tokens) => Ok(DevicePoll::Done(tokens)),
             Err(ProviderError::Unavailable { code }) if code == "authorization_pending" => {
                 Ok(DevicePoll::Pending)

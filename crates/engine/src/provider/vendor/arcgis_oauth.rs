@@ -193,6 +193,8 @@ impl Provider for ArcgisOauth {
             params,
             pkce: true,
             iss: crate::login::IssCheck::default(),
+            nonce: None,
+            jwks_uri: None,
         }))
     }
 
