@@ -45,7 +45,7 @@ pub enum LoginStep {
 
 enum Waiting {
     Code {
-        auth: Authorization,
+        auth: Box<Authorization>,
         verifier: Option<Secret>,
         redirect_uri: String,
         _listener: Option<Loopback>,
@@ -284,7 +284,7 @@ impl Inner {
         let page_url = page.as_ref().map(LoginPage::url);
         let iss = auth.iss.clone();
         let waiting = Waiting::Code {
-            auth,
+            auth: Box::new(auth),
             verifier,
             redirect_uri: redirect_uri.clone(),
             _listener: listener,

@@ -140,8 +140,8 @@ impl ProviderError {
             Self::ClientRejected { .. }
             | Self::Redirect { .. }
             | Self::Config { .. }
-            | Self::IdToken { .. } => FailureClass::Config,
-            Self::Discovery {
+            | Self::IdToken { .. }
+            | Self::Discovery {
                 transient: false, ..
             } => FailureClass::Config,
             Self::Status { status } if (400..500).contains(status) && *status != 408 => {

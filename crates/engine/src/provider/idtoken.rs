@@ -2,7 +2,9 @@
 //! an ID token is used, its signature is checked with the issuer's published keys (JWKS, fetched
 //! and cached per issuer and trust setup, fetched again once when the token names a key the set
 //! does not hold), then `iss`, `aud`, `exp`, `iat` (with a small leeway, on the engine's clock)
-//! and, for a browser login, the `nonce` sent with it. Only asymmetric algorithms are accepted:
+//! and, for a browser login, the `nonce` sent with it. `exp` and `iat` are read against the
+//! issuer's own clock when its answer carried a `Date` header (the token came straight from
+//! it, so a wrong local clock does not refuse a fresh token), else against the engine's clock. Only asymmetric algorithms are accepted:
 //! `none` and the HMAC family (whose "key" would be the client secret or nothing) never are.
 //!
 //! Signatures are checked by the `jsonwebtoken` crate on its `aws-lc-rs` backend, the same
@@ -18,6 +20,7 @@ use url::Url;
 
 use super::{Flow, ProviderError};
 use crate::secret::{Secret, constant_time_eq};
+use crate::time::Timestamp;
 
 /// How far `exp` and `iat` may be off the engine's clock.
 pub(crate) const LEEWAY: Duration = Duration::from_secs(60);
@@ -85,6 +88,8 @@ pub(crate) struct Expect<'a> {
     pub jwks_uri: &'a Url,
     /// The `nonce` of the browser login that asked for this token.
     pub nonce: Option<&'a Secret>,
+    /// The issuer's clock when it answered (its `Date` header), if it said.
+    pub server_time: Option<Timestamp>,
 }
 
 fn fail(check: IdTokenCheck, reason: impl Into<String>) -> ProviderError {
@@ -265,9 +270,9 @@ fn check_claims(
             ),
         ));
     }
-    let now = flow.now().as_secs();
+    let now = expect.server_time.unwrap_or_else(|| flow.now()).as_secs();
     let leeway = i64::try_from(LEEWAY.as_secs()).unwrap_or(60);
-    let number = |k: &str| claims.get(k).and_then(Value::as_f64).map(|f| f as i64);
+    let number = |k: &str| claims.get(k).and_then(Value::as_i64);
     match number("exp") {
         Some(exp) if exp + leeway >= now => {}
         Some(_) => return Err(fail(IdTokenCheck::Expiry, "it has expired")),
@@ -321,7 +326,7 @@ mod tests {
     use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind};
     use crate::provider::DiscoveryCache;
     use crate::secret::Credentials;
-    use crate::time::{Clock, Timestamp};
+    use crate::time::Clock;
 
     const ISSUER: &str = "https://id.example";
     const NOW: i64 = 1_800_000_000;
@@ -384,6 +389,7 @@ mod tests {
         http: reqwest::Client,
         cache: DiscoveryCache,
         clock: Fixed,
+        server_time: Option<Timestamp>,
     }
 
     impl Env {
@@ -397,6 +403,7 @@ mod tests {
                 http,
                 cache: DiscoveryCache::default(),
                 clock: Fixed(NOW),
+                server_time: None,
             }
         }
 
@@ -422,6 +429,7 @@ mod tests {
                     audience: "client-1",
                     jwks_uri: jwks,
                     nonce: nonce.as_ref(),
+                    server_time: self.server_time,
                 },
             )
             .await
@@ -462,6 +470,7 @@ mod tests {
     }
 
     #[tokio::test]
+    #[allow(clippy::too_many_lines, reason = "one table of cases")]
     async fn each_failed_check_is_named() {
         let (jwks, _, _) = jwks_server(vec![jwk(&rsa(), Algorithm::RS256, "r1")]).await;
         let env = Env::new();
@@ -567,6 +576,15 @@ mod tests {
             c.insert("iat".into(), json!(NOW + 59));
         });
         env.check(&late, &jwks, None).await.unwrap();
+        // Against the issuer's clock when it said what time it was, else the engine's.
+        let mut skewed = Env::new();
+        skewed.clock = Fixed(NOW + 3600);
+        assert_eq!(
+            check_of(skewed.check(&good, &jwks, None).await),
+            IdTokenCheck::Expiry
+        );
+        skewed.server_time = Some(Timestamp::from_secs(NOW + 10));
+        skewed.check(&good, &jwks, None).await.unwrap();
         let e = env.check(&good, &jwks, Some("n-2")).await.unwrap_err();
         assert_eq!(e.class(), crate::provider::FailureClass::Config);
         assert!(

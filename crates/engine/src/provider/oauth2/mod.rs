@@ -24,6 +24,7 @@ use super::{
 use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::http;
 use crate::secret::Secret;
+use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet};
 
 pub(crate) struct OAuth2;
@@ -79,6 +80,7 @@ async fn check_id_token(
     issuer: &str,
     jwks_uri: Option<&Url>,
     nonce: Option<&Secret>,
+    server_time: Option<Timestamp>,
 ) -> Result<(), ProviderError> {
     let Some(id_token) = set.id_token.clone() else {
         return Ok(());
@@ -97,6 +99,7 @@ async fn check_id_token(
             audience: &audience,
             jwks_uri,
             nonce,
+            server_time,
         },
     )
     .await?;
@@ -109,10 +112,18 @@ async fn request_checked(
     url: &Url,
     params: Vec<(&'static str, String)>,
 ) -> Result<TokenSet, ProviderError> {
-    let mut set = request(flow, url, params).await?;
+    let (mut set, server_time) = request_timed(flow, url, params).await?;
     if set.id_token.is_some() {
         let meta = endpoints(flow).await?;
-        check_id_token(flow, &mut set, &meta.issuer, meta.jwks_uri.as_ref(), None).await?;
+        check_id_token(
+            flow,
+            &mut set,
+            &meta.issuer,
+            meta.jwks_uri.as_ref(),
+            None,
+            server_time,
+        )
+        .await?;
     }
     Ok(set)
 }
@@ -176,12 +187,13 @@ fn authenticate(
     }
 }
 
-/// POSTs a grant to the token endpoint and reads the answer.
-async fn request(
+/// POSTs a grant to the token endpoint and reads the answer; with it, the token endpoint's
+/// clock when it answered (its `Date` header).
+async fn request_timed(
     flow: &Flow<'_>,
     url: &Url,
     mut params: Vec<(&'static str, String)>,
-) -> Result<TokenSet, ProviderError> {
+) -> Result<(TokenSet, Option<Timestamp>), ProviderError> {
     let req = flow
         .http
         .post(url.clone())
@@ -192,7 +204,7 @@ async fn request(
         params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     form.extend(extra);
     let reply = http::send(req.form(&form), url).await?;
-    response::token_set(&reply, flow.now())
+    response::token_set(&reply, flow.now()).map(|set| (set, reply.server_time()))
 }
 
 fn scope_params(flow: &Flow<'_>, params: &mut Vec<(&'static str, String)>) {
@@ -445,7 +457,7 @@ impl Provider for OAuth2 {
         if let Some(v) = verifier {
             params.push(("code_verifier", v.expose().to_owned()));
         }
-        let mut set = request(flow, &auth.token_url, params).await?;
+        let (mut set, server_time) = request_timed(flow, &auth.token_url, params).await?;
         // Checked against the issuer and keys the login started with, and its nonce.
         let issuer = auth.iss.expected.clone().unwrap_or_default();
         check_id_token(
@@ -454,6 +466,7 @@ impl Provider for OAuth2 {
             &issuer,
             auth.jwks_uri.as_ref(),
             auth.nonce.as_ref(),
+            server_time,
         )
         .await?;
         Ok(set)

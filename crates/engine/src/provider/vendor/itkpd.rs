@@ -47,7 +47,11 @@ pub(crate) fn jwks_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
 /// Validates the `id_token` as itkdb does (RS256 with uuIdentity's keys, `aud` containing the
 /// API audience), and more: `iss` is the auth URL without its trailing slash, `exp` and `iat`
 /// are checked on the engine's clock.
-async fn check_id_token(flow: &Flow<'_>, id_token: &str) -> Result<(), ProviderError> {
+async fn check_id_token(
+    flow: &Flow<'_>,
+    id_token: &str,
+    server_time: Option<crate::time::Timestamp>,
+) -> Result<(), ProviderError> {
     let jwks = jwks_url(flow.spec)?;
     let auth_url = flow
         .spec
@@ -62,6 +66,7 @@ async fn check_id_token(flow: &Flow<'_>, id_token: &str) -> Result<(), ProviderE
             audience: &audience,
             jwks_uri: &jwks,
             nonce: None,
+            server_time,
         },
     )
     .await?;
@@ -132,7 +137,7 @@ impl Provider for Itkpd {
             return Err(reply.garbage("the answer lacks the access_token or the id_token"));
         };
         check_token(&id_token, reply.status)?;
-        check_id_token(flow, &id_token).await?;
+        check_id_token(flow, &id_token, reply.server_time()).await?;
         let now = flow.now();
         let mut set = TokenSet::bearer(Secret::new(id_token.clone()), now);
         // Counted from receipt with the token's own lifetime (exp − iat), so a skewed local
