@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod background;
+mod dot;
 mod faults;
 mod keycloak;
 mod login;
