@@ -16,11 +16,11 @@ ROOT_URLCONF = "dotserver.urls"
 USE_TZ = True
 
 INSTALLED_APPS = [
+    "dotserver",  # first: its templates replace the toolkit's
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "oauth2_provider",
-    "dotserver",
 ]
 
 MIDDLEWARE = [
