@@ -7,6 +7,7 @@
 mod background;
 mod dot;
 mod faults;
+mod id_token;
 mod keycloak;
 mod login;
 mod login_trust;
