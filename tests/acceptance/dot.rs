@@ -14,6 +14,15 @@ use tokentray_engine::{
     Error, IdTokenCheck, LoginPrompt, LoginRequest, LoginStep, ProviderError, ProviderKind, Status,
 };
 
+/// A plain client for the test's own calls (no redirects, bounded).
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 fn query(url: &str, key: &str) -> Option<String> {
     reqwest::Url::parse(url)
         .ok()?
@@ -69,7 +78,7 @@ async fn start_browser_login(t: &TestEngine) -> String {
 }
 
 async fn userinfo_status(dot: &DotServer, access_token: &str) -> u16 {
-    reqwest::Client::new()
+    client()
         .get(format!("{}/o/userinfo/", dot.base))
         .bearer_auth(access_token)
         .send()
@@ -248,7 +257,7 @@ async fn middle(
     let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: String| {
         let (target, kept, tamper) = (target.clone(), kept.clone(), tamper.clone());
         async move {
-            let mut req = reqwest::Client::new()
+            let mut req = client()
                 .post(target)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(body);

@@ -1,4 +1,4 @@
-//! A second real OpenID server, set strict: django-oauth-toolkit (PyPI) with OpenID Connect,
+//! A second real OpenID server, set strict: django-oauth-toolkit (from `PyPI`) with OpenID Connect,
 //! PKCE (S256) required, a `nonce` required with `scope=openid`, `iss` in the authorization
 //! response, refresh tokens rotated (a reused one revokes the family) and registered redirect
 //! URIs. Its Django project lives in `tests/servers/dot`; `tests/scripts/setup.sh --test` makes
