@@ -11,7 +11,8 @@ use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::browser::FakeBrowser;
 use tokentray_acceptance::dot::{self, DotServer};
 use tokentray_engine::{
-    Error, IdTokenCheck, LoginPrompt, LoginRequest, LoginStep, ProviderError, ProviderKind, Status,
+    Error, IdTokenCheck, LoginPrompt, LoginRequest, LoginStep, ProviderError, ProviderKind,
+    RedirectMode, Status,
 };
 
 /// A plain client for the test's own calls (no redirects, bounded).
@@ -161,11 +162,31 @@ async fn every_login_sends_a_fresh_nonce() {
     };
     let t = TestEngine::new();
     native(&t, &dot, &[]).await;
-    let first = query(&start_browser_login(&t).await, "nonce").unwrap();
-    assert!(t.engine.cancel_login("alice"));
-    assert!(t.engine.finish_login("alice").await.is_err());
-    let second = query(&start_browser_login(&t).await, "nonce").unwrap();
-    assert_ne!(first, second);
+    let mut nonces = Vec::new();
+    for _ in 0..2 {
+        // Out of band: no listener on the registered port is needed to read the URL.
+        let step = t
+            .engine
+            .start_login(
+                "alice",
+                LoginRequest {
+                    redirect: Some(RedirectMode::Oob),
+                    ..LoginRequest::default()
+                },
+            )
+            .await
+            .unwrap();
+        let LoginStep::Waiting(start) = step else {
+            panic!("a browser login waits")
+        };
+        let LoginPrompt::Browser { url, .. } = start.prompt else {
+            panic!("a browser prompt")
+        };
+        nonces.push(query(&url, "nonce").expect("a nonce with scope=openid"));
+        assert!(t.engine.cancel_login("alice"));
+        assert!(t.engine.finish_login("alice").await.is_err());
+    }
+    assert_ne!(nonces[0], nonces[1]);
 }
 
 #[tokio::test]

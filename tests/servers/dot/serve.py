@@ -58,7 +58,8 @@ def main():
 
     django.setup()
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("setup_clients", redirect_port=args.redirect_port, stdout=sys.stderr)
+    with open(os.devnull, "w") as quiet:
+        call_command("setup_clients", redirect_port=args.redirect_port, stdout=quiet)
     httpd.set_app(get_wsgi_application())
     print(f"dot listening on {base}", flush=True)
     try:
