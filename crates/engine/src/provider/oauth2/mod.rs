@@ -566,3 +566,55 @@ impl Provider for OAuth2 {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{ConnectionName, Value as Setting};
+    use crate::provider::DiscoveryCache;
+    use crate::secret::Credentials;
+    use crate::time::SystemClock;
+
+    /// Which client authentication a connection with these settings and secret resolves to.
+    fn resolved(client_auth: Option<&str>, secret: Option<&str>) -> Result<&'static str, String> {
+        let mut spec = ConnectionSpec::new(ConnectionName::new("c").unwrap(), ProviderKind::Oauth2);
+        spec.settings
+            .insert("client_id", Setting::Text("client".into()));
+        if let Some(auth) = client_auth {
+            spec.settings
+                .insert("client_auth", Setting::Text(auth.into()));
+        }
+        let mut credentials = Credentials::new();
+        if let Some(s) = secret {
+            credentials.set("client_secret", Secret::new(s));
+        }
+        let http = reqwest::Client::builder().build().unwrap();
+        let discovery = DiscoveryCache::default();
+        let flow = Flow {
+            spec: &spec,
+            credentials: &credentials,
+            http: &http,
+            clock: &SystemClock,
+            discovery: &discovery,
+        };
+        match super::client_auth(&flow) {
+            Ok(ClientAuth::Basic { .. }) => Ok("basic"),
+            Ok(ClientAuth::Post { .. }) => Ok("post"),
+            Ok(ClientAuth::None { .. }) => Ok("none"),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_client_without_a_stored_secret_is_public_by_default() {
+        assert_eq!(resolved(None, None), Ok("none"));
+        assert_eq!(resolved(None, Some("s")), Ok("basic"));
+        assert_eq!(resolved(Some("post"), Some("s")), Ok("post"));
+        assert_eq!(resolved(Some("none"), Some("s")), Ok("none"));
+        let e = resolved(Some("basic"), None).unwrap_err();
+        assert!(
+            e.contains("client_secret: is not stored but client_auth is basic"),
+            "{e}"
+        );
+    }
+}
