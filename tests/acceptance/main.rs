@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod background;
+mod dot;
 mod faults;
+mod id_token;
 mod keycloak;
 mod login;
 mod login_trust;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine to build and run Tokentray: system packages (WebKitGTK for the
 # app, gnome-keyring, Xvfb and friends for the tests), the UI's npm packages and its build,
-# and the test OpenID provider's npm packages. Safe to run again: it only does what is missing.
+# and the test OpenID providers (oidc-provider's npm packages, django-oauth-toolkit's
+# venv). Safe to run again: it only does what is missing.
 #
 #   tests/scripts/setup.sh            # what the app needs
 #   tests/scripts/setup.sh --test     # plus what the tests need
@@ -75,6 +76,15 @@ if [ "$want_test" = 1 ]; then
     say "installing the E2E suite's Python packages"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+    touch "$venv/.installed"
+  fi
+  # The strict OpenID server (django-oauth-toolkit) the acceptance tests start beside
+  # oidc-provider; its venv, reinstalled only when its pinned requirements change.
+  venv=tests/servers/dot/.venv
+  if [ ! -f "$venv/.installed" ] || [ tests/servers/dot/requirements.txt -nt "$venv/.installed" ]; then
+    say "installing the django-oauth-toolkit test server's Python packages"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/servers/dot/requirements.txt
     touch "$venv/.installed"
   fi
 fi

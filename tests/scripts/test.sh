@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test of Tokentray, as CI does: formatting and lints (Rust and UI),
 # the UI's unit tests, every Rust test (engine, keychain against a real gnome-keyring on a
-# private D-Bus session, CLI, sandbox, acceptance against a real OpenID provider, desktop),
+# private D-Bus session, CLI, sandbox, acceptance against two real OpenID providers, desktop),
 # the check that the generated IPC bindings are committed, and the desktop app's end-to-end
 # suite in a real WebView on a virtual display (tests/e2e/run.sh), which saves screenshots of
 # the main screens under artifacts/screenshots/.
@@ -25,7 +25,7 @@ say "UI unit tests"
 npm test --prefix ui --silent
 
 say "Rust tests, with a real keychain and a real OpenID provider"
-export TOKENTRAY_REQUIRE_OIDC=1 NO_AT_BRIDGE=1
+export TOKENTRAY_REQUIRE_OIDC=1 TOKENTRAY_REQUIRE_DOT=1 NO_AT_BRIDGE=1
 # As root (CI), the tests that play a second local user must run, not skip.
 if [ "$(id -u)" = 0 ]; then export TOKENTRAY_REQUIRE_NEIGHBOUR=1; fi
 # The real TLS server (nginx) and proxy (tinyproxy) that setup.sh installs must run, not skip.

@@ -3,6 +3,7 @@
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
 pub mod browser;
+pub mod dot;
 pub mod oidc;
 pub mod proxy;
 pub mod tls;

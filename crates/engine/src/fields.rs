@@ -377,7 +377,7 @@ const OAUTH2: &[FieldDef] = &[
         "client_auth",
         "Client authentication",
         FieldType::Choice(&["basic", "post", "none"]),
-        "How the client authenticates at the token endpoint",
+        "How the client authenticates at the token endpoint (default: basic with a stored secret, none without)",
     )
     .default("basic")
     .destination(),

@@ -52,7 +52,7 @@ pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode
 pub use crate::login_page::{PageError, check_private_dir};
 pub use crate::paths::{HOME_ENV, Paths};
 pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
-pub use crate::provider::{FailureClass, LoginInput, ProviderError};
+pub use crate::provider::{FailureClass, IdTokenCheck, LoginInput, ProviderError};
 pub use crate::refresh::{Backoff, MAX_SLEEP, RENEWAL_WINDOW};
 pub use crate::secret::{Credentials, Secret, constant_time_eq};
 pub use crate::state::{ConnectionState, HISTORY_KEEP, HistoryEntry, HistoryOutcome, Status};

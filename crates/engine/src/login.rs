@@ -301,6 +301,16 @@ pub(crate) fn new_state() -> Secret {
     Secret::new(oauth2::CsrfToken::new_random_len(32).secret().clone())
 }
 
+/// A fresh random OpenID `nonce`: 32 bytes, base64url.
+pub(crate) fn new_nonce() -> Secret {
+    Secret::new(oauth2::CsrfToken::new_random_len(32).secret().clone())
+}
+
+/// Whether a scope asks for OpenID Connect.
+pub(crate) fn is_openid(scope: Option<&str>) -> bool {
+    scope.is_some_and(|s| s.split_whitespace().any(|item| item == "openid"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,6 +450,17 @@ mod tests {
             parse_pasted(pasted, &state, &promised).unwrap_err(),
             WRONG_ISSUER
         );
+    }
+
+    #[test]
+    fn nonces_are_long_do_not_repeat_and_go_with_openid_scopes() {
+        let (a, b) = (new_nonce(), new_nonce());
+        assert!(a.expose().len() >= 43);
+        assert_ne!(a, b);
+        assert!(is_openid(Some("openid profile")));
+        assert!(is_openid(Some("email  openid")));
+        assert!(!is_openid(Some("openid-like profile")));
+        assert!(!is_openid(None));
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub enum LoginStep {
 
 enum Waiting {
     Code {
-        auth: Authorization,
+        auth: Box<Authorization>,
         verifier: Option<Secret>,
         redirect_uri: String,
         _listener: Option<Loopback>,
@@ -287,7 +287,7 @@ impl Inner {
         let page_url = page.as_ref().map(LoginPage::url);
         let iss = auth.iss.clone();
         let waiting = Waiting::Code {
-            auth,
+            auth: Box::new(auth),
             verifier,
             redirect_uri: redirect_uri.clone(),
             _listener: listener,
@@ -502,6 +502,9 @@ fn authorize_url(
     }
     for (k, v) in &auth.params {
         req = req.add_extra_param(k.clone(), v.clone());
+    }
+    if let Some(nonce) = &auth.nonce {
+        req = req.add_extra_param("nonce", nonce.expose().to_owned());
     }
     let verifier = if auth.pkce {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();

@@ -21,6 +21,11 @@ pub(crate) struct Authorization {
     pub pkce: bool,
     /// What the callback's `iss` must be (RFC 9207).
     pub iss: crate::login::IssCheck,
+    /// The OpenID `nonce` sent with this login (fresh for each one when the scope has
+    /// `openid`); the ID token it brings back must carry it.
+    pub nonce: Option<Secret>,
+    /// Where the issuer publishes its keys, to check the ID token with.
+    pub jwks_uri: Option<Url>,
 }
 
 /// A started device authorization (RFC 8628).

@@ -125,6 +125,14 @@ pub enum ProviderError {
         /// Whether it may work later.
         transient: bool,
     },
+    /// An ID token failed validation; none of its claims were used.
+    #[error("the ID token was refused: its {check} check failed ({reason}); nothing was stored")]
+    IdToken {
+        /// The check it failed.
+        check: super::idtoken::IdTokenCheck,
+        /// Why, in plain words.
+        reason: String,
+    },
     /// The flow needs a person (a browser login, a TOTP code).
     #[error("{0}")]
     NeedsInteraction(String),
@@ -135,10 +143,11 @@ impl ProviderError {
     pub fn class(&self) -> FailureClass {
         match self {
             Self::Rejected { .. } | Self::NeedsInteraction(_) => FailureClass::NeedsLogin,
-            Self::ClientRejected { .. } | Self::Redirect { .. } | Self::Config { .. } => {
-                FailureClass::Config
-            }
-            Self::Discovery {
+            Self::ClientRejected { .. }
+            | Self::Redirect { .. }
+            | Self::Config { .. }
+            | Self::IdToken { .. }
+            | Self::Discovery {
                 transient: false, ..
             } => FailureClass::Config,
             Self::Status { status } if (400..500).contains(status) && *status != 408 => {

@@ -5,6 +5,7 @@ mod authorize;
 mod basic;
 mod error;
 mod identity;
+pub(crate) mod idtoken;
 mod oauth2;
 pub(crate) mod response;
 mod static_token;
@@ -14,6 +15,7 @@ use async_trait::async_trait;
 
 pub(crate) use authorize::{Authorization, DevicePoll, DeviceStart};
 pub use error::{FailureClass, ProviderError};
+pub use idtoken::IdTokenCheck;
 pub(crate) use oauth2::DiscoveryCache;
 
 use crate::connection::{ConnectionSpec, ProviderKind};

@@ -2,8 +2,8 @@
 //!
 //! | Route | What |
 //! |---|---|
-//! | `POST <url>itk/oidc/grantToken` | JSON `{"grant_type":"password","accessCode1","accessCode2","scope"}` → `uuAppErrorMap`, `at.` access token, RS256-shaped `id_token`, `expires_in` |
-//! | `GET <url>itk/oidc/listKeys` | `{"uuAppErrorMap":{},"keys":[…]}` (RSA JWKs; the `id_token`'s `kid` is the first) |
+//! | `POST <url>itk/oidc/grantToken` | JSON `{"grant_type":"password","accessCode1","accessCode2","scope"}` → `uuAppErrorMap`, `at.` access token, RS256-signed `id_token`, `expires_in` |
+//! | `GET <url>itk/oidc/listKeys` | `{"uuAppErrorMap":{},"keys":[…]}` (RSA JWKs; the first is the real public key that signs the `id_token`, the second a decoy) |
 //! | `GET, POST <url>itk/api/getUser` | the person behind `Authorization: Bearer <id_token>` |
 //!
 //! `grantToken` refuses a form body (400), empty codes (500 "Secret must be not null.") and

@@ -1,12 +1,14 @@
 //! uuIdentity's tokens: the opaque `at.` access token, the RS256-shaped `id_token` with the
 //! claims of protocols.md §2.3, the key set `listKeys` publishes, and the store of what was
-//! issued. The signature is random bytes of the right length: the sandbox remembers every
-//! `id_token` it issued, and the engine does not verify signatures yet.
+//! issued. The `id_token` is signed RS256 with a real RSA key (a fixed test key shipped with the
+//! sandbox, see `signing-key.pem`), published first in `listKeys` beside a decoy key, as the real
+//! uuIdentity publishes several.
 
 use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey};
 use rand::Rng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -30,7 +32,32 @@ pub(crate) struct Jwk {
     n: String,
 }
 
+/// The sandbox's signing key: a 2048-bit RSA test key, not a secret of anyone's.
+const SIGNING_KEY_PEM: &[u8] = include_bytes!("signing-key.pem");
+
+fn signing_key() -> EncodingKey {
+    EncodingKey::from_rsa_pem(SIGNING_KEY_PEM)
+        .expect("the sandbox's signing key is a valid RSA key")
+}
+
 impl Jwk {
+    /// The public half of the signing key with a random 63-hex-digit `kid`.
+    fn signing() -> Self {
+        let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&signing_key(), Algorithm::RS256)
+            .expect("an RSA key has a public half");
+        let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = jwk.algorithm else {
+            unreachable!("an RSA key")
+        };
+        Self {
+            kid: random_hex(32)[..63].to_owned(),
+            kty: "RSA",
+            usage: "sig",
+            alg: "RS256",
+            e: "AQAB",
+            n: rsa.n,
+        }
+    }
+
     /// A random 2048-bit-looking RSA public key with a 63-hex-digit `kid`.
     fn random() -> Self {
         let mut modulus = [0_u8; 256];
@@ -56,7 +83,7 @@ pub(crate) struct KeySet {
 impl KeySet {
     pub(crate) fn random() -> Self {
         Self {
-            keys: vec![Jwk::random(), Jwk::random()],
+            keys: vec![Jwk::signing(), Jwk::random()],
         }
     }
 
@@ -208,14 +235,11 @@ fn id_token(user: &ItkUser, minting: &Minting<'_>) -> String {
         exp: now + minting.config.token_secs,
         jti: random_hex(16),
     };
-    let mut signature = [0_u8; 256];
-    rand::rng().fill(&mut signature[..]);
-    format!(
-        "{}.{}.{}",
-        encode(&header),
-        encode(&claims),
-        URL_SAFE_NO_PAD.encode(signature)
-    )
+    let message = format!("{}.{}", encode(&header), encode(&claims));
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &signing_key(), Algorithm::RS256)
+            .expect("signing with the sandbox's key");
+    format!("{message}.{signature}")
 }
 
 /// The API audiences a scope names: everything but `openid` and `offline_access`.
@@ -250,6 +274,34 @@ mod tests {
         let key = Jwk::random();
         assert_eq!(key.kid.len(), 63);
         assert_eq!(URL_SAFE_NO_PAD.decode(&key.n).unwrap().len(), 256);
+    }
+
+    #[test]
+    fn id_tokens_verify_with_the_first_published_key() {
+        let keys = KeySet::random();
+        let config = ItkConfig::demo();
+        let minting = Minting {
+            issuer: "http://127.0.0.1:1/itk/oidc",
+            keys: &keys,
+            scope: "openid https://itkpd.example",
+            config: &config,
+            now: 1_800_000_000,
+        };
+        let user = ItkUser::new("a", "b", "1-2345-1", "Jane");
+        let token = id_token(&user, &minting);
+        let jwk: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(serde_json::to_value(&keys.keys[0]).unwrap()).unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.set_audience(&["https://itkpd.example"]);
+        let data = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).unwrap();
+        assert_eq!(data.claims["uuidentity"], "1-2345-1");
+        assert_eq!(data.header.kid.as_deref(), Some(keys.keys[0].kid.as_str()));
+        let other: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(serde_json::to_value(&keys.keys[1]).unwrap()).unwrap();
+        let other = jsonwebtoken::DecodingKey::from_jwk(&other).unwrap();
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&token, &other, &validation).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use jsonwebtoken::jwk::Jwk;
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -23,6 +24,8 @@ pub(crate) struct Metadata {
     pub device_authorization_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
     pub userinfo_endpoint: Option<Url>,
+    /// Where the issuer publishes the keys its ID tokens are signed with.
+    pub jwks_uri: Option<Url>,
     pub code_challenge_methods: Vec<String>,
     /// `authorization_response_iss_parameter_supported` (RFC 9207).
     pub iss_parameter_supported: bool,
@@ -32,9 +35,12 @@ pub(crate) struct Metadata {
 /// way: keyed by the issuer and by what decides whom the client trusts and goes through
 /// (`ca_file`, `insecure_skip_verify`, `proxy`), so that metadata fetched through one
 /// connection's proxy or trust setup is never used by a connection with another.
+///
+/// The issuers' key sets (JWKS) are kept the same way, keyed by their URL.
 #[derive(Default)]
 pub(crate) struct DiscoveryCache {
     entries: Mutex<HashMap<CacheKey, Arc<Metadata>>>,
+    jwks: Mutex<HashMap<CacheKey, Arc<Vec<Jwk>>>>,
 }
 
 /// What discovery results are kept under.
@@ -79,6 +85,34 @@ impl DiscoveryCache {
             .expect("discovery lock")
             .insert(key, meta.clone());
         Ok(meta)
+    }
+
+    /// The keys published at `url` (a JWKS), as `spec`'s client reaches it: fetched once per
+    /// engine and trust setup, and again when `refresh` (a token named a key not in the set).
+    pub(crate) async fn jwks(
+        &self,
+        spec: &ConnectionSpec,
+        http: &reqwest::Client,
+        url: &Url,
+        refresh: bool,
+    ) -> Result<Arc<Vec<Jwk>>, ProviderError> {
+        let key = CacheKey::of(spec, url.as_str());
+        if !refresh && let Some(k) = self.jwks.lock().expect("jwks lock").get(&key) {
+            return Ok(k.clone());
+        }
+        let reply = http::send(http.get(url.clone()), url).await?;
+        let obj = reply.json_object()?;
+        if !reply.ok() {
+            return Err(ProviderError::Status {
+                status: reply.status,
+            });
+        }
+        let keys = Arc::new(crate::provider::idtoken::parse_jwks(&obj));
+        self.jwks
+            .lock()
+            .expect("jwks lock")
+            .insert(key, keys.clone());
+        Ok(keys)
     }
 }
 
@@ -187,6 +221,7 @@ fn parse(
         device_authorization_endpoint: endpoint("device_authorization_endpoint")?,
         revocation_endpoint: endpoint("revocation_endpoint")?,
         userinfo_endpoint: endpoint("userinfo_endpoint")?,
+        jwks_uri: endpoint("jwks_uri")?,
         code_challenge_methods: methods,
         iss_parameter_supported: obj
             .get("authorization_response_iss_parameter_supported")

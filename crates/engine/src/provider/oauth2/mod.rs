@@ -19,11 +19,12 @@ pub(crate) use discovery::{DiscoveryCache, Metadata};
 
 use super::{
     Authorization, DevicePoll, DeviceStart, FailureClass, Flow, LoginInput, Provider,
-    ProviderError, identity, response,
+    ProviderError, identity, idtoken, response,
 };
 use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::http;
 use crate::secret::Secret;
+use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet};
 
 pub(crate) struct OAuth2;
@@ -43,13 +44,16 @@ fn grant(spec: &ConnectionSpec) -> String {
 fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> {
     let id = flow.setting("client_id", "to identify the OAuth client")?;
     let secret = flow.credentials.get("client_secret");
+    // Public by default: without a stored secret the client is public (`none`), with one it
+    // authenticates with `basic`, unless `client_auth` says otherwise.
     let method = match flow.spec.kind {
         // Keycloak public clients send only client_id; confidential ones post the secret.
         ProviderKind::Cdse => if secret.is_some() { "post" } else { "none" }.to_owned(),
-        _ => flow
-            .spec
-            .text("client_auth")
-            .unwrap_or_else(|| "basic".into()),
+        _ => match flow.spec.settings.get("client_auth") {
+            Some(_) => flow.spec.text("client_auth").unwrap_or_default(),
+            None if secret.is_some() => "basic".to_owned(),
+            None => "none".to_owned(),
+        },
     };
     Ok(match (method.as_str(), secret) {
         ("none", _) => ClientAuth::None { id },
@@ -65,6 +69,63 @@ fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> 
             });
         }
     })
+}
+
+/// Validates the ID token of a token response before anything uses its claims, with the
+/// issuer's keys. Where no issuer (and so no key set) is known, the ID token cannot be
+/// validated and is dropped: its claims are never trusted unchecked.
+async fn check_id_token(
+    flow: &Flow<'_>,
+    set: &mut TokenSet,
+    issuer: &str,
+    jwks_uri: Option<&Url>,
+    nonce: Option<&Secret>,
+    server_time: Option<Timestamp>,
+) -> Result<(), ProviderError> {
+    let Some(id_token) = set.id_token.clone() else {
+        return Ok(());
+    };
+    let Some(jwks_uri) = jwks_uri.filter(|_| !issuer.is_empty()) else {
+        tracing::debug!(connection = %flow.spec.name, "no issuer with a key set is known; the ID token is not used");
+        set.id_token = None;
+        return Ok(());
+    };
+    let audience = flow.setting("client_id", "to check the ID token's audience")?;
+    idtoken::validate(
+        flow,
+        id_token.expose(),
+        &idtoken::Expect {
+            issuer,
+            audience: &audience,
+            jwks_uri,
+            nonce,
+            server_time,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `request`, then the ID token of its answer validated against the connection's issuer.
+async fn request_checked(
+    flow: &Flow<'_>,
+    url: &Url,
+    params: Vec<(&'static str, String)>,
+) -> Result<TokenSet, ProviderError> {
+    let (mut set, server_time) = request_timed(flow, url, params).await?;
+    if set.id_token.is_some() {
+        let meta = endpoints(flow).await?;
+        check_id_token(
+            flow,
+            &mut set,
+            &meta.issuer,
+            meta.jwks_uri.as_ref(),
+            None,
+            server_time,
+        )
+        .await?;
+    }
+    Ok(set)
 }
 
 /// The endpoints of this connection: explicit settings win, discovery fills the rest.
@@ -126,12 +187,13 @@ fn authenticate(
     }
 }
 
-/// POSTs a grant to the token endpoint and reads the answer.
-async fn request(
+/// POSTs a grant to the token endpoint and reads the answer; with it, the token endpoint's
+/// clock when it answered (its `Date` header).
+async fn request_timed(
     flow: &Flow<'_>,
     url: &Url,
     mut params: Vec<(&'static str, String)>,
-) -> Result<TokenSet, ProviderError> {
+) -> Result<(TokenSet, Option<Timestamp>), ProviderError> {
     let req = flow
         .http
         .post(url.clone())
@@ -142,7 +204,7 @@ async fn request(
         params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     form.extend(extra);
     let reply = http::send(req.form(&form), url).await?;
-    response::token_set(&reply, flow.now())
+    response::token_set(&reply, flow.now()).map(|set| (set, reply.server_time()))
 }
 
 fn scope_params(flow: &Flow<'_>, params: &mut Vec<(&'static str, String)>) {
@@ -192,7 +254,7 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
         }
     }
     scope_params(flow, &mut params);
-    let mut set = request(flow, url, params).await?;
+    let mut set = request_checked(flow, url, params).await?;
     set.otp = input.totp.is_some();
     Ok(set)
 }
@@ -219,7 +281,7 @@ async fn refresh(
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", rt.expose().to_owned()),
     ];
-    let mut set = request(flow, url, params).await?;
+    let mut set = request_checked(flow, url, params).await?;
     set.otp = current.is_some_and(|c| c.otp);
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
@@ -362,11 +424,14 @@ impl Provider for OAuth2 {
         if let Some(aud) = flow.spec.text("audience") {
             params.push(("audience".into(), aud));
         }
+        let scope = flow.spec.text("scope");
         Ok(Some(Authorization {
             authorize_url,
             token_url: token_url(&meta)?.clone(),
             client_id: flow.setting("client_id", "to identify the OAuth client")?,
-            scope: flow.spec.text("scope"),
+            nonce: crate::login::is_openid(scope.as_deref()).then(crate::login::new_nonce),
+            jwks_uri: meta.jwks_uri.clone(),
+            scope,
             params,
             pkce,
             iss: crate::login::IssCheck {
@@ -392,7 +457,19 @@ impl Provider for OAuth2 {
         if let Some(v) = verifier {
             params.push(("code_verifier", v.expose().to_owned()));
         }
-        request(flow, &auth.token_url, params).await
+        let (mut set, server_time) = request_timed(flow, &auth.token_url, params).await?;
+        // Checked against the issuer and keys the login started with, and its nonce.
+        let issuer = auth.iss.expected.clone().unwrap_or_default();
+        check_id_token(
+            flow,
+            &mut set,
+            &issuer,
+            auth.jwks_uri.as_ref(),
+            auth.nonce.as_ref(),
+            server_time,
+        )
+        .await?;
+        Ok(set)
     }
 
     async fn device_start(&self, flow: &Flow<'_>) -> Result<Option<DeviceStart>, ProviderError> {
@@ -458,7 +535,7 @@ impl Provider for OAuth2 {
             ),
             ("device_code", start.device_code.expose().to_owned()),
         ];
-        match request(flow, &start.token_url, params).await {
+        match request_checked(flow, &start.token_url, params).await {
             Ok(tokens) => Ok(DevicePoll::Done(tokens)),
             Err(ProviderError::Unavailable { code }) if code == "authorization_pending" => {
                 Ok(DevicePoll::Pending)
@@ -487,5 +564,57 @@ impl Provider for OAuth2 {
             out.push("client_secret");
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{ConnectionName, Value as Setting};
+    use crate::provider::DiscoveryCache;
+    use crate::secret::Credentials;
+    use crate::time::SystemClock;
+
+    /// Which client authentication a connection with these settings and secret resolves to.
+    fn resolved(client_auth: Option<&str>, secret: Option<&str>) -> Result<&'static str, String> {
+        let mut spec = ConnectionSpec::new(ConnectionName::new("c").unwrap(), ProviderKind::Oauth2);
+        spec.settings
+            .insert("client_id", Setting::Text("client".into()));
+        if let Some(auth) = client_auth {
+            spec.settings
+                .insert("client_auth", Setting::Text(auth.into()));
+        }
+        let mut credentials = Credentials::new();
+        if let Some(s) = secret {
+            credentials.set("client_secret", Secret::new(s));
+        }
+        let http = reqwest::Client::builder().build().unwrap();
+        let discovery = DiscoveryCache::default();
+        let flow = Flow {
+            spec: &spec,
+            credentials: &credentials,
+            http: &http,
+            clock: &SystemClock,
+            discovery: &discovery,
+        };
+        match super::client_auth(&flow) {
+            Ok(ClientAuth::Basic { .. }) => Ok("basic"),
+            Ok(ClientAuth::Post { .. }) => Ok("post"),
+            Ok(ClientAuth::None { .. }) => Ok("none"),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_client_without_a_stored_secret_is_public_by_default() {
+        assert_eq!(resolved(None, None), Ok("none"));
+        assert_eq!(resolved(None, Some("s")), Ok("basic"));
+        assert_eq!(resolved(Some("post"), Some("s")), Ok("post"));
+        assert_eq!(resolved(Some("none"), Some("s")), Ok("none"));
+        let e = resolved(Some("basic"), None).unwrap_err();
+        assert!(
+            e.contains("client_secret: is not stored but client_auth is basic"),
+            "{e}"
+        );
     }
 }

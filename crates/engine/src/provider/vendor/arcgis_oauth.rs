@@ -283,6 +283,8 @@ impl Provider for ArcgisOauth {
             params,
             pkce: true,
             iss: crate::login::IssCheck::default(),
+            nonce: None,
+            jwks_uri: None,
         }))
     }
 

@@ -12,7 +12,7 @@ use crate::connection::ConnectionSpec;
 use crate::http::{self, Reply};
 use crate::provider::identity;
 use crate::provider::response::{check_token, seconds, text};
-use crate::provider::{Flow, LoginInput, Provider, ProviderError};
+use crate::provider::{Flow, LoginInput, Provider, ProviderError, idtoken};
 use crate::secret::Secret;
 use crate::token::{Identity, TokenSet, jwt_claims, jwt_expiry, jwt_lifetime};
 
@@ -32,6 +32,46 @@ pub(crate) fn grant_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
             field: "auth_url",
             reason: format!("is not a valid URL: {e}"),
         })
+}
+
+/// Where uuIdentity publishes its keys: `<auth_url>listKeys` (itkdb's hard-coded address is
+/// the default auth URL's `listKeys`).
+pub(crate) fn jwks_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
+    grant_url(spec)?
+        .join("listKeys")
+        .map_err(|e| ProviderError::Config {
+            field: "auth_url",
+            reason: format!("is not a valid URL: {e}"),
+        })
+}
+
+/// Validates the `id_token` as itkdb does (RS256 with uuIdentity's keys, `aud` containing the
+/// API audience), and more: `iss` is the auth URL without its trailing slash, `exp` and `iat`
+/// are checked on the engine's clock.
+async fn check_id_token(
+    flow: &Flow<'_>,
+    id_token: &str,
+    server_time: Option<crate::time::Timestamp>,
+) -> Result<(), ProviderError> {
+    let jwks = jwks_url(flow.spec)?;
+    let auth_url = flow
+        .spec
+        .text("auth_url")
+        .ok_or_else(|| ProviderError::missing("auth_url", "for ITk"))?;
+    let audience = flow.setting("audience", "to check the ITk id_token")?;
+    idtoken::validate(
+        flow,
+        id_token,
+        &idtoken::Expect {
+            issuer: auth_url.trim_end_matches('/'),
+            audience: &audience,
+            jwks_uri: &jwks,
+            nonce: None,
+            server_time,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// The error of a failed `grantToken`, from its status and uuApp error map (quirk 20).
@@ -98,6 +138,7 @@ impl Provider for Itkpd {
             return Err(reply.garbage("the answer lacks the access_token or the id_token"));
         };
         check_token(&id_token, reply.status)?;
+        check_id_token(flow, &id_token, reply.server_time()).await?;
         let now = flow.now();
         let mut set = TokenSet::bearer(Secret::new(id_token.clone()), now);
         // Counted from receipt with the token's own lifetime (exp − iat), so a skewed local
