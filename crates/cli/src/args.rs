@@ -178,6 +178,14 @@ pub(crate) struct TokenArgs {
     /// What to print
     #[arg(long, value_enum, default_value_t)]
     pub format: TokenFormat,
+    /// The token the API just refused (HTTP 401, ArcGIS 498): renewed once if it is still the
+    /// current one, else the current token is printed. `-` reads it from stdin (keeps it off
+    /// the command line); TOKENTRAY_REJECTED works too. Only its SHA-256 is used
+    #[arg(long, value_name = "TOKEN")]
+    pub rejected: Option<String>,
+    /// The SHA-256 (hex) of the refused token, worked out before anything else runs
+    #[arg(skip)]
+    pub rejected_sha256: Option<String>,
 }
 
 #[derive(Debug, Args)]
