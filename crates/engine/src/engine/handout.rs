@@ -164,10 +164,17 @@ impl Engine {
         let spec = self.inner.spec_arc(name)?;
         let slot = self.inner.slot(&spec.name);
         let stored = self.inner.stored(&spec, &slot).await?;
-        let current = stored
-            .tokens
-            .as_ref()
-            .is_some_and(|t| rejected.matches(t.access_token.expose()));
+        let current = match &stored.tokens {
+            Some(t) => rejected.matches(t.access_token.expose()),
+            // None held here yet (a static token is read on first use): get one first.
+            None => {
+                let handout = self.token_shared(name, min_valid).await?;
+                if !rejected.matches(handout.token.expose()) {
+                    return Ok(handout);
+                }
+                true
+            }
+        };
         if !current {
             return self.token_shared(name, min_valid).await;
         }
