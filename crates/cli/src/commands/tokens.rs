@@ -161,7 +161,11 @@ pub(crate) async fn token(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let min_valid = a.min_valid.map(Duration::from_secs);
-    let handout = match a.rejected_sha256.as_deref().and_then(RejectedToken::from_hex) {
+    let handout = match a
+        .rejected_sha256
+        .as_deref()
+        .and_then(RejectedToken::from_hex)
+    {
         Some(rejected) => {
             Handout::clone(&*engine.token_rejected(&a.name, &rejected, min_valid).await?)
         }
