@@ -180,7 +180,7 @@ pub(crate) struct TokenArgs {
     pub format: TokenFormat,
     /// The token the API just refused (HTTP 401, ArcGIS 498): renewed once if it is still the
     /// current one, else the current token is printed. `-` reads it from stdin (keeps it off
-    /// the command line); TOKENTRAY_REJECTED works too. Only its SHA-256 is used
+    /// the command line); `TOKENTRAY_REJECTED` works too. Only its SHA-256 is used
     #[arg(long, value_name = "TOKEN")]
     pub rejected: Option<String>,
     /// The SHA-256 (hex) of the refused token, worked out before anything else runs

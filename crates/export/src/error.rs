@@ -83,10 +83,9 @@ impl ApiError {
             Self::BadMinValid | Self::MinValidTooLong(_) | Self::BadRejected => {
                 StatusCode::BAD_REQUEST
             }
-            Self::RejectedTooSoon(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::NeedsLogin(_) => StatusCode::CONFLICT,
             Self::Provider(_) => StatusCode::BAD_GATEWAY,
-            Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Storage(_) | Self::RejectedTooSoon(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,9 +102,8 @@ impl ApiError {
             Self::WrongMethod => "method_not_allowed",
             Self::UnknownConnection => "unknown_connection",
             Self::BadMinValid | Self::MinValidTooLong(_) | Self::BadRejected => "invalid_request",
-            Self::RejectedTooSoon(_) => "provider_error",
             Self::NeedsLogin(_) => "needs_login",
-            Self::Provider(_) => "provider_error",
+            Self::Provider(_) | Self::RejectedTooSoon(_) => "provider_error",
             Self::Storage(_) => "storage_unavailable",
             Self::Internal => "internal",
         }

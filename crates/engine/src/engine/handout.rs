@@ -164,19 +164,16 @@ impl Engine {
         let spec = self.inner.spec_arc(name)?;
         let slot = self.inner.slot(&spec.name);
         let stored = self.inner.stored(&spec, &slot).await?;
-        let current = match &stored.tokens {
-            Some(t) => rejected.matches(t.access_token.expose()),
-            // None held here yet (a static token is read on first use): get one first.
-            None => {
-                let handout = self.token_shared(name, min_valid).await?;
-                if !rejected.matches(handout.token.expose()) {
-                    return Ok(handout);
-                }
-                true
+        if let Some(t) = &stored.tokens {
+            if !rejected.matches(t.access_token.expose()) {
+                return self.token_shared(name, min_valid).await;
             }
-        };
-        if !current {
-            return self.token_shared(name, min_valid).await;
+        } else {
+            // None held here yet (a static token is read on first use): get one first.
+            let handout = self.token_shared(name, min_valid).await?;
+            if !rejected.matches(handout.token.expose()) {
+                return Ok(handout);
+            }
         }
         let cannot = |why: &str| Error::NeedsLogin {
             connection: spec.name.clone(),

@@ -249,11 +249,10 @@ impl Want {
     /// and a person's explicit refresh in the app; a plain caller only after a failure.
     pub(super) fn held_by(self, attempt: window::Attempt) -> bool {
         match self {
-            Self::MinValid(_) => true,
+            Self::MinValid(_) | Self::Rejected(_) => true,
             Self::Fresh => attempt.failed,
             Self::Forced { limited } => limited,
             Self::Due => false,
-            Self::Rejected(_) => true,
         }
     }
 
