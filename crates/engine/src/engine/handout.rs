@@ -312,6 +312,27 @@ mod tests {
             .unwrap();
     }
 
+    #[test]
+    fn a_refused_token_is_known_by_its_sha256_in_hex() {
+        use crate::engine::RejectedToken;
+        // sha256("abc"), a published test vector.
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(RejectedToken::of("abc").to_hex(), abc);
+        let parsed = RejectedToken::from_hex(&abc.to_uppercase()).unwrap();
+        assert!(parsed.matches("abc"));
+        assert!(!parsed.matches("abd"));
+        for bad in [
+            "",
+            "abc",
+            &abc[1..],
+            &format!("{abc}0"),
+            &abc.replace('b', "g"),
+        ] {
+            assert!(RejectedToken::from_hex(bad).is_none(), "{bad:?}");
+        }
+        assert_eq!(format!("{parsed:?}"), "RejectedToken(..)");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_cached_token_is_one_shared_hand_out_until_the_connection_changes() {
         let dir = tempfile::tempdir().unwrap();
