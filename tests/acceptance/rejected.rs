@@ -5,7 +5,7 @@
 
 use tokentray_acceptance::{TestEngine, issuer};
 use tokentray_engine::{Error, ErrorCode, ProviderKind, RENEWAL_WINDOW, RejectedToken};
-use tokentray_sandbox::{Endpoint, Provider, Sandbox};
+use tokentray_sandbox::{Endpoint, Fault, Provider, Sandbox};
 
 async fn connected(sb: &Sandbox) -> TestEngine {
     let t = TestEngine::new();
@@ -176,4 +176,44 @@ async fn kinds_that_cannot_renew_say_needs_login() {
         "static-tok",
         "not the current one: as is"
     );
+}
+
+#[tokio::test]
+async fn a_refresh_token_the_provider_refuses_too_says_needs_login() {
+    let sb = Sandbox::start().await.unwrap();
+    let rt = sb
+        .mint_refresh_token(Provider::OAuth, "demo-public", "ada")
+        .unwrap();
+    let t = TestEngine::new();
+    t.add(
+        "user",
+        ProviderKind::Oauth2,
+        &[
+            ("issuer", &issuer(&sb)),
+            ("grant", "refresh_token"),
+            ("client_auth", "none"),
+            ("client_id", "demo-public"),
+            ("refresh_token", &rt),
+        ],
+    )
+    .await;
+    let first = t.engine.token("user", None).await.unwrap();
+    t.jump(RENEWAL_WINDOW.as_secs());
+    sb.inject(
+        Endpoint::Token,
+        Fault::OAuthError {
+            status: 400,
+            error: "invalid_grant".into(),
+            description: "the session was revoked".into(),
+        },
+        1,
+    );
+    let refused = RejectedToken::of(first.token.expose());
+    let err = t
+        .engine
+        .token_rejected("user", &refused, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
+    assert!(!err.to_string().contains(first.token.expose()));
 }
