@@ -57,7 +57,7 @@ pub fn run(
         }
     };
     if let Command::Token(a) = &mut cli.command
-        && let Err(e) = commands::tokens::resolve_rejected(a)
+        && let Err(e) = commands::tokens::resolve_rejected(a, err)
     {
         let _ = writeln!(err, "error: {e}");
         return e.exit_code();

@@ -128,8 +128,18 @@ fn read_pasted(err: &mut dyn Write) -> Result<String, CliError> {
 
 /// Works out the SHA-256 of the refused token of `token --rejected` (the argument, `-` for
 /// stdin, or `TOKENTRAY_REJECTED`) once, before the daemon or the engine is asked, and forgets
-/// the token itself.
-pub(crate) fn resolve_rejected(a: &mut TokenArgs) -> Result<(), CliError> {
+/// the token itself. A token on the command line gets a warning: a token refused for a missing
+/// permission (not revoked) still works, and other users can read command lines.
+pub(crate) fn resolve_rejected(a: &mut TokenArgs, err: &mut dyn Write) -> Result<(), CliError> {
+    if a.rejected
+        .as_deref()
+        .is_some_and(|r| r != "-" && !r.is_empty())
+    {
+        let _ = writeln!(
+            err,
+            "warning: --rejected TOKEN on the command line is visible to other users of this machine; prefer `--rejected -` (stdin) or $TOKENTRAY_REJECTED"
+        );
+    }
     let given = a.rejected.take().or_else(|| {
         std::env::var("TOKENTRAY_REJECTED")
             .ok()

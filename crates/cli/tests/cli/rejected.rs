@@ -80,7 +80,14 @@ async fn without_a_daemon_a_refused_token_is_renewed_once() {
     assert_eq!(grants(), 1);
 
     let_the_window_pass(&home);
-    let second = token(&home, &["cc", "--rejected", &first]);
+    let o = home.run(&["token", "cc", "--rejected", &first]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("visible to other users"),
+        "{}",
+        stderr(&o)
+    );
+    let second = stdout(&o).trim().to_owned();
     assert_ne!(second, first, "renewed");
     assert_eq!(grants(), 2);
     // Reported again by another script, from stdin or the environment: the current token.
@@ -92,6 +99,7 @@ async fn without_a_daemon_a_refused_token_is_renewed_once() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), second);
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
     let o = home
         .cmd()
         .env("TOKENTRAY_REJECTED", &first)
