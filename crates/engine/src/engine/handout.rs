@@ -154,7 +154,9 @@ impl Engine {
     /// A token refused right after it was made is not a stale token but a wrong one (a
     /// permission, a referer, a clock), and renewing again at once would post the password
     /// (ArcGIS, CDSE) in a loop: the renewal limit holds, nothing is renewed, and the refused
-    /// token is not handed out as good either; asking again after the window renews.
+    /// token is not handed out as good either; asking again after the window renews. Plain
+    /// requests (no report) still get the current token meanwhile: a 401 from one API (a
+    /// missing permission there) does not make the token bad for every caller.
     pub async fn token_rejected(
         &self,
         name: &str,
