@@ -13,6 +13,7 @@ mod login;
 mod login_trust;
 mod oauth2_sandbox;
 mod oidc_provider;
+mod rejected;
 mod renewal_limit;
 mod tls_proxy;
 mod vendors;

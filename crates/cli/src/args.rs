@@ -168,7 +168,7 @@ pub(crate) enum TokenFormat {
     Header,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct TokenArgs {
     /// The connection's name
     pub name: String,
@@ -178,6 +178,14 @@ pub(crate) struct TokenArgs {
     /// What to print
     #[arg(long, value_enum, default_value_t)]
     pub format: TokenFormat,
+    /// The token the API just refused (HTTP 401, ArcGIS 498): renewed once if it is still the
+    /// current one, else the current token is printed. `-` reads it from stdin (keeps it off
+    /// the command line); `TOKENTRAY_REJECTED` works too. Only its SHA-256 is used
+    #[arg(long, value_name = "TOKEN")]
+    pub rejected: Option<String>,
+    /// The SHA-256 (hex) of the refused token, worked out before anything else runs
+    #[arg(skip)]
+    pub rejected_sha256: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +280,18 @@ impl std::fmt::Debug for EditArgs {
     }
 }
 
+impl std::fmt::Debug for TokenArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenArgs")
+            .field("name", &self.name)
+            .field("min_valid", &self.min_valid)
+            .field("format", &self.format)
+            .field("rejected", &self.rejected.as_ref().map(|_| Redacted(1)))
+            .field("rejected_sha256", &self.rejected_sha256)
+            .finish()
+    }
+}
+
 impl std::fmt::Debug for LoginArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginArgs")
@@ -294,7 +314,7 @@ mod tests {
     /// place: neither `{:?}` nor `{:#?}` shows one.
     #[test]
     fn debug_output_of_parsed_arguments_shows_no_secret() {
-        let lines: [&[&str]; 4] = [
+        let lines: [&[&str]; 5] = [
             &[
                 "tokentray",
                 "add",
@@ -327,6 +347,13 @@ mod tests {
                 "canary-refresh-e5",
             ],
             &["tokentray", "login", "itk", "--totp", "canary-totp-f6"],
+            &[
+                "tokentray",
+                "token",
+                "api",
+                "--rejected",
+                "canary-refused-g7",
+            ],
         ];
         for line in lines {
             let cli = Cli::try_parse_from(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));

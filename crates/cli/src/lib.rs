@@ -49,13 +49,19 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
-    let cli = match parse(args) {
+    let mut cli = match parse(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = write!(err, "{}", e.render().ansi());
             return if e.use_stderr() { exit::USAGE } else { 0 };
         }
     };
+    if let Command::Token(a) = &mut cli.command
+        && let Err(e) = commands::tokens::resolve_rejected(a, err)
+    {
+        let _ = writeln!(err, "error: {e}");
+        return e.exit_code();
+    }
     // The fast path first: asking a running Tokentray needs no logging, runtime or keychain.
     if let Some(code) = commands::delegate::try_daemon(&cli.command, out, err) {
         return code;

@@ -105,6 +105,18 @@ pub enum Error {
         #[source]
         source: ProviderError,
     },
+    /// A service refused the current token, which was renewed (or a renewal tried) moments
+    /// ago: the renewal limit holds it back (see `Engine::token_rejected`).
+    #[error(
+        "the service refused the token of {connection}, which was renewed less than 30 s ago; Tokentray renews a connection at most once per 30 s: report it again from {} (or check the connection's permissions and referer)",
+        .retry_at.to_rfc3339()
+    )]
+    RejectedTooSoon {
+        /// The connection.
+        connection: ConnectionName,
+        /// When a report of the refused token renews it.
+        retry_at: crate::time::Timestamp,
+    },
     /// The secret store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -212,6 +224,7 @@ impl Error {
                 FailureClass::NeedsLogin => ErrorCode::NeedsLogin,
                 FailureClass::Config => ErrorCode::InvalidConfig,
             },
+            Self::RejectedTooSoon { .. } => ErrorCode::ProviderError,
             Self::Store(_) => ErrorCode::StorageUnavailable,
             Self::Config(_) => ErrorCode::InvalidConfig,
             Self::NotExportable { .. } => ErrorCode::Forbidden,

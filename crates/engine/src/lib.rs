@@ -37,7 +37,7 @@ pub use crate::connection::{
 };
 pub use crate::engine::{
     Edit, Edited, Engine, EngineOptions, FormValues, Handout, HeaderJson, Imported, LoginRequest,
-    LoginStep, Probe, Refreshed, TokenDetail, TokenJson,
+    LoginStep, Probe, Refreshed, RejectedToken, TokenDetail, TokenJson,
 };
 pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};

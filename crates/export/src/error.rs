@@ -31,6 +31,11 @@ pub enum ApiError {
     BadMinValid,
     /// The connection's tokens never live as long as `min_valid` asks: 400 `invalid_request`.
     MinValidTooLong(ConnectionName),
+    /// `rejected` is not the SHA-256 of a token as 64 hex digits: 400 `invalid_request`.
+    BadRejected,
+    /// The refused token was renewed less than the renewal window ago, so it is not renewed
+    /// again yet: 503 `provider_error` with `Retry-After: 30`.
+    RejectedTooSoon(ConnectionName),
     /// Only a person can fix it: 409 `needs_login`.
     NeedsLogin(ConnectionName),
     /// The provider failed and no valid token is held: 502 `provider_error`.
@@ -52,6 +57,9 @@ impl ApiError {
         }
         tracing::debug!(%connection, code = code.as_str(), %error, "request failed");
         let c = connection.clone();
+        if matches!(error, tokentray_engine::Error::RejectedTooSoon { .. }) {
+            return Self::RejectedTooSoon(c);
+        }
         match code {
             ErrorCode::NeedsLogin => Self::NeedsLogin(c),
             ErrorCode::ProviderError | ErrorCode::InvalidConfig => Self::Provider(c),
@@ -72,10 +80,12 @@ impl ApiError {
             Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NoRoute | Self::UnknownConnection => StatusCode::NOT_FOUND,
             Self::WrongMethod => StatusCode::METHOD_NOT_ALLOWED,
-            Self::BadMinValid | Self::MinValidTooLong(_) => StatusCode::BAD_REQUEST,
+            Self::BadMinValid | Self::MinValidTooLong(_) | Self::BadRejected => {
+                StatusCode::BAD_REQUEST
+            }
             Self::NeedsLogin(_) => StatusCode::CONFLICT,
             Self::Provider(_) => StatusCode::BAD_GATEWAY,
-            Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Storage(_) | Self::RejectedTooSoon(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,9 +101,9 @@ impl ApiError {
             Self::NoRoute => "not_found",
             Self::WrongMethod => "method_not_allowed",
             Self::UnknownConnection => "unknown_connection",
-            Self::BadMinValid | Self::MinValidTooLong(_) => "invalid_request",
+            Self::BadMinValid | Self::MinValidTooLong(_) | Self::BadRejected => "invalid_request",
             Self::NeedsLogin(_) => "needs_login",
-            Self::Provider(_) => "provider_error",
+            Self::Provider(_) | Self::RejectedTooSoon(_) => "provider_error",
             Self::Storage(_) => "storage_unavailable",
             Self::Internal => "internal",
         }
@@ -116,6 +126,13 @@ impl ApiError {
                 "min_valid must be a whole number of seconds from 0 to 31536000".into()
             }
             Self::MinValidTooLong(c) => format!("the tokens of {c} do not live that long"),
+            Self::BadRejected => {
+                "rejected must be the SHA-256 of the refused token as 64 hex digits".into()
+            }
+            Self::RejectedTooSoon(c) => format!(
+                "the service refused the token of {c}, which was renewed less than 30 s ago; \
+                 it is renewed at most once per 30 s: report it again after Retry-After seconds"
+            ),
             Self::NeedsLogin(c) => format!("{c} needs a login: run `tokentray login {c}`"),
             Self::Provider(c) => format!("could not get a token for {c} from its service"),
             Self::Storage(c) => {
@@ -135,6 +152,11 @@ impl IntoResponse for ApiError {
         }
         let body = serde_json::json!({ "code": self.code(), "message": self.message() });
         let mut response = (status, axum::Json(body)).into_response();
+        if matches!(self, Self::RejectedTooSoon(_)) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

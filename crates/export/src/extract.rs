@@ -85,6 +85,37 @@ pub(crate) fn parse_min_valid(query: Option<&str>) -> Result<Option<Duration>, A
     Ok(found)
 }
 
+/// `?rejected=<hex>`: the SHA-256 of a token a service refused (see
+/// `Engine::token_rejected`); absent when not given.
+pub(crate) struct Rejected(pub(crate) Option<tokentray_engine::RejectedToken>);
+
+impl<S: Sync> FromRequestParts<S> for Rejected {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parse_rejected(parts.uri.query()).map(Self)
+    }
+}
+
+/// `rejected` given once, as 64 hex digits; anything else (empty, another length, a repeat)
+/// is refused.
+pub(crate) fn parse_rejected(
+    query: Option<&str>,
+) -> Result<Option<tokentray_engine::RejectedToken>, ApiError> {
+    let mut found = None;
+    for pair in query.unwrap_or_default().split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "rejected" {
+            continue;
+        }
+        match (found, tokentray_engine::RejectedToken::from_hex(value)) {
+            (None, Some(r)) => found = Some(r),
+            _ => return Err(ApiError::BadRejected),
+        }
+    }
+    Ok(found)
+}
+
 /// Whether the client asked for the raw token (`Accept: text/plain` before any
 /// `application/json`) rather than the token JSON.
 pub(crate) struct WantsText(pub(crate) bool);

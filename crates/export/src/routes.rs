@@ -30,7 +30,8 @@ use crate::audit::Audit;
 use crate::body::Bodies;
 use crate::error::ApiError;
 use crate::extract::{
-    Client, Exportable, JsonContent, MinValid, Peer, WantsText, parse_min_valid, wants_text,
+    Client, Exportable, JsonContent, MinValid, Peer, Rejected, WantsText, parse_min_valid,
+    wants_text,
 };
 use crate::guard::{Gate, Gated};
 
@@ -77,7 +78,9 @@ impl App {
 ///
 /// - `GET /v1/connections`: the exportable connections, without secrets.
 /// - `GET /v1/connections/{name}/token?min_valid=SECS`: the token JSON, or the raw token with
-///   `Accept: text/plain`.
+///   `Accept: text/plain`. With `rejected=<SHA-256 hex of a token a service refused>`: that
+///   token, if still the current one, is renewed first (once for every caller, at most once
+///   per 30 s: 503 with `Retry-After` within that), else the current token is answered.
 /// - `POST /v1/connections/{name}/refresh` (`Content-Type: application/json`): renews now, at
 ///   most once per 30 s per connection; answers the connection's state.
 ///
@@ -156,9 +159,21 @@ async fn token(
     State(app): State<App>,
     Exportable(name): Exportable,
     MinValid(min_valid): MinValid,
+    Rejected(rejected): Rejected,
     WantsText(text): WantsText,
     Client(client): Client,
 ) -> Result<Response, ApiError> {
+    if let Some(rejected) = rejected {
+        // Never the prepared fast path: the current token may be the refused one.
+        let handout = Box::pin(
+            app.engine()
+                .token_rejected(name.as_str(), &rejected, min_valid),
+        )
+        .await
+        .map_err(|e| ApiError::from_engine(&e, &name))?;
+        app.0.audit.record(&name, client);
+        return Ok(token_response(&app, &handout, text));
+    }
     // A token at hand is answered without waiting; otherwise the engine reads the store or
     // renews (boxed: that future is large, and the handler's is moved more than once).
     let handout = match app.engine().token_now(name.as_str(), min_valid) {
@@ -185,6 +200,13 @@ pub(crate) fn token_at_hand<B>(app: &App, request: &Request<B>) -> Option<Respon
         .strip_suffix("/token")?;
     let name = ConnectionName::new(raw).ok()?;
     let min_valid = parse_min_valid(request.uri().query()).ok()?;
+    // A report of a refused token is the router's to check (and a bad one its to refuse).
+    if request.uri().query().is_some_and(|q| {
+        q.split('&')
+            .any(|p| p.split('=').next() == Some("rejected"))
+    }) {
+        return None;
+    }
     let handout = if app.local() {
         app.engine().token_now(raw, min_valid)?
     } else {

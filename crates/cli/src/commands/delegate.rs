@@ -24,9 +24,17 @@ pub(crate) fn try_daemon(
 ) -> Option<u8> {
     let (name, path, method, accept, shape) = match command {
         Command::Token(a) => {
-            let path = match a.min_valid {
-                Some(s) => format!("/v1/connections/{}/token?min_valid={s}", a.name),
-                None => format!("/v1/connections/{}/token", a.name),
+            // The refused token itself never travels: only its SHA-256.
+            let query: Vec<String> = a
+                .min_valid
+                .map(|s| format!("min_valid={s}"))
+                .into_iter()
+                .chain(a.rejected_sha256.as_ref().map(|h| format!("rejected={h}")))
+                .collect();
+            let path = if query.is_empty() {
+                format!("/v1/connections/{}/token", a.name)
+            } else {
+                format!("/v1/connections/{}/token?{}", a.name, query.join("&"))
             };
             let accept = if matches!(a.format, TokenFormat::Raw) {
                 "text/plain"

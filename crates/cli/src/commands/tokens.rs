@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokentray_engine::{
-    Clock, Engine, LoginPrompt, LoginRequest, LoginStep, RedirectMode, Secret, SystemClock,
+    Clock, Engine, Handout, LoginPrompt, LoginRequest, LoginStep, RedirectMode, RejectedToken,
+    Secret, SystemClock,
 };
 
 use crate::args::{AuditArgs, LoginArgs, Name, NameJson, Redirect, TokenArgs, TokenFormat};
@@ -125,14 +126,61 @@ fn read_pasted(err: &mut dyn Write) -> Result<String, CliError> {
     Ok(line)
 }
 
+/// Works out the SHA-256 of the refused token of `token --rejected` (the argument, `-` for
+/// stdin, or `TOKENTRAY_REJECTED`) once, before the daemon or the engine is asked, and forgets
+/// the token itself. A token on the command line gets a warning: a token refused for a missing
+/// permission (not revoked) still works, and other users can read command lines.
+pub(crate) fn resolve_rejected(a: &mut TokenArgs, err: &mut dyn Write) -> Result<(), CliError> {
+    if a.rejected
+        .as_deref()
+        .is_some_and(|r| r != "-" && !r.is_empty())
+    {
+        let _ = writeln!(
+            err,
+            "warning: --rejected TOKEN on the command line is visible to other users of this machine; prefer `--rejected -` (stdin) or $TOKENTRAY_REJECTED"
+        );
+    }
+    let given = a.rejected.take().or_else(|| {
+        std::env::var("TOKENTRAY_REJECTED")
+            .ok()
+            .filter(|v| !v.is_empty())
+    });
+    let Some(given) = given else {
+        return Ok(());
+    };
+    let token = if given == "-" {
+        let mut read = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut read)
+            .map_err(|e| CliError::Io("read the refused token from stdin", e))?;
+        Secret::new(read.trim().to_owned())
+    } else {
+        Secret::new(given.trim().to_owned())
+    };
+    if token.expose().is_empty() {
+        return Err(CliError::Usage(
+            "--rejected needs the token the API refused (or `-` to read it from stdin)".into(),
+        ));
+    }
+    a.rejected_sha256 = Some(RejectedToken::of(token.expose()).to_hex());
+    Ok(())
+}
+
 pub(crate) async fn token(
     engine: &Engine,
     a: &TokenArgs,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let handout = engine
-        .token(&a.name, a.min_valid.map(Duration::from_secs))
-        .await?;
+    let min_valid = a.min_valid.map(Duration::from_secs);
+    let handout = match a
+        .rejected_sha256
+        .as_deref()
+        .and_then(RejectedToken::from_hex)
+    {
+        Some(rejected) => {
+            Handout::clone(&*engine.token_rejected(&a.name, &rejected, min_valid).await?)
+        }
+        None => engine.token(&a.name, min_valid).await?,
+    };
     let text = match a.format {
         TokenFormat::Raw => format!("{}\n", handout.token.expose()),
         TokenFormat::Header => format!(

@@ -14,6 +14,7 @@ mod fields;
 mod kill_loop;
 mod kinds;
 mod login;
+mod rejected;
 mod renewal_limit;
 mod rotation;
 mod serve;

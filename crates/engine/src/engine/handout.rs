@@ -11,11 +11,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest as _, Sha256};
+
 use super::lifecycle::{Slot, SlotTokens, Want, refresh_before};
 use super::{Engine, Handout, Inner};
-use crate::connection::{ConnectionName, ConnectionSpec};
-use crate::error::Result;
+use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind};
+use crate::error::{Error, Result};
 use crate::refresh::window;
+use crate::secret::constant_time_eq;
 use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet};
 
@@ -84,6 +87,128 @@ impl Engine {
         }
         let slot = self.inner.existing_slot(&spec.name)?;
         self.inner.prepared(&spec, &slot, min_valid)
+    }
+}
+
+/// A token a service refused (HTTP 401, ArcGIS 498), known by its SHA-256 only: what
+/// `tokentray token --rejected` and `GET …/token?rejected=<hex>` report. The token itself never
+/// needs to travel or be kept; [`RejectedToken::matches`] compares in constant time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RejectedToken([u8; 32]);
+
+impl RejectedToken {
+    /// The SHA-256 of `token`.
+    pub fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// From 64 hex digits (either case); `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let digit = |b: u8| {
+            char::from(b)
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok())
+        };
+        let mut out = [0u8; 32];
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            *o = digit(pair[0])? << 4 | digit(pair[1])?;
+        }
+        Some(Self(out))
+    }
+
+    /// The 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        use std::fmt::Write as _;
+        self.0.iter().fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    }
+
+    /// Whether `token` is the refused one (constant time over the hashes).
+    pub fn matches(&self, token: &str) -> bool {
+        constant_time_eq(&Self::of(token).0, &self.0)
+    }
+}
+
+impl std::fmt::Debug for RejectedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RejectedToken(..)")
+    }
+}
+
+impl Engine {
+    /// A token for `name` after a service refused `rejected` (HTTP 401, ArcGIS 498): when
+    /// `rejected` is the connection's current token it is renewed once for every caller
+    /// reporting it (single flight, and within the renewal limit of `refresh::window`);
+    /// otherwise someone renewed already and the current token is answered as
+    /// [`Engine::token_shared`] would (`min_valid` as there).
+    ///
+    /// Errors: `NeedsLogin` for a kind that cannot renew (static, basic: the same token would
+    /// come back) or whose renewal needs a person; [`Error::RejectedTooSoon`] when the
+    /// current token was renewed (or a renewal tried) less than [`crate::RENEWAL_WINDOW`] ago.
+    /// A token refused right after it was made is not a stale token but a wrong one (a
+    /// permission, a referer, a clock), and renewing again at once would post the password
+    /// (ArcGIS, CDSE) in a loop: the renewal limit holds, nothing is renewed, and the refused
+    /// token is not handed out as good either; asking again after the window renews. Plain
+    /// requests (no report) still get the current token meanwhile: a 401 from one API (a
+    /// missing permission there) does not make the token bad for every caller.
+    pub async fn token_rejected(
+        &self,
+        name: &str,
+        rejected: &RejectedToken,
+        min_valid: Option<Duration>,
+    ) -> Result<Arc<Handout>> {
+        let spec = self.inner.spec_arc(name)?;
+        let slot = self.inner.slot(&spec.name);
+        let stored = self.inner.stored(&spec, &slot).await?;
+        if let Some(t) = &stored.tokens {
+            if !rejected.matches(t.access_token.expose()) {
+                return self.token_shared(name, min_valid).await;
+            }
+        } else {
+            // None held here yet (a static token is read on first use): get one first.
+            let handout = self.token_shared(name, min_valid).await?;
+            if !rejected.matches(handout.token.expose()) {
+                return Ok(handout);
+            }
+        }
+        let cannot = |why: &str| Error::NeedsLogin {
+            connection: spec.name.clone(),
+            reason: format!("the service refused its token, and {why}"),
+        };
+        match spec.kind {
+            ProviderKind::Static => {
+                return Err(cannot(
+                    "a static token cannot be renewed; store a new one with `tokentray edit --token`",
+                ));
+            }
+            ProviderKind::Basic => {
+                return Err(cannot(
+                    "basic credentials cannot be renewed; check them with `tokentray edit`",
+                ));
+            }
+            _ => {}
+        }
+        let tokens = self
+            .inner
+            .renew(&spec, &slot, Want::Rejected(*rejected))
+            .await?
+            .tokens;
+        if rejected.matches(tokens.access_token.expose()) {
+            return Err(cannot("renewing it gave the same token back"));
+        }
+        if let Some(ready) = self.inner.ready(&spec, &slot)
+            && ready.holds(&tokens)
+        {
+            return Ok(ready.handout.clone());
+        }
+        let identity = self.inner.known(&spec.name, slot.tokens_now()).0;
+        Ok(Arc::new(Inner::handout(&spec, tokens, identity)))
     }
 }
 
@@ -187,6 +312,27 @@ mod tests {
             .add(name, ProviderKind::Static, &set, secrets)
             .await
             .unwrap();
+    }
+
+    #[test]
+    fn a_refused_token_is_known_by_its_sha256_in_hex() {
+        use crate::engine::RejectedToken;
+        // sha256("abc"), a published test vector.
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(RejectedToken::of("abc").to_hex(), abc);
+        let parsed = RejectedToken::from_hex(&abc.to_uppercase()).unwrap();
+        assert!(parsed.matches("abc"));
+        assert!(!parsed.matches("abd"));
+        for bad in [
+            "",
+            "abc",
+            &abc[1..],
+            &format!("{abc}0"),
+            &abc.replace('b', "g"),
+        ] {
+            assert!(RejectedToken::from_hex(bad).is_none(), "{bad:?}");
+        }
+        assert_eq!(format!("{parsed:?}"), "RejectedToken(..)");
     }
 
     #[tokio::test(start_paused = true)]

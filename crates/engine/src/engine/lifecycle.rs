@@ -238,6 +238,9 @@ pub(super) enum Want {
     /// A new token whatever the old one; `limited`: unless the renewal limit holds the
     /// current one (see `refresh::window`).
     Forced { limited: bool },
+    /// Any valid token but this one, which a service refused (`Engine::token_rejected`);
+    /// within the renewal limit, which here gives an error rather than the refused token.
+    Rejected(super::handout::RejectedToken),
 }
 
 impl Want {
@@ -246,7 +249,7 @@ impl Want {
     /// and a person's explicit refresh in the app; a plain caller only after a failure.
     pub(super) fn held_by(self, attempt: window::Attempt) -> bool {
         match self {
-            Self::MinValid(_) => true,
+            Self::MinValid(_) | Self::Rejected(_) => true,
             Self::Fresh => attempt.failed,
             Self::Forced { limited } => limited,
             Self::Due => false,
@@ -267,7 +270,15 @@ impl Want {
                         .is_none_or(|at| now < at.minus(margin / 10))
             }
             Self::Forced { .. } => false,
+            Self::Rejected(r) => {
+                t.valid_for(now, Duration::ZERO) && !r.matches(t.access_token.expose())
+            }
         }
+    }
+
+    /// Whether the token held must not be answered in place of a renewal.
+    fn refuses_held(self) -> bool {
+        matches!(self, Self::Forced { .. } | Self::Rejected(_))
     }
 }
 
@@ -298,20 +309,28 @@ impl Renewed {
         }
     }
 
-    /// The token held, when the renewal limit applies to `want` at `now` by `state`'s history.
+    /// The token held, when the renewal limit applies to `want` at `now` by `state`'s history;
+    /// for a refused token (`Want::Rejected`), the error saying when it may be renewed.
     fn held(
         want: Want,
+        name: &ConnectionName,
         tokens: Option<&TokenSet>,
         state: &ConnectionState,
         now: Timestamp,
-    ) -> Option<Self> {
+    ) -> Option<Result<Self>> {
         let tokens = tokens.filter(|t| t.valid_for(now, Duration::ZERO))?;
         let attempt =
             window::last_attempt(state).filter(|a| a.holds_at(now) && want.held_by(*a))?;
-        Some(Self {
+        if let Want::Rejected(_) = want {
+            return Some(Err(Error::RejectedTooSoon {
+                connection: name.clone(),
+                retry_at: attempt.at.plus(crate::refresh::RENEWAL_WINDOW),
+            }));
+        }
+        Some(Ok(Self {
             tokens: tokens.clone(),
             held_since: Some(attempt.at),
-        })
+        }))
     }
 }
 
@@ -621,7 +640,12 @@ impl Inner {
 
     /// Renews once for every concurrent caller: whoever holds the gate renews; the others
     /// wait, then share its outcome instead of starting their own.
-    async fn renew(&self, spec: &ConnectionSpec, slot: &Slot, want: Want) -> Result<Renewed> {
+    pub(super) async fn renew(
+        &self,
+        spec: &ConnectionSpec,
+        slot: &Slot,
+        want: Want,
+    ) -> Result<Renewed> {
         let generation = slot.with(|s| s.generation);
         let _gate = slot.gate.lock().await;
         let (now_gen, failure) = slot.with(|s| (s.generation, s.last_failure.clone()));
@@ -650,8 +674,8 @@ impl Inner {
         let known = slot
             .state_now()
             .unwrap_or_else(|| self.state.load_all().remove(&spec.name).unwrap_or_default());
-        if let Some(held) = Renewed::held(want, stored.tokens.as_ref(), &known, now) {
-            return Ok(held);
+        if let Some(held) = Renewed::held(want, &spec.name, stored.tokens.as_ref(), &known, now) {
+            return held;
         }
         // Across processes: one renewal at a time per connection, and whatever another process
         // stored meanwhile (a rotated refresh token) is read before deciding to renew.
@@ -664,9 +688,9 @@ impl Inner {
         }
         // Another process may have renewed (or tried) since: the state file says when.
         let on_file = self.state.load_all().remove(&spec.name).unwrap_or_default();
-        if let Some(held) = Renewed::held(want, stored.tokens.as_ref(), &on_file, self.clock.now())
-        {
-            return Ok(held);
+        let now = self.clock.now();
+        if let Some(held) = Renewed::held(want, &spec.name, stored.tokens.as_ref(), &on_file, now) {
+            return held;
         }
         let mut state = self.current_state(&spec.name);
         state.status = Status::Refreshing;
@@ -689,8 +713,7 @@ impl Inner {
             }
             Err(e) => {
                 let still_valid = stored.tokens.filter(|t| {
-                    !matches!(want, Want::Forced { .. })
-                        && t.valid_for(self.clock.now(), Duration::ZERO)
+                    !want.refuses_held() && t.valid_for(self.clock.now(), Duration::ZERO)
                 });
                 let transient = e.is_transient();
                 let err = self.failed(spec, slot, e);

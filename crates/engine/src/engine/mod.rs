@@ -23,6 +23,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
+pub use handout::RejectedToken;
 pub use inspect::{FormValues, Probe, TokenDetail};
 pub use lifecycle::{Handout, HeaderJson, Refreshed, TokenJson};
 pub use login_flow::{LoginRequest, LoginStep};

@@ -14,5 +14,6 @@ mod harness;
 mod lifecycle;
 mod local;
 mod refresh;
+mod rejected;
 mod renewal_limit;
 mod routes;
