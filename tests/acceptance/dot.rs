@@ -41,8 +41,8 @@ fn engine_with_browser() -> (TestEngine, FakeBrowser) {
     )
 }
 
-/// The public native client, registered with `http://127.0.0.1:<redirect_port>/callback`.
-/// (`http://localhost:<port>/oauth/cb` is registered too, for when `redirect_uri` exists.)
+/// The public native client, registered with `http://127.0.0.1:<redirect_port>/callback` and
+/// `http://localhost:<redirect_port>/oauth/cb` (which the server matches exactly, port included).
 async fn native(t: &TestEngine, dot: &DotServer, extra: &[(&str, &str)]) {
     let port = dot.redirect_port.to_string();
     let revoke = format!("{}/o/revoke_token/", dot.base);
@@ -152,6 +152,36 @@ async fn code_pkce_and_nonce_over_loopback_then_rotation_and_revocation_on_logou
         userinfo_status(&dot, &last).await,
         401,
         "revoked at the server"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registered_localhost_redirect_uri_is_used_exactly() {
+    let Some(dot) = DotServer::start().await else {
+        return;
+    };
+    let (t, browser) = engine_with_browser();
+    let uri = format!("http://localhost:{}/oauth/cb", dot.redirect_port);
+    let fields = [
+        ("issuer", dot.issuer.as_str()),
+        ("client_id", dot::NATIVE_CLIENT),
+        ("scope", "openid read"),
+        ("redirect_uri", uri.as_str()),
+    ];
+    t.add("alice", ProviderKind::Oauth2, &fields).await;
+    let url = start_browser_login(&t).await;
+    assert_eq!(query(&url, "redirect_uri").as_deref(), Some(uri.as_str()));
+    assert!(query(&url, "nonce").is_some(), "a nonce with openid");
+    let view = t.engine.finish_login("alice").await.unwrap();
+    assert_eq!(view.status, Status::Active, "{:?}", view.last_error);
+    assert!(
+        browser.landed()[0].starts_with(&format!("{uri}?")),
+        "the server sent the browser to the registered URI: {:?}",
+        browser.landed()
+    );
+    assert!(
+        view.identity.is_some(),
+        "the ID token and userinfo name the account"
     );
 }
 
