@@ -95,7 +95,14 @@ async fn a_refused_certificate_is_one_plain_line_without_the_verifiers_log() {
     );
 
     let ca = pki.ca_file().display().to_string();
-    let o = home.run(&["edit", "api", "--ca-file", &ca]);
+    // A CA file decides whom the client secret is sent to, so the edit drops the stored secret
+    // unless it is given again in the same step (issue 9): here it is.
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_CLIENT_SECRET", "demo-cc-secret")
+        .args(["edit", "api", "--ca-file", &ca])
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let o = token(&home, "api", &[]);
     assert!(
