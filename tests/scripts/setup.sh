@@ -65,7 +65,7 @@ if [ "$want_test" = 1 ]; then
     say "creating the test account tokentray-neighbour"
     useradd --system --no-create-home --shell /usr/sbin/nologin tokentray-neighbour
   fi
-  # WebDriver for the app's webview. Pin major 2: crates.io also lists 3.x alphas.
+  # WebDriver for the app's webview. Pin major 2: the registry also lists 3.x alphas.
   if ! cargo install --list | grep -q '^tauri-driver v2\.'; then
     say "installing tauri-driver 2"
     cargo install tauri-driver --version '^2' --locked --quiet
