@@ -2,26 +2,9 @@
 //! is still valid. The engine must survive each with a clear status, keep serving a valid
 //! token, and never quote what the provider sent.
 
-use tokentray_acceptance::{TestEngine, issuer};
+use tokentray_acceptance::{TestEngine, client_credentials_api as connected};
 use tokentray_engine::{ErrorCode, ProviderKind, Status};
 use tokentray_sandbox::{Endpoint, Fault, Sandbox};
-
-async fn connected(sb: &Sandbox) -> TestEngine {
-    let t = TestEngine::new();
-    let url = format!("{}/token", issuer(sb));
-    t.add(
-        "api",
-        ProviderKind::Oauth2,
-        &[
-            ("token_url", &url),
-            ("grant", "client_credentials"),
-            ("client_id", "demo-cc"),
-            ("client_secret", "demo-cc-secret"),
-        ],
-    )
-    .await;
-    t
-}
 
 fn faults(sb: &Sandbox) -> Vec<(&'static str, Fault)> {
     vec![

@@ -3,26 +3,9 @@
 //! current token otherwise; `needs_login` for a kind that cannot renew. The sandbox counts the
 //! provider calls; the engine's clock jumps, nothing sleeps.
 
-use tokentray_acceptance::{TestEngine, issuer};
+use tokentray_acceptance::{TestEngine, client_credentials_api as connected, issuer};
 use tokentray_engine::{Error, ErrorCode, ProviderKind, RENEWAL_WINDOW, RejectedToken};
 use tokentray_sandbox::{Endpoint, Fault, Provider, Sandbox};
-
-async fn connected(sb: &Sandbox) -> TestEngine {
-    let t = TestEngine::new();
-    let url = format!("{}/token", issuer(sb));
-    t.add(
-        "api",
-        ProviderKind::Oauth2,
-        &[
-            ("token_url", &url),
-            ("grant", "client_credentials"),
-            ("client_id", "demo-cc"),
-            ("client_secret", "demo-cc-secret"),
-        ],
-    )
-    .await;
-    t
-}
 
 #[tokio::test]
 async fn the_current_token_refused_is_renewed_once_and_an_old_one_gets_the_current_token() {

@@ -4,28 +4,11 @@
 
 use std::time::Duration;
 
-use tokentray_acceptance::{TestEngine, issuer};
+use tokentray_acceptance::{TestEngine, client_credentials_api as connected, issuer};
 use tokentray_engine::{ErrorCode, ProviderKind, RENEWAL_WINDOW, Status};
 use tokentray_sandbox::{ClientConfig, Endpoint, Fault, Sandbox};
 
 const A_YEAR: Option<Duration> = Some(Duration::from_secs(31_536_000));
-
-async fn connected(sb: &Sandbox) -> TestEngine {
-    let t = TestEngine::new();
-    let url = format!("{}/token", issuer(sb));
-    t.add(
-        "api",
-        ProviderKind::Oauth2,
-        &[
-            ("token_url", &url),
-            ("grant", "client_credentials"),
-            ("client_id", "demo-cc"),
-            ("client_secret", "demo-cc-secret"),
-        ],
-    )
-    .await;
-    t
-}
 
 #[tokio::test]
 async fn forced_refreshes_and_min_valid_share_one_renewal_per_window() {

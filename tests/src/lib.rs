@@ -95,3 +95,22 @@ pub fn issuer(sandbox: &Sandbox) -> String {
         .trim_end_matches('/')
         .to_owned()
 }
+
+/// An engine with one connection, `api`: the sandbox's demo client-credentials client
+/// (`demo-cc`) at the generic OAuth issuer's token endpoint.
+pub async fn client_credentials_api(sandbox: &Sandbox) -> TestEngine {
+    let t = TestEngine::new();
+    let url = format!("{}/token", issuer(sandbox));
+    t.add(
+        "api",
+        ProviderKind::Oauth2,
+        &[
+            ("token_url", &url),
+            ("grant", "client_credentials"),
+            ("client_id", "demo-cc"),
+            ("client_secret", "demo-cc-secret"),
+        ],
+    )
+    .await;
+    t
+}
