@@ -22,6 +22,9 @@ pub(crate) async fn run(
     let handle = tokentray_export::start(engine.clone(), port)
         .await
         .map_err(|e| CliError::Failed(format!("could not start the export endpoint: {e}")))?;
+    // Listen for SIGTERM/SIGINT before saying we listen: a stop sent right after must still
+    // shut down cleanly (endpoint.json and the socket removed).
+    let stopped = stop_signal();
     engine.start_background()?;
     if handle.default_taken() {
         let _ = writeln!(
@@ -42,29 +45,35 @@ pub(crate) async fn run(
         engine.paths().endpoint_file().display()
     );
     let _ = out.flush();
-    wait_for_stop().await;
+    stopped.await;
     handle.shutdown().await;
     engine.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_stop() {
+/// Registers for SIGTERM and SIGINT now; the future completes when one arrives.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
+        let signals = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        );
+        async move {
+            let (Ok(mut term), Ok(mut int)) = signals else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
