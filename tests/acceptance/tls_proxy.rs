@@ -1,9 +1,13 @@
 //! `ca_file`, `insecure_skip_verify` and `proxy` against real servers: nginx serving the
 //! sandbox over TLS with certificates from a private CA made by the test, and tinyproxy
-//! carrying http and https (CONNECT) calls, each call proven by the servers' own logs.
+//! carrying http and https (CONNECT) calls, each call proven by the servers' own logs; the
+//! ID-token key set of a real OpenID provider (`oidc-provider`) travels the same way.
 
+use std::net::Ipv4Addr;
+
+use tokentray_acceptance::oidc::OidcProvider;
 use tokentray_acceptance::proxy::Tinyproxy;
-use tokentray_acceptance::tls::{Pki, TlsFront};
+use tokentray_acceptance::tls::{Pki, TlsFront, free_port};
 use tokentray_acceptance::{TestEngine, issuer};
 use tokentray_engine::{ErrorCode, ProviderKind, Status, insecure_warning};
 use tokentray_sandbox::{Endpoint, Provider, Sandbox};
@@ -346,4 +350,113 @@ async fn a_proxy_carries_every_call_to_http_and_https_services() {
     add_cc(&t2, "gone", &front2, &[("ca_file", &ca), ("proxy", &url)]).await;
     let err = t2.engine.token("gone", None).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::ProviderError, "{err}");
+}
+
+/// Mints a refresh token for alice at `oidc-provider`'s own (plain, loopback) address.
+async fn alice_refresh_token(op: &OidcProvider) -> String {
+    let body: serde_json::Value = reqwest::Client::builder()
+        .build()
+        .unwrap()
+        .post(format!("{}/__test/refresh-token", op.issuer))
+        .json(&serde_json::json!({"client_id": "tt-basic", "account": "alice"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned()
+}
+
+/// A connection to a real OpenID provider whose every answer carries an ID token; the token
+/// is only handed out once the ID token's signature checked out with the issuer's keys.
+async fn id_token_checked(
+    t: &TestEngine,
+    name: &str,
+    issuer: &str,
+    rt: &str,
+    extra: &[(&str, &str)],
+) {
+    let mut fields = vec![
+        ("issuer", issuer),
+        ("grant", "refresh_token"),
+        ("client_id", "tt-basic"),
+        ("client_secret", "tt-basic-secret"),
+        ("refresh_token", rt),
+    ];
+    fields.extend_from_slice(extra);
+    t.add(name, ProviderKind::Oauth2, &fields).await;
+    t.engine
+        .token(name, None)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let id = t.engine.whoami(name).await.unwrap().expect("an identity");
+    assert_eq!(id.subject, "alice", "{name}");
+}
+
+/// `oidc-provider` behind the TLS server and reached through the proxy, then over plain http
+/// through the proxy: the discovery, the token, the ID token's key set (JWKS) and the
+/// identity travel the same verified, proxied way as every other call.
+#[tokio::test]
+async fn id_tokens_are_checked_with_keys_fetched_over_tls_and_through_the_proxy() {
+    let Some(pki) = Pki::new("Tokentray test CA") else {
+        return;
+    };
+    let Some(proxy) = Tinyproxy::start() else {
+        return;
+    };
+    let port = free_port(Ipv4Addr::LOCALHOST.into());
+    let upstream: url::Url = format!("http://127.0.0.1:{port}/").parse().unwrap();
+    let Some(front) = TlsFront::start(&upstream, &pki.issue("op", &LOOPBACK_NAMES, false)) else {
+        return;
+    };
+    let Some(op) =
+        OidcProvider::start(&[("OP_PORT", &port.to_string()), ("OP_ISSUER", &front.url)]).await
+    else {
+        return;
+    };
+    let t = TestEngine::new();
+    let ca = pki.ca_file().display().to_string();
+    let rt = alice_refresh_token(&op).await;
+    id_token_checked(
+        &t,
+        "tls",
+        &front.url,
+        &rt,
+        &[("ca_file", &ca), ("proxy", &proxy.url)],
+    )
+    .await;
+    assert_served(
+        &front,
+        &[
+            "GET /.well-known/openid-configuration",
+            "POST /token",
+            "GET /jwks",
+            "/me",
+        ],
+    );
+    proxy
+        .wait_for(&format!("CONNECT {}", front.addr))
+        .unwrap_or_else(|seen| panic!("no tunnel to {}: {seen:#?}", front.addr));
+
+    // Plain http through the proxy: it sees the key set fetched with its full URL.
+    let Some(plain) = OidcProvider::start(&[]).await else {
+        return;
+    };
+    let rt = alice_refresh_token(&plain).await;
+    id_token_checked(&t, "plain", &plain.issuer, &rt, &[("proxy", &proxy.url)]).await;
+    for path in [
+        "/.well-known/openid-configuration",
+        "/token",
+        "/jwks",
+        "/me",
+    ] {
+        let wanted = format!("{}{path}", plain.issuer);
+        proxy
+            .wait_for(&wanted)
+            .unwrap_or_else(|seen| panic!("the proxy never saw {wanted}: {seen:#?}"));
+    }
 }

@@ -297,6 +297,8 @@ http {{
         location / {{
             proxy_pass http://{up};
             proxy_set_header Accept-Encoding "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto https;
             sub_filter "http://{up}" "{url}";
             sub_filter_once off;
             sub_filter_types application/json;

@@ -175,16 +175,24 @@ pub(crate) fn client_for(
     }
     // Only our own proxies: reqwest's automatic ones would also proxy loopback.
     builder = builder.no_proxy();
-    if let Some(proxy) = spec.text("proxy") {
-        let proxy = reqwest::Proxy::all(&proxy).map_err(|e| ProviderError::Config {
-            field: "proxy",
-            reason: format!("is not a usable proxy URL: {e}"),
-        })?;
+    let proxies = match spec.text("proxy") {
+        Some(proxy) => vec![
+            reqwest::Proxy::all(&proxy).map_err(|e| ProviderError::Config {
+                field: "proxy",
+                reason: format!("is not a usable proxy URL: {e}"),
+            })?,
+        ],
+        None => env_proxies(|name| std::env::var(name).ok())?,
+    };
+    if !proxies.is_empty() {
+        // Proxies such as tinyproxy answer HTTP/1.1 without `Connection: close` and then close
+        // the connection anyway: a pooled connection reused a moment later fails mid-request
+        // ("connection closed before message completed"). Token calls are rare; a new
+        // connection each time costs little and never races.
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    for proxy in proxies {
         builder = builder.proxy(proxy);
-    } else {
-        for proxy in env_proxies(|name| std::env::var(name).ok())? {
-            builder = builder.proxy(proxy);
-        }
     }
     if spec.flag("insecure_skip_verify") {
         tracing::warn!(connection = %spec.name, "TLS certificate verification is switched off for this connection");
@@ -461,5 +469,49 @@ mod tests {
         let bad = |name: &str| (name == "ALL_PROXY").then(|| "::not a url::".to_owned());
         let e = env_proxies(bad).unwrap_err().to_string();
         assert!(e.contains("ALL_PROXY in the environment"), "{e}");
+    }
+
+    /// A proxy like tinyproxy: it answers HTTP/1.1 without `Connection: close`, then drops a
+    /// connection used again (what its close racing a reuse looks like, made certain).
+    async fn one_answer_per_connection_proxy() -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0; 4096];
+                    if matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {
+                        let body = "{}";
+                        let reply = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        let _ = socket.write_all(reply.as_bytes()).await;
+                    }
+                    // A second request on this connection is never answered.
+                    let _ = socket.read(&mut buf).await;
+                });
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn through_a_proxy_each_call_takes_a_new_connection() {
+        use crate::connection::{ConnectionName, ProviderKind, Value};
+        let proxy = one_answer_per_connection_proxy().await;
+        let mut spec = ConnectionSpec::new(ConnectionName::new("p").unwrap(), ProviderKind::Oauth2);
+        spec.settings.insert("proxy", Value::Text(proxy));
+        let client = client_for(&spec, Duration::from_secs(5)).unwrap();
+        for call in 0..3 {
+            let status = client
+                .get("http://service.invalid/token")
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("call {call}: {e}"))
+                .status();
+            assert_eq!(status, 200, "call {call}");
+        }
     }
 }

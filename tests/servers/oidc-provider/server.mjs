@@ -5,6 +5,8 @@
 //   OP_ROTATE_REFRESH     "1" rotates the refresh token on every use; anything else never rotates
 //   OP_ACCESS_TOKEN_TTL   access-token lifetime in seconds (default 300)
 //   OP_REFRESH_TOKEN_TTL  refresh-token lifetime in seconds (default 14 days)
+//   OP_ISSUER             the issuer the provider names itself, e.g. the https address of a TLS
+//                         front that forwards to it (default: its own http://127.0.0.1:PORT)
 //   OP_CLIENTS            optional JSON array of extra client metadata objects; an entry whose
 //                         client_id matches a built-in client replaces it
 //
@@ -183,11 +185,13 @@ async function main() {
     throw new Error(`OP_PORT must be a port number, got ${process.env.OP_PORT}`);
   }
   await new Promise((resolve) => server.listen(port, LOOPBACK, resolve));
-  const issuer = `http://${LOOPBACK}:${server.address().port}`;
-  provider = new Provider(issuer, configuration());
+  const address = `http://${LOOPBACK}:${server.address().port}`;
+  provider = new Provider(process.env.OP_ISSUER || address, configuration());
+  // Behind a TLS front, the front's X-Forwarded-Proto says the request came over https.
+  provider.proxy = Boolean(process.env.OP_ISSUER);
   provider.on('server_error', (_ctx, error) => console.error('server_error', error));
 
-  process.stdout.write(`oidc-provider listening on ${issuer}\n`);
+  process.stdout.write(`oidc-provider listening on ${address}\n`);
 
   const stop = () => server.close(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -59,6 +59,9 @@ pub enum IdTokenCheck {
     IssuedAt,
     /// `nonce` is not the one the login sent.
     Nonce,
+    /// `sub` is not the person the session's first ID token named (OpenID Connect Core
+    /// §12.2: a refresh must not switch the person).
+    Subject,
 }
 
 impl fmt::Display for IdTokenCheck {
@@ -73,6 +76,7 @@ impl fmt::Display for IdTokenCheck {
             Self::Expiry => "exp",
             Self::IssuedAt => "iat",
             Self::Nonce => "nonce",
+            Self::Subject => "sub",
         })
     }
 }
@@ -90,6 +94,8 @@ pub(crate) struct Expect<'a> {
     pub nonce: Option<&'a Secret>,
     /// The issuer's clock when it answered (its `Date` header), if it said.
     pub server_time: Option<Timestamp>,
+    /// The `sub` of the session's earlier ID token, for one that came with a refresh.
+    pub subject: Option<&'a str>,
 }
 
 fn fail(check: IdTokenCheck, reason: impl Into<String>) -> ProviderError {
@@ -288,6 +294,14 @@ fn check_claims(
         }
         None => return Err(fail(IdTokenCheck::IssuedAt, "it has no iat")),
     }
+    if let Some(subject) = expect.subject
+        && claims.get("sub").and_then(Value::as_str) != Some(subject)
+    {
+        return Err(fail(
+            IdTokenCheck::Subject,
+            "it names another person than the session's earlier ID token (log in again)",
+        ));
+    }
     if let Some(nonce) = expect.nonce {
         let got = claims.get("nonce").and_then(Value::as_str);
         if !got.is_some_and(|g| constant_time_eq(g.as_bytes(), nonce.expose().as_bytes())) {
@@ -413,6 +427,16 @@ mod tests {
             jwks: &Url,
             nonce: Option<&str>,
         ) -> Result<Map<String, Value>, ProviderError> {
+            self.check_as(token, jwks, nonce, None).await
+        }
+
+        async fn check_as(
+            &self,
+            token: &str,
+            jwks: &Url,
+            nonce: Option<&str>,
+            subject: Option<&str>,
+        ) -> Result<Map<String, Value>, ProviderError> {
             let flow = Flow {
                 spec: &self.spec,
                 credentials: &self.credentials,
@@ -430,6 +454,7 @@ mod tests {
                     jwks_uri: jwks,
                     nonce: nonce.as_ref(),
                     server_time: self.server_time,
+                    subject,
                 },
             )
             .await
@@ -590,6 +615,28 @@ mod tests {
         assert!(
             !e.to_string().contains("n-1") && !e.to_string().contains("n-2"),
             "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refreshed_id_token_must_name_the_same_person() {
+        let (jwks, _, _) = jwks_server(vec![jwk(&rsa(), Algorithm::RS256, "r1")]).await;
+        let env = Env::new();
+        let token = sign(&claims(), &rsa(), Algorithm::RS256, "r1");
+        env.check_as(&token, &jwks, None, Some("u1")).await.unwrap();
+        let e = env
+            .check_as(&token, &jwks, None, Some("u0"))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("its sub check failed"), "{e}");
+        assert_eq!(check_of(Err(e)), IdTokenCheck::Subject);
+        let mut anonymous = claims();
+        anonymous.remove("sub");
+        let token = sign(&anonymous, &rsa(), Algorithm::RS256, "r1");
+        assert_eq!(
+            check_of(env.check_as(&token, &jwks, None, Some("u1")).await),
+            IdTokenCheck::Subject,
+            "a refreshed ID token without sub does not pass either"
         );
     }
 

@@ -25,7 +25,7 @@ use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::http;
 use crate::secret::Secret;
 use crate::time::Timestamp;
-use crate::token::{Identity, TokenSet};
+use crate::token::{Identity, TokenSet, jwt_claims};
 
 pub(crate) struct OAuth2;
 
@@ -81,6 +81,7 @@ async fn check_id_token(
     jwks_uri: Option<&Url>,
     nonce: Option<&Secret>,
     server_time: Option<Timestamp>,
+    subject: Option<&str>,
 ) -> Result<(), ProviderError> {
     let Some(id_token) = set.id_token.clone() else {
         return Ok(());
@@ -100,21 +101,32 @@ async fn check_id_token(
             jwks_uri,
             nonce,
             server_time,
+            subject,
         },
     )
     .await?;
     Ok(())
 }
 
-/// `request`, then the ID token of its answer validated against the connection's issuer.
+/// `request`, then the ID token of its answer validated against the connection's issuer;
+/// after a refresh, `earlier` is the session's ID token, whose person it must name.
 async fn request_checked(
     flow: &Flow<'_>,
     url: &Url,
     params: Vec<(&'static str, String)>,
+    earlier: Option<&TokenSet>,
 ) -> Result<TokenSet, ProviderError> {
     let (mut set, server_time) = request_timed(flow, url, params).await?;
     if set.id_token.is_some() {
         let meta = endpoints(flow).await?;
+        let subject = earlier
+            .and_then(|c| c.id_token.as_ref())
+            .and_then(|t| jwt_claims(t.expose()))
+            .and_then(|c| {
+                c.get("sub")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            });
         check_id_token(
             flow,
             &mut set,
@@ -122,6 +134,7 @@ async fn request_checked(
             meta.jwks_uri.as_ref(),
             None,
             server_time,
+            subject.as_deref(),
         )
         .await?;
     }
@@ -254,7 +267,7 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
         }
     }
     scope_params(flow, &mut params);
-    let mut set = request_checked(flow, url, params).await?;
+    let mut set = request_checked(flow, url, params, None).await?;
     set.otp = input.totp.is_some();
     Ok(set)
 }
@@ -281,12 +294,17 @@ async fn refresh(
         ("grant_type", "refresh_token".to_owned()),
         ("refresh_token", rt.expose().to_owned()),
     ];
-    let mut set = request_checked(flow, url, params).await?;
+    let mut set = request_checked(flow, url, params, current).await?;
     set.otp = current.is_some_and(|c| c.otp);
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
         set.refresh_token = Some(rt.clone());
         set.refresh_expires_at = current.and_then(|c| c.refresh_expires_at);
+    }
+    if set.id_token.is_none() {
+        // A refresh may omit the ID token (OpenID Connect Core §12.2): the session's stays,
+        // so the person the next one names is still checked against it.
+        set.id_token = current.and_then(|c| c.id_token.clone());
     }
     Ok(set)
 }
@@ -467,6 +485,7 @@ impl Provider for OAuth2 {
             auth.jwks_uri.as_ref(),
             auth.nonce.as_ref(),
             server_time,
+            None,
         )
         .await?;
         Ok(set)
@@ -535,7 +554,7 @@ impl Provider for OAuth2 {
             ),
             ("device_code", start.device_code.expose().to_owned()),
         ];
-        match request_checked(flow, &start.token_url, params).await {
+        match request_checked(flow, &start.token_url, params, None).await {
             Ok(tokens) => Ok(DevicePoll::Done(tokens)),
             Err(ProviderError::Unavailable { code }) if code == "authorization_pending" => {
                 Ok(DevicePoll::Pending)

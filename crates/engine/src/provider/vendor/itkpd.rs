@@ -68,6 +68,8 @@ async fn check_id_token(
             jwks_uri: &jwks,
             nonce: None,
             server_time,
+            // Every grant is a new sign-in with the access codes: no earlier session to match.
+            subject: None,
         },
     )
     .await?;
