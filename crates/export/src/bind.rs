@@ -86,7 +86,8 @@ pub(crate) fn bind_with(port: Option<u16>, default: u16) -> Result<Bound, Export
         Err(error) if requested != 0 => {
             let listener = listen(0).map_err(|source| ExportError::Bind { port: 0, source })?;
             let fallback = local_port(&listener)?;
-            tracing::warn!(
+            // Info, not a warning: `serve` and the app each tell the person in their own words.
+            tracing::info!(
                 requested,
                 port = fallback,
                 %error,

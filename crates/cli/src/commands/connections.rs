@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Read, Write};
 
 use serde_json::json;
 use tokentray_engine::{
-    Clock, ConnectionView, Edit, Edited, Engine, Error, FieldError, ProviderKind, SystemClock,
+    Clock, ConnectionSpec, ConnectionView, Edit, Edited, Engine, Error, FieldError, ProviderKind,
+    SystemClock,
 };
 
 use crate::args::{AddArgs, EditArgs, ExportArgs, ImportArgs, JsonFlag, Name, NameJson};
@@ -214,7 +215,20 @@ pub(crate) async fn edit(
 
 pub(crate) fn list(engine: &Engine, a: &JsonFlag, out: &mut dyn Write) -> Result<(), CliError> {
     let rows = engine.list()?;
+    let warned: Vec<Vec<String>> = rows.iter().map(|r| row_warnings(engine, r)).collect();
     if a.json {
+        // Each row as the engine describes it, with the same warnings the text shows.
+        let rows: Vec<serde_json::Value> = rows
+            .iter()
+            .zip(&warned)
+            .map(|(r, w)| {
+                let mut value = serde_json::to_value(r).unwrap_or_default();
+                if let Some(obj) = value.as_object_mut() {
+                    obj.insert("warnings".into(), json!(w));
+                }
+                value
+            })
+            .collect();
         return output::json(out, &rows);
     }
     if rows.is_empty() {
@@ -224,24 +238,34 @@ pub(crate) fn list(engine: &Engine, a: &JsonFlag, out: &mut dyn Write) -> Result
         );
     }
     let mut text = output::table(&rows, SystemClock.now());
-    for r in &rows {
-        if let Some(w) = engine
-            .spec(r.name.as_str())
-            .ok()
-            .and_then(|spec| tokentray_engine::insecure_warning(&spec))
-        {
-            let _ = writeln!(text, "warning: {w}");
+    for (r, w) in rows.iter().zip(&warned) {
+        for w in w {
+            // The insecure warning names its connection already; the plain-http one does not.
+            if w == tokentray_engine::ALLOW_HTTP_WARNING {
+                let _ = writeln!(text, "warning: {}: {w}", r.name);
+            } else {
+                let _ = writeln!(text, "warning: {w}");
+            }
         }
     }
-    for r in rows.iter().filter(|r| r.allow_http) {
-        let _ = writeln!(
-            text,
-            "warning: {}: {}",
-            r.name,
-            tokentray_engine::ALLOW_HTTP_WARNING
-        );
-    }
     output::write(out, &text)
+}
+
+/// What `list` and `show` warn about a connection: switched-off certificate checks, plain
+/// http allowed.
+fn warnings(spec: Option<&ConnectionSpec>, allow_http: bool) -> Vec<String> {
+    let mut warnings: Vec<String> = spec
+        .and_then(tokentray_engine::insecure_warning)
+        .into_iter()
+        .collect();
+    if allow_http {
+        warnings.push(tokentray_engine::ALLOW_HTTP_WARNING.to_owned());
+    }
+    warnings
+}
+
+fn row_warnings(engine: &Engine, row: &ConnectionView) -> Vec<String> {
+    warnings(engine.spec(row.name.as_str()).ok().as_ref(), row.allow_http)
 }
 
 fn show_json(
@@ -261,12 +285,7 @@ pub(crate) async fn show(
     let spec = engine.spec(&a.name)?;
     let view = engine.view(&a.name)?;
     let secrets = engine.stored_secret_fields(&a.name).await?;
-    let mut warnings: Vec<String> = tokentray_engine::insecure_warning(&spec)
-        .into_iter()
-        .collect();
-    if view.allow_http {
-        warnings.push(tokentray_engine::ALLOW_HTTP_WARNING.to_owned());
-    }
+    let warnings = warnings(Some(&spec), view.allow_http);
     if a.json {
         let settings: serde_json::Map<String, serde_json::Value> = spec
             .settings

@@ -233,6 +233,11 @@ fn a_squatted_default_port_is_reported_by_serve_and_doctor_and_gets_nothing() {
         err.contains(&format!("default port {default} is taken")) && err.contains(&url),
         "serve says the default was taken and where it listens: {err}"
     );
+    assert_eq!(
+        err.matches("is taken").count(),
+        1,
+        "and says it once, not also as a log line: {err}"
+    );
     assert_eq!(endpoint_json(&home)["url"], url.as_str());
     let during = doctor(&home);
     assert!(

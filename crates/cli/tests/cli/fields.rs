@@ -101,6 +101,15 @@ async fn allow_http_reaches_an_internal_http_server_and_is_warned_everywhere() {
         list.contains("warning: gis: plain http is allowed"),
         "{list}"
     );
+    let rows: serde_json::Value =
+        serde_json::from_str(&stdout(&home.run(&["list", "--json"]))).unwrap();
+    assert!(
+        rows[0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("plain http is allowed"),
+        "{rows}"
+    );
     let doctor = stdout(&home.run(&["doctor"]));
     assert!(
         doctor

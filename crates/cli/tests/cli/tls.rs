@@ -147,6 +147,21 @@ async fn insecure_skip_verify_works_and_show_list_and_doctor_warn() {
     let list = stdout(&home.run(&["list"]));
     assert!(list.contains(&format!("warning: {warning}")), "{list}");
     assert!(!list.contains("careful does not verify"), "{list}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&stdout(&home.run(&["list", "--json"]))).unwrap();
+    let warned = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["warnings"].clone())
+            .unwrap()
+    };
+    assert!(
+        warned("careless")[0].as_str().unwrap().contains(warning),
+        "{rows}"
+    );
+    assert_eq!(warned("careful"), serde_json::json!([]), "{rows}");
 
     let doctor = stdout(&home.run(&["doctor"]));
     assert!(
