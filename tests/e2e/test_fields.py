@@ -54,6 +54,8 @@ def test_the_wizard_keeps_the_redirect_uri_under_advanced_and_refuses_a_bad_one(
     screens.click(app, "field-allow_http")
     warning = app.visible(tid("allow-http-warning"), "the plain-http warning in the wizard")
     assert "Plain http is allowed" in warning.text, warning.text
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", warning)
+    app.screenshot("wizard-advanced")
     screens.click(app, "field-allow_http")
     app.gone(tid("allow-http-warning"), "the warning once plain http is off again")
 
@@ -61,6 +63,11 @@ def test_the_wizard_keeps_the_redirect_uri_under_advanced_and_refuses_a_bad_one(
     screens.click(app, "save-connection")
     problem = app.visible(tid("problem-redirect_uri"), "the redirect URI's problem")
     assert "plain http" in problem.text, problem.text
+    until(
+        "the refused field to have the focus (so it is in view)",
+        lambda: app.driver.switch_to.active_element.get_attribute("id") == "field-redirect_uri",
+    )
+    app.screenshot("wizard-redirect-uri-refused")
     assert app.find(tid("connection-form")), "the form stays open"
     assert home.cli("list", "--json").stdout.strip() in ("[]", ""), "nothing was saved"
 

@@ -145,7 +145,11 @@ export function ConnectionForm({
     const field = focusNext.current;
     if (field === null) return;
     focusNext.current = null;
-    form.current?.querySelector<HTMLElement>(`#${inputId(field)}`)?.focus();
+    const input = form.current?.querySelector<HTMLElement>(`#${inputId(field)}`);
+    // Centred, so its label and its problem are in view with it (focus alone scrolls it
+    // just to the edge).
+    input?.focus({ preventScroll: true });
+    input?.scrollIntoView({ block: "center" });
   }, [focusTick]);
 
   /** Client checks, then the backend's; true when both pass. */

@@ -22,6 +22,10 @@ export const inputId = (name: string): string => `field-${name}`;
 
 const placeholderFor = (field: FieldInfo): string | undefined => {
   if (field.default !== null && field.default !== "") return `Default: ${field.default}`;
+  // Proxies are mostly plain http (https services go through them with CONNECT); a
+  // registered redirect URI is a loopback http one.
+  if (field.name === "proxy") return "http://proxy.example:3128";
+  if (field.name === "redirect_uri") return "http://localhost:8080/callback";
   switch (field.type) {
     case "url":
       return "https://";
