@@ -161,6 +161,22 @@ def test_a_second_refusal_within_the_window_gives_the_services_answer(
     assert r.status_code == 401 and r.history == []
 
 
+@pytest.mark.parametrize("running", [True, False], ids=["serve", "cli"])
+def test_a_refused_token_that_only_a_person_can_replace_raises_needs_login(
+    sandbox: Sandbox, home: Home, running: bool
+) -> None:
+    """A static token the API refuses cannot be renewed: the adapter says so (NeedsLogin, with
+    what to do) instead of handing back the 401 as if a retry had been tried."""
+    home.add_static("key", "tok-not-known-to-the-service")
+    if running:
+        home.start_serve()
+    with requests.Session() as session, pytest.raises(tokentray.NeedsLogin) as raised:
+        session.trust_env = False
+        session.get(sandbox.userinfo, auth=tokentray.requests.Auth("key", client=home.client()))
+    assert "tok-not-known-to-the-service" not in str(raised.value) + repr(raised.value)
+    assert raised.value.connection == "key" and "tokentray " in str(raised.value)
+
+
 def test_nothing_shows_a_token(sandbox: Sandbox, served: Home) -> None:
     served.add_cc("api", sandbox)
     auth = tokentray.requests.Auth("api", client=served.client())

@@ -44,14 +44,6 @@ class Auth(AuthBase):
     def __repr__(self) -> str:
         return f"tokentray.requests.Auth({self.name!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Auth) and other.name == self.name
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         credential = self._source.current()
         _apply(r, credential)
