@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import aiohttp
 import httpx
@@ -198,3 +198,24 @@ def test_nothing_shows_a_token(sandbox: Sandbox, served: Home) -> None:
     )
     assert token not in shown
     assert "[REDACTED]" in shown
+
+
+@pytest.mark.parametrize(("min_valid", "asks"), [(None, 1), (3600, 2)])
+def test_a_header_is_reused_while_it_stays_valid_long_enough(
+    sandbox: Sandbox,
+    served: Home,
+    caplog: pytest.LogCaptureFixture,
+    min_valid: Optional[int],
+    asks: int,
+) -> None:
+    """Two requests with one Auth ask Tokentray once for an hour-long token, and each time when
+    min_valid asks for more than the cached token has left."""
+    served.add_cc("api", sandbox)
+    served.client().token("api")
+    caplog.set_level(logging.DEBUG, "tokentray")
+    auth = tokentray.requests.Auth("api", min_valid=min_valid, client=served.client())
+    with requests.Session() as session:
+        session.trust_env = False
+        for _ in range(2):
+            assert session.get(sandbox.userinfo, auth=auth, timeout=20).status_code == 200
+    assert caplog.text.count("asked the running Tokentray") == asks

@@ -12,7 +12,8 @@ from typing import Optional
 from ._client import Client, TokenInfo, default_client, log
 from ._errors import ProviderError
 
-# A cached header is used until this many seconds before its token expires.
+# A cached header is used until this many seconds (or min_valid, when longer) before its token
+# expires.
 _MARGIN = 60
 # A token whose expiry is unknown is asked for again after this many seconds.
 _UNKNOWN_EXPIRY = 30
@@ -90,8 +91,9 @@ class Source:
     def _keep(self, info: TokenInfo) -> Credential:
         credential = Credential(info)
         expires_in = info.get("expires_in")
+        margin = max(_MARGIN, self.min_valid or 0)
         ttl = (
-            float(expires_in) - _MARGIN
+            float(expires_in) - margin
             if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool)
             else _UNKNOWN_EXPIRY
         )
