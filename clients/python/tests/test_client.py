@@ -153,3 +153,18 @@ def test_the_cli_path_sends_a_rejected_token_on_stdin_only(
     args = args_file.read_text().split("\n")
     assert args[:5] == ["token", "api", "--format", "json", "--rejected"] and args[5] == "-"
     assert first not in args_file.read_text()
+
+
+def test_importing_tokentray_loads_no_http_library() -> None:
+    """requests, httpx and aiohttp are optional: only their adapter submodules import them."""
+    import subprocess
+    import sys
+
+    check = (
+        "import sys, tokentray\n"
+        "loaded = {'requests', 'httpx', 'aiohttp'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+        "tokentray.requests\n"
+        "assert 'requests' in sys.modules and 'httpx' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True, timeout=60)
