@@ -78,6 +78,15 @@ if [ "$want_test" = 1 ]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
     touch "$venv/.installed"
   fi
+  # The Python client's venv: pytest, requests, httpx, aiohttp, build, mypy, ruff (test.sh
+  # builds the client's wheel and tests it installed there); reinstalled when its pins change.
+  venv=clients/python/.venv
+  if [ ! -f "$venv/.installed" ] || [ clients/python/requirements-test.txt -nt "$venv/.installed" ]; then
+    say "installing the Python client's test packages"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r clients/python/requirements-test.txt
+    touch "$venv/.installed"
+  fi
   # The strict OpenID server (django-oauth-toolkit) the acceptance tests start beside
   # oidc-provider; its venv, reinstalled only when its pinned requirements change.
   venv=tests/servers/dot/.venv

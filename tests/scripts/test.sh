@@ -2,9 +2,10 @@
 # Sets up and runs every test of Tokentray, as CI does: formatting and lints (Rust and UI),
 # the UI's unit tests, every Rust test (engine, keychain against a real gnome-keyring on a
 # private D-Bus session, CLI, sandbox, acceptance against two real OpenID providers, desktop),
-# the check that the generated IPC bindings are committed, and the desktop app's end-to-end
-# suite in a real WebView on a virtual display (tests/e2e/run.sh), which saves screenshots of
-# the main screens under artifacts/screenshots/.
+# the Python client (tests/scripts/python-client.sh: its wheel, tested installed against the
+# real sandbox and `tokentray serve`), the check that the generated IPC bindings are committed,
+# and the desktop app's end-to-end suite in a real WebView on a virtual display
+# (tests/e2e/run.sh), which saves screenshots of the main screens under artifacts/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -32,6 +33,9 @@ if [ "$(id -u)" = 0 ]; then export TOKENTRAY_REQUIRE_NEIGHBOUR=1; fi
 export TOKENTRAY_REQUIRE_TLS=1
 xvfb-run -a -s "-screen 0 1280x800x24" tests/scripts/with-keyring.sh \
   cargo test --workspace --locked --no-fail-fast
+
+say "Python client: lint, types, its wheel (artifacts/python/), tested installed against tokentray serve and the sandbox"
+tests/scripts/python-client.sh
 
 say "generated IPC bindings are committed"
 git diff --exit-code -- ui/src/ipc/bindings.ts

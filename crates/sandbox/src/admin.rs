@@ -9,6 +9,7 @@
 //! | `POST /_admin/users` | `{"username", "password", "name", "email", "totp"?}`; with `"provider": "arcgis"`: `{"username", "password", "full_name"?, "email"?, "role"?}`; with `"provider": "itk"`: `{"access_code1", "access_code2", "uuidentity", "name"}` | 204, or 400 |
 //! | `POST /_admin/clock` | `{"advance_secs": 3600}` | 204 |
 //! | `POST /_admin/refresh-token` | `{"client_id", "username", "provider"?: "oauth" \| "keycloak" \| "arcgis"}` | `{"refresh_token"}`, or 404 |
+//! | `POST /_admin/revoke` | `{"token", "provider"?: "oauth" \| "keycloak" \| "arcgis"}` | 204: that access token is dead at once (its API calls get 401, or `ArcGIS`'s 498); 404 when it is no live token of that provider |
 //! | `POST /_admin/reset` | – | 204: back to the start configuration |
 //!
 //! Admin requests are not counted.
@@ -40,6 +41,7 @@ pub(crate) fn router(control: Arc<Control>) -> Router {
         .route("/_admin/users", post(user))
         .route("/_admin/clock", post(clock))
         .route("/_admin/refresh-token", post(refresh_token))
+        .route("/_admin/revoke", post(revoke))
         .route("/_admin/reset", post(reset))
         .with_state(control)
 }
@@ -65,6 +67,13 @@ struct ClockRequest {
 struct RefreshTokenRequest {
     client_id: String,
     username: String,
+    #[serde(default = "oauth")]
+    provider: Provider,
+}
+
+#[derive(Deserialize)]
+struct RevokeRequest {
+    token: String,
     #[serde(default = "oauth")]
     provider: Provider,
 }
@@ -148,6 +157,14 @@ async fn refresh_token(
             Json(json!({ "error": "unknown client or user" })),
         )
             .into_response(),
+    }
+}
+
+async fn revoke(State(control): Admin, Json(request): Json<RevokeRequest>) -> StatusCode {
+    if control.revoke_access(request.provider, &request.token) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
     }
 }
 

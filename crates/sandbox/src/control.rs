@@ -149,6 +149,18 @@ impl Control {
         }
     }
 
+    /// Ends an access token of `provider` at once, as the service's administrator would;
+    /// whether it was one of its live tokens. uuIdentity's are signed JWTs with nothing to end.
+    pub(crate) fn revoke_access(&self, provider: Provider, token: &str) -> bool {
+        let mut state = self.shared.lock();
+        match provider {
+            Provider::OAuth => state.split(oauth::Dialect::Generic).1.revoke_access(token),
+            Provider::Keycloak => state.split(oauth::Dialect::Keycloak).1.revoke_access(token),
+            Provider::Arcgis => state.arcgis.tokens.revoke_access(token),
+            Provider::Itk => false,
+        }
+    }
+
     pub(crate) fn reset(&self) {
         self.shared.reset();
     }

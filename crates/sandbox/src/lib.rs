@@ -62,7 +62,8 @@
 //! The admin API offers the same to other processes: `POST /_admin/fault`,
 //! `GET /_admin/counters`, `POST /_admin/clients`, `POST /_admin/users` (both with a
 //! `provider` field for `ArcGIS` and uuIdentity), `POST /_admin/clock`,
-//! `POST /_admin/refresh-token`, `POST /_admin/reset` (bodies documented in `admin.rs`).
+//! `POST /_admin/refresh-token`, `POST /_admin/revoke` (ends an access token at once, as the
+//! service's administrator would), `POST /_admin/reset` (bodies documented in `admin.rs`).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

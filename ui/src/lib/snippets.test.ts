@@ -14,9 +14,12 @@ describe("buildSnippets", () => {
     );
   });
 
-  it("builds Python requests calling the CLI for each token", () => {
-    expect(bearer.python).toContain(`subprocess.run(["tokentray", "token", "work-api"]`);
-    expect(bearer.python).toContain(`headers={"Authorization": f"Bearer {token()}"}`);
+  it("builds Python requests with the tokentray client's auth", () => {
+    expect(bearer.python).toContain("import tokentray");
+    expect(bearer.python).toContain(
+      `requests.get("${EXAMPLE_URL}", auth=tokentray.requests.Auth("work-api"))`,
+    );
+    expect(bearer.python).toContain("clients/python");
   });
 
   it("builds PowerShell and the environment variable forms", () => {
@@ -37,14 +40,12 @@ describe("buildSnippets", () => {
     expect(esri.curl).toContain(`-H "X-Esri-Authorization: Bearer $(tokentray token gis)"`);
     const bare = byId({ name: "key", headerName: "X-Api-Key", headerPrefix: "" });
     expect(bare.curl).toContain(`-H "X-Api-Key: $(tokentray token key)"`);
-    expect(bare.python).toContain(`{"X-Api-Key": f"{token()}"}`);
     expect(bare.powershell).toContain(`@{ "X-Api-Key" = "$token" }`);
   });
 
   it("escapes what a shell, Python or PowerShell would otherwise interpret", () => {
     const odd = byId({ name: "a", headerName: 'X-"$x"', headerPrefix: "{p}" });
     expect(odd.curl).toContain(`-H "X-\\"\\$x\\": {p} $(`);
-    expect(odd.python).toContain(`"X-\\"$x\\"": f"{{p}} {token()}"`);
     expect(odd.powershell).toContain('"X-`"`$x`"" = "{p} $token"');
   });
 
@@ -58,9 +59,8 @@ describe("buildSnippets", () => {
     expect(gis.curl).toBe(
       `curl -H "X-Esri-Authorization: Bearer $(tokentray token gis)" -H "Referer: https://maps.example.org/app" ${EXAMPLE_URL}`,
     );
-    expect(gis.python).toContain(
-      `headers={"X-Esri-Authorization": f"Bearer {token()}", "Referer": "https://maps.example.org/app"}`,
-    );
+    // The Python client sends the connection's header and Referer itself.
+    expect(gis.python).toContain(`auth=tokentray.requests.Auth("gis")`);
     expect(gis.powershell).toContain(
       `@{ "X-Esri-Authorization" = "Bearer $token"; "Referer" = "https://maps.example.org/app" }`,
     );
@@ -79,13 +79,12 @@ describe("buildSnippets", () => {
       referer: 'https://x/"$y"{z}',
     });
     expect(odd.curl).toContain(`-H "Referer: https://x/\\"\\$y\\"{z}"`);
-    expect(odd.python).toContain(`"Referer": "https://x/\\"$y\\"{z}"`);
     expect(odd.powershell).toContain('"Referer" = "https://x/`"`$y`"{z}"');
   });
 
   it("never contains a token, only the CLI call", () => {
     for (const s of buildSnippets({ name: "n", headerName: "Authorization", headerPrefix: "" })) {
-      expect(s.code).toMatch(/tokentray (token|exec) n\b|"tokentray", "token", "n"/);
+      expect(s.code).toMatch(/tokentray (token|exec) n\b|tokentray\.requests\.Auth\("n"\)/);
     }
   });
 });

@@ -1,5 +1,6 @@
-// Ready-to-paste snippets that fetch a fresh token through the CLI at run time. They never
-// contain a token: only the connection's name and how its header is spelled.
+// Ready-to-paste snippets that fetch a fresh token at run time, through the CLI or the Python
+// client (clients/python, package `tokentray`). They never contain a token: only the
+// connection's name and how its header is spelled.
 
 export interface SnippetSource {
   /** The connection's name (a slug). */
@@ -34,9 +35,6 @@ const shellDouble = (text: string): string => text.replace(/[\\"$`]/g, (c) => `\
 /** Text safe inside a plain Python string with double quotes. */
 const pythonPlain = (text: string): string => text.replace(/[\\"]/g, (c) => `\\${c}`);
 
-/** Text safe inside a Python string with double quotes (or an f-string). */
-const pythonDouble = (text: string): string => pythonPlain(text).replace(/[{}]/g, (c) => c + c);
-
 /** Text safe inside a PowerShell string with double quotes. */
 const powershellDouble = (text: string): string => text.replace(/[`"$]/g, (c) => `\`${c}`);
 
@@ -51,9 +49,7 @@ export function buildSnippets(source: SnippetSource): Snippet[] {
   const { name, headerName, headerPrefix } = source;
   const referer = source.referer ?? null;
   const cli = `tokentray token ${shellWord(name)}`;
-  const pyArgs = ["tokentray", "token", name].map((a) => `"${pythonDouble(a)}"`).join(", ");
   const curlReferer = referer === null ? "" : ` -H "Referer: ${shellDouble(referer)}"`;
-  const pyReferer = referer === null ? "" : `, "Referer": "${pythonPlain(referer)}"`;
   const psReferer = referer === null ? "" : `; "Referer" = "${powershellDouble(referer)}"`;
   const envReferer = referer === null ? "" : `\nexport TOKENTRAY_REFERER="${shellDouble(referer)}"`;
   const execSees =
@@ -71,17 +67,13 @@ export function buildSnippets(source: SnippetSource): Snippet[] {
       id: "python",
       title: "Python requests",
       language: "python",
+      // The client sends the connection's own header and Referer, and renews a refused token.
       code: [
-        "import subprocess",
-        "",
+        "# pip install <Tokentray's source>/clients/python  (the tokentray package)",
         "import requests",
+        "import tokentray",
         "",
-        "",
-        "def token() -> str:",
-        `    return subprocess.run([${pyArgs}], capture_output=True, text=True, check=True).stdout.strip()`,
-        "",
-        "",
-        `response = requests.get("${EXAMPLE_URL}", headers={"${pythonDouble(headerName)}": f"${prefixed(pythonDouble(headerPrefix), "{token()}")}"${pyReferer}})`,
+        `response = requests.get("${EXAMPLE_URL}", auth=tokentray.requests.Auth("${pythonPlain(name)}"))`,
         "response.raise_for_status()",
       ].join("\n"),
     },

@@ -159,6 +159,12 @@ impl PortalTokens {
             self.access.remove(token);
         }
     }
+
+    /// Ends any access token at once (`generateToken` and app tokens too), as an administrator
+    /// disabling a session would; whether it was known.
+    pub(crate) fn revoke_access(&mut self, token: &str) -> bool {
+        self.access.remove(token).is_some()
+    }
 }
 
 /// The portal's registrations and what it has issued.
@@ -251,6 +257,17 @@ mod tests {
         let generated = tokens.issue_access(user_token(None), ".");
         tokens.revoke(&generated);
         assert!(tokens.access(&generated, 0).is_some());
+    }
+
+    #[test]
+    fn an_administrator_ends_any_access_token_once() {
+        let mut tokens = PortalTokens::default();
+        let generated = tokens.issue_access(user_token(Some("https://app.example.org")), ".");
+        let other = tokens.issue_access(user_token(None), ".");
+        assert!(tokens.revoke_access(&generated));
+        assert!(tokens.access(&generated, 0).is_none());
+        assert!(!tokens.revoke_access(&generated), "already gone");
+        assert!(tokens.access(&other, 0).is_some(), "the others stay");
     }
 
     #[test]

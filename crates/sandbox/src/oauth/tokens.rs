@@ -166,6 +166,12 @@ impl TokenStore {
         Ok(())
     }
 
+    /// Ends one access token at once, as a server-side revocation (a password change, an
+    /// administrator) would; whether it was known.
+    pub(crate) fn revoke_access(&mut self, token: &str) -> bool {
+        self.access.remove(token).is_some()
+    }
+
     /// Who a live access token speaks for.
     pub(crate) fn bearer(&self, token: &str, now: u64) -> Option<&Subject> {
         let entry = self

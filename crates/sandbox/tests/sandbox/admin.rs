@@ -208,3 +208,58 @@ async fn reset_forgets_arcgis_tokens_and_runtime_users() {
     let demo = crate::arcgis::generate(&sandbox, &[]).await;
     assert!(demo.json["token"].is_string(), "demo users are back");
 }
+
+#[tokio::test]
+async fn an_access_token_revoked_over_http_is_refused_at_once() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let issued = token(&sandbox, Auth::Basic("demo-cc", "demo-cc-secret"), &CC).await;
+    let access = issued.str("access_token");
+    let userinfo = |bearer: String| {
+        let url = crate::support::url(&sandbox, tokentray_sandbox::Provider::OAuth, "userinfo");
+        async move {
+            http()
+                .get(url)
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(userinfo(access.clone()).await, StatusCode::OK);
+    let body = json!({"token": access});
+    assert_eq!(
+        admin_post(&sandbox, "revoke", body.clone()).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(userinfo(access.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        admin_post(&sandbox, "revoke", body).await,
+        StatusCode::NOT_FOUND,
+        "no live token any more"
+    );
+
+    // A referer-bound generateToken token, which revokeToken leaves alone: the portal answers
+    // HTTP 200 with error 498 once the administrator ends it.
+    let referer = "https://maps.example.org/app";
+    let generated =
+        crate::arcgis::generate(&sandbox, &[("client", "referer"), ("referer", referer)])
+            .await
+            .str("token");
+    let url = crate::arcgis::portal_url(&sandbox, "sharing/rest/community/self?f=json");
+    let bearer = format!("Bearer {generated}");
+    let headers = [
+        ("x-esri-authorization", bearer.as_str()),
+        ("referer", referer),
+    ];
+    let me = crate::arcgis::get(&url, &headers).await;
+    assert_eq!(me.json["username"], "gis-analyst", "{}", me.text);
+    let arcgis = json!({"provider": "arcgis", "token": generated});
+    assert_eq!(
+        admin_post(&sandbox, "revoke", arcgis).await,
+        StatusCode::NO_CONTENT
+    );
+    let refused = crate::arcgis::get(&url, &headers).await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert_eq!(refused.error_code(), Some(498));
+}
