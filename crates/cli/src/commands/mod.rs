@@ -6,4 +6,5 @@ pub(crate) mod delegate;
 pub(crate) mod doctor;
 pub(crate) mod exec;
 pub(crate) mod serve;
+pub(crate) mod shell;
 pub(crate) mod tokens;

@@ -18,6 +18,7 @@ mod rejected;
 mod renewal_limit;
 mod rotation;
 mod serve;
+mod shell;
 mod tls;
 mod trust;
 mod vendors_round2;
