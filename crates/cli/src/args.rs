@@ -58,6 +58,8 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Check the keychain, files and connections, and say what to fix
     Doctor(DoctorArgs),
+    /// A git credential helper: `git config credential.helper "!tokentray git-credential NAME"`
+    GitCredential(GitCredentialArgs),
     /// Print a completion script for a shell: `tokentray completions bash`
     Completions(CompletionsArgs),
     /// Print the tokentray(1) man page (roff)

@@ -66,6 +66,9 @@ pub fn run(
     let generated = match &cli.command {
         Command::Completions(a) => Some(commands::shell::completions(a.shell, out)),
         Command::Man => Some(commands::shell::man(out)),
+        Command::GitCredential(a) if a.operation != args::GitOperation::Get => {
+            Some(commands::git::ignore())
+        }
         _ => None,
     };
     if let Some(done) = generated {
@@ -231,6 +234,7 @@ async fn dispatch(
         Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out, err).await,
         Command::Logout(a) => commands::tokens::logout(&engine, &a, out, err).await,
         Command::Doctor(a) => commands::doctor::run(&engine, &a, out).await,
+        Command::GitCredential(a) => commands::git::get(&engine, &a, out, err).await,
         Command::Completions(_) | Command::Man => Ok(()), // answered in `run`
     }
 }

@@ -11,6 +11,7 @@ mod daemon;
 mod exec;
 mod exit_codes;
 mod fields;
+mod git;
 mod kill_loop;
 mod kinds;
 mod login;

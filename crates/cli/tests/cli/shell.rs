@@ -30,7 +30,7 @@ const COMMANDS: &[&str] = &[
 ];
 
 /// Whether `program` can be run; panics when it cannot and the tools are required.
-fn have(program: &str) -> bool {
+pub(crate) fn have(program: &str) -> bool {
     let found = Process::new(program)
         .arg("--version")
         .output()
