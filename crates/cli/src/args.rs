@@ -173,6 +173,8 @@ pub(crate) enum TokenFormat {
     Json,
     /// A whole HTTP header line, e.g. `Authorization: Bearer …`
     Header,
+    /// A Kubernetes `ExecCredential` (client.authentication.k8s.io/v1) for kubectl's `exec`
+    K8s,
 }
 
 #[derive(Args)]

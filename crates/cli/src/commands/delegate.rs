@@ -146,6 +146,21 @@ fn print(
                 v["header"]["value"].as_str().unwrap_or_default()
             )
         }
+        Shape::Token(TokenFormat::K8s) => {
+            let v = answer.json();
+            let made = crate::commands::tokens::exec_credential(
+                v["kind"].as_str().unwrap_or_default(),
+                v["access_token"].as_str().unwrap_or_default(),
+                v["expires_at"].as_str(),
+            );
+            match made {
+                Ok(text) => text,
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    return e.exit_code();
+                }
+            }
+        }
         Shape::Refreshed => format!("refreshed {name} (by the running Tokentray)\n"),
         Shape::Whoami { json } => return whoami(answer, name, json, out, err),
     };

@@ -378,7 +378,7 @@ async fn while_serve_runs_the_helper_gets_the_token_from_it() {
 }
 
 /// A running `serve`, killed when dropped.
-struct Serve(Child);
+pub(crate) struct Serve(Child);
 
 impl Drop for Serve {
     fn drop(&mut self) {
@@ -387,7 +387,7 @@ impl Drop for Serve {
     }
 }
 
-fn start_serve(home: &Home) -> Serve {
+pub(crate) fn start_serve(home: &Home) -> Serve {
     let mut child = Process::new(assert_cmd::cargo::cargo_bin("tokentray"))
         .env("TOKENTRAY_HOME", home.path())
         .args(["serve", "--port", "0"])

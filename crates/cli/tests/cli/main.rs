@@ -12,6 +12,7 @@ mod exec;
 mod exit_codes;
 mod fields;
 mod git;
+mod k8s;
 mod kill_loop;
 mod kinds;
 mod login;

@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "audit",
     "serve",
     "doctor",
+    "git-credential",
     "completions",
 ];
 
@@ -148,7 +149,7 @@ fn the_fish_script_passes_fish_no_execute_and_completes_subcommands() {
     }
     let mut formats = complete("tokentray token api --format ");
     formats.sort();
-    assert_eq!(formats, ["header", "json", "raw"]);
+    assert_eq!(formats, ["header", "json", "k8s", "raw"]);
 }
 
 #[test]
