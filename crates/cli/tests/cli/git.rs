@@ -424,6 +424,34 @@ fn store_and_erase_do_nothing_and_errors_are_exit_codes_without_a_token() {
         .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
+    // A connection that may not be handed to other tools is not handed to git either.
+    assert!(
+        home.run(&["doctor", "--use-file-store"])
+            .status
+            .code()
+            .is_some()
+    );
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_TOKEN", "canary-private-token")
+        .args(["add", "private", "--kind", "static", "--export", "false"])
+        .args(["--identity-url", "https://git.example.org/api/user"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = home
+        .cmd()
+        .args(["git-credential", "private", "get"])
+        .write_stdin("protocol=https\nhost=git.example.org\n\n")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        o.stdout.is_empty() && stderr(&o).contains("export"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("canary-private-token"));
     let o = home.run(&["git-credential", "nope", "fetch"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let o = home
