@@ -287,10 +287,11 @@ impl From<Shell> for clap_complete::Shell {
 pub(crate) struct GitCredentialArgs {
     /// The connection's name
     pub name: String,
-    /// What git asks: `get` answers with the token for the connection's own hosts; `store`
-    /// and `erase` do nothing (Tokentray keeps the token fresh itself)
-    #[arg(value_enum)]
-    pub operation: GitOperation,
+    /// What git asks: `get` answers with the token for the connection's own hosts; `store`,
+    /// `erase` and any other operation read git's request and do nothing (Tokentray keeps the
+    /// token fresh itself; gitcredentials(7) has helpers ignore operations they do not know)
+    #[arg(value_name = "get|store|erase")]
+    pub operation: String,
     /// Another host (`HOST` or `HOST:PORT`) this connection's token is for, besides the hosts
     /// of its own URLs; repeat for more
     #[arg(long = "host", value_name = "HOST[:PORT]")]
@@ -302,14 +303,6 @@ pub(crate) struct GitCredentialArgs {
     /// Renew first unless the token stays valid at least this many seconds
     #[arg(long, value_name = "SECS")]
     pub min_valid: Option<u64>,
-}
-
-/// The operations of git's credential helper protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum GitOperation {
-    Get,
-    Store,
-    Erase,
 }
 
 // Arguments that may hold secrets (`--client-secret VALUE`, `--password VALUE`, `--token

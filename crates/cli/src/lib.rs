@@ -66,9 +66,7 @@ pub fn run(
     let generated = match &cli.command {
         Command::Completions(a) => Some(commands::shell::completions(a.shell, out)),
         Command::Man => Some(commands::shell::man(out)),
-        Command::GitCredential(a) if a.operation != args::GitOperation::Get => {
-            Some(commands::git::ignore())
-        }
+        Command::GitCredential(a) if a.operation != "get" => Some(commands::git::ignore()),
         _ => None,
     };
     if let Some(done) = generated {

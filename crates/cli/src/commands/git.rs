@@ -16,6 +16,7 @@
 //! `x-token-auth`…), or the one git already has from the URL (`https://me@host/…`).
 //!
 //! `store` and `erase` read their input and do nothing: Tokentray keeps the token fresh itself.
+//! So does any other operation, as gitcredentials(7) asks of helpers (git may add operations).
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -35,7 +36,7 @@ const MAX_REQUEST: u64 = 64 * 1024;
 /// The user name given with a bearer token when neither git nor `--username` names one.
 pub(crate) const BEARER_USERNAME: &str = "oauth2";
 
-/// `store` and `erase`: the request is read to its end (git writes it whole) and dropped.
+/// `store`, `erase` and operations git may add: the request is read to its end (git writes it whole) and dropped.
 pub(crate) fn ignore() -> Result<(), CliError> {
     let mut sink = std::io::sink();
     std::io::copy(&mut std::io::stdin().lock().take(MAX_REQUEST), &mut sink)
