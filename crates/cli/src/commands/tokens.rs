@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokentray_engine::{
     Clock, Engine, Handout, LoginPrompt, LoginRequest, LoginStep, RedirectMode, RejectedToken,
-    Secret, SystemClock,
+    Secret, SystemClock, Timestamp,
 };
 
 use crate::args::{AuditArgs, LoginArgs, Name, NameJson, Redirect, TokenArgs, TokenFormat};
@@ -195,8 +195,47 @@ pub(crate) async fn token(
                 serde_json::to_string_pretty(&body).unwrap_or_default()
             )
         }
+        TokenFormat::K8s => exec_credential(
+            &handout.kind.to_string(),
+            handout.token.expose(),
+            handout.expires_at.map(Timestamp::to_rfc3339).as_deref(),
+        )?,
     };
     output::write(out, &text)
+}
+
+/// The API version of the `ExecCredential` that `--format k8s` prints.
+pub(crate) const EXEC_CREDENTIAL_VERSION: &str = "client.authentication.k8s.io/v1";
+
+/// `--format k8s`: a Kubernetes `ExecCredential` as kubectl's `exec` credential plugins print
+/// it: the token in `status.token`, its expiry (RFC 3339, UTC) in `status.expirationTimestamp`
+/// when known (kubectl runs the plugin again after it), nothing else. A basic connection has no
+/// bearer token to give.
+pub(crate) fn exec_credential(
+    kind: &str,
+    token: &str,
+    expires_at: Option<&str>,
+) -> Result<String, CliError> {
+    if kind == tokentray_engine::ProviderKind::Basic.to_string() {
+        return Err(CliError::Usage(
+            "--format k8s needs a bearer token, and a basic connection has only a user name and password; use --format header for it".into(),
+        ));
+    }
+    let mut status = serde_json::Map::new();
+    status.insert("token".into(), token.into());
+    if let Some(at) = expires_at {
+        status.insert("expirationTimestamp".into(), at.into());
+    }
+    let credential = json!({
+        "apiVersion": EXEC_CREDENTIAL_VERSION,
+        "kind": "ExecCredential",
+        "spec": { "interactive": false },
+        "status": status,
+    });
+    Ok(format!(
+        "{}\n",
+        serde_json::to_string_pretty(&credential).unwrap_or_default()
+    ))
 }
 
 pub(crate) async fn whoami(
