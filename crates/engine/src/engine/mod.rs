@@ -291,6 +291,17 @@ impl Inner {
     /// The shared spec of `name`. A name not known yet makes the file be looked at again at
     /// once, so a connection just added by another process is found.
     fn spec_arc(&self, name: &str) -> Result<Arc<ConnectionSpec>> {
+        if self
+            .config_cache
+            .lock()
+            .expect("config cache lock")
+            .is_none()
+            && let Ok(valid) = ConnectionName::new(name)
+            && let Some(spec) = self.config.load_one(&valid)
+        {
+            // Nothing read yet (a one-shot command): one connection is all it needs.
+            return Ok(Arc::new(spec));
+        }
         if let Some(spec) = self.snapshot(false)?.specs.get(name) {
             return Ok(spec.clone());
         }
