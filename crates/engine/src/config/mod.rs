@@ -197,6 +197,18 @@ impl ConfigStore {
     /// one last read in full and found valid; `None` otherwise (and for names it does not
     /// hold): then [`ConfigStore::load`] decides, as for every other reader.
     pub(crate) fn load_one(&self, name: &ConnectionName) -> Option<ConnectionSpec> {
+        quick::find(&self.checked_text()?, name)
+    }
+
+    /// The app-wide settings, read like [`ConfigStore::load_one`]: without parsing every
+    /// connection, from a file last found valid; `None` when that cannot be done.
+    pub(crate) fn load_app(&self) -> Option<AppSettings> {
+        let text = self.checked_text()?;
+        quick::app(&text)
+    }
+
+    /// The file's text when it is the one last read in full and found valid.
+    fn checked_text(&self) -> Option<String> {
         let checked = self.checked()?;
         if quick::Stamp::of(&self.path)? != checked {
             return None;
@@ -206,7 +218,7 @@ impl ConfigStore {
         if quick::Stamp::of(&self.path)? != checked {
             return None;
         }
-        quick::find(std::str::from_utf8(&bytes).ok()?, name)
+        String::from_utf8(bytes).ok()
     }
 
     /// Where the stamp of the last file found valid is kept (beside it, owner-only).

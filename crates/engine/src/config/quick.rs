@@ -106,6 +106,31 @@ pub(super) fn find(text: &str, name: &ConnectionName) -> Option<ConnectionSpec> 
     (spec.name == *name).then_some(spec)
 }
 
+/// The app-wide settings of `text` (a valid config file): the file's top and its `[app]`
+/// table, parsed without the connections; `None` when the scan cannot be sure of them.
+pub(super) fn app(text: &str) -> Option<super::AppSettings> {
+    if text.contains("\"\"\"") || text.contains("'''") {
+        return None;
+    }
+    let mut kept = String::new();
+    let mut keep = true;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            let header = trimmed.trim_start_matches('[').trim_start();
+            if header.starts_with("app") && trimmed != "[app]" {
+                return None;
+            }
+            keep = trimmed == "[app]";
+        }
+        if keep {
+            kept.push_str(line);
+        }
+    }
+    let file: ConfigFile = toml::from_str(&kept).ok()?;
+    Some(file.app)
+}
+
 /// The value of a `name = "…"` line (bare key, either quote), if the line is one.
 fn name_of(line: &str) -> Option<&str> {
     let rest = line
@@ -188,6 +213,20 @@ username = "u"
             full.get(&name("api"))
         );
         assert_eq!(find(&quoted_key, &name("last")), None);
+    }
+
+    #[test]
+    fn the_app_settings_are_read_without_the_connections() {
+        let full = ConfigFile::parse(FILE).unwrap();
+        assert_eq!(app(FILE), Some(full.app.clone()));
+        assert_eq!(full.app.export_port, Some(8765));
+        // `[app]` after the connections (any order is valid TOML).
+        let moved =
+            FILE.replace("[app]\nexport_port = 8765\n", "") + "\n[app]\nexport_port = 8765\n";
+        assert_eq!(app(&moved), Some(full.app));
+        let none = FILE.replace("[app]\nexport_port = 8765\n", "");
+        assert_eq!(app(&none), Some(crate::config::AppSettings::default()));
+        assert_eq!(app(&format!("{FILE}\n[app.extra]\nx = 1\n")), None);
     }
 
     #[test]

@@ -184,6 +184,22 @@ impl Engine {
         self.inner.load_config()
     }
 
+    /// The app-wide settings (which secret store, the endpoint's port). Read without parsing
+    /// every connection when the file is the one last found valid in full.
+    pub fn app_settings(&self) -> Result<crate::config::AppSettings> {
+        if self
+            .inner
+            .config_cache
+            .lock()
+            .expect("config cache lock")
+            .is_none()
+            && let Some(app) = self.inner.config.load_app()
+        {
+            return Ok(app);
+        }
+        Ok(self.inner.load_config()?.app.clone())
+    }
+
     /// The spec of `name`.
     pub fn spec(&self, name: &str) -> Result<ConnectionSpec> {
         self.inner.spec(name)
