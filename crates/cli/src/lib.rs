@@ -140,7 +140,7 @@ fn engine() -> Result<Engine, CliError> {
     let paths = Paths::from_env().ok_or(CliError::NoHome)?;
     let settings = tokentray_engine::ConfigFile::default().app;
     let probe = Engine::new(EngineOptions::new(paths.clone(), Arc::new(NoStore)));
-    let settings = probe.config().map_or(settings, |c| c.app.clone());
+    let settings = probe.app_settings().unwrap_or(settings);
     let store = tokentray_keychain::open_store(&paths, &settings);
     let mut options = EngineOptions::new(paths, store);
     options.browser = Arc::new(SystemBrowser);

@@ -158,6 +158,28 @@ impl StateStore {
         self.read().connections
     }
 
+    /// The state of `name` alone: the other connections' entries are skipped, not built, so
+    /// asking for one costs little with thousands of connections. A missing or damaged file
+    /// reads as the default state.
+    pub(crate) fn load(&self, name: &ConnectionName) -> ConnectionState {
+        let bytes = match files::read_optional(&self.path) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return ConnectionState::default(),
+            Err(e) => {
+                tracing::warn!(path = %self.path.display(), error = %e, "could not read the state file");
+                return ConnectionState::default();
+            }
+        };
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde::de::DeserializeSeed::deserialize(one::File(name), &mut de) {
+            Ok(state) => state.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(path = %self.path.display(), error = %e, "state file is damaged; starting from what the engine learns next");
+                ConnectionState::default()
+            }
+        }
+    }
+
     fn read(&self) -> StateFile {
         match files::read_optional(&self.path) {
             Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
@@ -178,19 +200,96 @@ impl StateStore {
         name: &ConnectionName,
         state: Option<&ConnectionState>,
     ) -> std::io::Result<()> {
+        self.put_all([(name, state)])
+    }
+
+    /// [`StateStore::put`] for many connections at once: one read and one write of the file
+    /// (an import of thousands of connections must not rewrite it thousands of times).
+    pub(crate) fn put_all<'a>(
+        &self,
+        changes: impl IntoIterator<Item = (&'a ConnectionName, Option<&'a ConnectionState>)>,
+    ) -> std::io::Result<()> {
         let _lock = FileLock::acquire(&self.path.with_extension("json.lock"))?;
         files::remove_stale_temps(&self.path);
         let mut file = self.read();
-        match state {
-            Some(s) => {
-                file.connections.insert(name.clone(), s.clone());
-            }
-            None => {
-                file.connections.remove(name);
+        for (name, state) in changes {
+            match state {
+                Some(s) => {
+                    file.connections.insert(name.clone(), s.clone());
+                }
+                None => {
+                    file.connections.remove(name);
+                }
             }
         }
         let bytes = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
         files::write_atomic(&self.path, &bytes)
+    }
+}
+
+/// Reading one connection's entry of `state.json` (`{"connections": {NAME: STATE, …}}`).
+mod one {
+    use std::fmt;
+
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    use super::ConnectionState;
+    use crate::connection::ConnectionName;
+
+    /// The whole file: its `connections` map, through [`Entries`].
+    pub(super) struct File<'a>(pub &'a ConnectionName);
+
+    /// The `connections` map: the entry named `.0`, every other skipped.
+    struct Entries<'a>(&'a ConnectionName);
+
+    impl<'de> DeserializeSeed<'de> for File<'_> {
+        type Value = Option<ConnectionState>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for File<'_> {
+        type Value = Option<ConnectionState>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("the state file's object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "connections" {
+                    found = map.next_value_seed(Entries(self.0))?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Entries<'_> {
+        type Value = Option<ConnectionState>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Entries<'_> {
+        type Value = Option<ConnectionState>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of connection states")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == self.0.as_str() {
+                    found = Some(map.next_value::<ConnectionState>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
     }
 }
 
@@ -215,5 +314,42 @@ mod tests {
         assert!(store.load_all().is_empty());
         std::fs::write(store.path(), "{not json").unwrap();
         assert!(store.load_all().is_empty());
+        assert_eq!(store.load(&a), ConnectionState::default());
+    }
+
+    #[test]
+    fn one_state_is_read_alone_and_matches_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(dir.path().join("state.json"));
+        let names: Vec<ConnectionName> = (0..50)
+            .map(|i| ConnectionName::new(&format!("c{i}")).unwrap())
+            .collect();
+        let states: Vec<ConnectionState> = (0..50)
+            .map(|i| ConnectionState {
+                status: if i % 2 == 0 {
+                    Status::Active
+                } else {
+                    Status::NeedsLogin
+                },
+                expires_at: Some(Timestamp::from_secs(1000 + i)),
+                identity: Some(Identity::subject(format!("user-{i}"))),
+                ..ConnectionState::default()
+            })
+            .collect();
+        store
+            .put_all(names.iter().zip(&states).map(|(n, s)| (n, Some(s))))
+            .unwrap();
+        let all = store.load_all();
+        for (n, s) in names.iter().zip(&states) {
+            assert_eq!(&store.load(n), s, "{n}");
+            assert_eq!(all.get(n), Some(s));
+        }
+        let unknown = ConnectionName::new("nobody").unwrap();
+        assert_eq!(store.load(&unknown), ConnectionState::default());
+        // A file another version wrote with more top-level keys still reads.
+        let text = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
+        let extended = text.replacen('{', r#"{"written_by": {"v": [1, 2]}, "#, 1);
+        std::fs::write(dir.path().join("state.json"), extended).unwrap();
+        assert_eq!(store.load(&names[7]), states[7]);
     }
 }

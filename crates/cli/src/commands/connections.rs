@@ -392,10 +392,9 @@ pub(crate) async fn import(
         std::fs::read_to_string(&a.file).map_err(|e| CliError::Io("read the import file", e))?
     };
     let imported = engine.import(&text, a.with_token_files).await?;
-    let list: Vec<String> = imported.names.iter().map(ToString::to_string).collect();
     let mut text = format!(
         "imported {}; store their secrets with `tokentray edit NAME --field value` or log in\n",
-        list.join(", ")
+        some_names(&imported.names)
     );
     if !imported.cleared.is_empty() {
         let names: Vec<String> = imported.cleared.iter().map(ToString::to_string).collect();
@@ -427,4 +426,23 @@ pub(crate) async fn import(
 
 pub(crate) fn export(engine: &Engine, a: &ExportArgs, out: &mut dyn Write) -> Result<(), CliError> {
     output::write(out, &engine.export_definitions(&a.names)?)
+}
+
+/// The names, or for many the first few and how many there are (`list` shows them all).
+fn some_names(names: &[tokentray_engine::ConnectionName]) -> String {
+    const SHOWN: usize = 10;
+    let first: Vec<&str> = names
+        .iter()
+        .take(SHOWN)
+        .map(tokentray_engine::ConnectionName::as_str)
+        .collect();
+    if names.len() <= SHOWN {
+        first.join(", ")
+    } else {
+        format!(
+            "{} connections ({}, …; `tokentray list` shows them all)",
+            names.len(),
+            first.join(", ")
+        )
+    }
 }

@@ -276,7 +276,7 @@ impl Inner {
         if known.has_state {
             return (known.identity, known.last_attempt);
         }
-        let state = self.state.load_all().remove(name).unwrap_or_default();
+        let state = self.state.load(name);
         (state.identity.clone(), window::last_attempt(&state))
     }
 }

@@ -583,7 +583,7 @@ impl Inner {
             .expect("slots lock")
             .get(name)
             .and_then(|slot| slot.with(|s| s.state.clone()));
-        from_slot.unwrap_or_else(|| self.state.load_all().remove(name).unwrap_or_default())
+        from_slot.unwrap_or_else(|| self.state.load(name))
     }
 
     pub(crate) fn set_state(&self, spec: &ConnectionSpec, slot: &Slot, state: &ConnectionState) {
@@ -592,6 +592,25 @@ impl Inner {
             tracing::warn!(connection = %spec.name, error = %e, "could not write the state file");
         }
         self.emit(spec, state);
+    }
+
+    /// [`Inner::set_state`] to the default state for connections just added, with one write
+    /// of the state file for all of them.
+    pub(crate) fn set_states_new(&self, specs: &[ConnectionSpec]) {
+        let state = ConnectionState::default();
+        for spec in specs {
+            self.slot(&spec.name)
+                .with(|s| s.state = Some(state.clone()));
+        }
+        if let Err(e) = self
+            .state
+            .put_all(specs.iter().map(|s| (&s.name, Some(&state))))
+        {
+            tracing::warn!(error = %e, "could not write the state file");
+        }
+        for spec in specs {
+            self.emit(spec, &state);
+        }
     }
 
     pub(crate) fn flow<'a>(
@@ -673,7 +692,7 @@ impl Inner {
         }
         let known = slot
             .state_now()
-            .unwrap_or_else(|| self.state.load_all().remove(&spec.name).unwrap_or_default());
+            .unwrap_or_else(|| self.state.load(&spec.name));
         if let Some(held) = Renewed::held(want, &spec.name, stored.tokens.as_ref(), &known, now) {
             return held;
         }
@@ -687,7 +706,7 @@ impl Inner {
             return Ok(Renewed::now(t.clone()));
         }
         // Another process may have renewed (or tried) since: the state file says when.
-        let on_file = self.state.load_all().remove(&spec.name).unwrap_or_default();
+        let on_file = self.state.load(&spec.name);
         let now = self.clock.now();
         if let Some(held) = Renewed::held(want, &spec.name, stored.tokens.as_ref(), &on_file, now) {
             return held;

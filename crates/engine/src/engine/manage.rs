@@ -448,12 +448,16 @@ impl Engine {
             return Err(Error::InvalidFields { errors });
         }
         let config = self.inner.load_config()?;
-        for spec in &incoming.connections {
-            if config.get(&spec.name).is_some() {
-                return Err(Error::AlreadyExists {
-                    name: spec.name.clone(),
-                });
-            }
+        let existing: std::collections::HashSet<&ConnectionName> =
+            config.connections.iter().map(|c| &c.name).collect();
+        if let Some(spec) = incoming
+            .connections
+            .iter()
+            .find(|s| existing.contains(&s.name))
+        {
+            return Err(Error::AlreadyExists {
+                name: spec.name.clone(),
+            });
         }
         for spec in &incoming.connections {
             if self.inner.vault.delete(&spec.name).await? {
@@ -467,23 +471,24 @@ impl Engine {
             .map(|c| c.name.clone())
             .collect();
         self.inner.config.update(|file: &mut ConfigFile| {
-            for spec in &incoming.connections {
-                if file.get(&spec.name).is_some() {
-                    return Err(Error::AlreadyExists {
-                        name: spec.name.clone(),
-                    });
-                }
+            // Again under the lock: another process may have added one meanwhile.
+            let existing: std::collections::HashSet<&ConnectionName> =
+                file.connections.iter().map(|c| &c.name).collect();
+            if let Some(spec) = incoming
+                .connections
+                .iter()
+                .find(|s| existing.contains(&s.name))
+            {
+                return Err(Error::AlreadyExists {
+                    name: spec.name.clone(),
+                });
             }
             file.connections
                 .extend(incoming.connections.iter().cloned());
             Ok(())
         })?;
         self.inner.forget_config_cache();
-        for spec in &incoming.connections {
-            let slot = self.inner.slot(&spec.name);
-            self.inner
-                .set_state(spec, &slot, &ConnectionState::default());
-        }
+        self.inner.set_states_new(&incoming.connections);
         Ok(out)
     }
 }

@@ -184,6 +184,22 @@ impl Engine {
         self.inner.load_config()
     }
 
+    /// The app-wide settings (which secret store, the endpoint's port). Read without parsing
+    /// every connection when the file is the one last found valid in full.
+    pub fn app_settings(&self) -> Result<crate::config::AppSettings> {
+        if self
+            .inner
+            .config_cache
+            .lock()
+            .expect("config cache lock")
+            .is_none()
+            && let Some(app) = self.inner.config.load_app()
+        {
+            return Ok(app);
+        }
+        Ok(self.inner.load_config()?.app.clone())
+    }
+
     /// The spec of `name`.
     pub fn spec(&self, name: &str) -> Result<ConnectionSpec> {
         self.inner.spec(name)
@@ -291,6 +307,17 @@ impl Inner {
     /// The shared spec of `name`. A name not known yet makes the file be looked at again at
     /// once, so a connection just added by another process is found.
     fn spec_arc(&self, name: &str) -> Result<Arc<ConnectionSpec>> {
+        if self
+            .config_cache
+            .lock()
+            .expect("config cache lock")
+            .is_none()
+            && let Ok(valid) = ConnectionName::new(name)
+            && let Some(spec) = self.config.load_one(&valid)
+        {
+            // Nothing read yet (a one-shot command): one connection is all it needs.
+            return Ok(Arc::new(spec));
+        }
         if let Some(spec) = self.snapshot(false)?.specs.get(name) {
             return Ok(spec.clone());
         }

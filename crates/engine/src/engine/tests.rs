@@ -414,3 +414,50 @@ async fn a_copernicus_password_login_waits_for_a_person_who_may_have_a_code() {
     assert!(!h.engine.logs_in_unattended("cdse").unwrap());
     assert!(h.engine.logs_in_unattended("idp").unwrap());
 }
+
+/// A second engine over the same files, as the next `tokentray` process would be.
+fn next_process(h: &Harness) -> Engine {
+    let mut options = EngineOptions::new(Paths::under(h.dir.path()), Arc::new(h.store.clone()));
+    options.clock = Arc::new(h.clock.clone());
+    Engine::new(options)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_one_shot_token_reads_its_own_connection_alone_and_a_broken_file_still_fails() {
+    let h = harness();
+    for name in ["alpha", "key", "omega"] {
+        h.engine
+            .add(
+                name,
+                ProviderKind::Static,
+                &[],
+                creds(&[("token", &format!("canary-{name}"))]),
+            )
+            .await
+            .unwrap();
+    }
+    // Read in full once (and found valid): the next process can read one connection alone.
+    h.engine.list().unwrap();
+    let next = next_process(&h);
+    assert_eq!(
+        next.token("key", None).await.unwrap().token.expose(),
+        "canary-key"
+    );
+    assert!(
+        next.inner.config_cache.lock().unwrap().is_none(),
+        "the whole file was not parsed"
+    );
+    assert!(matches!(
+        next.token("nobody", None).await.unwrap_err(),
+        Error::UnknownConnection { .. }
+    ));
+
+    // Broken by hand: the stamp no longer fits, so the whole file is read and refused.
+    let path = h.dir.path().join("config/connections.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("name = \"omega\"", "name = \"key\"")).unwrap();
+    let broken = next_process(&h);
+    let e = broken.token("key", None).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidConfig, "{e}");
+    assert!(e.to_string().contains("defined twice"), "{e}");
+}

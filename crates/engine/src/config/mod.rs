@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::files::{self, FileLock};
+
+mod quick;
 use crate::ports::StoreKind;
 
 /// The schema version this build writes and understands.
@@ -73,8 +75,9 @@ impl ConfigFile {
             ));
         }
         let mut problems = Vec::new();
-        for (i, spec) in file.connections.iter().enumerate() {
-            if file.connections[..i].iter().any(|c| c.name == spec.name) {
+        let mut seen = std::collections::HashSet::with_capacity(file.connections.len());
+        for spec in &file.connections {
+            if !seen.insert(spec.name.as_str()) {
                 problems.push(format!("connection {} is defined twice", spec.name));
             }
             if let Err(errors) = spec.validate() {
@@ -167,18 +170,65 @@ impl ConfigStore {
             path: self.path.clone(),
             source,
         };
+        // Stamped before reading: a change made in between leaves a stamp that fits no file.
+        let stamp = quick::Stamp::of(&self.path);
         let Some(bytes) = files::read_optional(&self.path).map_err(|e| io("read", e))? else {
             return Ok(ConfigFile::default());
         };
         let text = String::from_utf8_lossy(&bytes);
-        ConfigFile::parse(&text).map_err(|detail| {
+        let file = ConfigFile::parse(&text).map_err(|detail| {
             let kept = self.keep_aside(&bytes);
             ConfigError::Corrupt {
                 path: self.path.clone(),
                 kept,
                 detail,
             }
-        })
+        })?;
+        if let Some(stamp) = stamp
+            && self.checked() != Some(stamp)
+        {
+            // A cache: failing to write it only costs the next reader a full parse.
+            let _ = files::write_atomic(&self.checked_path(), stamp.encode().as_bytes());
+        }
+        Ok(file)
+    }
+
+    /// The definition of `name`, read without parsing the whole file, when the file is the
+    /// one last read in full and found valid; `None` otherwise (and for names it does not
+    /// hold): then [`ConfigStore::load`] decides, as for every other reader.
+    pub(crate) fn load_one(&self, name: &ConnectionName) -> Option<ConnectionSpec> {
+        quick::find(&self.checked_text()?, name)
+    }
+
+    /// The app-wide settings, read like [`ConfigStore::load_one`]: without parsing every
+    /// connection, from a file last found valid; `None` when that cannot be done.
+    pub(crate) fn load_app(&self) -> Option<AppSettings> {
+        let text = self.checked_text()?;
+        quick::app(&text)
+    }
+
+    /// The file's text when it is the one last read in full and found valid.
+    fn checked_text(&self) -> Option<String> {
+        let checked = self.checked()?;
+        if quick::Stamp::of(&self.path)? != checked {
+            return None;
+        }
+        let bytes = files::read_optional(&self.path).ok()??;
+        // The file read is the stamped one only if it still carries the stamp.
+        if quick::Stamp::of(&self.path)? != checked {
+            return None;
+        }
+        String::from_utf8(bytes).ok()
+    }
+
+    /// Where the stamp of the last file found valid is kept (beside it, owner-only).
+    fn checked_path(&self) -> PathBuf {
+        self.path.with_extension("toml.checked")
+    }
+
+    fn checked(&self) -> Option<quick::Stamp> {
+        let text = std::fs::read_to_string(self.checked_path()).ok()?;
+        quick::Stamp::decode(&text)
     }
 
     /// Copies an unreadable file aside once (identical copies are not repeated).
