@@ -1,9 +1,12 @@
 //! Errors of the command line and their exit codes.
 
-use tokentray_engine::{Error, ErrorCode, FailureClass};
+use std::io::Write;
+
+use tokentray_engine::Error;
+use tokentray_engine::contract::error::{Code, EXIT_OTHER, EXIT_USAGE, ErrorBody};
 
 /// Exit code for usage errors.
-pub(crate) const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = EXIT_USAGE;
 
 /// What can go wrong in a command.
 #[derive(Debug, thiserror::Error)]
@@ -33,30 +36,29 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => USAGE,
-            Self::Engine(e) => engine_code(e),
-            Self::NoHome | Self::Io(..) | Self::Failed(_) => 1,
+            Self::Engine(e) => Code::of(e).exit_code(),
+            Self::NoHome | Self::Io(..) | Self::Failed(_) => EXIT_OTHER,
             Self::Exit(code) => *code,
+        }
+    }
+
+    /// The contract's JSON error body for this error (the same one a running daemon sends for
+    /// an engine error).
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            Self::Engine(e) => ErrorBody::of(e),
+            Self::Usage(m) => ErrorBody::new(Code::InvalidRequest, m.clone()),
+            other => ErrorBody::new(Code::Internal, other.to_string()),
         }
     }
 }
 
-fn engine_code(e: &Error) -> u8 {
-    if let Error::Provider { source, .. } = e {
-        return if source.class() == FailureClass::NeedsLogin {
-            4
-        } else {
-            5
-        };
-    }
-    match e.code() {
-        ErrorCode::InvalidInput | ErrorCode::AlreadyExists => USAGE,
-        ErrorCode::UnknownConnection => 3,
-        ErrorCode::NeedsLogin => 4,
-        ErrorCode::ProviderError => 5,
-        ErrorCode::StorageUnavailable => 6,
-        ErrorCode::InvalidConfig
-        | ErrorCode::Forbidden
-        | ErrorCode::Cancelled
-        | ErrorCode::Internal => 1,
-    }
+/// Reports a failure on stderr: the JSON error body on one line when the command was asked
+/// for JSON, else `error: <message>`. The same words and code with or without a daemon.
+pub(crate) fn report(err: &mut dyn Write, body: &ErrorBody, json: bool) {
+    let _ = if json {
+        writeln!(err, "{}", serde_json::to_string(body).unwrap_or_default())
+    } else {
+        writeln!(err, "error: {}", body.message)
+    };
 }

@@ -56,14 +56,15 @@ pub fn run(
             return if e.use_stderr() { exit::USAGE } else { 0 };
         }
     };
+    let json = wants_json(&cli.command);
     if let Command::Token(a) = &mut cli.command
         && let Err(e) = commands::tokens::resolve_rejected(a, err)
     {
-        let _ = writeln!(err, "error: {e}");
+        exit::report(err, &e.body(), json);
         return e.exit_code();
     }
     // The fast path first: asking a running Tokentray needs no logging, runtime or keychain.
-    if let Some(code) = commands::delegate::try_daemon(&cli.command, out, err) {
+    if let Some(code) = commands::delegate::try_daemon(&cli.command, json, out, err) {
         return code;
     }
     init_logging();
@@ -88,9 +89,25 @@ pub fn run(
         Ok(()) => 0,
         Err(CliError::Exit(code)) => code,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            exit::report(err, &e.body(), json);
             e.exit_code()
         }
+    }
+}
+
+/// Whether the command was asked for JSON output: its failure is then reported as the
+/// contract's JSON error body.
+fn wants_json(command: &Command) -> bool {
+    match command {
+        Command::Token(a) => matches!(a.format, args::TokenFormat::Json),
+        Command::List(a) => a.json,
+        Command::Show(a) | Command::Whoami(a) | Command::Refresh(a) => a.json,
+        Command::Add(a) => a.json,
+        Command::Edit(a) => a.json,
+        Command::Login(a) => a.json,
+        Command::Audit(a) => a.json,
+        Command::Doctor(a) => a.json,
+        _ => false,
     }
 }
 
