@@ -101,10 +101,10 @@ fn add(home: &Home, args: &[&str]) {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
-#[test]
-fn the_same_failure_gets_the_same_exit_code_and_json_error_with_or_without_a_daemon() {
+/// A home with the owner-only file store (these tests need no keychain), a good static
+/// connection `ok` and one whose token expired, `old`.
+fn home() -> Home {
     let home = Home::new();
-    // The owner-only file store: this test needs no keychain.
     assert!(
         home.run(&["doctor", "--use-file-store"])
             .status
@@ -123,33 +123,50 @@ fn the_same_failure_gets_the_same_exit_code_and_json_error_with_or_without_a_dae
             "2020-01-01T00:00:00Z",
         ],
     );
+    home
+}
+
+/// `token NAME` of every case, with `--format json` and without.
+fn answers(home: &Home, names: &[&str]) -> Vec<Answer> {
+    names
+        .iter()
+        .flat_map(|name| [token(home, name, true), token(home, name, false)])
+        .collect()
+}
+
+#[test]
+fn unknown_and_needs_login_get_the_same_exit_code_and_json_error_with_or_without_a_daemon() {
+    let home = home();
     let cases = [
         ("missing", 3, "unknown_connection"),
         ("old", 4, "needs_login"),
     ];
-    let alone: Vec<Answer> = cases
-        .iter()
-        .flat_map(|(name, _, _)| [token(&home, name, true), token(&home, name, false)])
-        .collect();
+    let names = cases.map(|c| c.0);
+    let alone = answers(&home, &names);
     for ((name, exit, code), answer) in cases.iter().zip(alone.iter().step_by(2)) {
         assert_eq!(answer.exit, Some(*exit), "{name}: {answer:?}");
         assert_eq!(answer.error.as_ref().unwrap().code, *code, "{name}");
     }
-
-    let serve = Serve::start(&home);
-    let through: Vec<Answer> = cases
-        .iter()
-        .flat_map(|(name, _, _)| [token(&home, name, true), token(&home, name, false)])
-        .collect();
-    assert_eq!(through, alone, "the same answers through the running serve");
+    let _serve = Serve::start(&home);
+    assert_eq!(
+        answers(&home, &names),
+        alone,
+        "the same answers through the running serve"
+    );
     for ((name, _, _), answer) in cases.iter().zip(alone.iter().step_by(2)) {
         let (status, body) = ask_daemon(&home, name);
         assert_eq!(&Ok(body), &answer.error, "the daemon's own body for {name}");
         let code = answer.error.as_ref().unwrap().known_code().unwrap();
         assert_eq!(status, code.http_status(), "{name}");
     }
+}
 
-    // A connections.toml that does not parse: Tokentray's own settings, exit 1, both ways.
+#[test]
+fn a_connections_toml_that_does_not_parse_exits_1_with_or_without_a_daemon() {
+    let home = home();
+    let serve = Serve::start(&home);
+    let o = home.run(&["token", "ok"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let config = home.path().join("config/connections.toml");
     std::fs::write(
         &config,
@@ -168,7 +185,7 @@ fn the_same_failure_gets_the_same_exit_code_and_json_error_with_or_without_a_dae
         (500, "invalid_config"),
         "{body:?}"
     );
-    let through = [token(&home, "ok", true), token(&home, "ok", false)];
+    let through = answers(&home, &["ok"]);
     drop(serve);
     assert!(
         !home
@@ -178,7 +195,7 @@ fn the_same_failure_gets_the_same_exit_code_and_json_error_with_or_without_a_dae
             .exists(),
         "serve is gone"
     );
-    let alone = [token(&home, "ok", true), token(&home, "ok", false)];
+    let alone = answers(&home, &["ok"]);
     assert_eq!(through, alone, "a broken connections.toml");
     assert_eq!(alone[0].exit, Some(1), "{:?}", alone[0]);
     assert_eq!(alone[0].error, Ok(body), "the daemon's own body, too");

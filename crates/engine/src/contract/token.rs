@@ -74,7 +74,6 @@ impl TokenJson {
         let mut whole = serde_json::to_vec(&json)?;
         drop(json);
         // Inside a JSON string every `"` is escaped, so this can only be the key itself.
-        const KEY: &[u8] = b"\"expires_in\":";
         let at = whole
             .windows(KEY.len() + 4)
             .position(|w| w.starts_with(KEY) && w.ends_with(b"null"))
@@ -91,6 +90,9 @@ impl TokenJson {
         Ok((head, tail))
     }
 }
+
+/// `"expires_in":`, as the token JSON spells it.
+const KEY: &[u8] = b"\"expires_in\":";
 
 impl Handout {
     /// The token JSON as of `now`.
