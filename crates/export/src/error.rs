@@ -79,9 +79,14 @@ impl ApiError {
 
     /// Maps an engine error to the daemon socket's answer: the code every front end uses for
     /// it and the engine's own message, which the CLI prints as it would print it itself.
+    /// An unknown name gets the fixed words: an error body never echoes the request.
     pub fn from_engine_local(error: &tokentray_engine::Error) -> Self {
+        let code = Code::of(error);
+        if code == Code::UnknownConnection {
+            return Self::UnknownConnection;
+        }
         tracing::debug!(%error, "request failed");
-        Self::Local(Code::of(error), error.to_string())
+        Self::Local(code, error.to_string())
     }
 
     /// The contract's code of this answer.

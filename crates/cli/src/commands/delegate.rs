@@ -13,7 +13,7 @@ use std::io::Write;
 use tokentray_engine::contract::endpoint::{
     MIN_VALID_PARAM, REJECTED_PARAM, refresh_path, token_path,
 };
-use tokentray_engine::contract::error::EXIT_OTHER;
+use tokentray_engine::contract::error::{Code, EXIT_OTHER, ErrorBody};
 use tokentray_engine::{Paths, TokenJson};
 
 use crate::args::{Command, TokenFormat};
@@ -97,7 +97,12 @@ fn print(
     if answer.status != 200 {
         // The contract's error body: the daemon sends the engine's own words and code, so this
         // reports and exits as the command would have without a daemon.
-        let body = answer.error();
+        let mut body = answer.error();
+        if body.known_code() == Some(Code::UnknownConnection) {
+            // The daemon never echoes a name back; the words are the engine's, as without it.
+            let unknown = tokentray_engine::Error::UnknownConnection { name: name.into() };
+            body = ErrorBody::of(&unknown);
+        }
         crate::exit::report(err, &body, json);
         return body.exit_code();
     }
