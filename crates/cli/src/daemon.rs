@@ -12,6 +12,7 @@ use std::time::Duration;
 use std::os::unix::net::UnixStream;
 
 use tokentray_engine::Paths;
+use tokentray_engine::contract::error::ErrorBody;
 
 /// A running app or `serve` found on the daemon socket, checked to be this user's.
 #[cfg_attr(not(unix), allow(dead_code))]
@@ -27,16 +28,17 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    /// The `code` and `message` of an error body.
-    pub(crate) fn error(&self) -> (String, String) {
-        let v: serde_json::Value = serde_json::from_str(&self.body).unwrap_or_default();
-        let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
-        (s("code"), s("message"))
+    /// The error body (an empty one when the body is not the contract's error body).
+    pub(crate) fn error(&self) -> ErrorBody {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| ErrorBody {
+            code: String::new(),
+            message: format!("the running Tokentray answered HTTP {}", self.status),
+        })
     }
 
-    /// The body as JSON (`Null` when it is not).
-    pub(crate) fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_default()
+    /// The body as the contract's type `T`, if it is one.
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_str(&self.body).ok()
     }
 }
 
@@ -65,11 +67,7 @@ impl Daemon {
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
             .ok()?;
-        let body = if method == "POST" { "{}" } else { "" };
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAccept: {accept}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
+        let request = tokentray_engine::contract::endpoint::request(method, path, accept);
         stream.write_all(request.as_bytes()).ok()?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).ok()?;

@@ -1,9 +1,12 @@
 //! Errors of the command line and their exit codes.
 
-use tokentray_engine::{Error, ErrorCode, FailureClass};
+use std::io::Write;
+
+use tokentray_engine::Error;
+use tokentray_engine::contract::error::{Code, EXIT_OTHER, EXIT_USAGE, ErrorBody};
 
 /// Exit code for usage errors.
-pub(crate) const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = EXIT_USAGE;
 
 /// What can go wrong in a command.
 #[derive(Debug, thiserror::Error)]
@@ -23,9 +26,10 @@ pub enum CliError {
     /// A command that ran but reports failure (doctor found problems).
     #[error("{0}")]
     Failed(String),
-    /// A running Tokentray answered with an error (its message, and the exit code it maps to).
-    #[error("{1} (from the running Tokentray)")]
-    Daemon(u8, String),
+    /// A running Tokentray answered with an error: the contract's body, the engine's own
+    /// words and code, reported as they would be without it.
+    #[error("{}", .0.message)]
+    Daemon(ErrorBody),
     /// Exit with this code and say nothing more (`exec` passes its command's code on).
     #[error("")]
     Exit(u8),
@@ -36,30 +40,31 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => USAGE,
-            Self::Engine(e) => engine_code(e),
-            Self::NoHome | Self::Io(..) | Self::Failed(_) => 1,
-            Self::Exit(code) | Self::Daemon(code, _) => *code,
+            Self::Engine(e) => Code::of(e).exit_code(),
+            Self::NoHome | Self::Io(..) | Self::Failed(_) => EXIT_OTHER,
+            Self::Daemon(body) => body.exit_code(),
+            Self::Exit(code) => *code,
+        }
+    }
+
+    /// The contract's JSON error body for this error (the same one a running daemon sends for
+    /// an engine error).
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            Self::Engine(e) => ErrorBody::of(e),
+            Self::Usage(m) => ErrorBody::new(Code::InvalidRequest, m.clone()),
+            Self::Daemon(body) => body.clone(),
+            other => ErrorBody::new(Code::Internal, other.to_string()),
         }
     }
 }
 
-fn engine_code(e: &Error) -> u8 {
-    if let Error::Provider { source, .. } = e {
-        return if source.class() == FailureClass::NeedsLogin {
-            4
-        } else {
-            5
-        };
-    }
-    match e.code() {
-        ErrorCode::InvalidInput | ErrorCode::AlreadyExists => USAGE,
-        ErrorCode::UnknownConnection => 3,
-        ErrorCode::NeedsLogin => 4,
-        ErrorCode::ProviderError => 5,
-        ErrorCode::StorageUnavailable => 6,
-        ErrorCode::InvalidConfig
-        | ErrorCode::Forbidden
-        | ErrorCode::Cancelled
-        | ErrorCode::Internal => 1,
-    }
+/// Reports a failure on stderr: the JSON error body on one line when the command was asked
+/// for JSON, else `error: <message>`. The same words and code with or without a daemon.
+pub(crate) fn report(err: &mut dyn Write, body: &ErrorBody, json: bool) {
+    let _ = if json {
+        writeln!(err, "{}", serde_json::to_string(body).unwrap_or_default())
+    } else {
+        writeln!(err, "error: {}", body.message)
+    };
 }

@@ -70,16 +70,17 @@ pub fn run(
         _ => None,
     };
     if let Some(done) = generated {
-        return finish(done, err);
+        return finish(done, false, err);
     }
+    let json = wants_json(&cli.command);
     if let Command::Token(a) = &mut cli.command
         && let Err(e) = commands::tokens::resolve_rejected(a, err)
     {
-        let _ = writeln!(err, "error: {e}");
+        exit::report(err, &e.body(), json);
         return e.exit_code();
     }
     // The fast path first: asking a running Tokentray needs no logging, runtime or keychain.
-    if let Some(code) = commands::delegate::try_daemon(&cli.command, out, err) {
+    if let Some(code) = commands::delegate::try_daemon(&cli.command, json, out, err) {
         return code;
     }
     init_logging();
@@ -100,18 +101,34 @@ pub fn run(
             return 1;
         }
     };
-    finish(runtime.block_on(dispatch(cli.command, out, err)), err)
+    finish(runtime.block_on(dispatch(cli.command, out, err)), json, err)
 }
 
 /// The exit code of a command's result, with its error (if any) on stderr.
-fn finish(result: Result<(), CliError>, err: &mut dyn Write) -> u8 {
+fn finish(result: Result<(), CliError>, json: bool, err: &mut dyn Write) -> u8 {
     match result {
         Ok(()) => 0,
         Err(CliError::Exit(code)) => code,
         Err(e) => {
-            let _ = writeln!(err, "error: {e}");
+            exit::report(err, &e.body(), json);
             e.exit_code()
         }
+    }
+}
+
+/// Whether the command was asked for JSON output: its failure is then reported as the
+/// contract's JSON error body.
+fn wants_json(command: &Command) -> bool {
+    match command {
+        Command::Token(a) => matches!(a.format, args::TokenFormat::Json),
+        Command::List(a) => a.json,
+        Command::Show(a) | Command::Whoami(a) | Command::Refresh(a) => a.json,
+        Command::Add(a) => a.json,
+        Command::Edit(a) => a.json,
+        Command::Login(a) => a.json,
+        Command::Audit(a) => a.json,
+        Command::Doctor(a) => a.json,
+        _ => false,
     }
 }
 

@@ -6,6 +6,7 @@
 mod audit;
 mod config;
 mod connection;
+pub mod contract;
 mod engine;
 mod error;
 mod events;
@@ -35,9 +36,10 @@ pub use crate::connection::{
     ConnectionName, ConnectionSpec, FieldError, InvalidName, ProviderKind, Settings, UnknownKind,
     Value,
 };
+pub use crate::contract::token::{HeaderJson, TokenJson};
 pub use crate::engine::{
-    Edit, Edited, Engine, EngineOptions, FormValues, Handout, HeaderJson, Imported, LoginRequest,
-    LoginStep, Probe, Refreshed, RejectedToken, TokenDetail, TokenJson,
+    Edit, Edited, Engine, EngineOptions, FormValues, Handout, Imported, LoginRequest, LoginStep,
+    Probe, Refreshed, RejectedToken, TokenDetail,
 };
 pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};

@@ -75,19 +75,22 @@ impl Paths {
 
     /// The export endpoint's discovery file (url, key, pid), owner-only.
     pub fn endpoint_file(&self) -> PathBuf {
-        self.runtime_dir.join("endpoint.json")
+        self.runtime_dir
+            .join(crate::contract::endpoint::ENDPOINT_FILE)
     }
 
     /// The Unix socket on which a running app or `tokentray serve` answers this user's CLI
     /// (peer uid checked on both sides; no export key).
     pub fn daemon_socket(&self) -> PathBuf {
-        self.runtime_dir.join("daemon.sock")
+        self.runtime_dir
+            .join(crate::contract::endpoint::DAEMON_SOCKET)
     }
 
     /// The lock a running app or `tokentray serve` holds for as long as it runs, so that a
     /// second one refuses to start instead of taking over the socket.
     pub fn daemon_lock(&self) -> PathBuf {
-        self.runtime_dir.join("daemon.lock")
+        self.runtime_dir
+            .join(crate::contract::endpoint::DAEMON_LOCK)
     }
 
     /// The lock file serialising renewals of one connection across processes.

@@ -1,14 +1,14 @@
 //! The token response bodies, prepared once per hand-out. Of the token JSON only `expires_in`
-//! changes from one request to the next, so the bytes before and after it are serialised once
-//! for each hand-out the engine gives (it shares one per token) and each response is two copies
-//! and a number. The bytes are the same as serialising [`tokentray_engine::TokenJson`].
+//! changes from one request to the next, so the contract cuts the serialised
+//! [`tokentray_engine::TokenJson`] around it once for each hand-out the engine gives (it shares
+//! one per token) and each response is two copies and a number.
 
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::{Arc, RwLock};
 
-use serde::Serialize;
-use tokentray_engine::{ConnectionName, Handout, Identity, ProviderKind, Timestamp};
+use tokentray_engine::contract::token::wipe_bytes;
+use tokentray_engine::{Handout, Timestamp, TokenJson};
 
 /// The token JSON of one hand-out, cut around `expires_in`.
 pub(crate) struct TokenBody {
@@ -21,34 +21,11 @@ pub(crate) struct TokenBody {
 
 impl TokenBody {
     fn new(handout: Arc<Handout>) -> serde_json::Result<Self> {
-        let head = serde_json::to_vec(&Head {
-            connection: &handout.connection,
-            kind: handout.kind,
-            token_type: &handout.token_type,
-            access_token: handout.token.expose(),
-            expires_at: handout.expires_at.map(Timestamp::to_rfc3339),
-        })?;
-        let tail = serde_json::to_vec(&Tail {
-            header: HeaderRef {
-                name: &handout.header_name,
-                value: handout.header_value.expose(),
-            },
-            identity: handout.identity.as_ref(),
-            referer: handout.referer.as_deref(),
-        })?;
-        // `{…}` and `{…}` become `{…,"expires_in":` and `,…}`.
-        let mut joined_head = Vec::with_capacity(head.len() + 16);
-        joined_head.extend_from_slice(&head[..head.len() - 1]);
-        joined_head.extend_from_slice(b",\"expires_in\":");
-        let mut joined_tail = Vec::with_capacity(tail.len());
-        joined_tail.push(b',');
-        joined_tail.extend_from_slice(&tail[1..]);
-        wipe(head);
-        wipe(tail);
+        let (head, tail) = TokenJson::prepared(&handout)?;
         Ok(Self {
             handout,
-            head: joined_head,
-            tail: joined_tail,
+            head,
+            tail,
         })
     }
 
@@ -75,33 +52,8 @@ impl Drop for TokenBody {
     }
 }
 
-/// Overwrites bytes that held a token before they are freed.
 fn wipe(mut bytes: Vec<u8>) {
-    bytes.fill(0);
-    // Keeps the writes to memory about to be freed from being optimised away.
-    std::hint::black_box(&bytes);
-}
-
-#[derive(Serialize)]
-struct Head<'a> {
-    connection: &'a ConnectionName,
-    kind: ProviderKind,
-    token_type: &'a str,
-    access_token: &'a str,
-    expires_at: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Tail<'a> {
-    header: HeaderRef<'a>,
-    identity: Option<&'a Identity>,
-    referer: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct HeaderRef<'a> {
-    name: &'a str,
-    value: &'a str,
+    wipe_bytes(&mut bytes);
 }
 
 /// The prepared body of each connection's current hand-out.
@@ -131,7 +83,7 @@ impl Bodies {
 
 #[cfg(test)]
 mod tests {
-    use tokentray_engine::{Secret, Timestamp};
+    use tokentray_engine::{ConnectionName, Identity, ProviderKind, Secret, Timestamp};
 
     use super::*;
 

@@ -1,4 +1,4 @@
-//! The discovery file `endpoint.json` (`{"url", "key", "pid"}`) that tells scripts where the
+//! The discovery file `endpoint.json` (the contract's `EndpointFile`: `{"url", "key", "pid"}`) that tells scripts where the
 //! HTTP endpoint listens and with which key (new at every start): owner-only (0600) in the
 //! owner-only (0700) runtime directory, written atomically after the bind, and removed on
 //! shutdown only while it is still ours. Tokentray's own CLI does not read it: it uses the
@@ -8,6 +8,8 @@ use std::io;
 use std::path::Path;
 
 use tokentray_engine::Secret;
+use tokentray_engine::contract::endpoint::EndpointFile;
+use tokentray_engine::contract::token::wipe_bytes;
 use tokentray_engine::files::{ensure_private_dir, write_atomic};
 
 /// Writes the discovery file at `path`, making its directory private first.
@@ -16,8 +18,15 @@ pub(crate) fn write(path: &Path, url: &str, key: &Secret) -> io::Result<()> {
         ensure_private_dir(dir)?;
         make_private(dir)?;
     }
-    let body = serde_json::json!({ "url": url, "key": key.expose(), "pid": std::process::id() });
-    write_atomic(path, body.to_string().as_bytes())
+    let file = EndpointFile {
+        url: url.to_owned(),
+        key: key.expose().to_owned(),
+        pid: std::process::id(),
+    };
+    let mut body = serde_json::to_vec(&file).map_err(io::Error::other)?;
+    let written = write_atomic(path, &body);
+    wipe_bytes(&mut body);
+    written
 }
 
 /// A runtime directory made earlier with a wider mode is narrowed to 0700; one that is not ours
@@ -55,11 +64,10 @@ pub(crate) fn remove_if_ours(path: &Path, url: &str) {
     let Ok(bytes) = std::fs::read(path) else {
         return;
     };
-    let Ok(found) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+    let Ok(found) = serde_json::from_slice::<EndpointFile>(&bytes) else {
         return;
     };
-    let ours = found["pid"].as_u64() == Some(u64::from(std::process::id()))
-        && found["url"].as_str() == Some(url);
+    let ours = found.pid == std::process::id() && found.url == url;
     if ours && let Err(error) = std::fs::remove_file(path) {
         tracing::warn!(path = %path.display(), %error, "could not remove the discovery file");
     }

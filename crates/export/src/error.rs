@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tokentray_engine::contract::error::{Code, ErrorBody};
 use tokentray_engine::{ConnectionName, ErrorCode};
 
 /// What a request is refused or failed with. Each variant has a fixed status, code and message;
@@ -42,6 +43,12 @@ pub enum ApiError {
     Provider(ConnectionName),
     /// The secret store cannot be used: 503 `storage_unavailable`.
     Storage(ConnectionName),
+    /// Tokentray's own settings (`connections.toml`, the connection's settings) cannot be
+    /// used: 500 `invalid_config`.
+    InvalidConfig(ConnectionName),
+    /// On the daemon socket (this user's own processes only): the engine's failure with its
+    /// own code and words, so the CLI says the same as when it does the work itself.
+    Local(Code, String),
     /// Anything else: 500 `internal`.
     Internal,
 }
@@ -51,8 +58,8 @@ impl ApiError {
     /// message is logged at debug level, never sent; an unknown name is not logged at all (it
     /// is whatever the client put in the path).
     pub fn from_engine(error: &tokentray_engine::Error, connection: &ConnectionName) -> Self {
-        let code = error.code();
-        if matches!(code, ErrorCode::UnknownConnection | ErrorCode::Forbidden) {
+        let code = Code::of(error);
+        if matches!(code, Code::UnknownConnection | Code::Forbidden) {
             return Self::UnknownConnection;
         }
         tracing::debug!(%connection, code = code.as_str(), %error, "request failed");
@@ -61,52 +68,66 @@ impl ApiError {
             return Self::RejectedTooSoon(c);
         }
         match code {
-            ErrorCode::NeedsLogin => Self::NeedsLogin(c),
-            ErrorCode::ProviderError | ErrorCode::InvalidConfig => Self::Provider(c),
-            ErrorCode::StorageUnavailable => Self::Storage(c),
-            ErrorCode::InvalidInput => Self::MinValidTooLong(c),
-            ErrorCode::UnknownConnection | ErrorCode::Forbidden => Self::UnknownConnection,
+            Code::NeedsLogin => Self::NeedsLogin(c),
+            Code::ProviderError => Self::Provider(c),
+            Code::InvalidConfig => Self::InvalidConfig(c),
+            Code::StorageUnavailable => Self::Storage(c),
+            Code::InvalidRequest => Self::MinValidTooLong(c),
             _ => Self::Internal,
         }
     }
 
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Misdirected => StatusCode::MISDIRECTED_REQUEST,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::NoRoute | Self::UnknownConnection => StatusCode::NOT_FOUND,
-            Self::WrongMethod => StatusCode::METHOD_NOT_ALLOWED,
-            Self::BadMinValid | Self::MinValidTooLong(_) | Self::BadRejected => {
-                StatusCode::BAD_REQUEST
-            }
-            Self::NeedsLogin(_) => StatusCode::CONFLICT,
-            Self::Provider(_) => StatusCode::BAD_GATEWAY,
-            Self::Storage(_) | Self::RejectedTooSoon(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    /// Maps an engine error to the daemon socket's answer: the code every front end uses for
+    /// it and the engine's own message, which the CLI prints as it would print it itself.
+    /// An unknown name gets the fixed words: an error body never echoes the request.
+    pub fn from_engine_local(error: &tokentray_engine::Error) -> Self {
+        let code = Code::of(error);
+        if code == Code::UnknownConnection {
+            return Self::UnknownConnection;
         }
+        tracing::debug!(%error, "request failed");
+        Self::Local(code, error.to_string())
+    }
+
+    /// The contract's code of this answer.
+    pub fn wire(&self) -> Code {
+        match self {
+            Self::Misdirected => Code::MisdirectedRequest,
+            Self::Forbidden => Code::Forbidden,
+            Self::Unauthorized => Code::Unauthorized,
+            Self::TooLarge => Code::PayloadTooLarge,
+            Self::NotJson => Code::UnsupportedMediaType,
+            Self::NoRoute => Code::NotFound,
+            Self::WrongMethod => Code::MethodNotAllowed,
+            Self::UnknownConnection => Code::UnknownConnection,
+            Self::BadMinValid | Self::MinValidTooLong(_) | Self::BadRejected => {
+                Code::InvalidRequest
+            }
+            Self::NeedsLogin(_) => Code::NeedsLogin,
+            Self::Provider(_) | Self::RejectedTooSoon(_) => Code::ProviderError,
+            Self::Storage(_) => Code::StorageUnavailable,
+            Self::InvalidConfig(_) => Code::InvalidConfig,
+            Self::Local(code, _) => *code,
+            Self::Internal => Code::Internal,
+        }
+    }
+
+    /// The HTTP status: the contract's for the code, except 503 for a refused token renewed
+    /// too recently (try again after `Retry-After`).
+    pub fn status(&self) -> StatusCode {
+        if self.retry_later() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        StatusCode::from_u16(self.wire().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn retry_later(&self) -> bool {
+        matches!(self, Self::RejectedTooSoon(_))
     }
 
     /// The stable code in the body (`unauthorized`, `needs_login`…).
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::Misdirected => "misdirected_request",
-            Self::Forbidden => "forbidden",
-            Self::Unauthorized => "unauthorized",
-            Self::TooLarge => "payload_too_large",
-            Self::NotJson => "unsupported_media_type",
-            Self::NoRoute => "not_found",
-            Self::WrongMethod => "method_not_allowed",
-            Self::UnknownConnection => "unknown_connection",
-            Self::BadMinValid | Self::MinValidTooLong(_) | Self::BadRejected => "invalid_request",
-            Self::NeedsLogin(_) => "needs_login",
-            Self::Provider(_) | Self::RejectedTooSoon(_) => "provider_error",
-            Self::Storage(_) => "storage_unavailable",
-            Self::Internal => "internal",
-        }
+        self.wire().as_str()
     }
 
     /// The message in the body: fixed words, plus the name of a known connection.
@@ -138,6 +159,10 @@ impl ApiError {
             Self::Storage(c) => {
                 format!("the secret store holding {c} cannot be used: run `tokentray doctor`")
             }
+            Self::InvalidConfig(c) => format!(
+                "the settings of {c} (or the connections.toml holding them) cannot be used: run `tokentray list` to see what is wrong"
+            ),
+            Self::Local(_, message) => message.clone(),
             Self::Internal => "internal error".into(),
         }
     }
@@ -150,9 +175,9 @@ impl IntoResponse for ApiError {
             // A rebinding attacker learns nothing from the body, not even that this is us.
             return status.into_response();
         }
-        let body = serde_json::json!({ "code": self.code(), "message": self.message() });
+        let body = ErrorBody::new(self.wire(), self.message());
         let mut response = (status, axum::Json(body)).into_response();
-        if matches!(self, Self::RejectedTooSoon(_)) {
+        if self.retry_later() {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));

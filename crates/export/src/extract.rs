@@ -46,7 +46,7 @@ impl FromRequestParts<App> for Exportable {
         match app.engine().spec_shared(name.as_str()) {
             Ok(spec) if app.local() || spec.exportable() => Ok(Self(name)),
             Ok(_) => Err(ApiError::UnknownConnection),
-            Err(e) => Err(ApiError::from_engine(&e, &name)),
+            Err(e) => Err(app.fail(&e, &name)),
         }
     }
 }

@@ -20,6 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
+use tokentray_engine::contract::endpoint;
+pub(crate) use tokentray_engine::contract::endpoint::DaemonInfo;
 use tokentray_engine::{
     ConnectionName, ConnectionView, Engine, Handout, Identity, ProviderKind, Secret, Status,
 };
@@ -59,6 +61,16 @@ impl App {
     /// Whether this serves the daemon socket, whose clients may ask for every connection.
     pub(crate) fn local(&self) -> bool {
         self.0.local.is_some()
+    }
+
+    /// What the client is told about an engine error: on the daemon socket the engine's own
+    /// code and words (this user's CLI prints them as its own), on the HTTP endpoint fixed words.
+    pub(crate) fn fail(&self, error: &tokentray_engine::Error, name: &ConnectionName) -> ApiError {
+        if self.local() {
+            ApiError::from_engine_local(error)
+        } else {
+            ApiError::from_engine(error, name)
+        }
     }
 
     /// Whether a forced renewal of `name` may reach the provider now; claims the window if so.
@@ -120,7 +132,7 @@ fn app(engine: Engine, audit: Arc<Audit>, local: Option<DaemonInfo>) -> App {
 fn routes(app: &App) -> Router {
     let mut routes = Router::new();
     if app.local() {
-        routes = routes.route("/v1/daemon", get(daemon));
+        routes = routes.route(endpoint::DAEMON_INFO_PATH, get(daemon));
     }
     routes
         .route("/v1/connections", get(list))
@@ -129,22 +141,6 @@ fn routes(app: &App) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(app.clone())
-}
-
-/// What the daemon socket tells about the running app or `serve` (`GET /v1/daemon`), for
-/// `tokentray doctor`.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct DaemonInfo {
-    /// The serving process.
-    pub(crate) pid: u32,
-    /// The HTTP endpoint's base URL.
-    pub(crate) url: String,
-    /// The port it listens on.
-    pub(crate) port: u16,
-    /// The port asked for (the default, when none was pinned).
-    pub(crate) requested_port: u16,
-    /// The default port was taken by someone else, so another one is used.
-    pub(crate) default_taken: bool,
 }
 
 async fn list(State(app): State<App>) -> Result<Json<ConnectionList>, ApiError> {
@@ -170,7 +166,7 @@ async fn token(
                 .token_rejected(name.as_str(), &rejected, min_valid),
         )
         .await
-        .map_err(|e| ApiError::from_engine(&e, &name))?;
+        .map_err(|e| app.fail(&e, &name))?;
         app.0.audit.record(&name, client);
         return Ok(token_response(&app, &handout, text));
     }
@@ -180,7 +176,7 @@ async fn token(
         Some(handout) => handout,
         None => Box::pin(app.engine().token_shared(name.as_str(), min_valid))
             .await
-            .map_err(|e| ApiError::from_engine(&e, &name))?,
+            .map_err(|e| app.fail(&e, &name))?,
     };
     app.0.audit.record(&name, client);
     Ok(token_response(&app, &handout, text))
@@ -228,7 +224,7 @@ async fn refresh(
         app.engine().view(name.as_str())
     };
     view.map(|v| Json(ConnectionSummary::from(v)))
-        .map_err(|e| ApiError::from_engine(&e, &name))
+        .map_err(|e| app.fail(&e, &name))
 }
 
 async fn daemon(State(app): State<App>) -> Json<Option<DaemonInfo>> {

@@ -322,9 +322,17 @@ def _token_json(answer: _Answer, name: str, route: str) -> TokenInfo:
 
 
 def _cli_message(stderr: bytes) -> str:
-    """The CLI's ``error:`` line(s), without the prefix."""
+    """The message of the CLI's JSON error body (``--format json`` reports its failure as
+    ``{"code", "message"}`` on stderr), or its ``error:`` line(s) without the prefix."""
     lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
     errors = [line[len("error:") :].strip() for line in lines if line.startswith("error:")]
+    for line in lines:
+        try:
+            body = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            errors.append(body["message"])
     return "; ".join(errors or lines[-1:])[:1000]
 
 

@@ -10,7 +10,11 @@
 
 use std::io::Write;
 
-use tokentray_engine::Paths;
+use tokentray_engine::contract::endpoint::{
+    MIN_VALID_PARAM, REJECTED_PARAM, refresh_path, token_path,
+};
+use tokentray_engine::contract::error::{Code, EXIT_OTHER, ErrorBody};
+use tokentray_engine::{Paths, TokenJson};
 
 use crate::args::{Command, TokenFormat};
 use crate::daemon::{Answer, Daemon};
@@ -19,6 +23,7 @@ use crate::output;
 /// Runs the command through the daemon when one runs; the exit code, or `None` to go on.
 pub(crate) fn try_daemon(
     command: &Command,
+    json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Option<u8> {
@@ -27,14 +32,18 @@ pub(crate) fn try_daemon(
             // The refused token itself never travels: only its SHA-256.
             let query: Vec<String> = a
                 .min_valid
-                .map(|s| format!("min_valid={s}"))
+                .map(|s| format!("{MIN_VALID_PARAM}={s}"))
                 .into_iter()
-                .chain(a.rejected_sha256.as_ref().map(|h| format!("rejected={h}")))
+                .chain(
+                    a.rejected_sha256
+                        .as_ref()
+                        .map(|h| format!("{REJECTED_PARAM}={h}")),
+                )
                 .collect();
             let path = if query.is_empty() {
-                format!("/v1/connections/{}/token", a.name)
+                token_path(&a.name)
             } else {
-                format!("/v1/connections/{}/token?{}", a.name, query.join("&"))
+                format!("{}?{}", token_path(&a.name), query.join("&"))
             };
             let accept = if matches!(a.format, TokenFormat::Raw) {
                 "text/plain"
@@ -45,14 +54,14 @@ pub(crate) fn try_daemon(
         }
         Command::Refresh(a) => (
             &a.name,
-            format!("/v1/connections/{}/refresh", a.name),
+            refresh_path(&a.name),
             "POST",
             "application/json",
             Shape::Refreshed,
         ),
         Command::Whoami(a) => (
             &a.name,
-            format!("/v1/connections/{}/token", a.name),
+            token_path(&a.name),
             "GET",
             "application/json",
             Shape::Whoami { json: a.json },
@@ -66,27 +75,15 @@ pub(crate) fn try_daemon(
     if answer.status == 401 {
         return None; // not from a Tokentray daemon: renew here instead
     }
-    Some(print(&answer, name, shape, out, err))
-}
-
-/// The exit code for an error `code` of the endpoint.
-fn exit_code(code: &str) -> u8 {
-    match code {
-        "unknown_connection" => 3,
-        "needs_login" => 4,
-        "provider_error" => 5,
-        "storage_unavailable" => 6,
-        "invalid_request" => 2,
-        _ => 1,
-    }
+    Some(print(&answer, name, shape, json, out, err))
 }
 
 /// The token JSON of `name` from a running Tokentray: `None` when none runs (work locally),
-/// else its answer, or its error as an exit code and message.
+/// else its answer, or its error (the contract's body).
 pub(crate) fn token_json(
     name: &str,
     min_valid: Option<u64>,
-) -> Option<Result<serde_json::Value, (u8, String)>> {
+) -> Option<Result<serde_json::Value, ErrorBody>> {
     tokentray_engine::ConnectionName::new(name).ok()?;
     let daemon = Daemon::find(&Paths::from_env()?)?;
     let path = match min_valid {
@@ -96,11 +93,8 @@ pub(crate) fn token_json(
     let answer = daemon.request("GET", &path, "application/json")?;
     match answer.status {
         401 => None,
-        200 => Some(Ok(answer.json())),
-        _ => {
-            let (code, message) = answer.error();
-            Some(Err((exit_code(&code), message)))
-        }
+        200 => Some(Ok(answer.parse::<serde_json::Value>().unwrap_or_default())),
+        _ => Some(Err(answer.error())),
     }
 }
 
@@ -116,38 +110,26 @@ fn print(
     answer: &Answer,
     name: &str,
     shape: Shape,
+    json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
     if answer.status != 200 {
-        let (code, message) = answer.error();
-        if code == "unknown_connection" {
-            // The daemon serves every connection here, so "unknown" means what it says locally.
-            let _ = writeln!(
-                err,
-                "error: no connection named \"{name}\"; run `tokentray list` to see the connections"
-            );
-        } else {
-            let _ = writeln!(err, "error: {message} (from the running Tokentray)");
+        // The contract's error body: the daemon sends the engine's own words and code, so this
+        // reports and exits as the command would have without a daemon.
+        let mut body = answer.error();
+        if body.known_code() == Some(Code::UnknownConnection) {
+            // The daemon never echoes a name back; the words are the engine's, as without it.
+            let unknown = tokentray_engine::Error::UnknownConnection { name: name.into() };
+            body = ErrorBody::of(&unknown);
         }
-        return exit_code(&code);
+        crate::exit::report(err, &body, json);
+        return body.exit_code();
     }
     let text = match shape {
         Shape::Token(TokenFormat::Raw) => format!("{}\n", answer.body.trim_end()),
-        Shape::Token(TokenFormat::Json) => {
-            let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
-            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
-        }
-        Shape::Token(TokenFormat::Header) => {
-            let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
-            format!(
-                "{}: {}\n",
-                v["header"]["name"].as_str().unwrap_or("Authorization"),
-                v["header"]["value"].as_str().unwrap_or_default()
-            )
-        }
         Shape::Token(TokenFormat::K8s) => {
-            let v = answer.json();
+            let v = answer.parse::<serde_json::Value>().unwrap_or_default();
             let made = crate::commands::tokens::exec_credential(
                 v["kind"].as_str().unwrap_or_default(),
                 v["access_token"].as_str().unwrap_or_default(),
@@ -161,6 +143,23 @@ fn print(
                 }
             }
         }
+        Shape::Token(format) => {
+            let Some(json) = answer.parse::<TokenJson>() else {
+                let _ = writeln!(
+                    err,
+                    "error: the running Tokentray answered something that is not the token JSON; stop it and try again"
+                );
+                return EXIT_OTHER;
+            };
+            if matches!(format, TokenFormat::Json) {
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&json).unwrap_or_default()
+                )
+            } else {
+                format!("{}: {}\n", json.header.name, json.header.value)
+            }
+        }
         Shape::Refreshed => format!("refreshed {name} (by the running Tokentray)\n"),
         Shape::Whoami { json } => return whoami(answer, name, json, out, err),
     };
@@ -172,9 +171,7 @@ fn print(
 
 /// `whoami`: the identity in the token JSON (never the token).
 fn whoami(answer: &Answer, name: &str, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let v: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
-    let identity: Option<tokentray_engine::Identity> =
-        serde_json::from_value(v["identity"].clone()).ok().flatten();
+    let identity = answer.parse::<TokenJson>().and_then(|t| t.identity.clone());
     let written = if json {
         let body = serde_json::json!({ "connection": name, "identity": identity });
         output::json(out, &body)

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use serde_json::json;
+use tokentray_engine::contract::endpoint::{DAEMON_INFO_PATH, DaemonInfo};
 use tokentray_engine::{Engine, Error, Status, StoreKind};
 
 use crate::args::DoctorArgs;
@@ -106,18 +107,17 @@ fn files(engine: &Engine) -> Vec<Check> {
 fn endpoint(engine: &Engine) -> Check {
     let paths = engine.paths();
     let info = crate::daemon::Daemon::find(paths)
-        .and_then(|d| d.request("GET", "/v1/daemon", "application/json"))
+        .and_then(|d| d.request("GET", DAEMON_INFO_PATH, "application/json"))
         .filter(|a| a.status == 200)
-        .map(|a| a.json());
+        .and_then(|a| a.parse::<DaemonInfo>());
     if let Some(info) = info {
-        let url = info["url"].as_str().unwrap_or_default();
-        let pid = info["pid"].as_u64().unwrap_or_default();
+        let (url, pid) = (&info.url, info.pid);
         let mut detail = format!("a running Tokentray (pid {pid}) serves the endpoint at {url}");
-        if info["default_taken"].as_bool() == Some(true) {
+        if info.default_taken {
             let _ = write!(
                 detail,
                 "; the default port {} was taken by another program, so scripts must read the address from {}",
-                info["requested_port"],
+                info.requested_port,
                 paths.endpoint_file().display()
             );
         }

@@ -272,7 +272,7 @@ async fn fetch(engine: &Engine, a: &GitCredentialArgs) -> Result<Fetched, CliErr
             expires_at: v["expires_at"].as_str().and_then(Timestamp::parse_rfc3339),
             local: false,
         }),
-        Some(Err((code, message))) => Err(CliError::Daemon(code, message)),
+        Some(Err(body)) => Err(CliError::Daemon(body)),
         None => {
             let handout = engine
                 .token(&a.name, a.min_valid.map(Duration::from_secs))

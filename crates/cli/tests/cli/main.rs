@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod canary;
+mod contract;
 mod daemon;
 mod exec;
 mod exit_codes;

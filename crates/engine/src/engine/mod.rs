@@ -25,7 +25,7 @@ use tokio::sync::broadcast;
 
 pub use handout::RejectedToken;
 pub use inspect::{FormValues, Probe, TokenDetail};
-pub use lifecycle::{Handout, HeaderJson, Refreshed, TokenJson};
+pub use lifecycle::{Handout, Refreshed};
 pub use login_flow::{LoginRequest, LoginStep};
 pub use manage::{Edit, Edited, Imported};
 
