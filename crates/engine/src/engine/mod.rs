@@ -23,7 +23,6 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
-pub use handout::RejectedToken;
 pub use inspect::{FormValues, Probe, TokenDetail};
 pub use lifecycle::{Handout, HeaderJson, Refreshed, TokenJson};
 pub use login_flow::{LoginRequest, LoginStep};
@@ -70,7 +69,7 @@ impl EngineOptions {
             clock: Arc::new(crate::time::SystemClock),
             backoff: Backoff::default(),
             seed: None,
-            http_timeout: crate::http::REQUEST_TIMEOUT,
+            http_timeout: crate::provider::http::REQUEST_TIMEOUT,
             browser: Arc::new(crate::login::NoBrowser),
             login_timeout: Duration::from_secs(300),
         }
@@ -348,9 +347,11 @@ impl Inner {
             return Ok(client.clone());
         }
         let client =
-            crate::http::client_for(spec, self.http_timeout).map_err(|source| Error::Provider {
-                connection: spec.name.clone(),
-                source,
+            crate::provider::http::client_for(spec, self.http_timeout).map_err(|source| {
+                Error::Provider {
+                    connection: spec.name.clone(),
+                    source,
+                }
             })?;
         clients.insert(spec.name.clone(), (spec.clone(), client.clone()));
         Ok(client)
