@@ -16,7 +16,7 @@ use crate::itk::{self, ItkUser, UuIdentity};
 use crate::oauth::{self, Issuer};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
-use crate::{admin, keycloak};
+use crate::keycloak;
 
 /// One of the token services a sandbox serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,14 +52,13 @@ impl Control {
         }
     }
 
-    /// Every route of the sandbox: all four providers and the admin API.
+    /// The routes of the four providers (the admin API on top is `admin::router`).
     pub(crate) fn router(self: &Arc<Self>) -> Router {
         Router::new()
             .merge(oauth::router(Arc::clone(&self.oauth)))
             .merge(oauth::router(Arc::clone(&self.keycloak)))
             .merge(arcgis::router(Arc::clone(&self.arcgis)))
             .merge(itk::router(Arc::clone(&self.itk)))
-            .merge(admin::router(Arc::clone(self)))
     }
 
     pub(crate) fn shared(&self) -> &Shared {
