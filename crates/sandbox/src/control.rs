@@ -13,10 +13,10 @@ use crate::client::ClientConfig;
 use crate::config::{ConfigError, User};
 use crate::fault::{Endpoint, Fault};
 use crate::itk::{self, ItkUser, UuIdentity};
+use crate::keycloak;
 use crate::oauth::{self, Issuer};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
-use crate::keycloak;
 
 /// One of the token services a sandbox serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
