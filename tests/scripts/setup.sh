@@ -73,6 +73,14 @@ if [ "$want_test" = 1 ]; then
     say "installing tauri-driver 2"
     cargo install tauri-driver --version '^2' --locked --quiet
   fi
+  # The lint step's dependency checks, pinned: cargo-deny (the crate rules and licences of
+  # deny.toml) and cargo-machete (unused dependencies); built once, minutes each on two cores.
+  for tool in cargo-deny@0.20.2 cargo-machete@0.9.2; do
+    if ! cargo install --list | grep -q "^${tool%@*} v${tool#*@}:"; then
+      say "installing ${tool%@*} ${tool#*@}"
+      cargo install "${tool%@*}" --version "=${tool#*@}" --locked --quiet
+    fi
+  done
   # The E2E suite's venv, reinstalled only when its pinned requirements change.
   venv=tests/e2e/.venv
   if [ ! -x "$venv/bin/pytest" ] || [ tests/e2e/requirements.txt -nt "$venv/.installed" ]; then

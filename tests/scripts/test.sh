@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up and runs every test of Tokentray, as CI does: formatting and lints (Rust and UI),
+# Sets up and runs every test of Tokentray, as CI does: formatting and lints (Rust and UI), the
+# dependency rules (cargo-deny, cargo-machete) and the module-cycle check,
 # the UI's unit tests, every Rust test (engine, keychain against a real gnome-keyring on a
 # private D-Bus session, CLI, sandbox, acceptance against two real OpenID providers, desktop),
 # the Python client (tests/scripts/python-client.sh: its wheel, tested installed against the
@@ -21,6 +22,11 @@ npm run --prefix ui format:check --silent
 say "lint"
 npm run --prefix ui lint --silent
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "boundaries: crate rules and licences (deny.toml), unused dependencies, no module import cycles"
+cargo deny --locked check bans licenses
+cargo machete
+cargo test -p tokentray-acceptance --test structure --locked
 
 say "UI unit tests"
 npm test --prefix ui --silent

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::fields::{self, FieldDef, FieldType};
+// The kind and the typed settings belong to the field table that types them; they are
+// re-exported here because every connection is made of them.
+pub(crate) use crate::fields::{FieldError, ProviderKind, Settings, Value};
 
 /// A connection's unique name: a slug `[a-z0-9][a-z0-9-]{0,62}` used by the CLI, the config
 /// file and the export endpoint.
@@ -75,181 +78,6 @@ impl fmt::Display for ConnectionName {
 impl fmt::Debug for ConnectionName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
-    }
-}
-
-/// Which token flow a connection runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProviderKind {
-    /// ArcGIS Online / Enterprise `generateToken` with username and password.
-    ArcgisToken,
-    /// ArcGIS OAuth 2.0, user (authorization code) or app (client credentials) login.
-    ArcgisOauth,
-    /// ITk Production Database access codes (uuIdentity `grantToken`).
-    Itkpd,
-    /// Copernicus Data Space Ecosystem (Keycloak).
-    Cdse,
-    /// Any OAuth 2.0 / OpenID Connect service.
-    Oauth2,
-    /// HTTP Basic.
-    Basic,
-    /// A token obtained elsewhere.
-    Static,
-}
-
-impl ProviderKind {
-    /// Every kind, in the order the UI lists them.
-    pub const ALL: [ProviderKind; 7] = [
-        Self::ArcgisToken,
-        Self::ArcgisOauth,
-        Self::Itkpd,
-        Self::Cdse,
-        Self::Oauth2,
-        Self::Basic,
-        Self::Static,
-    ];
-
-    /// The kind's name in config files and on the command line.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ArcgisToken => "arcgis-token",
-            Self::ArcgisOauth => "arcgis-oauth",
-            Self::Itkpd => "itkpd",
-            Self::Cdse => "cdse",
-            Self::Oauth2 => "oauth2",
-            Self::Basic => "basic",
-            Self::Static => "static",
-        }
-    }
-
-    /// A short human description.
-    pub const fn title(self) -> &'static str {
-        match self {
-            Self::ArcgisToken => "ArcGIS token (username and password)",
-            Self::ArcgisOauth => "ArcGIS OAuth 2.0",
-            Self::Itkpd => "ITk Production Database",
-            Self::Cdse => "Copernicus Data Space (Keycloak)",
-            Self::Oauth2 => "OAuth 2.0 / OpenID Connect",
-            Self::Basic => "HTTP Basic",
-            Self::Static => "Static token or API key",
-        }
-    }
-}
-
-impl fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Why a string names no provider kind.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown kind {0:?}: choose one of arcgis-token, arcgis-oauth, itkpd, cdse, oauth2, basic, static"
-)]
-pub struct UnknownKind(String);
-
-impl FromStr for ProviderKind {
-    type Err = UnknownKind;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownKind(s.chars().take(40).collect()))
-    }
-}
-
-/// One non-secret setting value as it appears in `connections.toml`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Value {
-    /// `true` / `false`.
-    Bool(bool),
-    /// A whole number.
-    Int(i64),
-    /// Text, URLs, paths, choices.
-    Text(String),
-    /// `key = "value"` pairs (extra OAuth parameters).
-    Map(BTreeMap<String, String>),
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Bool(b) => write!(f, "{b}"),
-            Self::Int(i) => write!(f, "{i}"),
-            Self::Text(s) => f.write_str(s),
-            Self::Map(m) => {
-                let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                f.write_str(&parts.join(","))
-            }
-        }
-    }
-}
-
-/// A problem with one field of a connection.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct FieldError {
-    /// The field's name.
-    pub field: String,
-    /// What is wrong, in plain words, with what to do.
-    pub reason: String,
-}
-
-impl FieldError {
-    pub(crate) fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            reason: reason.into(),
-        }
-    }
-}
-
-/// The non-secret settings of a connection, keyed by field name. Only fields the kind defines
-/// are allowed, and each with its field's type (see `fields`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Settings(BTreeMap<String, Value>);
-
-impl Settings {
-    /// No settings.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The raw value stored for `field`.
-    pub fn get(&self, field: &str) -> Option<&Value> {
-        self.0.get(field)
-    }
-
-    /// Sets `field` to `value` without validation (see `ConnectionSpec::validate`).
-    pub fn insert(&mut self, field: impl Into<String>, value: Value) {
-        self.0.insert(field.into(), value);
-    }
-
-    /// Removes `field`.
-    pub fn remove(&mut self, field: &str) -> Option<Value> {
-        self.0.remove(field)
-    }
-
-    /// Iterates over the stored (field, value) pairs.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
-    }
-
-    /// Parses `raw` (as typed on the command line or in a form) by the type of `def` and stores
-    /// it. An empty string removes the field.
-    pub fn set_from_str(&mut self, def: &FieldDef, raw: &str) -> Result<(), FieldError> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            self.0.remove(def.name);
-            return Ok(());
-        }
-        let value = fields::parse_value(def, raw)?;
-        self.0.insert(def.name.to_owned(), value);
-        Ok(())
     }
 }
 
@@ -343,6 +171,33 @@ impl ConnectionSpec {
     }
 }
 
+/// The destination fields whose effective value (set, or the default) differs between `old`
+/// and `new`: a change of any of them means stored secrets would go somewhere else.
+pub fn changed_destinations(old: &ConnectionSpec, new: &ConnectionSpec) -> Vec<&'static FieldDef> {
+    if old.kind != new.kind {
+        return fields::destination_fields(new.kind).collect();
+    }
+    fields::destination_fields(new.kind)
+        .filter(|d| old.text(d.name) != new.text(d.name))
+        .collect()
+}
+
+/// A fingerprint (SHA-256, hex) of where `spec` sends its secrets: its name, its kind and the
+/// effective value of every destination field. Stored secrets carry the fingerprint of the
+/// definition they were saved for and are not used for any other.
+pub fn destination_fingerprint(spec: &ConnectionSpec) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"tokentray destination v1\n");
+    hash.update(format!("name={}\nkind={}\n", spec.name, spec.kind).as_bytes());
+    for def in fields::destination_fields(spec.kind) {
+        let value = spec.text(def.name).unwrap_or_default();
+        // Length-prefixed, so no value can imitate another field.
+        hash.update(format!("{}={}:{value}\n", def.name, value.len()).as_bytes());
+    }
+    crate::paths::hex(&hash.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +244,53 @@ mod tests {
         assert_eq!(spec.int("expiration"), Some(60));
         assert!(spec.exportable(), "export defaults to on");
         assert_eq!(spec.label(), "agol");
+    }
+
+    #[test]
+    fn the_fingerprint_follows_destinations_only() {
+        let mut a = ConnectionSpec::new(ConnectionName::new("a").unwrap(), ProviderKind::Oauth2);
+        a.settings
+            .insert("token_url", Value::Text("https://idp.example/token".into()));
+        let mut cosmetic = a.clone();
+        cosmetic.settings.insert("label", Value::Text("A".into()));
+        cosmetic
+            .settings
+            .insert("scope", Value::Text("read".into()));
+        assert_eq!(
+            destination_fingerprint(&a),
+            destination_fingerprint(&cosmetic)
+        );
+        // A default written out is the same destination.
+        let mut explicit = a.clone();
+        explicit
+            .settings
+            .insert("client_auth", Value::Text("basic".into()));
+        assert_eq!(
+            destination_fingerprint(&a),
+            destination_fingerprint(&explicit)
+        );
+        for (field, value) in [
+            (
+                "token_url",
+                Value::Text("https://other.example/token".into()),
+            ),
+            ("proxy", Value::Text("http://127.0.0.1:3128".into())),
+            ("insecure_skip_verify", Value::Bool(true)),
+            ("client_auth", Value::Text("post".into())),
+        ] {
+            let mut moved = a.clone();
+            moved.settings.insert(field, value);
+            assert_ne!(
+                destination_fingerprint(&a),
+                destination_fingerprint(&moved),
+                "{field}"
+            );
+            assert_eq!(changed_destinations(&a, &moved)[0].name, field);
+        }
+        let other = ConnectionSpec {
+            name: ConnectionName::new("b").unwrap(),
+            ..a.clone()
+        };
+        assert_ne!(destination_fingerprint(&a), destination_fingerprint(&other));
     }
 }

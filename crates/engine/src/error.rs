@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigError;
-use crate::connection::{ConnectionName, FieldError, InvalidName, UnknownKind};
+use crate::connection::{ConnectionName, FieldError, InvalidName};
+use crate::fields::UnknownKind;
 use crate::ports::StoreError;
 use crate::provider::{FailureClass, ProviderError};
 

@@ -12,7 +12,6 @@ mod error;
 mod events;
 mod fields;
 pub mod files;
-mod http;
 mod login;
 mod login_page;
 mod loopback;
@@ -33,30 +32,31 @@ pub mod testing;
 pub use crate::audit::{AUDIT_KEEP, AuditEntry};
 pub use crate::config::{AppSettings, ConfigError, ConfigFile, SCHEMA_VERSION};
 pub use crate::connection::{
-    ConnectionName, ConnectionSpec, FieldError, InvalidName, ProviderKind, Settings, UnknownKind,
-    Value,
+    ConnectionName, ConnectionSpec, InvalidName, changed_destinations, destination_fingerprint,
 };
 pub use crate::contract::token::{HeaderJson, TokenJson};
 pub use crate::engine::{
     Edit, Edited, Engine, EngineOptions, FormValues, Handout, Imported, LoginRequest, LoginStep,
-    Probe, Refreshed, RejectedToken, TokenDetail,
+    Probe, Refreshed, TokenDetail,
 };
 pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
 pub use crate::fields::{
-    ALLOW_HTTP_WARNING, ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldType, ITK_API_URL,
-    ITK_AUTH_URL, LoopbackHost, RedirectUri, all_fields, changed_destinations, check_redirect_uri,
-    check_token_file, check_url, check_url_with, default_for, destination_fields,
-    destination_fingerprint, find as find_field, is_loopback, kind_fields,
+    ALLOW_HTTP_WARNING, ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldError, FieldType,
+    ITK_API_URL, ITK_AUTH_URL, LoopbackHost, ProviderKind, RedirectUri, Settings, UnknownKind,
+    Value, all_fields, check_redirect_uri, check_token_file, check_url, check_url_with,
+    default_for, destination_fields, find as find_field, is_loopback, kind_fields,
 };
-pub use crate::http::{BadCertificate, CertProblem, DEFAULT_LOG_FILTER, insecure_warning};
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::login_page::{PageError, check_private_dir};
 pub use crate::paths::{HOME_ENV, Paths};
 pub use crate::ports::{SecretStore, StoreError, StoreInfo, StoreKind};
-pub use crate::provider::{FailureClass, IdTokenCheck, LoginInput, ProviderError};
+pub use crate::provider::http::{DEFAULT_LOG_FILTER, insecure_warning};
+pub use crate::provider::{
+    BadCertificate, CertProblem, FailureClass, IdTokenCheck, LoginInput, ProviderError,
+};
 pub use crate::refresh::{Backoff, MAX_SLEEP, RENEWAL_WINDOW};
-pub use crate::secret::{Credentials, Secret, constant_time_eq};
+pub use crate::secret::{Credentials, RejectedToken, Secret, constant_time_eq};
 pub use crate::state::{ConnectionState, HISTORY_KEEP, HistoryEntry, HistoryOutcome, Status};
 pub use crate::time::{Clock, SystemClock, Timestamp, format_remaining};
 pub use crate::token::{Identity, TokenSet, jwt_claims, jwt_lifetime, local_expiry};

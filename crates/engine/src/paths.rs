@@ -6,6 +6,13 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+/// The discovery file's name in the runtime directory (the wire contract re-exports it).
+pub const ENDPOINT_FILE: &str = "endpoint.json";
+/// The daemon socket's name in the runtime directory.
+pub const DAEMON_SOCKET: &str = "daemon.sock";
+/// The lock a running daemon holds, in the runtime directory.
+pub const DAEMON_LOCK: &str = "daemon.lock";
+
 /// The environment variable that relocates every Tokentray file.
 pub const HOME_ENV: &str = "TOKENTRAY_HOME";
 
@@ -75,22 +82,19 @@ impl Paths {
 
     /// The export endpoint's discovery file (url, key, pid), owner-only.
     pub fn endpoint_file(&self) -> PathBuf {
-        self.runtime_dir
-            .join(crate::contract::endpoint::ENDPOINT_FILE)
+        self.runtime_dir.join(ENDPOINT_FILE)
     }
 
     /// The Unix socket on which a running app or `tokentray serve` answers this user's CLI
     /// (peer uid checked on both sides; no export key).
     pub fn daemon_socket(&self) -> PathBuf {
-        self.runtime_dir
-            .join(crate::contract::endpoint::DAEMON_SOCKET)
+        self.runtime_dir.join(DAEMON_SOCKET)
     }
 
     /// The lock a running app or `tokentray serve` holds for as long as it runs, so that a
     /// second one refuses to start instead of taking over the socket.
     pub fn daemon_lock(&self) -> PathBuf {
-        self.runtime_dir
-            .join(crate::contract::endpoint::DAEMON_LOCK)
+        self.runtime_dir.join(DAEMON_LOCK)
     }
 
     /// The lock file serialising renewals of one connection across processes.

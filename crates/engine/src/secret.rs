@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest as _, Sha256};
 
 /// A secret string: a password, client secret, access code, token or key.
 #[derive(Clone)]
@@ -104,6 +105,57 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// A token a service refused (HTTP 401, ArcGIS 498), known by its SHA-256 only: what
+/// `tokentray token --rejected` and `GET …/token?rejected=<hex>` report. The token itself never
+/// needs to travel or be kept; [`RejectedToken::matches`] compares in constant time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RejectedToken([u8; 32]);
+
+impl RejectedToken {
+    /// The SHA-256 of `token`.
+    pub fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// From 64 hex digits (either case); `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let digit = |b: u8| {
+            char::from(b)
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok())
+        };
+        let mut out = [0u8; 32];
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            *o = digit(pair[0])? << 4 | digit(pair[1])?;
+        }
+        Some(Self(out))
+    }
+
+    /// The 64 lowercase hex digits.
+    pub fn to_hex(&self) -> String {
+        use std::fmt::Write as _;
+        self.0.iter().fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    }
+
+    /// Whether `token` is the refused one (constant time over the hashes).
+    pub fn matches(&self, token: &str) -> bool {
+        constant_time_eq(&Self::of(token).0, &self.0)
+    }
+}
+
+impl std::fmt::Debug for RejectedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RejectedToken(..)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +186,25 @@ mod tests {
         let mut c = Credentials::new();
         c.set("password", Secret::new(""));
         assert!(c.get("password").is_none());
+    }
+
+    #[test]
+    fn a_refused_token_is_known_by_its_sha256_in_hex() {
+        // sha256("abc"), a published test vector.
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(RejectedToken::of("abc").to_hex(), abc);
+        let parsed = RejectedToken::from_hex(&abc.to_uppercase()).unwrap();
+        assert!(parsed.matches("abc"));
+        assert!(!parsed.matches("abd"));
+        for bad in [
+            "",
+            "abc",
+            &abc[1..],
+            &format!("{abc}0"),
+            &abc.replace('b', "g"),
+        ] {
+            assert!(RejectedToken::from_hex(bad).is_none(), "{bad:?}");
+        }
+        assert_eq!(format!("{parsed:?}"), "RejectedToken(..)");
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use crate::connection::{ConnectionName, ProviderKind};
 use crate::secret::Secret;
 use crate::time::Timestamp;
 
@@ -200,6 +201,29 @@ pub(crate) fn make_jwt(claims: &serde_json::Value) -> String {
         enc(claims.to_string().as_bytes()),
         enc(b"sig")
     )
+}
+
+/// A token handed out to a caller, with what it needs to use it.
+#[derive(Clone, Debug)]
+pub struct Handout {
+    /// The connection.
+    pub connection: ConnectionName,
+    /// Its kind.
+    pub kind: ProviderKind,
+    /// The token.
+    pub token: Secret,
+    /// Its type (`Bearer`, `Basic`).
+    pub token_type: String,
+    /// When it expires, if known.
+    pub expires_at: Option<Timestamp>,
+    /// The header name to send it in.
+    pub header_name: String,
+    /// The whole header value (`Bearer <token>`).
+    pub header_value: Secret,
+    /// Who it belongs to, if known.
+    pub identity: Option<Identity>,
+    /// The `Referer` API calls must send with it (a referer-bound ArcGIS token), if any.
+    pub referer: Option<String>,
 }
 
 #[cfg(test)]

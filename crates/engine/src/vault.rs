@@ -3,7 +3,7 @@
 //! refresh token and its access token can never be stored apart.
 //!
 //! Each blob is bound to where its connection sends secrets: it carries the fingerprint of the
-//! connection's destination fields (`fields::destination_fingerprint`) as they were when it was
+//! connection's destination fields (`connection::destination_fingerprint`) as they were when it was
 //! saved, and a blob whose fingerprint differs from the current definition is not used. So a
 //! connection whose token URL, issuer, proxy… changed by any route — `edit`, `import`, or a
 //! hand-edited `connections.toml` — never sends the old secrets to the new place. (`edit`
@@ -38,7 +38,7 @@ impl Stored {
     pub(crate) fn fits(&self, spec: &ConnectionSpec) -> bool {
         self.bound
             .as_deref()
-            .is_some_and(|b| b == crate::fields::destination_fingerprint(spec))
+            .is_some_and(|b| b == crate::connection::destination_fingerprint(spec))
     }
 }
 
@@ -159,11 +159,11 @@ impl Vault {
                 spec.name
             );
             return Ok(Stored {
-                bound: Some(crate::fields::destination_fingerprint(spec)),
+                bound: Some(crate::connection::destination_fingerprint(spec)),
                 ..Stored::default()
             });
         };
-        stored.bound = Some(crate::fields::destination_fingerprint(spec));
+        stored.bound = Some(crate::connection::destination_fingerprint(spec));
         Ok(stored)
     }
 
@@ -183,7 +183,7 @@ impl Vault {
                 key: name.to_string(),
             })?;
         match &blob.bound_to {
-            Some(bound) if *bound != crate::fields::destination_fingerprint(spec) => Ok(None),
+            Some(bound) if *bound != crate::connection::destination_fingerprint(spec) => Ok(None),
             _ => Ok(Some(Stored::from_blob(blob))),
         }
     }
@@ -195,7 +195,7 @@ impl Vault {
         spec: &ConnectionSpec,
         stored: &Stored,
     ) -> Result<(), StoreError> {
-        let blob = stored.to_blob(crate::fields::destination_fingerprint(spec));
+        let blob = stored.to_blob(crate::connection::destination_fingerprint(spec));
         let json = serde_json::to_string(&blob).map_err(|e| StoreError::Platform {
             message: format!("could not encode secrets: {e}"),
         })?;

@@ -15,7 +15,7 @@ use tokentray_engine::{ConnectionName, Engine};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::extract::Peer;
+use crate::peer::Peer;
 
 /// How a token handed out by the endpoint is described in the log.
 pub(crate) const VIA: &str = "GET /v1/connections/{name}/token";

@@ -2,7 +2,6 @@
 //! connection's name, `min_valid`, the wanted representation, the JSON content type of a
 //! refresh, and the client's address.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
@@ -10,23 +9,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use tokentray_engine::ConnectionName;
 
+use crate::app::App;
 use crate::error::ApiError;
-use crate::routes::App;
+use crate::peer::Peer;
 
 /// The longest `min_valid` accepted: one year, in seconds.
 pub(crate) const MAX_MIN_VALID: u64 = 365 * 24 * 3600;
-
-/// Who is at the other end of a request, set on each request by the accept loop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Peer {
-    /// A loopback client of the HTTP endpoint, by its address.
-    Tcp(SocketAddr),
-    /// A process of this user on the daemon socket, by its pid when the OS tells it.
-    Local {
-        /// The client's pid.
-        pid: Option<i32>,
-    },
-}
 
 /// The `{name}` of the route: a slug naming a connection that exists and may be exported (on the
 /// daemon socket, any connection: its clients are the owner's own processes, who can read every

@@ -20,8 +20,8 @@ use futures_util::future::{Either, Map, Ready, ready};
 use tokentray_engine::{Secret, constant_time_eq};
 use tower::{Layer, Service};
 
+use crate::app::App;
 use crate::error::ApiError;
-use crate::routes::App;
 
 /// The largest request body accepted, in bytes. No route reads a body today; a small cap keeps
 /// a misbehaving client from making the server buffer one.

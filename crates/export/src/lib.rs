@@ -18,13 +18,16 @@
 //! logs carry stable codes and fixed words, never request headers, keys or tokens.
 #![warn(missing_docs)]
 
+mod app;
 mod audit;
 mod bind;
 mod body;
 mod discovery;
+mod endpoint;
 mod error;
 mod extract;
 mod guard;
+mod listen;
 #[cfg(unix)]
 mod local;
 mod peer;
@@ -32,6 +35,6 @@ mod routes;
 mod serve;
 
 pub use crate::bind::{Bound, DEFAULT_PORT, TEST_DEFAULT_PORT_ENV, bind, default_port};
+pub use crate::endpoint::router;
 pub use crate::error::{ApiError, ExportError};
-pub use crate::routes::router;
 pub use crate::serve::{ExportHandle, serve, start};

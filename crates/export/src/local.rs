@@ -17,8 +17,8 @@ use tokentray_engine::files::ensure_private_dir;
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::error::ExportError;
-use crate::extract::Peer;
-use crate::serve::Listen;
+use crate::listen::Listen;
+use crate::peer::Peer;
 
 /// The daemon socket, letting in only processes of one uid.
 pub(crate) struct LocalListener {
@@ -238,14 +238,14 @@ print(repr(got))
         let listener = LocalListener::new(UnixListener::bind(&path).unwrap());
         chmod(&path, 0o777);
         let audit = Arc::new(crate::audit::Audit::new(engine.clone(), 0));
-        let info = crate::routes::DaemonInfo {
+        let info = crate::app::DaemonInfo {
             pid: std::process::id(),
             url: "http://127.0.0.1:1".into(),
             port: 1,
             requested_port: 1,
             default_taken: false,
         };
-        let app = crate::routes::local(engine, audit, info);
+        let app = crate::endpoint::local(engine, audit, info);
         let stop = CancellationToken::new();
         let served = tokio::spawn(crate::serve::serve_service(
             listener,

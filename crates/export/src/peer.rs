@@ -1,9 +1,22 @@
 //! Which local process is at the other end of a loopback connection, for the hand-out log.
 //! Linux only and best effort: the client socket's inode from `/proc/net/tcp`, the process of
 //! the same user holding that inode among `/proc/*/fd`, and its name from `/proc/<pid>/comm`.
-//! Elsewhere, or when anything is unreadable, the answer is `None`.
+//! Elsewhere, or when anything is unreadable, the answer is `None`. And [`Peer`], who is at the
+//! other end of a request.
 
 use std::net::SocketAddr;
+
+/// Who is at the other end of a request, set on each request by the accept loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Peer {
+    /// A loopback client of the HTTP endpoint, by its address.
+    Tcp(SocketAddr),
+    /// A process of this user on the daemon socket, by its pid when the OS tells it.
+    Local {
+        /// The client's pid.
+        pid: Option<i32>,
+    },
+}
 
 /// `"<name> (pid <pid>)"` of the process whose socket `client` is connected to this server's
 /// `server_port` on 127.0.0.1.

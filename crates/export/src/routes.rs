@@ -6,12 +6,10 @@
 //! reconnecting, or a process, which takes a `/proc` scan to learn: more work per request than
 //! the read it would limit. A read of a token at hand costs microseconds from memory and never
 //! reaches a provider; what does reach one is bounded elsewhere: renewals are single-flight
-//! per connection, forced refreshes reach the provider at most once per [`REFRESH_WINDOW`],
+//! per connection, forced refreshes reach the provider at most once per `app::REFRESH_WINDOW`,
 //! connections are capped and slow heads time out (`serve`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -21,115 +19,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use tokentray_engine::contract::endpoint;
-pub(crate) use tokentray_engine::contract::endpoint::DaemonInfo;
-use tokentray_engine::{
-    ConnectionName, ConnectionView, Engine, Handout, Identity, ProviderKind, Secret, Status,
-};
-use tokio::time::Instant;
-use tower::Layer as _;
+use tokentray_engine::{ConnectionName, ConnectionView, Handout, Identity, ProviderKind, Status};
 
-use crate::audit::Audit;
-use crate::body::Bodies;
+use crate::app::{App, DaemonInfo};
 use crate::error::ApiError;
 use crate::extract::{
-    Client, Exportable, JsonContent, MinValid, Peer, Rejected, WantsText, parse_min_valid,
-    wants_text,
+    Client, Exportable, JsonContent, MinValid, Rejected, WantsText, parse_min_valid, wants_text,
 };
-use crate::guard::{Gate, Gated};
+use crate::peer::Peer;
 
-/// The shortest gap between two provider renewals forced through the endpoint, per connection.
-pub(crate) const REFRESH_WINDOW: Duration = Duration::from_secs(30);
-
-/// What the handlers share.
-#[derive(Clone)]
-pub(crate) struct App(Arc<AppInner>);
-
-pub(crate) struct AppInner {
-    engine: Engine,
-    /// Serving the daemon socket (this user's own processes) rather than the HTTP endpoint.
-    local: Option<DaemonInfo>,
-    bodies: Bodies,
-    audit: Arc<Audit>,
-    refreshed: Mutex<HashMap<ConnectionName, Instant>>,
-}
-
-impl App {
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.0.engine
-    }
-
-    /// Whether this serves the daemon socket, whose clients may ask for every connection.
-    pub(crate) fn local(&self) -> bool {
-        self.0.local.is_some()
-    }
-
-    /// What the client is told about an engine error: on the daemon socket the engine's own
-    /// code and words (this user's CLI prints them as its own), on the HTTP endpoint fixed words.
-    pub(crate) fn fail(&self, error: &tokentray_engine::Error, name: &ConnectionName) -> ApiError {
-        if self.local() {
-            ApiError::from_engine_local(error)
-        } else {
-            ApiError::from_engine(error, name)
-        }
-    }
-
-    /// Whether a forced renewal of `name` may reach the provider now; claims the window if so.
-    fn claim_refresh(&self, name: &ConnectionName) -> bool {
-        let now = Instant::now();
-        let mut last = self.0.refreshed.lock().expect("refresh window lock");
-        if last.get(name).is_some_and(|at| now < *at + REFRESH_WINDOW) {
-            return false;
-        }
-        last.insert(name.clone(), now);
-        true
-    }
-}
-
-/// The endpoint's routes behind its gatekeeping layers, for the endpoint listening on
-/// 127.0.0.1:`port` with export key `key`.
-///
-/// - `GET /v1/connections`: the exportable connections, without secrets.
-/// - `GET /v1/connections/{name}/token?min_valid=SECS`: the token JSON, or the raw token with
-///   `Accept: text/plain`. With `rejected=<SHA-256 hex of a token a service refused>`: that
-///   token, if still the current one, is renewed first (once for every caller, at most once
-///   per 30 s: 503 with `Retry-After` within that), else the current token is answered.
-/// - `POST /v1/connections/{name}/refresh` (`Content-Type: application/json`): renews now, at
-///   most once per 30 s per connection; answers the connection's state.
-///
-/// Requests are refused, in this order, for a `Host` other than `127.0.0.1:<port>` or
-/// `localhost:<port>` (421), a browser or proxy header or `OPTIONS` (403), a missing or wrong
-/// key (401), and a body over 4 KiB (413). Every response carries `Cache-Control: no-store`,
-/// `Pragma: no-cache` and `X-Content-Type-Options: nosniff`, and never a CORS header.
-pub fn router(engine: Engine, key: Secret, port: u16) -> Router {
-    let audit = Arc::new(Audit::new(engine.clone(), port));
-    Router::new().fallback_service(gated(engine, key, port, audit))
-}
-
-/// The routes behind the gate, with a given hand-out log, which the caller can flush.
-pub(crate) fn gated(engine: Engine, key: Secret, port: u16, audit: Arc<Audit>) -> Gated<Router> {
-    let app = app(engine, audit, None);
-    Gate::new(port, key, app.clone()).layer(routes(&app))
-}
-
-/// The routes of the daemon socket: the same routes for every connection (exportable or not),
-/// plus `GET /v1/daemon` (where the HTTP endpoint listens, never its key); no `Host` or key
-/// check, since the accept loop lets in only this user's processes.
-pub(crate) fn local(engine: Engine, audit: Arc<Audit>, info: DaemonInfo) -> Gated<Router> {
-    let app = app(engine, audit, Some(info));
-    Gate::local(app.clone()).layer(routes(&app))
-}
-
-fn app(engine: Engine, audit: Arc<Audit>, local: Option<DaemonInfo>) -> App {
-    App(Arc::new(AppInner {
-        bodies: Bodies::default(),
-        engine,
-        local,
-        audit,
-        refreshed: Mutex::new(HashMap::new()),
-    }))
-}
-
-fn routes(app: &App) -> Router {
+pub(crate) fn routes(app: &App) -> Router {
     let mut routes = Router::new();
     if app.local() {
         routes = routes.route(endpoint::DAEMON_INFO_PATH, get(daemon));

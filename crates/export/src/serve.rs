@@ -28,9 +28,10 @@ use tower::{Service, ServiceExt as _};
 use crate::audit::Audit;
 use crate::bind::bind;
 use crate::discovery;
+use crate::endpoint::gated;
 use crate::error::ExportError;
-use crate::extract::Peer;
-use crate::routes::gated;
+use crate::listen::Listen;
+use crate::peer::Peer;
 
 /// Connections served at once; more are closed as soon as they are accepted.
 const MAX_CONNECTIONS: usize = 2048;
@@ -51,30 +52,6 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// requests under way finish (up to 10 s) and returns. Only loopback peers are served.
 pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
     serve_service(listener, router, shutdown).await;
-}
-
-/// Where connections come from: the HTTP endpoint's TCP listener or the daemon socket.
-pub(crate) trait Listen {
-    /// A connection.
-    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
-
-    /// The next connection and who it is from; `Ok(None)` for one to close at once (a peer
-    /// that may not be served).
-    fn next(&self) -> impl Future<Output = std::io::Result<Option<(Self::Stream, Peer)>>> + Send;
-}
-
-impl Listen for TcpListener {
-    type Stream = tokio::net::TcpStream;
-
-    async fn next(&self) -> std::io::Result<Option<(Self::Stream, Peer)>> {
-        let (stream, peer) = self.accept().await?;
-        // Impossible on a 127.0.0.1 listener, and refused all the same.
-        if !peer.ip().is_loopback() {
-            return Ok(None);
-        }
-        let _ = stream.set_nodelay(true);
-        Ok(Some((stream, Peer::Tcp(peer))))
-    }
 }
 
 /// [`serve`] for any source of connections and any service answering HTTP requests (the gated
@@ -260,14 +237,14 @@ pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, Ex
     #[cfg(unix)]
     {
         if let Some(socket) = socket {
-            let info = crate::routes::DaemonInfo {
+            let info = crate::app::DaemonInfo {
                 pid: std::process::id(),
                 url: url.clone(),
                 port,
                 requested_port: requested,
                 default_taken: requested != 0 && requested != port,
             };
-            let app = crate::routes::local(engine.clone(), audit.clone(), info);
+            let app = crate::endpoint::local(engine.clone(), audit.clone(), info);
             tasks.push(tokio::spawn(serve_service(
                 socket,
                 app,

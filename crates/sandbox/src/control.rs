@@ -13,10 +13,10 @@ use crate::client::ClientConfig;
 use crate::config::{ConfigError, User};
 use crate::fault::{Endpoint, Fault};
 use crate::itk::{self, ItkUser, UuIdentity};
+use crate::keycloak;
 use crate::oauth::{self, Issuer};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
-use crate::{admin, keycloak};
 
 /// One of the token services a sandbox serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,14 +52,13 @@ impl Control {
         }
     }
 
-    /// Every route of the sandbox: all four providers and the admin API.
+    /// The routes of the four providers (the admin API on top is `admin::router`).
     pub(crate) fn router(self: &Arc<Self>) -> Router {
         Router::new()
             .merge(oauth::router(Arc::clone(&self.oauth)))
             .merge(oauth::router(Arc::clone(&self.keycloak)))
             .merge(arcgis::router(Arc::clone(&self.arcgis)))
             .merge(itk::router(Arc::clone(&self.itk)))
-            .merge(admin::router(Arc::clone(self)))
     }
 
     pub(crate) fn shared(&self) -> &Shared {

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use url::Url;
 
+use crate::admin;
 use crate::arcgis::{ArcgisApp, ArcgisUser};
 use crate::client::ClientConfig;
 use crate::config::{ConfigError, SandboxConfig, User};
@@ -48,7 +49,8 @@ impl Sandbox {
         let url =
             Url::parse(&format!("http://{}/", listener.local_addr()?)).map_err(io::Error::other)?;
         let control = Arc::new(Control::new(Arc::new(Shared::new(config)), &url));
-        let app = control.router();
+        // Every route of the sandbox: the four providers and the admin API.
+        let app = control.router().merge(admin::router(Arc::clone(&control)));
         let stop = control.shared().stop().clone();
         let server = tokio::spawn(async move {
             let served = axum::serve(listener, app)

@@ -11,12 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The discovery file's name in the runtime directory.
-pub const ENDPOINT_FILE: &str = "endpoint.json";
-/// The daemon socket's name in the runtime directory.
-pub const DAEMON_SOCKET: &str = "daemon.sock";
-/// The lock a running daemon holds, in the runtime directory.
-pub const DAEMON_LOCK: &str = "daemon.lock";
+/// The names of the discovery file, the daemon socket and the daemon's lock in the runtime
+/// directory: part of the contract, defined where the directory layout is (`paths`).
+pub use crate::paths::{DAEMON_LOCK, DAEMON_SOCKET, ENDPOINT_FILE};
 
 /// The route of the connection list.
 pub const CONNECTIONS_PATH: &str = "/v1/connections";

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::connection::{ConnectionName, ProviderKind};
-use crate::engine::Handout;
 use crate::time::Timestamp;
+use crate::token::Handout;
 use crate::token::Identity;
 
 /// The token JSON. One of the few places a token is serialised, on a caller's request; its

@@ -4,8 +4,8 @@
 use super::Engine;
 use crate::config::ConfigFile;
 use crate::error::{Error, Result};
-use crate::http;
 use crate::ports::StoreKind;
+use crate::provider::http;
 use crate::time::Timestamp;
 
 /// Where versions before the per-start key kept the export key.

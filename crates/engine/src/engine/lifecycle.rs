@@ -8,37 +8,26 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{Engine, Inner};
-use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind};
+use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::{Error, Result};
 use crate::provider::{self, FailureClass, Flow, LoginInput, ProviderError};
 use crate::refresh::{Renewer, window};
-use crate::secret::Secret;
+use crate::secret::{RejectedToken, Secret};
 use crate::state::{ConnectionState, HistoryOutcome, Status};
 use crate::time::Timestamp;
-use crate::token::{Identity, TokenSet};
+use crate::token::{Handout, Identity, TokenSet};
 use crate::vault::Stored;
 
-/// A token handed out to a caller, with what it needs to use it.
-#[derive(Clone, Debug)]
-pub struct Handout {
-    /// The connection.
-    pub connection: ConnectionName,
-    /// Its kind.
-    pub kind: ProviderKind,
-    /// The token.
-    pub token: Secret,
-    /// Its type (`Bearer`, `Basic`).
-    pub token_type: String,
-    /// When it expires, if known.
-    pub expires_at: Option<Timestamp>,
-    /// The header name to send it in.
-    pub header_name: String,
-    /// The whole header value (`Bearer <token>`).
-    pub header_value: Secret,
-    /// Who it belongs to, if known.
-    pub identity: Option<Identity>,
-    /// The `Referer` API calls must send with it (a referer-bound ArcGIS token), if any.
-    pub referer: Option<String>,
+/// A connection's hand-out, with what it was built from.
+pub(crate) struct Ready {
+    pub(super) spec: Arc<ConnectionSpec>,
+    pub(super) tokens: TokenSet,
+    /// When the tokens are due for renewal (`Want::Fresh` no longer satisfied).
+    pub(super) renew_at: Option<Timestamp>,
+    /// When a renewal was last made or tried: until the renewal window has passed, the tokens
+    /// are the freshest there are, whatever the caller asks (see `refresh::window`).
+    pub(super) last_attempt: Option<window::Attempt>,
+    pub(super) handout: Arc<Handout>,
 }
 
 /// A failure shared with every caller that waited for the same renewal.
@@ -71,7 +60,7 @@ struct SlotState {
     /// version is not kept.
     version: u64,
     /// The hand-out of the stored tokens, built once (see `handout.rs`).
-    ready: Option<Arc<super::handout::Ready>>,
+    ready: Option<Arc<Ready>>,
 }
 
 /// Per-connection lifecycle state: a gate that makes renewals single-flight, and what is known.
@@ -95,7 +84,7 @@ impl Slot {
     }
 
     /// The prepared hand-out, if one is kept.
-    pub(super) fn ready(&self) -> Option<Arc<super::handout::Ready>> {
+    pub(super) fn ready(&self) -> Option<Arc<Ready>> {
         self.data.lock().expect("slot lock").ready.clone()
     }
 
@@ -117,7 +106,7 @@ impl Slot {
     }
 
     /// Keeps `ready` unless anything changed since `version`.
-    pub(super) fn keep_ready(&self, version: u64, ready: &Arc<super::handout::Ready>) {
+    pub(super) fn keep_ready(&self, version: u64, ready: &Arc<Ready>) {
         let mut data = self.data.lock().expect("slot lock");
         if data.version == version {
             data.ready = Some(ready.clone());
@@ -152,7 +141,7 @@ pub(super) enum Want {
     Forced { limited: bool },
     /// Any valid token but this one, which a service refused (`Engine::token_rejected`);
     /// within the renewal limit, which here gives an error rather than the refused token.
-    Rejected(super::handout::RejectedToken),
+    Rejected(RejectedToken),
 }
 
 impl Want {

@@ -307,7 +307,7 @@ impl Engine {
                 errors: vec![token_file_problem(&e)],
             })?;
         }
-        let moved: Vec<String> = fields::changed_destinations(&old, &spec)
+        let moved: Vec<String> = crate::connection::changed_destinations(&old, &spec)
             .iter()
             .map(|d| d.name.to_owned())
             .collect();
@@ -337,7 +337,7 @@ impl Engine {
         } else {
             self.inner.vault.save(&spec, &stored).await?;
         }
-        stored.bound = Some(fields::destination_fingerprint(&spec));
+        stored.bound = Some(crate::connection::destination_fingerprint(&spec));
         slot.with_stored(stored);
         self.inner.config.update(|file: &mut ConfigFile| {
             let entry = file

@@ -23,9 +23,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
-pub use handout::RejectedToken;
+pub use crate::token::Handout;
 pub use inspect::{FormValues, Probe, TokenDetail};
-pub use lifecycle::{Handout, Refreshed};
+pub use lifecycle::Refreshed;
 pub use login_flow::{LoginRequest, LoginStep};
 pub use manage::{Edit, Edited, Imported};
 
@@ -70,7 +70,7 @@ impl EngineOptions {
             clock: Arc::new(crate::time::SystemClock),
             backoff: Backoff::default(),
             seed: None,
-            http_timeout: crate::http::REQUEST_TIMEOUT,
+            http_timeout: crate::provider::http::REQUEST_TIMEOUT,
             browser: Arc::new(crate::login::NoBrowser),
             login_timeout: Duration::from_secs(300),
         }
@@ -375,9 +375,11 @@ impl Inner {
             return Ok(client.clone());
         }
         let client =
-            crate::http::client_for(spec, self.http_timeout).map_err(|source| Error::Provider {
-                connection: spec.name.clone(),
-                source,
+            crate::provider::http::client_for(spec, self.http_timeout).map_err(|source| {
+                Error::Provider {
+                    connection: spec.name.clone(),
+                    source,
+                }
             })?;
         clients.insert(spec.name.clone(), (spec.clone(), client.clone()));
         Ok(client)

@@ -1,8 +1,7 @@
 //! How a provider call can fail, and which failures are worth retrying.
 
+use std::fmt;
 use std::time::Duration;
-
-use crate::http::{BadCertificate, CertProblem};
 
 /// What kind of failure this is, which decides what the engine does next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,7 +128,7 @@ pub enum ProviderError {
     #[error("the ID token was refused: its {check} check failed ({reason}); nothing was stored")]
     IdToken {
         /// The check it failed.
-        check: super::idtoken::IdTokenCheck,
+        check: IdTokenCheck,
         /// Why, in plain words.
         reason: String,
     },
@@ -180,6 +179,111 @@ impl ProviderError {
         Self::Config {
             field,
             reason: format!("is required {why}"),
+        }
+    }
+}
+
+/// Which check an ID token failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdTokenCheck {
+    /// It is not a signed JWT with a readable header and claims.
+    Format,
+    /// Its `alg` is not an asymmetric signature algorithm (`none`, `HS256`…).
+    Algorithm,
+    /// The issuer's key set holds no key for it (after fetching it again).
+    Key,
+    /// The signature does not verify with the issuer's key.
+    Signature,
+    /// `iss` is not the issuer the login went to.
+    Issuer,
+    /// `aud` does not contain the client (or API audience).
+    Audience,
+    /// `exp` has passed (or is missing).
+    Expiry,
+    /// `iat` is in the future (or missing).
+    IssuedAt,
+    /// `nonce` is not the one the login sent.
+    Nonce,
+    /// `sub` is not the person the session's first ID token named (OpenID Connect Core
+    /// §12.2: a refresh must not switch the person).
+    Subject,
+}
+
+impl fmt::Display for IdTokenCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Format => "format",
+            Self::Algorithm => "alg",
+            Self::Key => "kid",
+            Self::Signature => "signature",
+            Self::Issuer => "iss",
+            Self::Audience => "aud",
+            Self::Expiry => "exp",
+            Self::IssuedAt => "iat",
+            Self::Nonce => "nonce",
+            Self::Subject => "sub",
+        })
+    }
+}
+
+/// A refused TLS certificate, and the connection settings that refused it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", certificate_message(&self.host, &self.problem, self.ca_file.as_deref(), &self.connection))]
+pub struct BadCertificate {
+    /// The host we tried.
+    pub host: String,
+    /// What is wrong with its certificate.
+    pub problem: CertProblem,
+    /// The connection's `ca_file`, when set.
+    pub ca_file: Option<String>,
+    /// The connection, for the command that fixes it.
+    pub connection: String,
+}
+
+/// Why a service's TLS certificate was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertProblem {
+    /// Not signed by a CA this connection trusts (self-signed, or a private CA).
+    Untrusted,
+    /// Past its end date (or this machine's clock is wrong).
+    Expired,
+    /// Before its start date (or this machine's clock is wrong).
+    NotYetValid,
+    /// Made for other names; the verifier's explanation.
+    WrongName(String),
+    /// Revoked by its CA.
+    Revoked,
+    /// Unusable for another reason; the verifier's explanation.
+    Invalid(String),
+}
+
+fn certificate_message(
+    host: &str,
+    problem: &CertProblem,
+    ca_file: Option<&str>,
+    connection: &str,
+) -> String {
+    match (problem, ca_file) {
+        (CertProblem::Untrusted, Some(ca)) => format!(
+            "the certificate of {host} is not trusted by the CA in {ca}; check that this file holds the certificate of the CA that signed it"
+        ),
+        (CertProblem::Untrusted, None) => format!(
+            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if the service uses a private CA, give the connection that CA's certificate: `tokentray edit {connection} --ca-file PATH` (in the app: the connection's Advanced section)"
+        ),
+        (CertProblem::Expired, _) => format!(
+            "the certificate of {host} has expired (or this machine's clock is wrong); the service must renew its certificate"
+        ),
+        (CertProblem::NotYetValid, _) => {
+            format!("the certificate of {host} is not valid yet: check this machine's clock")
+        }
+        (CertProblem::WrongName(why), _) => format!(
+            "the certificate of {host} is not valid for that name ({why}); use a name the certificate was made for in the connection's URLs"
+        ),
+        (CertProblem::Revoked, _) => {
+            format!("the certificate of {host} has been revoked by its CA")
+        }
+        (CertProblem::Invalid(why), _) => {
+            format!("the certificate of {host} cannot be used: {why}")
         }
     }
 }

@@ -7,7 +7,7 @@ use url::{Origin, Url};
 use super::{Flow, ProviderError};
 use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::fields;
-use crate::http;
+use crate::provider::http;
 use crate::secret::Secret;
 use crate::token::{Identity, TokenSet, jwt_claims};
 

@@ -10,7 +10,6 @@
 //! Signatures are checked by the `jsonwebtoken` crate on its `aws-lc-rs` backend, the same
 //! crypto library the engine's TLS already uses.
 
-use std::fmt;
 use std::time::Duration;
 
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm};
@@ -18,7 +17,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::{Flow, ProviderError};
+use super::{Flow, IdTokenCheck, ProviderError};
 use crate::secret::{Secret, constant_time_eq};
 use crate::time::Timestamp;
 
@@ -37,49 +36,6 @@ const ALGORITHMS: [Algorithm; 9] = [
     Algorithm::ES384,
     Algorithm::EdDSA,
 ];
-
-/// Which check an ID token failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IdTokenCheck {
-    /// It is not a signed JWT with a readable header and claims.
-    Format,
-    /// Its `alg` is not an asymmetric signature algorithm (`none`, `HS256`…).
-    Algorithm,
-    /// The issuer's key set holds no key for it (after fetching it again).
-    Key,
-    /// The signature does not verify with the issuer's key.
-    Signature,
-    /// `iss` is not the issuer the login went to.
-    Issuer,
-    /// `aud` does not contain the client (or API audience).
-    Audience,
-    /// `exp` has passed (or is missing).
-    Expiry,
-    /// `iat` is in the future (or missing).
-    IssuedAt,
-    /// `nonce` is not the one the login sent.
-    Nonce,
-    /// `sub` is not the person the session's first ID token named (OpenID Connect Core
-    /// §12.2: a refresh must not switch the person).
-    Subject,
-}
-
-impl fmt::Display for IdTokenCheck {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Format => "format",
-            Self::Algorithm => "alg",
-            Self::Key => "kid",
-            Self::Signature => "signature",
-            Self::Issuer => "iss",
-            Self::Audience => "aud",
-            Self::Expiry => "exp",
-            Self::IssuedAt => "iat",
-            Self::Nonce => "nonce",
-            Self::Subject => "sub",
-        })
-    }
-}
 
 /// What a valid ID token must say.
 #[derive(Clone, Copy, Debug)]
@@ -410,7 +366,7 @@ mod tests {
         fn new() -> Self {
             let spec =
                 ConnectionSpec::new(ConnectionName::new("idt").unwrap(), ProviderKind::Oauth2);
-            let http = crate::http::client_for(&spec, Duration::from_secs(5)).unwrap();
+            let http = crate::provider::http::client_for(&spec, Duration::from_secs(5)).unwrap();
             Self {
                 spec,
                 credentials: Credentials::new(),

@@ -4,6 +4,7 @@
 mod authorize;
 mod basic;
 mod error;
+pub(crate) mod http;
 mod identity;
 pub(crate) mod idtoken;
 mod oauth2;
@@ -14,8 +15,7 @@ mod vendor;
 use async_trait::async_trait;
 
 pub(crate) use authorize::{Authorization, DevicePoll, DeviceStart};
-pub use error::{FailureClass, ProviderError};
-pub use idtoken::IdTokenCheck;
+pub use error::{BadCertificate, CertProblem, FailureClass, IdTokenCheck, ProviderError};
 pub(crate) use oauth2::DiscoveryCache;
 
 use crate::connection::{ConnectionSpec, ProviderKind};

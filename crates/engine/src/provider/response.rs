@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::http::Reply;
 use crate::provider::ProviderError;
+use crate::provider::http::Reply;
 use crate::secret::Secret;
 use crate::time::Timestamp;
 use crate::token::{TokenSet, jwt_expiry, jwt_lifetime};

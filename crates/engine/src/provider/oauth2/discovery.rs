@@ -11,8 +11,8 @@ use url::Url;
 
 use crate::connection::ConnectionSpec;
 use crate::fields::check_url_with;
-use crate::http;
 use crate::provider::ProviderError;
+use crate::provider::http;
 use crate::provider::response::text;
 
 /// The endpoints an issuer publishes.
@@ -279,7 +279,8 @@ mod tests {
             let (cache, issuer) = (&cache, issuer.clone());
             async move {
                 let http =
-                    crate::http::client_for(&spec, std::time::Duration::from_secs(5)).unwrap();
+                    crate::provider::http::client_for(&spec, std::time::Duration::from_secs(5))
+                        .unwrap();
                 let meta = cache.get(&spec, &http, &issuer).await.unwrap();
                 meta.token_endpoint.clone().unwrap().to_string()
             }

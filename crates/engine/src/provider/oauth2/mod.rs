@@ -22,7 +22,7 @@ use super::{
     ProviderError, identity, idtoken, response,
 };
 use crate::connection::{ConnectionSpec, ProviderKind};
-use crate::http;
+use crate::provider::http;
 use crate::secret::Secret;
 use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet, jwt_claims};

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::connection::{ConnectionSpec, ProviderKind};
-use crate::http::{self, Reply};
+use crate::provider::http::{self, Reply};
 use crate::provider::identity;
 use crate::provider::response::text;
 use crate::provider::{Flow, ProviderError};

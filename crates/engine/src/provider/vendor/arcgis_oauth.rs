@@ -18,7 +18,7 @@ use url::Url;
 
 use super::arcgis::{self, portal_url};
 use crate::connection::ConnectionSpec;
-use crate::http;
+use crate::provider::http;
 use crate::provider::response::{text, token_set_from};
 use crate::provider::{Authorization, Flow, LoginInput, Provider, ProviderError};
 use crate::secret::Secret;

@@ -11,7 +11,7 @@ use url::Url;
 
 use super::arcgis::{self, portal_url};
 use crate::connection::ConnectionSpec;
-use crate::http;
+use crate::provider::http;
 use crate::provider::response::check_token;
 use crate::provider::{Flow, LoginInput, Provider, ProviderError};
 use crate::secret::Secret;

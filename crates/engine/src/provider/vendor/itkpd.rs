@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::connection::ConnectionSpec;
-use crate::http::{self, Reply};
+use crate::provider::http::{self, Reply};
 use crate::provider::identity;
 use crate::provider::response::{check_token, seconds, text};
 use crate::provider::{Flow, LoginInput, Provider, ProviderError, idtoken};

@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::{RequestBuilder, StatusCode};
 use url::Url;
 
+use super::{BadCertificate, CertProblem, ProviderError};
 use crate::connection::ConnectionSpec;
-use crate::provider::ProviderError;
 
 /// The most a provider response may weigh.
 pub(crate) const BODY_LIMIT: usize = 1024 * 1024;
@@ -27,68 +27,6 @@ const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type MakeProxy = fn(String) -> reqwest::Result<reqwest::Proxy>;
-
-/// A refused TLS certificate, and the connection settings that refused it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}", certificate_message(&self.host, &self.problem, self.ca_file.as_deref(), &self.connection))]
-pub struct BadCertificate {
-    /// The host we tried.
-    pub host: String,
-    /// What is wrong with its certificate.
-    pub problem: CertProblem,
-    /// The connection's `ca_file`, when set.
-    pub ca_file: Option<String>,
-    /// The connection, for the command that fixes it.
-    pub connection: String,
-}
-
-/// Why a service's TLS certificate was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CertProblem {
-    /// Not signed by a CA this connection trusts (self-signed, or a private CA).
-    Untrusted,
-    /// Past its end date (or this machine's clock is wrong).
-    Expired,
-    /// Before its start date (or this machine's clock is wrong).
-    NotYetValid,
-    /// Made for other names; the verifier's explanation.
-    WrongName(String),
-    /// Revoked by its CA.
-    Revoked,
-    /// Unusable for another reason; the verifier's explanation.
-    Invalid(String),
-}
-
-fn certificate_message(
-    host: &str,
-    problem: &CertProblem,
-    ca_file: Option<&str>,
-    connection: &str,
-) -> String {
-    match (problem, ca_file) {
-        (CertProblem::Untrusted, Some(ca)) => format!(
-            "the certificate of {host} is not trusted by the CA in {ca}; check that this file holds the certificate of the CA that signed it"
-        ),
-        (CertProblem::Untrusted, None) => format!(
-            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if the service uses a private CA, give the connection that CA's certificate: `tokentray edit {connection} --ca-file PATH` (in the app: the connection's Advanced section)"
-        ),
-        (CertProblem::Expired, _) => format!(
-            "the certificate of {host} has expired (or this machine's clock is wrong); the service must renew its certificate"
-        ),
-        (CertProblem::NotYetValid, _) => {
-            format!("the certificate of {host} is not valid yet: check this machine's clock")
-        }
-        (CertProblem::WrongName(why), _) => format!(
-            "the certificate of {host} is not valid for that name ({why}); use a name the certificate was made for in the connection's URLs"
-        ),
-        (CertProblem::Revoked, _) => {
-            format!("the certificate of {host} has been revoked by its CA")
-        }
-        (CertProblem::Invalid(why), _) => {
-            format!("the certificate of {host} cannot be used: {why}")
-        }
-    }
-}
 
 /// The warning to show wherever a connection is shown, when it does not verify certificates.
 pub fn insecure_warning(spec: &ConnectionSpec) -> Option<String> {

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-use crate::connection::{ConnectionSpec, FieldError, ProviderKind, Settings, Value};
+mod values;
+
+pub use values::{FieldError, ProviderKind, Settings, UnknownKind, Value};
 
 /// The type of a field, which decides how it is parsed, validated and shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -544,33 +546,6 @@ pub fn destination_fields(kind: ProviderKind) -> impl Iterator<Item = &'static F
     all_fields(kind).filter(|d| d.destination)
 }
 
-/// The destination fields whose effective value (set, or the default) differs between `old`
-/// and `new`: a change of any of them means stored secrets would go somewhere else.
-pub fn changed_destinations(old: &ConnectionSpec, new: &ConnectionSpec) -> Vec<&'static FieldDef> {
-    if old.kind != new.kind {
-        return destination_fields(new.kind).collect();
-    }
-    destination_fields(new.kind)
-        .filter(|d| old.text(d.name) != new.text(d.name))
-        .collect()
-}
-
-/// A fingerprint (SHA-256, hex) of where `spec` sends its secrets: its name, its kind and the
-/// effective value of every destination field. Stored secrets carry the fingerprint of the
-/// definition they were saved for and are not used for any other.
-pub fn destination_fingerprint(spec: &ConnectionSpec) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hash = Sha256::new();
-    hash.update(b"tokentray destination v1\n");
-    hash.update(format!("name={}\nkind={}\n", spec.name, spec.kind).as_bytes());
-    for def in destination_fields(spec.kind) {
-        let value = spec.text(def.name).unwrap_or_default();
-        // Length-prefixed, so no value can imitate another field.
-        hash.update(format!("{}={}:{value}\n", def.name, value.len()).as_bytes());
-    }
-    crate::paths::hex(&hash.finalize())
-}
-
 /// Checks a `token_file` setting: `wlcg` or an absolute path. Checked where a definition comes
 /// in (add, edit, import); a config file written before the rule still loads, and the token
 /// file of a relative setting is simply not written.
@@ -1098,55 +1073,6 @@ mod tests {
         ] {
             assert!(oauth.contains(&name), "{name}");
         }
-    }
-
-    #[test]
-    fn the_fingerprint_follows_destinations_only() {
-        use crate::connection::ConnectionName;
-        let mut a = ConnectionSpec::new(ConnectionName::new("a").unwrap(), ProviderKind::Oauth2);
-        a.settings
-            .insert("token_url", Value::Text("https://idp.example/token".into()));
-        let mut cosmetic = a.clone();
-        cosmetic.settings.insert("label", Value::Text("A".into()));
-        cosmetic
-            .settings
-            .insert("scope", Value::Text("read".into()));
-        assert_eq!(
-            destination_fingerprint(&a),
-            destination_fingerprint(&cosmetic)
-        );
-        // A default written out is the same destination.
-        let mut explicit = a.clone();
-        explicit
-            .settings
-            .insert("client_auth", Value::Text("basic".into()));
-        assert_eq!(
-            destination_fingerprint(&a),
-            destination_fingerprint(&explicit)
-        );
-        for (field, value) in [
-            (
-                "token_url",
-                Value::Text("https://other.example/token".into()),
-            ),
-            ("proxy", Value::Text("http://127.0.0.1:3128".into())),
-            ("insecure_skip_verify", Value::Bool(true)),
-            ("client_auth", Value::Text("post".into())),
-        ] {
-            let mut moved = a.clone();
-            moved.settings.insert(field, value);
-            assert_ne!(
-                destination_fingerprint(&a),
-                destination_fingerprint(&moved),
-                "{field}"
-            );
-            assert_eq!(changed_destinations(&a, &moved)[0].name, field);
-        }
-        let other = ConnectionSpec {
-            name: ConnectionName::new("b").unwrap(),
-            ..a.clone()
-        };
-        assert_ne!(destination_fingerprint(&a), destination_fingerprint(&other));
     }
 
     #[test]
