@@ -23,6 +23,9 @@ if [ "$want_test" = 1 ]; then
   # Real TLS and proxy servers for the ca_file/proxy tests: nginx in front of the sandbox with
   # a private CA made by openssl, and tinyproxy as the HTTP proxy.
   packages+=(nginx-light openssl tinyproxy)
+  # The shells whose completion scripts are checked, groff for the man page, and git (with
+  # git-http-backend) for the credential helper's clone and fetch against a local git server.
+  packages+=(bash zsh fish groff-base man-db git)
 fi
 missing=()
 for p in "${packages[@]}"; do

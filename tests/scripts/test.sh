@@ -30,6 +30,8 @@ export TOKENTRAY_REQUIRE_OIDC=1 TOKENTRAY_REQUIRE_DOT=1 NO_AT_BRIDGE=1
 if [ "$(id -u)" = 0 ]; then export TOKENTRAY_REQUIRE_NEIGHBOUR=1; fi
 # The real TLS server (nginx) and proxy (tinyproxy) that setup.sh installs must run, not skip.
 export TOKENTRAY_REQUIRE_TLS=1
+# The shells, groff and git that setup.sh installs for the completion, man page and git tests.
+export TOKENTRAY_REQUIRE_TOOLS=1
 xvfb-run -a -s "-screen 0 1280x800x24" tests/scripts/with-keyring.sh \
   cargo test --workspace --locked --no-fail-fast
 

@@ -12,7 +12,7 @@ pub(crate) struct Cli {
     pub command: Command,
 }
 
-const AFTER_HELP: &str = "Examples:
+pub(crate) const AFTER_HELP: &str = "Examples:
   tokentray add api --kind oauth2 --issuer https://idp.example --grant client_credentials --client-id cli
   tokentray token api                      # prints only the token
   curl -H \"$(tokentray token api --format header)\" https://api.example/v1/me
@@ -58,6 +58,13 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Check the keychain, files and connections, and say what to fix
     Doctor(DoctorArgs),
+    /// A git credential helper: `git config credential.helper "!tokentray git-credential NAME"`
+    GitCredential(GitCredentialArgs),
+    /// Print a completion script for a shell: `tokentray completions bash`
+    Completions(CompletionsArgs),
+    /// Print the tokentray(1) man page (roff)
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +252,62 @@ pub(crate) struct DoctorArgs {
     /// Keep secrets in the OS keychain (the default)
     #[arg(long)]
     pub use_keychain: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(shell: Shell) -> Self {
+        match shell {
+            Shell::Bash => Self::Bash,
+            Shell::Zsh => Self::Zsh,
+            Shell::Fish => Self::Fish,
+            Shell::Powershell => Self::PowerShell,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GitCredentialArgs {
+    /// The connection's name
+    pub name: String,
+    /// What git asks: `get` answers with the token for the connection's own hosts; `store`
+    /// and `erase` do nothing (Tokentray keeps the token fresh itself)
+    #[arg(value_enum)]
+    pub operation: GitOperation,
+    /// Another host (`HOST` or `HOST:PORT`) this connection's token is for, besides the hosts
+    /// of its own URLs; repeat for more
+    #[arg(long = "host", value_name = "HOST[:PORT]")]
+    pub hosts: Vec<String>,
+    /// The user name to give with a bearer token (default `oauth2`; a basic connection gives
+    /// its own user name)
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Renew first unless the token stays valid at least this many seconds
+    #[arg(long, value_name = "SECS")]
+    pub min_valid: Option<u64>,
+}
+
+/// The operations of git's credential helper protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GitOperation {
+    Get,
+    Store,
+    Erase,
 }
 
 // Arguments that may hold secrets (`--client-secret VALUE`, `--password VALUE`, `--token

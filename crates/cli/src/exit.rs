@@ -23,6 +23,9 @@ pub enum CliError {
     /// A command that ran but reports failure (doctor found problems).
     #[error("{0}")]
     Failed(String),
+    /// A running Tokentray answered with an error (its message, and the exit code it maps to).
+    #[error("{1} (from the running Tokentray)")]
+    Daemon(u8, String),
     /// Exit with this code and say nothing more (`exec` passes its command's code on).
     #[error("")]
     Exit(u8),
@@ -35,7 +38,7 @@ impl CliError {
             Self::Usage(_) => USAGE,
             Self::Engine(e) => engine_code(e),
             Self::NoHome | Self::Io(..) | Self::Failed(_) => 1,
-            Self::Exit(code) => *code,
+            Self::Exit(code) | Self::Daemon(code, _) => *code,
         }
     }
 }

@@ -10,7 +10,7 @@ mod input;
 mod output;
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -52,10 +52,28 @@ pub fn run(
     let mut cli = match parse(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = write!(err, "{}", e.render().ansi());
+            // Colour only for a person at a terminal that wants it; scripts get plain text.
+            let rendered = e.render();
+            let _ = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                write!(err, "{}", rendered.ansi())
+            } else {
+                write!(err, "{rendered}")
+            };
             return if e.use_stderr() { exit::USAGE } else { 0 };
         }
     };
+    // Text generated from the command line's definition: no engine, no files.
+    let generated = match &cli.command {
+        Command::Completions(a) => Some(commands::shell::completions(a.shell, out)),
+        Command::Man => Some(commands::shell::man(out)),
+        Command::GitCredential(a) if a.operation != args::GitOperation::Get => {
+            Some(commands::git::ignore())
+        }
+        _ => None,
+    };
+    if let Some(done) = generated {
+        return finish(done, err);
+    }
     if let Command::Token(a) = &mut cli.command
         && let Err(e) = commands::tokens::resolve_rejected(a, err)
     {
@@ -84,7 +102,12 @@ pub fn run(
             return 1;
         }
     };
-    match runtime.block_on(dispatch(cli.command, out, err)) {
+    finish(runtime.block_on(dispatch(cli.command, out, err)), err)
+}
+
+/// The exit code of a command's result, with its error (if any) on stderr.
+fn finish(result: Result<(), CliError>, err: &mut dyn Write) -> u8 {
+    match result {
         Ok(()) => 0,
         Err(CliError::Exit(code)) => code,
         Err(e) => {
@@ -211,6 +234,8 @@ async fn dispatch(
         Command::Refresh(a) => commands::tokens::refresh(&engine, &a, out, err).await,
         Command::Logout(a) => commands::tokens::logout(&engine, &a, out, err).await,
         Command::Doctor(a) => commands::doctor::run(&engine, &a, out).await,
+        Command::GitCredential(a) => commands::git::get(&engine, &a, out, err).await,
+        Command::Completions(_) | Command::Man => Ok(()), // answered in `run`
     }
 }
 

@@ -69,6 +69,41 @@ pub(crate) fn try_daemon(
     Some(print(&answer, name, shape, out, err))
 }
 
+/// The exit code for an error `code` of the endpoint.
+fn exit_code(code: &str) -> u8 {
+    match code {
+        "unknown_connection" => 3,
+        "needs_login" => 4,
+        "provider_error" => 5,
+        "storage_unavailable" => 6,
+        "invalid_request" => 2,
+        _ => 1,
+    }
+}
+
+/// The token JSON of `name` from a running Tokentray: `None` when none runs (work locally),
+/// else its answer, or its error as an exit code and message.
+pub(crate) fn token_json(
+    name: &str,
+    min_valid: Option<u64>,
+) -> Option<Result<serde_json::Value, (u8, String)>> {
+    tokentray_engine::ConnectionName::new(name).ok()?;
+    let daemon = Daemon::find(&Paths::from_env()?)?;
+    let path = match min_valid {
+        Some(s) => format!("/v1/connections/{name}/token?min_valid={s}"),
+        None => format!("/v1/connections/{name}/token"),
+    };
+    let answer = daemon.request("GET", &path, "application/json")?;
+    match answer.status {
+        401 => None,
+        200 => Some(Ok(answer.json())),
+        _ => {
+            let (code, message) = answer.error();
+            Some(Err((exit_code(&code), message)))
+        }
+    }
+}
+
 /// What the command prints from the daemon's answer.
 #[derive(Clone, Copy)]
 enum Shape {
@@ -95,14 +130,7 @@ fn print(
         } else {
             let _ = writeln!(err, "error: {message} (from the running Tokentray)");
         }
-        return match code.as_str() {
-            "unknown_connection" => 3,
-            "needs_login" => 4,
-            "provider_error" => 5,
-            "storage_unavailable" => 6,
-            "invalid_request" => 2,
-            _ => 1,
-        };
+        return exit_code(&code);
     }
     let text = match shape {
         Shape::Token(TokenFormat::Raw) => format!("{}\n", answer.body.trim_end()),

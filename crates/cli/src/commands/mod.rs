@@ -5,5 +5,7 @@ pub(crate) mod connections;
 pub(crate) mod delegate;
 pub(crate) mod doctor;
 pub(crate) mod exec;
+pub(crate) mod git;
 pub(crate) mod serve;
+pub(crate) mod shell;
 pub(crate) mod tokens;
