@@ -42,6 +42,8 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(window::navigation_guard())
         .plugin(tauri_plugin_opener::init())
+        // Runs the demo providers' sidecar (from Rust only: the webview gets no shell rights).
+        .plugin(tauri_plugin_shell::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(

@@ -31,8 +31,8 @@ pub(crate) struct AppState {
     watcher: tauri::async_runtime::JoinHandle<()>,
     /// The export endpoint, once it listens (none when it could not start).
     export: Arc<Mutex<Option<tokentray_export::ExportHandle>>>,
-    /// The demo providers, while they run.
-    demo: Arc<Mutex<Option<tokentray_sandbox::Sandbox>>>,
+    /// The demo providers (the sandbox sidecar), while they run.
+    demo: Arc<Mutex<Option<crate::demo::Providers>>>,
     settings_file: SettingsFile,
     settings: std::sync::Mutex<UiSettings>,
 }
@@ -55,13 +55,14 @@ impl AppState {
         let export = Arc::new(Mutex::new(None));
         let demo = Arc::new(Mutex::new(None));
         let (background, export_slot, demo_slot) = (engine.clone(), export.clone(), demo.clone());
+        let handle = app.clone();
         // The scheduler spawns tokio tasks, so it must start inside the runtime. A broken
         // config file is not fatal: the window shows the engine's error instead of a list.
         // The app is the one refresher while it runs, so it also serves the export endpoint.
         tauri::async_runtime::spawn(async move {
             if crate::demo::in_use(&background) {
-                match crate::demo::start().await {
-                    Ok(sandbox) => *demo_slot.lock().await = Some(sandbox),
+                match crate::demo::start(&handle).await {
+                    Ok(providers) => *demo_slot.lock().await = Some(providers),
                     Err(error) => tracing::warn!(%error, "the demo providers did not start"),
                 }
             }
@@ -118,13 +119,16 @@ impl AppState {
     }
 
     /// Starts the demo providers (once) and adds the demo connections.
-    pub(crate) async fn start_demo(&self) -> std::io::Result<Vec<String>> {
+    pub(crate) async fn start_demo(
+        &self,
+        app: &AppHandle,
+    ) -> Result<Vec<String>, crate::demo::StartError> {
         let mut demo = self.demo.lock().await;
         if demo.is_none() {
-            *demo = Some(crate::demo::start().await?);
+            *demo = Some(crate::demo::start(app).await?);
         }
-        let sandbox = demo.as_ref().expect("started above");
-        Ok(crate::demo::add_connections(&self.engine, sandbox).await)
+        let providers = demo.as_ref().expect("started above");
+        Ok(crate::demo::add_connections(&self.engine, providers.url()).await)
     }
 
     /// Stops forwarding events and waits (briefly) for the engine's background work.
@@ -140,8 +144,8 @@ impl AppState {
         {
             tracing::warn!("renewals still running after {SHUTDOWN_GRACE:?}; quitting anyway");
         }
-        if let Some(sandbox) = self.demo.lock().await.take() {
-            sandbox.shutdown().await;
+        if let Some(providers) = self.demo.lock().await.take() {
+            providers.stop();
         }
     }
 }

@@ -3,8 +3,14 @@ connection per kind of login, the unattended ones already active; a newcomer log
 others from the window (a browser login, and a password login with a one-time code), copies
 tokens from the rows and removes connections again."""
 
+import os
+import signal
+import socket
+from pathlib import Path
+
+import pytest
 import screens
-from harness import require, until
+from harness import SANDBOX, require, until
 from screens import tid
 from test_flows import logged_in
 
@@ -50,3 +56,87 @@ def test_try_the_sandbox_then_log_in_to_every_demo_connection(home, launch, clip
         screens.click(app, "confirm-remove")
         until(f"{name} to leave the list", lambda: name not in screens.rows(app))
         until(f"no keychain item of {name}", lambda: not home.has_keychain_item(name))
+
+
+DEMO_PORT = 47211
+
+
+def sidecars(app_pid: int) -> list[int]:
+    """The app's `tokentray-sandbox` children (the demo providers' sidecar)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == app_pid and os.readlink(entry / "exe") == str(SANDBOX):
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def start_demo(app) -> int:
+    """Clicks "Try the sandbox" and returns the sidecar's pid once the demo connections show."""
+    require(app, testids=["empty-demo"])
+    screens.click(app, "empty-demo")
+    until("the demo connections", lambda: {"demo-api", "demo-itk"} <= set(screens.rows(app)))
+    (app_pid,) = app.pids()
+    (sidecar,) = until("the sandbox sidecar, a child of the app", lambda: sidecars(app_pid))
+    return sidecar
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["terminated", "killed"])
+def test_the_sandbox_sidecar_ends_with_the_app(home, launch, how):
+    app = launch(home)
+    sidecar = start_demo(app)
+    screens.wait_status(app, "demo-api", "Active")
+    (app_pid,) = app.pids()
+    os.kill(app_pid, how)
+    until("the app to exit", lambda: not app.pids())
+    until(f"the sidecar {sidecar} to exit with the app", lambda: not alive(sidecar))
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", DEMO_PORT)) != 0, "nothing listens on the demo port"
+
+
+def test_the_demo_starts_its_sidecar_again_with_the_app(home, launch):
+    app = launch(home)
+    first = start_demo(app)
+    app.stop()
+    until(f"the first sidecar {first} to exit", lambda: not alive(first))
+
+    again = launch(home)
+    screens.row(again, "demo-api")
+    (app_pid,) = again.pids()
+    (second,) = until("the sidecar to start again with the app", lambda: sidecars(app_pid))
+    assert second != first
+    screens.wait_status(again, "demo-api", "Active")
+
+
+def test_a_sandbox_that_cannot_start_is_a_plain_message(home, launch):
+    app = launch(home)
+    require(app, testids=["empty-demo"])
+    with socket.socket() as squatter:
+        # Another program holds the port (SO_REUSEADDR: connections of an earlier test may
+        # linger in TIME_WAIT; a listener still there would be refused all the same).
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", DEMO_PORT))
+        squatter.listen()
+        screens.click(app, "empty-demo")
+        message = until(
+            "a message saying why the sandbox did not start",
+            lambda: [t for t in screens.toasts(app) if "Could not start the sandbox" in t],
+        )[0]
+    assert f"port {DEMO_PORT}" in message and "close whatever uses that port" in message, message
+    assert not screens.rows(app), "no demo connections without their providers"
+    (app_pid,) = app.pids()
+    assert not sidecars(app_pid), "no sidecar left running"

@@ -23,6 +23,9 @@ if [ "$want_test" = 1 ]; then
   # Real TLS and proxy servers for the ca_file/proxy tests: nginx in front of the sandbox with
   # a private CA made by openssl, and tinyproxy as the HTTP proxy.
   packages+=(nginx-light openssl tinyproxy)
+  # The package check (tests/scripts/package-check.sh): validating the desktop entry and its
+  # tokentray:// registration, opening a link as a browser would, reading the .rpm, the man page.
+  packages+=(desktop-file-utils xdg-utils rpm)
   # The shells whose completion scripts are checked, groff for the man page, and git (with
   # git-http-backend) for the credential helper's clone and fetch against a local git server.
   packages+=(bash zsh fish groff-base man-db git)
@@ -60,6 +63,10 @@ npm_ci() {
 npm_ci ui
 say "building the UI"
 npm run --prefix ui build --silent
+# "Try the sandbox" starts the demo providers, tokentray-sandbox, from beside the app's binary:
+# build them into the same target directory that `cargo run -p tokentray-desktop` uses.
+say "building the demo providers (tokentray-sandbox)"
+cargo build --locked --quiet -p tokentray-sandbox
 if [ "$want_test" = 1 ]; then
   npm_ci tests/servers/oidc-provider
   # A second local account for the tests that play a hostile neighbour on the same machine

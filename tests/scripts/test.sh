@@ -6,7 +6,9 @@
 # the Python client (tests/scripts/python-client.sh: its wheel, tested installed against the
 # real sandbox and `tokentray serve`), the check that the generated IPC bindings are committed,
 # and the desktop app's end-to-end suite in a real WebView on a virtual display
-# (tests/e2e/run.sh), which saves screenshots of the main screens under artifacts/screenshots/.
+# (tests/e2e/run.sh), which saves screenshots of the main screens under artifacts/screenshots/;
+# last, the Linux packages are built, installed, used and purged again
+# (tests/scripts/package-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -54,5 +56,8 @@ tests/e2e/run.sh
 say "desktop app over its life: live updates, close to tray, a second launch shows the window"
 xvfb-run -a -s "-screen 0 1280x800x24" tests/scripts/with-keyring.sh \
   tests/e2e/lifecycle.sh --app "${CARGO_TARGET_DIR:-target}/debug/tokentray-desktop" --out-dir artifacts/lifecycle
+
+say "the .deb and .rpm packages: built, installed, used and purged (tests/scripts/package-check.sh)"
+tests/scripts/package-check.sh
 
 say "all tests passed"

@@ -110,16 +110,14 @@ pub(crate) fn save_settings(
 /// Starts the local demo providers and adds demo connections against them.
 #[tauri::command]
 #[specta::specta]
-pub(crate) async fn start_demo(state: State<'_, AppState>) -> Result<Vec<Connection>, IpcError> {
-    state.start_demo().await.map_err(|e| {
-        IpcError::new(
-            ErrorCode::Internal,
-            format!(
-                "the demo providers could not start on port {} ({e}); close whatever uses that port and try again",
-                crate::demo::DEMO_PORT
-            ),
-        )
-    })?;
+pub(crate) async fn start_demo(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Vec<Connection>, IpcError> {
+    state
+        .start_demo(&app)
+        .await
+        .map_err(|e| IpcError::new(ErrorCode::Internal, e.to_string()))?;
     let engine = &state.engine;
     Ok(engine
         .list()?
