@@ -190,13 +190,21 @@ mod tests {
         let mut secrets = Credentials::new();
         secrets.set("token", Secret::new(canary));
         let fields = [("label".to_owned(), "Nightly export".to_owned())];
-        tauri::async_runtime::block_on(engine.add("nightly", ProviderKind::Static, &fields, secrets))
-            .unwrap();
+        tauri::async_runtime::block_on(engine.add(
+            "nightly",
+            ProviderKind::Static,
+            &fields,
+            secrets,
+        ))
+        .unwrap();
         // A token handed out, so that the state file has something to say about it.
         tauri::async_runtime::block_on(engine.token("nightly", None)).unwrap();
 
         let script = first_list_script(&engine).unwrap();
-        assert!(script.starts_with(&format!("window.{FIRST_LIST} = [")), "{script}");
+        assert!(
+            script.starts_with(&format!("window.{FIRST_LIST} = [")),
+            "{script}"
+        );
         assert!(script.contains("\"nightly\"") && script.contains("Nightly export"));
         assert!(!script.contains(canary), "a token is in the first list");
 
