@@ -57,7 +57,7 @@ fn ms_since_start(epoch_ms: f64) -> Option<f64> {
         reason = "epoch milliseconds stay below 2^53, exact in an f64"
     )]
     let start = *start as f64;
-    epoch_ms.is_finite().then(|| epoch_ms - start)
+    epoch_ms.is_finite().then_some(epoch_ms - start)
 }
 
 fn millis(duration: Duration) -> f64 {

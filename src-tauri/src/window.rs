@@ -22,10 +22,10 @@ pub(crate) fn show_main(app: &AppHandle) {
     }
 }
 
-/// Turns off WebKit features the window never uses: WebGL, audio and video, the back-forward
+/// Turns off `WebKit` features the window never uses: WebGL, audio and video, the back-forward
 /// page cache (the app never navigates) and offline storage. GPU compositing stays on: with
 /// the hardware-acceleration policy set to "never" the idle web process is about 70 MiB
-/// smaller, but WebKitWebDriver's screenshots then hang, which the E2E suite relies on.
+/// smaller, but `WebKitWebDriver` screenshots then hang, which the E2E suite relies on.
 pub(crate) fn lighten(app: &AppHandle) {
     let Some(window) = app.get_webview_window(MAIN) else {
         return;
