@@ -7,12 +7,17 @@ Idle memory: after the app has sat idle for a while, the proportional set size (
 pages split between the processes that share them) and the resident set size (RSS) summed over
 the app's process and every process it started (WebKit's web and network processes).
 
+Profile (Tokentray only, separate launches so the log lines cost the measured runs nothing):
+the stages of its start, which it logs at debug level under `tokentray_desktop::startup`
+(process start, Tauri builder, window created, setup done, page loaded, the UI's script start,
+list asked for, received and painted), as the median time since the process started.
+
 Runs alternate between the apps so that a busy moment of the machine hits both. Each app gets
 its own throw-away HOME, kept for all its runs (so every measured launch is a second launch:
 caches and window state exist, as on a person's machine), and one unmeasured warm-up launch.
 
     desktop_bench.py --app tokentray=PATH --app minimal=PATH [--runs 10] [--idle-runs 3]
-                     [--idle 15] [--prepare tokentray=COMMAND] [--json OUT]
+                     [--idle 15] [--profile-runs 5] [--prepare tokentray=COMMAND] [--json OUT]
 
 Run it under a display (xvfb-run) and, for Tokentray, a keychain (with-keyring.sh):
 benches/desktop.sh does both.
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -34,6 +40,8 @@ import time
 from pathlib import Path
 
 READY = "the window is ready"
+PROFILED = "tokentray"
+STAGE = re.compile(r'stage="([^"]+)" ms=([0-9.eE+-]+)')
 
 
 def descendants(root: int) -> list[int]:
@@ -117,18 +125,28 @@ class Launch:
                 self.process.wait()
 
 
-def environment(home: Path) -> dict[str, str]:
+def environment(home: Path, log: str = "warn,tokentray_desktop=info") -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_CACHE_HOME=str(home / "cache"),
         TOKENTRAY_HOME=str(home / "tokentray"),
-        TOKENTRAY_LOG="warn,tokentray_desktop=info",
+        TOKENTRAY_LOG=log,
         NO_COLOR="1",
         NO_AT_BRIDGE="1",
     )
     return env
+
+
+def stages(log: list[str]) -> dict[str, float]:
+    """The startup stages in an app's log: name -> milliseconds since the process started."""
+    found: dict[str, float] = {}
+    for line in log:
+        match = STAGE.search(line)
+        if match and match.group(1) not in found:
+            found[match.group(1)] = float(match.group(2))
+    return found
 
 
 def summary(values: list[float]) -> dict:
@@ -147,6 +165,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--idle-runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=15.0, help="seconds idle before memory")
+    parser.add_argument("--profile-runs", type=int, default=5, help="launches profiled (Tokentray)")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -184,6 +203,8 @@ def measure(args: argparse.Namespace, apps: dict, prepare: dict, scratch: Path) 
             idle[name].append(memory(run.process.pid))
             run.stop()
 
+    profile = profile_start(args, apps, homes)
+
     result = {
         name: {
             "launch_to_ready_s": summary(launch[name]),
@@ -193,6 +214,8 @@ def measure(args: argparse.Namespace, apps: dict, prepare: dict, scratch: Path) 
         }
         for name in apps
     }
+    if profile:
+        result[PROFILED]["startup_stages_ms"] = profile
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")
@@ -208,7 +231,28 @@ def measure(args: argparse.Namespace, apps: dict, prepare: dict, scratch: Path) 
             f" | {s['median']:.0f} MiB ({s['min']:.0f}–{s['max']:.0f})"
             f" | {len(r['processes'])}: {', '.join(r['processes'])} |"
         )
+    if profile:
+        print(f"\n| {PROFILED} start, stage | ms since process start, median (min–max) "
+              f"over {args.profile_runs} |")
+        print("|---|---|")
+        for stage, t in profile.items():
+            print(f"| {stage} | {t['median']:.0f} ({t['min']:.0f}–{t['max']:.0f}) |")
     return 0
+
+
+def profile_start(args: argparse.Namespace, apps: dict, homes: dict) -> dict:
+    """Median time of each startup stage over separate, profiled launches (Tokentray only)."""
+    if PROFILED not in apps or args.profile_runs <= 0:
+        return {}
+    log = "warn,tokentray_desktop=info,tokentray_desktop::startup=debug"
+    runs: list[dict[str, float]] = []
+    for _ in range(args.profile_runs):
+        run = Launch([apps[PROFILED]], environment(homes[PROFILED], log), args.timeout)
+        run.stop()
+        runs.append(stages(run.log))
+    names = sorted({n for r in runs for n in r}, key=lambda n: statistics.median(
+        [r[n] for r in runs if n in r]))
+    return {n: summary([r[n] for r in runs if n in r]) for n in names}
 
 
 if __name__ == "__main__":

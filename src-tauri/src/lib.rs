@@ -14,6 +14,7 @@ mod forms;
 mod ipc_error;
 mod notify;
 mod settings;
+mod startup;
 mod state;
 mod tray;
 mod window;
@@ -23,13 +24,11 @@ use tauri_plugin_deep_link::DeepLinkExt;
 
 use crate::state::AppState;
 
-/// When the process started, for the "window ready" log line (and the launch benchmark).
-static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
 /// Starts the app and blocks until the user quits.
 pub fn run() {
-    STARTED.get_or_init(std::time::Instant::now);
+    startup::begin();
     init_tracing();
+    startup::mark("logging ready");
     let specta = bindings::builder();
     let app = tauri::Builder::default()
         // First, so that a second launch hands over to the running app before anything else
@@ -39,6 +38,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             window::show_main(app);
         }))
+        .plugin(startup::plugin("startup-a", "single instance checked"))
+        .plugin(startup::first_list_plugin())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(window::navigation_guard())
         .plugin(tauri_plugin_opener::init())
@@ -59,13 +60,22 @@ pub fn run() {
                 )
                 .build(),
         )
+        .plugin(startup::plugin("startup-b", "plugins ready"))
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
+            startup::mark("window created");
             specta.mount_events(app);
-            setup(app)
+            setup(app)?;
+            startup::mark("setup done");
+            Ok(())
+        })
+        .on_page_load(|_webview, payload| match payload.event() {
+            tauri::webview::PageLoadEvent::Started => startup::mark("page load started"),
+            tauri::webview::PageLoadEvent::Finished => startup::mark("page loaded"),
         })
         .on_window_event(window::on_event)
         .build(tauri::generate_context!());
+    startup::mark("app built");
     match app {
         Ok(app) => app.run(|app, event| on_run_event(app, &event)),
         Err(error) => {
@@ -76,11 +86,12 @@ pub fn run() {
 }
 
 fn setup(app: &mut App) -> Result<(), Box<dyn std::error::Error>> {
+    window::lighten(app.handle());
     let state = AppState::open(app.handle())?;
-    let engine = state.engine.clone();
     app.manage(state);
-    tray::create(app.handle())?;
-    tray::update(app.handle(), &engine);
+    startup::mark("engine opened");
+    // Refresh, the endpoint and the tray start once the list is painted.
+    startup::hold_back_until_first_screen(app.handle());
     let handle = app.handle().clone();
     app.deep_link().on_open_url(move |event| {
         for url in event.urls() {

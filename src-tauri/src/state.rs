@@ -33,13 +33,18 @@ pub(crate) struct AppState {
     export: Arc<Mutex<Option<tokentray_export::ExportHandle>>>,
     /// The demo providers (the sandbox sidecar), while they run.
     demo: Arc<Mutex<Option<crate::demo::Providers>>>,
+    /// Whether the background work (refresh, the endpoint, the demo) was started.
+    started: std::sync::Once,
+    /// The app, for what starts behind the window (the sidecar is started through it).
+    app: AppHandle,
     settings_file: SettingsFile,
     settings: std::sync::Mutex<UiSettings>,
 }
 
 impl AppState {
-    /// Builds the engine from the environment, starts forwarding its events to `app`, and
-    /// starts background refresh.
+    /// Builds the engine from the environment and starts forwarding its events to `app`.
+    /// Nothing here waits for the keychain or the network: the list reads two files.
+    /// Background refresh and the endpoint start with [`Self::start_background`].
     pub(crate) fn open(app: &AppHandle) -> Result<Self, StartupError> {
         let paths = Paths::from_env().ok_or(StartupError::NoHome)?;
         let store = tokentray_keychain::open_store(&paths, &settings(&paths));
@@ -52,38 +57,50 @@ impl AppState {
         let settings_file = SettingsFile::in_dir(&engine.paths().config_dir);
         let settings = settings_file.load();
         let watcher = crate::notify::spawn(app.clone(), engine.clone());
-        let export = Arc::new(Mutex::new(None));
-        let demo = Arc::new(Mutex::new(None));
-        let (background, export_slot, demo_slot) = (engine.clone(), export.clone(), demo.clone());
-        let handle = app.clone();
-        // The scheduler spawns tokio tasks, so it must start inside the runtime. A broken
-        // config file is not fatal: the window shows the engine's error instead of a list.
-        // The app is the one refresher while it runs, so it also serves the export endpoint.
-        tauri::async_runtime::spawn(async move {
-            if crate::demo::in_use(&background) {
-                match crate::demo::start(&handle).await {
-                    Ok(providers) => *demo_slot.lock().await = Some(providers),
-                    Err(error) => tracing::warn!(%error, "the demo providers did not start"),
-                }
-            }
-            if let Err(error) = background.start_background() {
-                tracing::warn!(%error, "background refresh did not start");
-            }
-            let port = background.config().ok().and_then(|c| c.app.export_port);
-            match tokentray_export::start(background, port).await {
-                Ok(handle) => *export_slot.lock().await = Some(handle),
-                Err(error) => tracing::warn!(%error, "the export endpoint did not start"),
-            }
-        });
         Ok(Self {
             engine,
             bridge,
             watcher,
-            export,
-            demo,
+            export: Arc::new(Mutex::new(None)),
+            demo: Arc::new(Mutex::new(None)),
+            started: std::sync::Once::new(),
+            app: app.clone(),
             settings_file,
             settings: std::sync::Mutex::new(settings),
         })
+    }
+
+    /// Starts, once, what runs behind the window: the demo providers (when demo connections
+    /// exist), background refresh and the export endpoint. Called once the first screen is
+    /// painted, so that none of it (renewals, keychain calls over D-Bus, binding the port)
+    /// competes with the launch.
+    pub(crate) fn start_background(&self) {
+        self.started.call_once(|| {
+            let (background, export_slot, demo_slot) =
+                (self.engine.clone(), self.export.clone(), self.demo.clone());
+            let handle = self.app.clone();
+            // The scheduler spawns tokio tasks, so it must start inside the runtime. A broken
+            // config file is not fatal: the window shows the engine's error instead of a list.
+            // The app is the one refresher while it runs, so it also serves the endpoint.
+            tauri::async_runtime::spawn(async move {
+                if crate::demo::in_use(&background) {
+                    match crate::demo::start(&handle).await {
+                        Ok(providers) => *demo_slot.lock().await = Some(providers),
+                        Err(error) => tracing::warn!(%error, "the demo providers did not start"),
+                    }
+                }
+                if let Err(error) = background.start_background() {
+                    tracing::warn!(%error, "background refresh did not start");
+                }
+                crate::startup::mark("background refresh started");
+                let port = background.config().ok().and_then(|c| c.app.export_port);
+                match tokentray_export::start(background, port).await {
+                    Ok(handle) => *export_slot.lock().await = Some(handle),
+                    Err(error) => tracing::warn!(%error, "the export endpoint did not start"),
+                }
+                crate::startup::mark("endpoint started");
+            });
+        });
     }
 
     /// The desktop preferences now.

@@ -117,9 +117,20 @@ fn menu(app: &AppHandle, views: &[ConnectionView]) -> tauri::Result<Menu<Wry>> {
     Ok(menu)
 }
 
-/// Builds the tray icon. Where the desktop has no tray (bare X servers, some GNOME setups) the
-/// icon is simply not shown; launching Tokentray again still brings the window back.
-pub(crate) fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
+/// Builds the tray icon and shows the connections in it; on the main thread. Where the desktop
+/// has no tray (bare X servers, some GNOME setups) the icon is simply not shown; launching
+/// Tokentray again still brings the window back.
+pub(crate) fn start(app: &AppHandle) {
+    if let Err(error) = create(app) {
+        tracing::warn!(%error, "could not create the tray icon");
+        return;
+    }
+    if let Some(state) = app.try_state::<AppState>() {
+        update(app, &state.engine);
+    }
+}
+
+fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
     let mut tray = TrayIconBuilder::with_id(TRAY)
         .tooltip("Tokentray")
         .menu(&menu(app, &[])?)
@@ -133,7 +144,11 @@ pub(crate) fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
 }
 
 /// Brings the menu, icon and tooltip in step with the connections.
+/// Before the tray exists (it is made after the first screen), nothing.
 pub(crate) fn update(app: &AppHandle, engine: &Engine) {
+    let Some(tray) = app.tray_by_id(TRAY) else {
+        return;
+    };
     let views = engine.list().unwrap_or_default();
     let sig = signature(&views);
     {
@@ -143,9 +158,6 @@ pub(crate) fn update(app: &AppHandle, engine: &Engine) {
         }
         *shown = Some(sig);
     }
-    let Some(tray) = app.tray_by_id(TRAY) else {
-        return;
-    };
     let icon = if needs_attention(&views) {
         Some(attention_icon())
     } else {

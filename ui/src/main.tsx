@@ -8,6 +8,9 @@ import "./components/forms.css";
 import { render } from "preact";
 
 import { App } from "./app/App";
+import { mark } from "./lib/startup";
+
+mark("script started");
 
 const root = document.getElementById("app");
 if (root === null) throw new Error("index.html has no #app element");

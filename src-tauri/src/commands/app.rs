@@ -127,14 +127,34 @@ pub(crate) async fn start_demo(
         .collect())
 }
 
+/// A moment of the UI's start, for the launch profile (`crate::startup`).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize, Type)]
+pub(crate) struct UiMark {
+    /// What was reached ("script started", "list painted"…).
+    pub(crate) stage: String,
+    /// When, in milliseconds since the Unix epoch (the page's `performance.timeOrigin` plus
+    /// `performance.now()`).
+    pub(crate) at: f64,
+}
+
+/// At most this many UI marks are logged per launch.
+const MAX_MARKS: usize = 16;
+
 /// The UI has painted its first screen (the connection list). Logged once, with the time since
-/// the process started: the launch benchmark waits for this line.
+/// the process started: the launch benchmark waits for this line. `marks` are the UI's own
+/// stages, logged at debug level for the launch profile. What waited for the first screen
+/// (background refresh, the endpoint, the tray) starts now.
 #[tauri::command]
 #[specta::specta]
-pub(crate) fn ui_ready() {
+pub(crate) fn ui_ready(app: AppHandle, marks: Vec<UiMark>) {
     static SAID: std::sync::Once = std::sync::Once::new();
     SAID.call_once(|| {
-        let since_start = crate::STARTED.get().map(std::time::Instant::elapsed);
+        for mark in marks.iter().take(MAX_MARKS) {
+            let stage: String = mark.stage.chars().take(40).collect();
+            crate::startup::mark_at(&stage, mark.at);
+        }
+        let since_start = crate::startup::since_start();
         tracing::info!(?since_start, "the window is ready");
     });
+    crate::startup::first_screen_shown(&app);
 }

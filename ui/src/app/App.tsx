@@ -5,12 +5,7 @@ import { Mark } from "../components/Mark";
 import { Toasts } from "../components/Toasts";
 import { ConnectionsPage } from "../features/connections/ConnectionsPage";
 import type { ListActions } from "../features/connections/actions";
-import { RemoveDialog } from "../features/connections/RemoveDialog";
-import { DetailPage } from "../features/detail/DetailPage";
-import { LoginDialog } from "../features/login/LoginDialog";
-import { SettingsDialog } from "../features/settings/SettingsDialog";
 import { StoreBanner } from "../features/settings/StoreBanner";
-import { Wizard } from "../features/wizard/Wizard";
 import {
   appStatus,
   connectionDetail,
@@ -20,9 +15,24 @@ import {
   toIpcError,
 } from "../ipc/client";
 import type { AppStatus, Connection, Unsubscribe } from "../ipc/client";
+import { afterFirstScreen } from "../lib/startup";
+import { lazy } from "./lazy";
 import { notify } from "./notices";
 
 import "./App.css";
+
+// Not needed for the first screen: loaded on first use, or in the background once the list
+// is painted (see lazy.tsx).
+const DetailPage = lazy(() => import("../features/detail/DetailPage").then((m) => m.DetailPage));
+const Wizard = lazy(() => import("../features/wizard/Wizard").then((m) => m.Wizard));
+const LoginDialog = lazy(() => import("../features/login/LoginDialog").then((m) => m.LoginDialog));
+const RemoveDialog = lazy(() =>
+  import("../features/connections/RemoveDialog").then((m) => m.RemoveDialog),
+);
+const SettingsDialog = lazy(() =>
+  import("../features/settings/SettingsDialog").then((m) => m.SettingsDialog),
+);
+const LATER = [DetailPage, Wizard, LoginDialog, RemoveDialog, SettingsDialog];
 
 export type Route =
   | { page: "list" }
@@ -63,9 +73,14 @@ export function App() {
   const [modal, setModal] = useState<Modal>(null);
   const [status, setStatus] = useState<AppStatus | null>(null);
 
+  // The store's health asks the keychain: after the first screen, so that it does not
+  // compete with the list. Then the rest of the window's code loads in the background.
   useEffect(() => {
-    appStatus().then(setStatus, (failure: unknown) => {
-      console.warn("could not read the app status:", toIpcError(failure).message);
+    void afterFirstScreen().then(() => {
+      appStatus().then(setStatus, (failure: unknown) => {
+        console.warn("could not read the app status:", toIpcError(failure).message);
+      });
+      for (const part of LATER) void part.preload();
     });
   }, []);
 
@@ -154,9 +169,20 @@ export function App() {
           <Button
             size="small"
             onClick={() => {
-              if (status === null)
-                notify("error", "The settings could not be read; try again in a moment");
-              else setModal({ type: "settings" });
+              if (status !== null) {
+                setModal({ type: "settings" });
+                return;
+              }
+              // Asked before the status came (it is read after the first screen): read it now.
+              appStatus().then(
+                (read) => {
+                  setStatus(read);
+                  setModal({ type: "settings" });
+                },
+                (failure: unknown) => {
+                  notify("error", `The settings could not be read: ${toIpcError(failure).message}`);
+                },
+              );
             }}
             testId="open-settings"
           >

@@ -70,9 +70,11 @@ export const commands = {
 	startDemo: () => typedError<Connection[], IpcError>(__TAURI_INVOKE("start_demo")),
 	/**
 	 *  The UI has painted its first screen (the connection list). Logged once, with the time since
-	 *  the process started: the launch benchmark waits for this line.
+	 *  the process started: the launch benchmark waits for this line. `marks` are the UI's own
+	 *  stages, logged at debug level for the launch profile. What waited for the first screen
+	 *  (background refresh, the endpoint, the tray) starts now.
 	 */
-	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
+	uiReady: (marks: UiMark[]) => __TAURI_INVOKE<void>("ui_ready", { marks }),
 };
 
 /** Events */
@@ -411,6 +413,17 @@ export type TestOutcome = {
 	expires_at: number | null,
 	/**  What happened, in words. */
 	message: string,
+};
+
+/**  A moment of the UI's start, for the launch profile (`crate::startup`). */
+export type UiMark = {
+	/**  What was reached ("script started", "list painted"…). */
+	stage: string,
+	/**
+	 *  When, in milliseconds since the Unix epoch (the page's `performance.timeOrigin` plus
+	 *  `performance.now()`).
+	 */
+	at: number | null,
 };
 
 /**

@@ -5,6 +5,7 @@
 // (`bindings.ts`, checked for drift by the Rust tests); this file only turns the generated
 // `{ status, data | error }` results into values or thrown `IpcFailure`s.
 
+import type { StartupMark } from "../lib/startup";
 import { commands, events } from "./bindings";
 import type {
   AppStatus,
@@ -204,8 +205,22 @@ export const saveSettings = (settings: UiSettings): Promise<UiSettings> =>
 /** Starts the local demo providers and adds demo connections. */
 export const startDemo = (): Promise<Connection[]> => call(commands.startDemo());
 
-/** Tells the backend the first screen is painted (it logs the launch time). Never fails. */
-export const uiReady = (): Promise<void> => plain(commands.uiReady()).catch(done);
+/** Tells the backend the first screen is painted (it logs the launch time, and the UI's
+ * startup stages for the launch profile). Never fails. */
+export const uiReady = (marks: StartupMark[]): Promise<void> =>
+  plain(commands.uiReady(marks)).catch(done);
+
+/**
+ * The connection list as the files held it when the app started, which the backend hands the
+ * page before its scripts run (src-tauri/src/startup.rs), so the first screen needs no command.
+ * Given once: later callers (and windows without it) get null and ask `listConnections`.
+ */
+export function takeFirstList(): Connection[] | null {
+  const holder = window as unknown as { __TOKENTRAY_FIRST_LIST__?: unknown };
+  const list = holder.__TOKENTRAY_FIRST_LIST__;
+  holder.__TOKENTRAY_FIRST_LIST__ = undefined;
+  return Array.isArray(list) ? (list as Connection[]) : null;
+}
 
 /** Calls `handler` for every change the backend reports, until unsubscribed. */
 export function onConnectionsChanged(

@@ -74,6 +74,33 @@ afterEach(() => {
 });
 
 describe("ConnectionsPage", () => {
+  it("paints the list the backend handed the page at launch at once, then asks the engine", () => {
+    const launchTime = [connection({ name: "work", label: "Work API", status: "active" })];
+    (window as unknown as Record<string, unknown>).__TOKENTRAY_FIRST_LIST__ = launchTime;
+    backend.list = [connection({ name: "work", label: "Work API", status: "needs_login" })];
+    // Rendered without waiting for anything: no command has answered yet.
+    void act(() => {
+      render(<ConnectionsPage actions={actions} />, host);
+    });
+    expect(rowOf("Work API")?.textContent).toContain("work");
+    expect(host.textContent).not.toContain("Loading connections");
+    expect(listConnections).toHaveBeenCalledTimes(1);
+    expect(
+      (window as unknown as Record<string, unknown>).__TOKENTRAY_FIRST_LIST__,
+      "given once",
+    ).toBeUndefined();
+  });
+
+  it("asks the engine when the page was handed no list", async () => {
+    backend.list = [connection({ name: "work", label: "Work API" })];
+    void act(() => {
+      render(<ConnectionsPage actions={actions} />, host);
+    });
+    expect(host.textContent).toContain("Loading connections");
+    await act(() => Promise.resolve());
+    expect(rowOf("Work API")?.textContent).toContain("work");
+  });
+
   it("warns when the session's end will need a login, and not otherwise", async () => {
     backend.list = [
       connection({

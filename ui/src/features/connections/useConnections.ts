@@ -2,10 +2,17 @@
 // backend asks for it (`resync`, e.g. after the CLI changed the files) and when the window
 // regains focus.
 
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 
-import { listConnections, onConnectionsChanged, toIpcError, uiReady } from "../../ipc/client";
+import {
+  listConnections,
+  onConnectionsChanged,
+  takeFirstList,
+  toIpcError,
+  uiReady,
+} from "../../ipc/client";
 import type { Unsubscribe } from "../../ipc/client";
+import { firstScreenShown, mark, startupMarks } from "../../lib/startup";
 import { applyChange } from "./model";
 import type { ListState } from "./model";
 
@@ -17,29 +24,45 @@ function announceReady(): void {
   if (announced) return;
   announced = true;
   requestAnimationFrame(() => {
-    void uiReady();
+    mark("list painted");
+    void uiReady(startupMarks());
+    firstScreenShown();
   });
 }
 
+/** The list the backend handed the page at launch (read from the files), else loading. */
+function firstState(): ListState {
+  const first = takeFirstList();
+  return first === null ? { phase: "loading" } : { phase: "ready", connections: first };
+}
+
 export function useConnections(): { state: ListState; reload: () => void } {
-  const [state, setState] = useState<ListState>({ phase: "loading" });
+  const [state, setState] = useState<ListState>(firstState);
+  // Painted from the launch-time list: say so once the frame is there (the engine's own
+  // answer, asked for below, replaces it).
+  const shownAtOnce = useRef(state.phase === "ready");
   // Only the latest load may set the state; an older one finishing late is ignored.
   const latest = useRef(0);
 
   const reload = useCallback(() => {
     const load = ++latest.current;
+    if (!announced) mark("list asked");
     listConnections().then(
       (connections) => {
+        if (!announced) mark("list received");
         if (load === latest.current) setState({ phase: "ready", connections });
         announceReady();
       },
       (failure: unknown) => {
         if (load === latest.current) setState({ phase: "failed", error: toIpcError(failure) });
+        firstScreenShown();
       },
     );
   }, []);
 
-  useEffect(() => {
+  // A layout effect runs right after the first render, where a plain effect would wait for a
+  // frame: the list is asked for at once.
+  useLayoutEffect(() => {
     let unsubscribe: Unsubscribe | undefined;
     let unmounted = false;
     // Subscribe before the first load so that no change falls between the two.
@@ -62,6 +85,10 @@ export function useConnections(): { state: ListState; reload: () => void } {
         console.warn("live updates are off:", toIpcError(failure).message);
       },
     );
+    if (shownAtOnce.current && !announced) {
+      mark("list from the launch-time files");
+      announceReady();
+    }
     reload();
     window.addEventListener("focus", reload);
     return () => {

@@ -1,0 +1,217 @@
+//! Where the launch spends its time: timestamps from the process start to the first painted
+//! list, for profiling. Each stage is logged at debug level under the target
+//! `tokentray_desktop::startup`, so nothing is printed by default; turn them on with
+//! `TOKENTRAY_LOG=warn,tokentray_desktop=info,tokentray_desktop::startup=debug`.
+//!
+//! The UI's own stages (script start, list asked for, list painted) come with `ui_ready` as
+//! wall-clock times, and are logged here against the same start.
+//!
+//! It also holds back what the first screen does not need (background refresh, the export
+//! endpoint, the tray) until that screen is painted.
+
+use std::sync::{Once, OnceLock};
+use std::time::{Duration, Instant};
+
+use tauri::{AppHandle, Manager};
+use tokentray_engine::{Clock, Engine, EngineOptions, Paths, SystemClock};
+
+use crate::dto::Connection;
+use crate::state::AppState;
+
+/// Where the page finds the first list (read once by `takeFirstList` in ui/src/ipc/client.ts).
+const FIRST_LIST: &str = "__TOKENTRAY_FIRST_LIST__";
+
+/// When the process started: a monotonic instant, and the wall clock in epoch milliseconds
+/// (the UI measures on the wall clock).
+static STARTED: OnceLock<(Instant, i64)> = OnceLock::new();
+
+/// Notes the process start; the first call wins.
+pub(crate) fn begin() {
+    STARTED.get_or_init(|| (Instant::now(), SystemClock.now().as_millis()));
+}
+
+/// The time since the process started.
+pub(crate) fn since_start() -> Option<Duration> {
+    STARTED.get().map(|(at, _)| at.elapsed())
+}
+
+/// Logs that `stage` is reached now.
+pub(crate) fn mark(stage: &str) {
+    if let Some(since) = since_start() {
+        tracing::debug!(stage, ms = millis(since), "startup");
+    }
+}
+
+/// Logs a stage the UI reached at `epoch_ms` (wall clock, milliseconds since the epoch).
+pub(crate) fn mark_at(stage: &str, epoch_ms: f64) {
+    if let Some(ms) = ms_since_start(epoch_ms) {
+        tracing::debug!(stage, ms, "startup (ui)");
+    }
+}
+
+/// `epoch_ms` as milliseconds since the process start, when known and finite.
+fn ms_since_start(epoch_ms: f64) -> Option<f64> {
+    let (_, start) = STARTED.get()?;
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "epoch milliseconds stay below 2^53, exact in an f64"
+    )]
+    let start = *start as f64;
+    epoch_ms.is_finite().then_some(epoch_ms - start)
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// A plugin named `name` that only marks `stage` when the plugins are set up, in the order it
+/// was added.
+pub(crate) fn plugin<R: tauri::Runtime>(
+    name: &'static str,
+    stage: &'static str,
+) -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new(name)
+        .setup(move |_app, _api| {
+            mark(stage);
+            Ok(())
+        })
+        .build()
+}
+
+/// How long the work held back for the first screen waits at most: a window that is not shown
+/// paints nothing, and a page that fails to load never says it painted.
+const FIRST_SCREEN_AT_MOST: Duration = Duration::from_secs(3);
+
+/// Starts what waits for the first screen once it is painted, or after
+/// [`FIRST_SCREEN_AT_MOST`] at the latest. Call from `setup`.
+pub(crate) fn hold_back_until_first_screen(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(FIRST_SCREEN_AT_MOST).await;
+        first_screen_shown(&app);
+    });
+}
+
+/// The first screen is painted: start, once, the background work (refresh, the endpoint) and
+/// the tray, which the launch does not need.
+pub(crate) fn first_screen_shown(app: &AppHandle) {
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        mark("starting the background work");
+        if let Some(state) = app.try_state::<AppState>() {
+            state.start_background();
+        }
+        let handle = app.clone();
+        // The tray is GTK work: on the main thread, after what it is doing now (the paint).
+        let queued = app.run_on_main_thread(move || {
+            crate::tray::start(&handle);
+            mark("tray created");
+        });
+        if let Err(error) = queued {
+            tracing::warn!(%error, "could not create the tray icon");
+        }
+    });
+}
+
+/// A plugin that hands the page the connection list as the files hold it at launch, before
+/// the page's own scripts run: the first screen is the list, painted in the first frame, with
+/// no command to wait for. The page asks for the list right after (the engine's answer and
+/// its events replace it). Without readable files, nothing: the page asks and shows why.
+pub(crate) fn first_list_plugin<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    let builder = tauri::plugin::Builder::new("first-list");
+    let script = Paths::from_env().and_then(|paths| {
+        // Only the two files are read: the secret store is never asked for the list.
+        let store =
+            tokentray_keychain::open_store(&paths, &tokentray_engine::AppSettings::default());
+        first_list_script(&Engine::new(EngineOptions::new(paths, store)))
+    });
+    mark("first list read");
+    match script {
+        Some(script) => builder.js_init_script(script),
+        None => builder,
+    }
+    .build()
+}
+
+/// The script that sets the first list: the rows `list_connections` returns (names, kinds,
+/// labels, status, expiry, identity; never a token or another secret), from the configuration
+/// and the non-secret state file.
+pub(crate) fn first_list_script(engine: &Engine) -> Option<String> {
+    let rows: Vec<Connection> = engine
+        .list()
+        .ok()?
+        .into_iter()
+        .map(|view| Connection::live(view, engine))
+        .collect();
+    let json = serde_json::to_string(&rows).ok()?;
+    Some(format!("window.{FIRST_LIST} = {json};"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_times_are_counted_from_the_process_start() {
+        begin();
+        let (_, start) = *STARTED.get().unwrap();
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "test epoch values are small enough"
+        )]
+        let start = start as f64;
+        assert_eq!(ms_since_start(start + 250.5), Some(250.5));
+        assert_eq!(
+            ms_since_start(f64::NAN),
+            None,
+            "a broken time is not logged"
+        );
+        assert_eq!(ms_since_start(f64::INFINITY), None);
+    }
+
+    /// The first list reaches the page without a secret: the script holds names, labels and
+    /// status, never the token, and the file it comes from (the state) is owner-only and
+    /// holds no secret either.
+    #[cfg(unix)]
+    #[test]
+    fn the_first_list_holds_no_secret_and_its_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        use std::sync::Arc;
+
+        use tokentray_engine::{Credentials, ProviderKind, Secret, testing::MemorySecretStore};
+
+        let home = tempfile::tempdir().unwrap();
+        let paths = Paths::under(home.path());
+        let engine = Engine::new(EngineOptions::new(
+            paths.clone(),
+            Arc::new(MemorySecretStore::new()),
+        ));
+        let canary = "canary-first-list-9d3f1a";
+        let mut secrets = Credentials::new();
+        secrets.set("token", Secret::new(canary));
+        let fields = [("label".to_owned(), "Nightly export".to_owned())];
+        tauri::async_runtime::block_on(engine.add(
+            "nightly",
+            ProviderKind::Static,
+            &fields,
+            secrets,
+        ))
+        .unwrap();
+        // A token handed out, so that the state file has something to say about it.
+        tauri::async_runtime::block_on(engine.token("nightly", None)).unwrap();
+
+        let script = first_list_script(&engine).unwrap();
+        assert!(
+            script.starts_with(&format!("window.{FIRST_LIST} = [")),
+            "{script}"
+        );
+        assert!(script.contains("\"nightly\"") && script.contains("Nightly export"));
+        assert!(!script.contains(canary), "a token is in the first list");
+
+        let state = paths.state_file();
+        let text = std::fs::read_to_string(&state).unwrap();
+        assert!(text.contains("nightly") && !text.contains(canary), "{text}");
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the state file is owner-only");
+    }
+}
