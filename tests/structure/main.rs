@@ -29,7 +29,10 @@ const KNOWN_CYCLES: &[(&str, &str)] = &[
     // `state` and a command record its timing marks. To break it: pass the notifier and the
     // tray what they need instead of `AppState`, move `copy` out of `commands`, and the timing
     // marks into a module of their own below `state`.
-    ("tokentray-desktop", "commands ↔ notify ↔ startup ↔ state ↔ tray"),
+    (
+        "tokentray-desktop",
+        "commands ↔ notify ↔ startup ↔ state ↔ tray",
+    ),
 ];
 
 /// Every crate root in the workspace: (package/target name, root file).
