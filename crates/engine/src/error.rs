@@ -8,6 +8,54 @@ use crate::fields::UnknownKind;
 use crate::ports::StoreError;
 use crate::provider::{FailureClass, ProviderError};
 
+/// What a person does to fix an error that only a person can fix. Decided here, by the
+/// engine, from the connection's kind; each front end words it (the CLI as a command, the app
+/// as a button), so the CLI and the app never disagree about what to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "remedy", content = "field")]
+pub enum Remedy {
+    /// Sign in again (a browser, device or password login).
+    LogIn,
+    /// Store a new value of this secret field (a static token cannot be renewed).
+    StoreSecret(&'static str),
+    /// Check the stored credentials (Basic: nothing to renew, they were refused).
+    CheckCredentials,
+}
+
+impl Remedy {
+    /// The remedy for a connection of `kind` that needs a person.
+    pub const fn for_kind(kind: crate::connection::ProviderKind) -> Self {
+        match kind {
+            crate::connection::ProviderKind::Static => Self::StoreSecret("token"),
+            crate::connection::ProviderKind::Basic => Self::CheckCredentials,
+            _ => Self::LogIn,
+        }
+    }
+
+    /// What the connection needs, in words (`needs a login`…).
+    pub fn need(self) -> String {
+        match self {
+            Self::LogIn => "needs a login".to_owned(),
+            Self::StoreSecret(field) => format!("needs a new {field}"),
+            Self::CheckCredentials => "needs its credentials checked".to_owned(),
+        }
+    }
+
+    /// The remedy as the command line says it.
+    pub fn cli_hint(self, connection: &ConnectionName) -> String {
+        match self {
+            Self::LogIn => format!("run `tokentray login {connection}`"),
+            Self::StoreSecret(field) => format!(
+                "store a new one with `tokentray edit {connection} --{}`",
+                field.replace('_', "-")
+            ),
+            Self::CheckCredentials => {
+                format!("check the stored credentials with `tokentray edit {connection}`")
+            }
+        }
+    }
+}
+
 /// A stable, machine-readable error code. Front ends switch on this, never on messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,13 +137,15 @@ pub enum Error {
         /// The secret field.
         field: String,
     },
-    /// Only a person can fix this.
-    #[error("{connection} needs a login: {reason}; run `tokentray login {connection}`")]
+    /// Only a person can fix this, in the way `remedy` says.
+    #[error("{connection} {}: {reason}; {}", remedy.need(), remedy.cli_hint(connection))]
     NeedsLogin {
         /// The connection.
         connection: ConnectionName,
         /// Why, in words.
         reason: String,
+        /// What the person does about it (each front end words it).
+        remedy: Remedy,
     },
     /// The provider failed.
     #[error("could not get a token for {connection}: {source}")]

@@ -39,7 +39,7 @@ pub use crate::engine::{
     Edit, Edited, Engine, EngineOptions, FormValues, Handout, Imported, LoginRequest, LoginStep,
     Probe, Refreshed, TokenDetail,
 };
-pub use crate::error::{Error, ErrorCode, LoginFailure, Result};
+pub use crate::error::{Error, ErrorCode, LoginFailure, Remedy, Result};
 pub use crate::events::{ConnectionView, EngineEvent};
 pub use crate::fields::{
     ALLOW_HTTP_WARNING, ARCGIS_ONLINE, CDSE_TOKEN_URL, COMMON, FieldDef, FieldError, FieldType,

@@ -114,18 +114,11 @@ impl Engine {
         let cannot = |why: &str| Error::NeedsLogin {
             connection: spec.name.clone(),
             reason: format!("the service refused its token, and {why}"),
+            remedy: crate::error::Remedy::for_kind(spec.kind),
         };
         match spec.kind {
-            ProviderKind::Static => {
-                return Err(cannot(
-                    "a static token cannot be renewed; store a new one with `tokentray edit --token`",
-                ));
-            }
-            ProviderKind::Basic => {
-                return Err(cannot(
-                    "basic credentials cannot be renewed; check them with `tokentray edit`",
-                ));
-            }
+            ProviderKind::Static => return Err(cannot("a static token cannot be renewed")),
+            ProviderKind::Basic => return Err(cannot("basic credentials cannot be renewed")),
             _ => {}
         }
         let tokens = self

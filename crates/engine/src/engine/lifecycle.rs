@@ -792,6 +792,7 @@ impl Inner {
             FailureClass::NeedsLogin => Error::NeedsLogin {
                 connection: spec.name.clone(),
                 reason: e.to_string(),
+                remedy: crate::error::Remedy::for_kind(spec.kind),
             },
             _ => Error::Provider {
                 connection: spec.name.clone(),

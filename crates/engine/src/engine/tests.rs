@@ -461,3 +461,41 @@ async fn a_one_shot_token_reads_its_own_connection_alone_and_a_broken_file_still
     assert_eq!(e.code(), ErrorCode::InvalidConfig, "{e}");
     assert!(e.to_string().contains("defined twice"), "{e}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn what_a_person_must_do_follows_the_kind_and_is_never_a_login_for_a_static_token() {
+    let h = harness();
+    h.engine
+        .add(
+            "key",
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "canary-refused")]),
+        )
+        .await
+        .unwrap();
+    let refused = crate::secret::RejectedToken::of("canary-refused");
+    let e = h
+        .engine
+        .token_rejected("key", &refused, None)
+        .await
+        .unwrap_err();
+    match &e {
+        Error::NeedsLogin { remedy, .. } => {
+            assert_eq!(*remedy, crate::error::Remedy::StoreSecret("token"));
+        }
+        other => panic!("expected needs-login, got {other:?}"),
+    }
+    let words = e.to_string();
+    assert!(words.contains("tokentray edit key --token"), "{words}");
+    assert!(!words.contains("tokentray login"), "{words}");
+    assert!(!words.contains("canary-refused"), "{words}");
+    assert_eq!(
+        crate::error::Remedy::for_kind(ProviderKind::Oauth2),
+        crate::error::Remedy::LogIn
+    );
+    assert_eq!(
+        crate::error::Remedy::for_kind(ProviderKind::Basic),
+        crate::error::Remedy::CheckCredentials
+    );
+}

@@ -40,8 +40,7 @@ impl Provider for StaticToken {
         let set = self.login(flow, &LoginInput::default()).await?;
         if !set.valid_for(flow.now(), std::time::Duration::ZERO) {
             return Err(ProviderError::NeedsInteraction(
-                "the static token has expired; store a new one with `tokentray edit --token`"
-                    .into(),
+                "the static token has expired".into(),
             ));
         }
         Ok(set)
