@@ -69,7 +69,7 @@ export function buildSnippets(source: SnippetSource): Snippet[] {
       language: "python",
       // The client sends the connection's own header and Referer, and renews a refused token.
       code: [
-        "# pip install <Tokentray's source>/clients/python  (the tokentray package)",
+        "# The tokentray package: pip install ./clients/python (in Tokentray's source)",
         "import requests",
         "import tokentray",
         "",
