@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,35 @@ def test_log_in_from_the_tray_opens_the_login(sandbox, home, launch, tray_of):
     assert app.driver.find_elements("css selector", tid("login-dialog")) == []
     tray.click(sub.find("Log in…"))
     app.visible(tid("login-dialog"), "the login dialog, opened from the tray")
+
+
+def icon_bytes(tray: Tray) -> bytes:
+    """The icon the item shows now: `IconName` is the path of a file the app wrote."""
+    path = Path(tray.prop("IconName"))
+    return path.read_bytes() if path.is_file() else b""
+
+
+def test_the_icon_asks_for_attention_while_a_login_is_needed(sandbox, home, launch, tray_of):
+    add_api(home, sandbox)
+    assert home.token("api")
+    app = launch(home)
+    tray = tray_of(app)
+    sub = connection_menu(tray, "Work API")
+    assert sub.label == "Work API", sub.label
+    normal = until("the tray's icon", lambda: icon_bytes(tray))
+
+    # The provider rejects the client: only a person can fix that.
+    sandbox.admin("fault", {
+        "endpoint": "token", "times": 1,
+        "fault": {"oauth_error": {"status": 401, "error": "invalid_client",
+                                  "description": "client authentication failed"}},
+    })  # fmt: skip
+    tray.click(sub.find("Refresh"))
+    until("the menu to mark the connection", lambda: tray.menu().find("Work API (log in needed)"))
+    attention = until("the icon to change", lambda: (now := icon_bytes(tray)) != normal and now)
+    assert attention
+
+    # Fixed (the fault was for one call): the next refresh brings the normal icon back.
+    tray.click(tray.menu().find("Work API").find("Refresh"))
+    until("the mark to go", lambda: tray.menu().find("Work API").label == "Work API")
+    until("the normal icon to come back", lambda: icon_bytes(tray) == normal)
