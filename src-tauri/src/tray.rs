@@ -227,6 +227,41 @@ pub(crate) fn update(app: &AppHandle, engine: &Engine) {
     }
 }
 
+/// Whether the desktop shows tray icons. On Linux the icon is a `StatusNotifierItem`, shown only
+/// while a panel has registered as a host with the session's `org.kde.StatusNotifierWatcher`;
+/// without one the app runs on, with its window as the only way in. Elsewhere, always.
+pub(crate) async fn host_available() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        match linux_host().await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::debug!(%error, "no StatusNotifier watcher on the session bus");
+                false
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+#[cfg(target_os = "linux")]
+async fn linux_host() -> zbus::Result<bool> {
+    let bus = zbus::Connection::session().await?;
+    let watcher = zbus::Proxy::new(
+        &bus,
+        "org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher",
+        "org.kde.StatusNotifierWatcher",
+    )
+    .await?;
+    watcher
+        .get_property::<bool>("IsStatusNotifierHostRegistered")
+        .await
+}
+
 /// Renews every connection that can renew without a person.
 pub(crate) async fn refresh_all(engine: &Engine) {
     let Ok(views) = engine.list() else { return };
