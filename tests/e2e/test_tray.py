@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+import screens
 from harness import HERE, until
 from screens import tid
-from tray import Tray
+from tray import Tray, Watcher
 
 
 def add_api(home, sandbox, name="api", label="Work API"):
@@ -182,3 +183,23 @@ def test_the_icon_asks_for_attention_while_a_login_is_needed(sandbox, home, laun
     tray.click(tray.menu().find("Work API").find("Refresh"))
     until("the mark to go", lambda: tray.menu().find("Work API").label == "Work API")
     until("the normal icon to come back", lambda: icon_bytes(tray) == normal)
+
+
+def test_without_a_tray_host_the_settings_say_so(home, launch):
+    # This run's session bus has no StatusNotifier watcher: no panel shows tray icons.
+    app = launch(home)
+    screens.click(app, "open-settings")
+    app.visible(tid("settings-dialog"), "the settings")
+    note = app.visible(tid("settings-no-tray"), "the note that no tray is available")
+    assert "No tray is available" in note.text, note.text
+
+
+def test_with_a_tray_host_the_item_registers_and_the_settings_say_nothing(home, launch, tray_of):
+    with Watcher() as watcher:
+        app = launch(home)
+        tray = tray_of(app)
+        until("the item to register with the watcher", lambda: watcher.items)
+        assert tray.menu().find("Quit")
+        screens.click(app, "open-settings")
+        app.visible(tid("settings-dialog"), "the settings")
+        assert app.driver.find_elements("css selector", tid("settings-no-tray")) == []

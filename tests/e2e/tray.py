@@ -165,3 +165,76 @@ class Tray:
         """The tooltip's title and text (`ToolTip` is `(icon name, pixmaps, title, text)`)."""
         _icon, _pixmaps, title, text = self.prop("ToolTip")
         return f"{title} {text}".strip()
+
+
+class Watcher:
+    """A StatusNotifierWatcher with a host registered, as a desktop panel provides: while it
+    runs (`with Watcher() as watcher:`), the session has a tray. Items that register with it
+    are in `watcher.items`."""
+
+    def __init__(self):
+        self.items: list[str] = []
+        self._loop = None
+        self._thread = None
+        self._ready = None
+
+    def __enter__(self):
+        import threading
+
+        from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property, method
+
+        watcher = self
+
+        class Interface(ServiceInterface):
+            def __init__(self):
+                super().__init__("org.kde.StatusNotifierWatcher")
+
+            @method()
+            def RegisterStatusNotifierItem(self, service: "s"):  # noqa: F821, N802
+                watcher.items.append(service)
+
+            @method()
+            def RegisterStatusNotifierHost(self, service: "s"):  # noqa: F821, N802
+                pass
+
+            @dbus_property(access=PropertyAccess.READ)
+            def RegisteredStatusNotifierItems(self) -> "as":  # noqa: F821, N802
+                return list(watcher.items)
+
+            @dbus_property(access=PropertyAccess.READ)
+            def IsStatusNotifierHostRegistered(self) -> "b":  # noqa: F821, N802
+                return True
+
+            @dbus_property(access=PropertyAccess.READ)
+            def ProtocolVersion(self) -> "i":  # noqa: F821, N802
+                return 0
+
+        self._ready = threading.Event()
+        self._error = None
+
+        async def serve():
+            try:
+                self._bus = await MessageBus().connect()
+                self._bus.export("/StatusNotifierWatcher", Interface())
+                await self._bus.request_name("org.kde.StatusNotifierWatcher")
+            except Exception as error:  # noqa: BLE001 - reported by __enter__
+                self._error = error
+            finally:
+                self._ready.set()
+            self._stop = asyncio.Event()
+            await self._stop.wait()
+            self._bus.disconnect()
+
+        def run():
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(serve())
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(CALL_TIMEOUT) or self._error:
+            raise RuntimeError(f"the StatusNotifierWatcher did not start: {self._error}")
+        return self
+
+    def __exit__(self, *_):
+        self._loop.call_soon_threadsafe(lambda: self._stop.set())
+        self._thread.join(CALL_TIMEOUT)
