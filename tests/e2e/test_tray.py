@@ -64,6 +64,13 @@ def test_the_menu_lists_each_connection_from_the_start(sandbox, home, launch, tr
     # Added by another process while the app runs: the tray follows without a restart.
     add_api(home, sandbox, name="reports", label="Reports service")
     connection_menu(tray, "Reports service")
+    # Renamed and removed elsewhere: the tray follows too.
+    home.cli("edit", "reports", "--label", "Nightly reports")
+    connection_menu(tray, "Nightly reports")
+    assert tray.menu().find("Reports service") is None
+    home.cli("remove", "reports")
+    until("the tray to drop the removed connection", lambda: tray.menu().find("Nightly reports") is None)
+    assert tray.menu().find("Work API"), "the others stay"
 
 
 def test_copy_token_from_the_tray_and_it_is_cleared(home, launch, tray_of, clipboard):
