@@ -1,5 +1,6 @@
 //! The bridge from engine events to typed Tauri events. The engine broadcasts what changed;
-//! this task forwards each change to every window as `connections-changed`. Payloads are the
+//! this task forwards each change to every window as `connections-changed`, and brings the
+//! tray in step. Payloads are the
 //! same secret-free DTOs the commands return.
 //!
 //! Another process (the CLI) may change the config and state files too, and the engine only
@@ -159,6 +160,8 @@ async fn forward(app: AppHandle, engine: Engine, files: Vec<PathBuf>) {
         if let Err(error) = change.emit(&app) {
             tracing::warn!(%error, "could not send a connection change to the UI");
         }
+        // The tray follows the same changes at once (it skips what changes nothing it shows).
+        crate::tray::update(&app, &engine);
     }
 }
 

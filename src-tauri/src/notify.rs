@@ -127,7 +127,8 @@ fn show(app: &AppHandle, note: &Note) {
     }
 }
 
-/// Watches the engine for things to notify, and keeps the tray current.
+/// Watches the engine for things to notify (the tray follows the engine through the event
+/// bridge).
 pub(crate) fn spawn(app: AppHandle, engine: Engine) -> tauri::async_runtime::JoinHandle<()> {
     tauri::async_runtime::spawn(async move {
         let mut events = engine.subscribe();
@@ -158,7 +159,6 @@ pub(crate) fn spawn(app: AppHandle, engine: Engine) -> tauri::async_runtime::Joi
                     }
                 }
             }
-            crate::tray::update(&app, &engine);
         }
     })
 }

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Wry};
 use tauri_specta::Event as _;
@@ -57,94 +57,153 @@ fn signature(views: &[ConnectionView]) -> String {
         .join("\n")
 }
 
-fn menu(app: &AppHandle, views: &[ConnectionView]) -> tauri::Result<Menu<Wry>> {
-    let menu = Menu::new(app)?;
-    for view in views {
-        let name = view.name.as_str();
-        let marker = if view.status == Status::NeedsLogin {
-            " (log in needed)"
-        } else {
-            ""
-        };
-        let copy = MenuItem::with_id(
-            app,
-            format!("{COPY}:{name}"),
-            "Copy token",
-            view.exportable && view.status != Status::SignedOut,
-            None::<&str>,
-        )?;
-        let refresh = MenuItem::with_id(
-            app,
-            format!("{REFRESH}:{name}"),
-            "Refresh",
-            true,
-            None::<&str>,
-        )?;
-        let login = MenuItem::with_id(
-            app,
-            format!("{LOGIN}:{name}"),
-            "Log in…",
-            true,
-            None::<&str>,
-        )?;
-        let sub = Submenu::with_items(
-            app,
-            format!("{}{marker}", view.label),
-            true,
-            &[&copy, &refresh, &login],
-        )?;
-        menu.append(&sub)?;
+/// One line of the tray menu, before it becomes a GTK/AppKit/Win32 menu.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A clickable item: its id (see the constants above), label and whether it is enabled.
+    Item {
+        id: String,
+        label: String,
+        enabled: bool,
+    },
+    /// A connection: its label with a status marker, and its items.
+    Submenu {
+        label: String,
+        items: Vec<Entry>,
+    },
+    Separator,
+}
+
+/// What the tray shows: the menu, whether it asks for attention, and the tooltip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Model {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) attention: bool,
+    pub(crate) tooltip: String,
+}
+
+fn item(id: impl Into<String>, label: &str, enabled: bool) -> Entry {
+    Entry::Item {
+        id: id.into(),
+        label: label.to_owned(),
+        enabled,
     }
+}
+
+/// The status marker beside a connection's label.
+fn marker(status: Status) -> &'static str {
+    match status {
+        Status::NeedsLogin => " (log in needed)",
+        Status::SignedOut => " (signed out)",
+        Status::Error => " (error)",
+        _ => "",
+    }
+}
+
+/// The tray for these connections: a pure function of the views, so that the tray shows the
+/// same thing for the same connections, from its first second on.
+pub(crate) fn model(views: &[ConnectionView]) -> Model {
+    let mut entries: Vec<Entry> = views
+        .iter()
+        .map(|view| {
+            let name = view.name.as_str();
+            Entry::Submenu {
+                label: format!("{}{}", view.label, marker(view.status)),
+                items: vec![
+                    item(
+                        format!("{COPY}:{name}"),
+                        "Copy token",
+                        view.exportable && view.status != Status::SignedOut,
+                    ),
+                    item(format!("{REFRESH}:{name}"), "Refresh", true),
+                    item(format!("{LOGIN}:{name}"), "Log in…", true),
+                ],
+            }
+        })
+        .collect();
     if !views.is_empty() {
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
+        entries.push(Entry::Separator);
     }
-    menu.append(&MenuItem::with_id(
-        app,
-        REFRESH_ALL,
-        "Refresh all",
-        !views.is_empty(),
-        None::<&str>,
-    )?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        OPEN,
-        "Open Tokentray",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?)?;
+    entries.extend([
+        item(REFRESH_ALL, "Refresh all", !views.is_empty()),
+        item(OPEN, "Open Tokentray", true),
+        Entry::Separator,
+        item(QUIT, "Quit", true),
+    ]);
+    Model {
+        entries,
+        attention: needs_attention(views),
+        tooltip: tooltip(views),
+    }
+}
+
+fn menu_item(app: &AppHandle, entry: &Entry) -> tauri::Result<Box<dyn IsMenuItem<Wry>>> {
+    Ok(match entry {
+        Entry::Item { id, label, enabled } => Box::new(MenuItem::with_id(
+            app,
+            id.as_str(),
+            label,
+            *enabled,
+            None::<&str>,
+        )?),
+        Entry::Submenu { label, items } => {
+            let sub = Submenu::new(app, label, true)?;
+            for child in items {
+                sub.append(menu_item(app, child)?.as_ref())?;
+            }
+            Box::new(sub)
+        }
+        Entry::Separator => Box::new(PredefinedMenuItem::separator(app)?),
+    })
+}
+
+fn menu(app: &AppHandle, model: &Model) -> tauri::Result<Menu<Wry>> {
+    let menu = Menu::new(app)?;
+    for entry in &model.entries {
+        menu.append(menu_item(app, entry)?.as_ref())?;
+    }
     Ok(menu)
 }
 
-/// Builds the tray icon and shows the connections in it; on the main thread. Where the desktop
-/// has no tray (bare X servers, some GNOME setups) the icon is simply not shown; launching
-/// Tokentray again still brings the window back.
-pub(crate) fn start(app: &AppHandle) {
-    if let Err(error) = create(app) {
-        tracing::warn!(%error, "could not create the tray icon");
-        return;
-    }
-    if let Some(state) = app.try_state::<AppState>() {
-        update(app, &state.engine);
+fn icon<'a>(app: &'a AppHandle, model: &Model) -> Option<Image<'a>> {
+    if model.attention {
+        Some(attention_icon())
+    } else {
+        app.default_window_icon().cloned()
     }
 }
 
-fn create(app: &AppHandle) -> tauri::Result<TrayIcon> {
+/// Builds the tray icon complete (every connection in its menu, the right icon and tooltip);
+/// on the main thread. Where the desktop has no tray (bare X servers, some GNOME setups) the
+/// icon is simply not shown; launching Tokentray again still brings the window back.
+pub(crate) fn start(app: &AppHandle) {
+    let views = app
+        .try_state::<AppState>()
+        .and_then(|state| state.engine.list().ok())
+        .unwrap_or_default();
+    if let Err(error) = create(app, &views) {
+        tracing::warn!(%error, "could not create the tray icon");
+    }
+}
+
+fn create(app: &AppHandle, views: &[ConnectionView]) -> tauri::Result<TrayIcon> {
+    let model = model(views);
+    *SHOWN.lock().expect("tray lock") = Some(signature(views));
     let mut tray = TrayIconBuilder::with_id(TRAY)
-        .tooltip("Tokentray")
-        .menu(&menu(app, &[])?)
+        .tooltip(&model.tooltip)
+        .menu(&menu(app, &model)?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| on_menu_event(app, &event))
         .on_tray_icon_event(|tray, event| on_icon_event(tray, &event));
-    if let Some(icon) = app.default_window_icon() {
-        tray = tray.icon(icon.clone());
+    if let Some(icon) = icon(app, &model) {
+        tray = tray.icon(icon);
     }
     tray.build(app)
 }
 
-/// Brings the menu, icon and tooltip in step with the connections.
-/// Before the tray exists (it is made after the first screen), nothing.
+/// Brings the menu, icon and tooltip in step with the connections; called on every engine
+/// event and every change of the files by another process. Before the tray exists (it is made
+/// after the first screen, complete), nothing.
 pub(crate) fn update(app: &AppHandle, engine: &Engine) {
     let Some(tray) = app.tray_by_id(TRAY) else {
         return;
@@ -158,18 +217,49 @@ pub(crate) fn update(app: &AppHandle, engine: &Engine) {
         }
         *shown = Some(sig);
     }
-    let icon = if needs_attention(&views) {
-        Some(attention_icon())
-    } else {
-        app.default_window_icon().cloned()
-    };
-    let result = menu(app, &views)
+    let model = model(&views);
+    let result = menu(app, &model)
         .and_then(|m| tray.set_menu(Some(m)))
-        .and_then(|()| tray.set_icon(icon))
-        .and_then(|()| tray.set_tooltip(Some(tooltip(&views))));
+        .and_then(|()| tray.set_icon(icon(app, &model)))
+        .and_then(|()| tray.set_tooltip(Some(&model.tooltip)));
     if let Err(error) = result {
         tracing::warn!(%error, "could not update the tray");
     }
+}
+
+/// Whether the desktop shows tray icons. On Linux the icon is a `StatusNotifierItem`, shown only
+/// while a panel has registered as a host with the session's `org.kde.StatusNotifierWatcher`;
+/// without one the app runs on, with its window as the only way in. Elsewhere, always.
+pub(crate) async fn host_available() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        match linux_host().await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::debug!(%error, "no StatusNotifier watcher on the session bus");
+                false
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        true
+    }
+}
+
+#[cfg(target_os = "linux")]
+async fn linux_host() -> zbus::Result<bool> {
+    let bus = zbus::Connection::session().await?;
+    let watcher = zbus::Proxy::new(
+        &bus,
+        "org.kde.StatusNotifierWatcher",
+        "/StatusNotifierWatcher",
+        "org.kde.StatusNotifierWatcher",
+    )
+    .await?;
+    watcher
+        .get_property::<bool>("IsStatusNotifierHostRegistered")
+        .await
 }
 
 /// Renews every connection that can renew without a person.
@@ -278,5 +368,79 @@ mod tests {
         let before = signature(&[a.clone()]);
         a.status = Status::NeedsLogin;
         assert_ne!(before, signature(&[a]), "a status change rebuilds the menu");
+    }
+
+    fn labels(entries: &[Entry]) -> Vec<String> {
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Item { label, .. } | Entry::Submenu { label, .. } => Some(label.clone()),
+                Entry::Separator => None,
+            })
+            .collect()
+    }
+
+    fn submenu<'m>(model: &'m Model, label: &str) -> &'m [Entry] {
+        model
+            .entries
+            .iter()
+            .find_map(|e| match e {
+                Entry::Submenu { label: l, items } if l.starts_with(label) => {
+                    Some(items.as_slice())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no submenu {label} in {model:?}"))
+    }
+
+    #[test]
+    fn the_menu_lists_every_connection_with_its_actions_and_status() {
+        let mut work = active_view("work");
+        work.label = "Work API".into();
+        work.status = Status::Active;
+        let mut gis = active_view("gis");
+        gis.label = "GIS portal".into();
+        gis.status = Status::NeedsLogin;
+        let model = model(&[work.clone(), gis]);
+        assert_eq!(
+            labels(&model.entries),
+            [
+                "Work API",
+                "GIS portal (log in needed)",
+                "Refresh all",
+                "Open Tokentray",
+                "Quit"
+            ]
+        );
+        assert_eq!(
+            submenu(&model, "Work API"),
+            [
+                item("copy:work", "Copy token", true),
+                item("refresh:work", "Refresh", true),
+                item("login:work", "Log in…", true),
+            ]
+        );
+        assert!(model.attention);
+        assert!(model.tooltip.contains("GIS portal"), "{}", model.tooltip);
+
+        // Signed out: nothing to copy yet; a login is what it needs.
+        work.status = Status::SignedOut;
+        let model = super::model(&[work]);
+        assert_eq!(
+            submenu(&model, "Work API (signed out)")[0],
+            item("copy:work", "Copy token", false)
+        );
+        assert!(!model.attention);
+    }
+
+    #[test]
+    fn with_no_connection_the_menu_still_opens_and_quits() {
+        let model = model(&[]);
+        assert_eq!(
+            labels(&model.entries),
+            ["Refresh all", "Open Tokentray", "Quit"]
+        );
+        assert_eq!(model.entries[0], item(REFRESH_ALL, "Refresh all", false));
+        assert!(!model.attention);
     }
 }

@@ -37,6 +37,8 @@ pub(crate) struct AppStatus {
     pub(crate) endpoint_url: Option<String>,
     /// The default port, when another program holds it and the endpoint listens elsewhere.
     pub(crate) endpoint_default_taken: Option<u16>,
+    /// Whether the desktop shows tray icons (on Linux: a `StatusNotifier` host runs).
+    pub(crate) tray_available: bool,
     pub(crate) settings: UiSettings,
 }
 
@@ -67,6 +69,7 @@ async fn status(state: &AppState) -> AppStatus {
         store_after_restart: (chosen != info.kind).then(|| chosen.into()),
         endpoint_url: state.endpoint_url().await,
         endpoint_default_taken: state.endpoint_default_taken().await,
+        tray_available: crate::tray::host_available().await,
         settings: state.settings(),
     }
 }

@@ -101,6 +101,8 @@ export type AppStatus = {
 	endpoint_url: string | null,
 	/**  The default port, when another program holds it and the endpoint listens elsewhere. */
 	endpoint_default_taken: number | null,
+	/**  Whether the desktop shows tray icons (on Linux: a `StatusNotifier` host runs). */
+	tray_available: boolean,
 	settings: UiSettings,
 };
 

@@ -146,6 +146,12 @@ export function SettingsDialog({
             </>
           )}
         </p>
+        {!status.tray_available && (
+          <p class="muted" data-testid="settings-no-tray">
+            No tray is available on this desktop, so Tokentray shows no tray icon or menu. Open
+            Tokentray again from your applications to bring its window back.
+          </p>
+        )}
         {error !== null && (
           <p class="form-error" role="alert">
             {error}

@@ -14,6 +14,7 @@ const status = (overrides: Partial<AppStatus> = {}): AppStatus => ({
   store_after_restart: null,
   endpoint_url: null,
   endpoint_default_taken: null,
+  tray_available: true,
   settings: { clipboard_clear_secs: 60, notify_session_end_mins: 15, autostart: false },
   ...overrides,
 });
