@@ -112,9 +112,15 @@ pub(crate) struct EventBridge {
 
 impl EventBridge {
     /// Forwards every event from `events` to the windows of `app`, plus a `Resync` whenever one
-    /// of `files` changes, until the engine goes away.
-    pub(crate) fn spawn(app: AppHandle, engine: Engine, files: Vec<PathBuf>) -> Self {
-        let task = tauri::async_runtime::spawn(forward(app, engine, files));
+    /// of `files` changes, until the engine goes away; `also` follows each change too (the
+    /// tray: passed in, so that this module needs nothing above it).
+    pub(crate) fn spawn(
+        app: AppHandle,
+        engine: Engine,
+        files: Vec<PathBuf>,
+        also: fn(&AppHandle, &Engine),
+    ) -> Self {
+        let task = tauri::async_runtime::spawn(forward(app, engine, files, also));
         Self { task }
     }
 
@@ -130,7 +136,12 @@ impl Drop for EventBridge {
     }
 }
 
-async fn forward(app: AppHandle, engine: Engine, files: Vec<PathBuf>) {
+async fn forward(
+    app: AppHandle,
+    engine: Engine,
+    files: Vec<PathBuf>,
+    also: fn(&AppHandle, &Engine),
+) {
     let mut events = engine.subscribe();
     let mut poll = tokio::time::interval(FILE_POLL);
     poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -161,7 +172,7 @@ async fn forward(app: AppHandle, engine: Engine, files: Vec<PathBuf>) {
             tracing::warn!(%error, "could not send a connection change to the UI");
         }
         // The tray follows the same changes at once (it skips what changes nothing it shows).
-        crate::tray::update(&app, &engine);
+        also(&app, &engine);
     }
 }
 

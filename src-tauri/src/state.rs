@@ -53,7 +53,7 @@ impl AppState {
         options.browser = browser;
         let engine = Engine::new(options);
         let files = vec![engine.paths().config_file(), engine.paths().state_file()];
-        let bridge = EventBridge::spawn(app.clone(), engine.clone(), files);
+        let bridge = EventBridge::spawn(app.clone(), engine.clone(), files, crate::tray::update);
         let settings_file = SettingsFile::in_dir(&engine.paths().config_dir);
         let settings = settings_file.load();
         let watcher = crate::notify::spawn(app.clone(), engine.clone());
