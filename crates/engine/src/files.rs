@@ -39,6 +39,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Writes a small cache file in place, mode 0600: no temporary file (a killed writer leaves
+/// nothing behind) and no fsync. Only for what its reader checks and may throw away: a torn
+/// write costs the reader its shortcut, never a wrong answer.
+pub fn write_cache(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    opts.open(path)?.write_all(bytes)
+}
+
 fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
     for attempt in 0u32..100 {
         let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));

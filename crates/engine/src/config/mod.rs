@@ -187,8 +187,9 @@ impl ConfigStore {
         if let Some(stamp) = stamp
             && self.checked() != Some(stamp)
         {
-            // A cache: failing to write it only costs the next reader a full parse.
-            let _ = files::write_atomic(&self.checked_path(), stamp.encode().as_bytes());
+            // A cache: failing to write it (or a torn write: a stamp is only trusted whole and
+            // equal to the file's) only costs the next reader a full parse.
+            let _ = files::write_cache(&self.checked_path(), stamp.encode().as_bytes());
         }
         Ok(file)
     }

@@ -277,5 +277,11 @@ username = "u"
         assert_eq!(Stamp::decode("1 2"), None);
         assert_eq!(Stamp::decode("1 2 3 4"), None);
         assert_eq!(Stamp::decode("a b c"), None);
+        // A torn write (any cut short prefix) never reads as the whole stamp.
+        let whole = s.encode();
+        let digits = whole.trim_end().len();
+        for cut in 0..digits {
+            assert_ne!(Stamp::decode(&whole[..cut]), Some(s), "cut at {cut}");
+        }
     }
 }
