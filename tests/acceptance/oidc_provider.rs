@@ -4,24 +4,6 @@ use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::oidc::OidcProvider;
 use tokentray_engine::{ErrorCode, ProviderKind, Status, jwt_claims};
 
-async fn mint_refresh_token(issuer: &str, client_id: &str) -> String {
-    let body: serde_json::Value = reqwest::Client::builder()
-        .build()
-        .unwrap()
-        .post(format!("{issuer}/__test/refresh-token"))
-        .json(&serde_json::json!({"client_id": client_id, "scope": "openid offline_access profile email", "account": "alice"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["refresh_token"]
-        .as_str()
-        .expect("refresh_token")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn client_credentials_with_basic_and_post_against_a_real_provider() {
     let Some(op) = OidcProvider::start(&[]).await else {
@@ -81,7 +63,7 @@ async fn refresh_token_import_and_rotation_against_a_real_provider() {
     let Some(op) = OidcProvider::start(&[("OP_ROTATE_REFRESH", "1")]).await else {
         return;
     };
-    let rt = mint_refresh_token(&op.issuer, "tt-basic").await;
+    let rt = op.mint_refresh_token("tt-basic").await;
     let t = TestEngine::new();
     t.add(
         "alice",
@@ -149,7 +131,7 @@ async fn a_revoked_refresh_token_goes_to_needs_login_against_a_real_provider() {
     let Some(op) = OidcProvider::start(&[]).await else {
         return;
     };
-    let rt = mint_refresh_token(&op.issuer, "tt-basic").await;
+    let rt = op.mint_refresh_token("tt-basic").await;
     let t = TestEngine::new();
     t.add(
         "alice",

@@ -352,25 +352,6 @@ async fn a_proxy_carries_every_call_to_http_and_https_services() {
     assert_eq!(err.code(), ErrorCode::ProviderError, "{err}");
 }
 
-/// Mints a refresh token for alice at `oidc-provider`'s own (plain, loopback) address.
-async fn alice_refresh_token(op: &OidcProvider) -> String {
-    let body: serde_json::Value = reqwest::Client::builder()
-        .build()
-        .unwrap()
-        .post(format!("{}/__test/refresh-token", op.issuer))
-        .json(&serde_json::json!({"client_id": "tt-basic", "account": "alice"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["refresh_token"]
-        .as_str()
-        .expect("a refresh token")
-        .to_owned()
-}
-
 /// A connection to a real OpenID provider whose every answer carries an ID token; the token
 /// is only handed out once the ID token's signature checked out with the issuer's keys.
 async fn id_token_checked(
@@ -420,7 +401,7 @@ async fn id_tokens_are_checked_with_keys_fetched_over_tls_and_through_the_proxy(
     };
     let t = TestEngine::new();
     let ca = pki.ca_file().display().to_string();
-    let rt = alice_refresh_token(&op).await;
+    let rt = op.mint_refresh_token("tt-basic").await;
     id_token_checked(
         &t,
         "tls",
@@ -446,7 +427,7 @@ async fn id_tokens_are_checked_with_keys_fetched_over_tls_and_through_the_proxy(
     let Some(plain) = OidcProvider::start(&[]).await else {
         return;
     };
-    let rt = alice_refresh_token(&plain).await;
+    let rt = plain.mint_refresh_token("tt-basic").await;
     id_token_checked(&t, "plain", &plain.issuer, &rt, &[("proxy", &proxy.url)]).await;
     for path in [
         "/.well-known/openid-configuration",

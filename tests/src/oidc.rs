@@ -9,6 +9,8 @@ use tokio::process::{Child, Command};
 
 /// A running provider; killed on drop.
 pub struct OidcProvider {
+    /// Its own `http://127.0.0.1:PORT`, which is also its issuer unless `OP_ISSUER` names
+    /// another (a TLS front).
     pub issuer: String,
     _child: Child,
 }
@@ -60,5 +62,25 @@ impl OidcProvider {
             }
         }
         panic!("oidc-provider exited before it was ready");
+    }
+
+    /// A refresh token for `client_id`, minted for alice with the default scope (openid
+    /// included) through the provider's test-only route, without a browser.
+    pub async fn mint_refresh_token(&self, client_id: &str) -> String {
+        let body: serde_json::Value = reqwest::Client::builder()
+            .build()
+            .expect("an HTTP client")
+            .post(format!("{}/__test/refresh-token", self.issuer))
+            .json(&serde_json::json!({"client_id": client_id, "scope": "openid offline_access profile email", "account": "alice"}))
+            .send()
+            .await
+            .expect("the provider answers")
+            .json()
+            .await
+            .expect("JSON");
+        body["refresh_token"]
+            .as_str()
+            .expect("a refresh token")
+            .to_owned()
     }
 }
