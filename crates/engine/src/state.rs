@@ -162,36 +162,37 @@ impl StateStore {
     /// asking for one costs little with thousands of connections. A missing or damaged file
     /// reads as the default state.
     pub(crate) fn load(&self, name: &ConnectionName) -> ConnectionState {
-        let bytes = match files::read_optional(&self.path) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => return ConnectionState::default(),
-            Err(e) => {
-                tracing::warn!(path = %self.path.display(), error = %e, "could not read the state file");
-                return ConnectionState::default();
-            }
+        let Some(bytes) = self.bytes() else {
+            return ConnectionState::default();
         };
         let mut de = serde_json::Deserializer::from_slice(&bytes);
-        match serde::de::DeserializeSeed::deserialize(one::File(name), &mut de) {
-            Ok(state) => state.unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!(path = %self.path.display(), error = %e, "state file is damaged; starting from what the engine learns next");
-                ConnectionState::default()
-            }
-        }
+        serde::de::DeserializeSeed::deserialize(one::File(name), &mut de)
+            .map_err(|e| self.damaged(&e))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     fn read(&self) -> StateFile {
-        match files::read_optional(&self.path) {
-            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::warn!(path = %self.path.display(), error = %e, "state file is damaged; starting from what the engine learns next");
-                StateFile::default()
-            }),
-            Ok(None) => StateFile::default(),
-            Err(e) => {
-                tracing::warn!(path = %self.path.display(), error = %e, "could not read the state file");
-                StateFile::default()
-            }
-        }
+        let Some(bytes) = self.bytes() else {
+            return StateFile::default();
+        };
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            self.damaged(&e);
+            StateFile::default()
+        })
+    }
+
+    /// The file's bytes; `None` when it is missing or cannot be read (said in the log).
+    fn bytes(&self) -> Option<Vec<u8>> {
+        files::read_optional(&self.path).unwrap_or_else(|e| {
+            tracing::warn!(path = %self.path.display(), error = %e, "could not read the state file");
+            None
+        })
+    }
+
+    fn damaged(&self, error: &serde_json::Error) {
+        tracing::warn!(path = %self.path.display(), %error, "state file is damaged; starting from what the engine learns next");
     }
 
     /// Replaces the state of `name` (or removes it with `None`), under the file lock.
