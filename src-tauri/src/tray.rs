@@ -250,13 +250,14 @@ pub(crate) async fn host_available() -> bool {
 #[cfg(target_os = "linux")]
 async fn linux_host() -> zbus::Result<bool> {
     let bus = zbus::Connection::session().await?;
-    let watcher = zbus::Proxy::new(
-        &bus,
-        "org.kde.StatusNotifierWatcher",
-        "/StatusNotifierWatcher",
-        "org.kde.StatusNotifierWatcher",
-    )
-    .await?;
+    // One property read: no property cache (whose set-up logs a warning when no watcher runs).
+    let watcher: zbus::Proxy<'_> = zbus::proxy::Builder::new(&bus)
+        .destination("org.kde.StatusNotifierWatcher")?
+        .path("/StatusNotifierWatcher")?
+        .interface("org.kde.StatusNotifierWatcher")?
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .await?;
     watcher
         .get_property::<bool>("IsStatusNotifierHostRegistered")
         .await
