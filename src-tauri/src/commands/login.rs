@@ -214,11 +214,11 @@ pub(crate) fn identity_change(view: &engine::ConnectionView) -> Option<String> {
 /// Marks the change of account after a login of `name` as seen, so the list stops showing it.
 #[tauri::command]
 #[specta::specta]
-pub(crate) fn acknowledge_identity(
+pub(crate) async fn acknowledge_identity(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Connection, IpcError> {
-    let view = state.engine.acknowledge_identity(&name)?;
+    let view = state.engine.acknowledge_identity(&name).await?;
     Ok(Connection::live(view, &state.engine))
 }
 

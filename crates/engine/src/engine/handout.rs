@@ -1,34 +1,29 @@
-//! The hot path of handing a token out. Every connection keeps its hand-out ready, built once
-//! from the stored tokens and shared (`Arc`) with every caller until anything about the
-//! connection changes: a cached token costs a look-up by name, a clock read and a reference
-//! count, with no file access and no copy of the spec, the secrets or the token.
+//! The token use case, and its hot path. Every connection's owner keeps its hand-out ready,
+//! built once from the stored tokens and published (`Arc`) to every caller until anything
+//! about the connection changes: a cached token costs a look-up by name, a clock read and a
+//! reference count, with no message to the owner, no file access and no copy of the spec, the
+//! secrets or the token. Anything else is asked of the connection's owner (`runtime`).
 //!
-//! The prepared hand-out is forgotten whenever the connection's stored tokens or state are
-//! touched (see `Slot::with`), and not used when the connection's spec is no longer the one it
-//! was built for (an edit in this process, or in another one once the engine has looked at the
-//! config file again).
+//! The prepared hand-out is forgotten whenever the connection's stored tokens or state change,
+//! and not used when the connection's spec is no longer the one it was built for (an edit in
+//! this process, or in another one once the engine has looked at the config file again).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::lifecycle::{Ready, Slot, SlotTokens, Want, refresh_before};
+use super::runtime::Want;
 use super::{Engine, Handout, Inner};
-use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind};
+use crate::connection::{ConnectionSpec, ProviderKind};
 use crate::error::{Error, Result};
-use crate::refresh::window;
 use crate::secret::RejectedToken;
-use crate::token::{Identity, TokenSet};
-
-impl Ready {
-    /// Whether these are the tokens the hand-out was built from.
-    fn holds(&self, tokens: &TokenSet) -> bool {
-        self.tokens.obtained_at == tokens.obtained_at
-            && self.tokens.expires_at == tokens.expires_at
-            && self.tokens.access_token.expose() == tokens.access_token.expose()
-    }
-}
 
 impl Engine {
+    /// A token for `name` valid for at least `min_valid` (or, with `None`, not yet due for
+    /// renewal), renewing it first when needed.
+    pub async fn token(&self, name: &str, min_valid: Option<Duration>) -> Result<Handout> {
+        Ok(Handout::clone(&*self.token_shared(name, min_valid).await?))
+    }
+
     /// [`Engine::token`], shared rather than copied: what the export endpoint hands out.
     pub async fn token_shared(
         &self,
@@ -36,18 +31,14 @@ impl Engine {
         min_valid: Option<Duration>,
     ) -> Result<Arc<Handout>> {
         let spec = self.inner.spec_arc(name)?;
-        let slot = self.inner.slot(&spec.name);
-        if let Some(handout) = self.inner.prepared(&spec, &slot, min_valid) {
+        if let Some(handout) = self.inner.prepared(&spec, min_valid) {
             return Ok(handout);
         }
-        let tokens = self.token_slow(&spec, &slot, min_valid).await?;
-        if let Some(ready) = self.inner.ready(&spec, &slot)
-            && ready.holds(&tokens)
-        {
-            return Ok(ready.handout.clone());
-        }
-        let identity = self.inner.known(&spec.name, slot.tokens_now()).0;
-        Ok(Arc::new(Inner::handout(&spec, tokens, identity)))
+        // A `min_valid` longer than the provider's tokens live is answered with the freshest
+        // token there is: renewed once, then held for the renewal window (see
+        // `refresh::window`); the answer's expiry says how long it is good for.
+        let want = min_valid.map_or(Want::Fresh, Want::MinValid);
+        Ok(self.inner.serve(&spec, want).await?.handout)
     }
 
     /// The token of `name` when one good enough is at hand, without waiting for anything (no
@@ -55,8 +46,7 @@ impl Engine {
     /// be asked instead (unknown connection, tokens not read yet, or due for renewal).
     pub fn token_now(&self, name: &str, min_valid: Option<Duration>) -> Option<Arc<Handout>> {
         let spec = self.inner.spec_arc(name).ok()?;
-        let slot = self.inner.existing_slot(&spec.name)?;
-        self.inner.prepared(&spec, &slot, min_valid)
+        self.inner.prepared(&spec, min_valid)
     }
 
     /// [`Engine::token_now`] for a connection that may be handed to other tools
@@ -70,12 +60,9 @@ impl Engine {
         if !spec.exportable() {
             return None;
         }
-        let slot = self.inner.existing_slot(&spec.name)?;
-        self.inner.prepared(&spec, &slot, min_valid)
+        self.inner.prepared(&spec, min_valid)
     }
-}
 
-impl Engine {
     /// A token for `name` after a service refused `rejected` (HTTP 401, ArcGIS 498): when
     /// `rejected` is the connection's current token it is renewed once for every caller
     /// reporting it (single flight, and within the renewal limit of `refresh::window`);
@@ -98,8 +85,7 @@ impl Engine {
         min_valid: Option<Duration>,
     ) -> Result<Arc<Handout>> {
         let spec = self.inner.spec_arc(name)?;
-        let slot = self.inner.slot(&spec.name);
-        let stored = self.inner.stored(&spec, &slot).await?;
+        let stored = self.inner.stored(&spec).await?;
         if let Some(t) = &stored.tokens {
             if !rejected.matches(t.access_token.expose()) {
                 return self.token_shared(name, min_valid).await;
@@ -121,37 +107,32 @@ impl Engine {
             ProviderKind::Basic => return Err(cannot("basic credentials cannot be renewed")),
             _ => {}
         }
-        let tokens = self
+        let handout = self
             .inner
-            .renew(&spec, &slot, Want::Rejected(*rejected))
+            .serve(&spec, Want::Rejected(*rejected))
             .await?
-            .tokens;
-        if rejected.matches(tokens.access_token.expose()) {
+            .handout;
+        if rejected.matches(handout.token.expose()) {
             return Err(cannot("renewing it gave the same token back"));
         }
-        if let Some(ready) = self.inner.ready(&spec, &slot)
-            && ready.holds(&tokens)
-        {
-            return Ok(ready.handout.clone());
-        }
-        let identity = self.inner.known(&spec.name, slot.tokens_now()).0;
-        Ok(Arc::new(Inner::handout(&spec, tokens, identity)))
+        Ok(handout)
     }
 }
 
 impl Inner {
-    fn existing_slot(&self, name: &ConnectionName) -> Option<Arc<Slot>> {
-        self.slots.lock().expect("slots lock").get(name).cloned()
-    }
-
-    /// The prepared hand-out if its tokens satisfy `min_valid` (or are not due) now.
+    /// The prepared hand-out the connection's owner published, if it was built for `spec` and
+    /// its tokens satisfy `min_valid` (or are not due) now.
     fn prepared(
         &self,
         spec: &Arc<ConnectionSpec>,
-        slot: &Slot,
         min_valid: Option<Duration>,
     ) -> Option<Arc<Handout>> {
-        let ready = self.ready(spec, slot)?;
+        let handle = self.runtimes.existing(&spec.name)?;
+        let ready = handle
+            .published()
+            .ready
+            .clone()
+            .filter(|r| r.built_for(spec))?;
         let now = self.clock.now();
         // `Want::satisfied_by`, with the renewal time worked out once, and the renewal limit
         // (`Renewed::held`): a token renewed moments ago is the best there is.
@@ -168,43 +149,6 @@ impl Inner {
             None => valid && (ready.renew_at.is_none_or(|at| now < at) || held()),
         };
         satisfied.then(|| ready.handout.clone())
-    }
-
-    /// The connection's hand-out for `spec`, built now if none is kept; `None` while its
-    /// tokens have not been read from the store, or there are none.
-    fn ready(&self, spec: &Arc<ConnectionSpec>, slot: &Slot) -> Option<Arc<Ready>> {
-        if let Some(ready) = slot.ready()
-            && (Arc::ptr_eq(&ready.spec, spec) || *ready.spec == **spec)
-        {
-            return Some(ready);
-        }
-        let now = slot.tokens_now();
-        let (version, tokens) = (now.version, now.tokens.clone()?);
-        let (identity, last_attempt) = self.known(&spec.name, now);
-        let handout = Arc::new(Self::handout(spec, tokens.clone(), identity));
-        let ready = Arc::new(Ready {
-            spec: spec.clone(),
-            renew_at: tokens.renew_at(refresh_before(spec)),
-            last_attempt,
-            tokens,
-            handout,
-        });
-        slot.keep_ready(version, &ready);
-        Some(ready)
-    }
-
-    /// The identity and the last renewal attempt known in this process, or (before any state
-    /// was kept here) the ones in the state file.
-    fn known(
-        &self,
-        name: &ConnectionName,
-        known: SlotTokens,
-    ) -> (Option<Identity>, Option<window::Attempt>) {
-        if known.has_state {
-            return (known.identity, known.last_attempt);
-        }
-        let state = self.state.load(name);
-        (state.identity.clone(), window::last_attempt(&state))
     }
 }
 

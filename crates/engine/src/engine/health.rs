@@ -30,9 +30,8 @@ impl Engine {
 
     /// The names of the secret fields stored for `name` (never their values).
     pub async fn stored_secret_fields(&self, name: &str) -> Result<Vec<String>> {
-        let spec = self.inner.spec(name)?;
-        let slot = self.inner.slot(&spec.name);
-        let stored = self.inner.stored(&spec, &slot).await?;
+        let spec = self.inner.spec_arc(name)?;
+        let stored = self.inner.stored(&spec).await?;
         let mut fields: Vec<String> = stored.credentials.fields().map(str::to_owned).collect();
         if stored.tokens.is_some() {
             fields.push("tokens".into());

@@ -6,6 +6,7 @@ use serde_json::{Map, Value as Json};
 
 use super::Engine;
 use super::manage::{apply, check_secrets, missing};
+use super::runtime::IdentityChange;
 use crate::connection::{ConnectionName, ConnectionSpec, FieldError, ProviderKind};
 use crate::error::{Error, Result};
 use crate::provider::{self, LoginInput, ProviderError};
@@ -181,9 +182,8 @@ impl Engine {
     /// What the stored token of `name` says about itself, without renewing it; `None` when
     /// there is no token.
     pub async fn token_detail(&self, name: &str) -> Result<Option<TokenDetail>> {
-        let spec = self.inner.spec(name)?;
-        let slot = self.inner.slot(&spec.name);
-        let stored = self.inner.stored(&spec, &slot).await?;
+        let spec = self.inner.spec_arc(name)?;
+        let stored = self.inner.stored(&spec).await?;
         let Some(tokens) = stored.tokens else {
             return Ok(None);
         };
@@ -199,6 +199,29 @@ impl Engine {
             jwt_claims: claims,
             token_type: tokens.token_type,
         }))
+    }
+
+    /// Who the token of `name` belongs to, asked of the service now.
+    pub async fn whoami(&self, name: &str) -> Result<Option<Identity>> {
+        let handout = self.token_shared(name, None).await?;
+        let spec = self.inner.spec_arc(name)?;
+        let stored = self.inner.stored(&spec).await?;
+        let Some(tokens) = stored.tokens.clone() else {
+            return Ok(handout.identity.clone());
+        };
+        let http = self.inner.http_client(&spec)?;
+        let flow = self.inner.flow(&spec, &stored, &http);
+        let identity = provider::for_kind(spec.kind)
+            .whoami(&flow, &tokens)
+            .await
+            .map_err(|source| Error::Provider {
+                connection: spec.name.clone(),
+                source,
+            })?;
+        self.inner
+            .change_identity(&spec, IdentityChange::Now(identity.clone()))
+            .await?;
+        Ok(identity)
     }
 
     /// The refresh history of `name`, oldest first.

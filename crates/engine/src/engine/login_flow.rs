@@ -3,11 +3,13 @@
 //! by the engine. At most one login per connection waits at a time; it can be cancelled and
 //! times out. Background renewals never start one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::runtime::IdentityChange;
 use super::{Engine, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::{Error, LoginFailure, Result};
@@ -79,9 +81,8 @@ impl Engine {
     /// Starts a login of `name`. Flows that need no person finish at once; browser and device
     /// flows return what to show and wait in `finish_login`.
     pub async fn start_login(&self, name: &str, request: LoginRequest) -> Result<LoginStep> {
-        let spec = self.inner.spec(name)?;
-        let slot = self.inner.slot(&spec.name);
-        let stored = self.inner.stored(&spec, &slot).await?;
+        let spec = self.inner.spec_arc(name)?;
+        let stored = self.inner.stored(&spec).await?;
         let http = self.inner.http_client(&spec)?;
         let flow = self.inner.flow(&spec, &stored, &http);
         let provider = provider::for_kind(spec.kind);
@@ -117,7 +118,7 @@ impl Engine {
     /// Waits for the pending login of `name` to finish (callback, paste or device approval),
     /// then stores the tokens.
     pub async fn finish_login(&self, name: &str) -> Result<ConnectionView> {
-        let spec = self.inner.spec(name)?;
+        let spec = self.inner.spec_arc(name)?;
         let (waiting, rx, cancel, state) = self.inner.take_waiting(&spec)?;
         let result = tokio::select! {
             () = cancel.cancelled() => Err(fail(&spec, LoginFailure::Cancelled)),
@@ -126,14 +127,23 @@ impl Engine {
             }
         };
         self.inner.clear_pending(&spec.name, &state);
-        let tokens = result?;
-        let slot = self.inner.slot(&spec.name);
-        let _gate = slot.gate.lock().await;
-        let _lock = self.inner.lock_connection(&spec.name).await?;
-        let mut stored = self.inner.reload(&spec, &slot).await?;
-        stored.tokens = Some(tokens.clone());
-        self.inner.logged_in(&spec, &slot, stored, &tokens).await?;
+        self.inner.keep_login(&spec, result?).await?;
         self.view(name)
+    }
+
+    /// Logs in with the stored credentials and what the person typed (a TOTP code), replacing
+    /// any tokens. Flows that need a browser answer with `NeedsLogin`.
+    pub async fn login(&self, name: &str, input: LoginInput) -> Result<ConnectionView> {
+        let spec = self.inner.spec_arc(name)?;
+        self.inner.log_in(&spec, input).await?;
+        self.view(name)
+    }
+
+    /// Forgets the tokens of `name` (keeping its credentials) and revokes them where the
+    /// service allows. Returns a revocation failure as a warning, after forgetting.
+    pub async fn logout(&self, name: &str) -> Result<Option<String>> {
+        let spec = self.inner.spec_arc(name)?;
+        self.inner.log_out(&spec).await
     }
 
     /// Hands a pasted code or redirected URL to the login of `name` waiting for it.
@@ -214,13 +224,11 @@ impl Engine {
     ///
     /// # Errors
     /// When `name` is not a connection.
-    pub fn acknowledge_identity(&self, name: &str) -> Result<ConnectionView> {
-        let spec = self.inner.spec(name)?;
-        let slot = self.inner.slot(&spec.name);
-        let mut state = self.inner.current_state(&spec.name);
-        if state.previous_identity.take().is_some() {
-            self.inner.set_state(&spec, &slot, &state);
-        }
+    pub async fn acknowledge_identity(&self, name: &str) -> Result<ConnectionView> {
+        let spec = self.inner.spec_arc(name)?;
+        self.inner
+            .change_identity(&spec, IdentityChange::Acknowledged)
+            .await?;
         self.view(name)
     }
 
@@ -400,12 +408,11 @@ impl Inner {
 
     async fn complete(
         &self,
-        spec: &ConnectionSpec,
+        spec: &Arc<ConnectionSpec>,
         waiting: Waiting,
         mut rx: mpsc::Receiver<CallbackOutcome>,
     ) -> Result<TokenSet> {
-        let slot = self.slot(&spec.name);
-        let stored = self.stored(spec, &slot).await?;
+        let stored = self.stored(spec).await?;
         let http = self.http_client(spec)?;
         let flow = self.flow(spec, &stored, &http);
         let provider = provider::for_kind(spec.kind);

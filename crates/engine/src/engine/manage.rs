@@ -8,7 +8,10 @@
 //! for them again (or saves and says which to store again); `import` deletes whatever the
 //! secret store holds under an imported name, since it did not write it for that definition.
 
+use std::sync::Arc;
+
 use super::Engine;
+use super::runtime::Rebuilt;
 use crate::config::{ConfigError, ConfigFile};
 use crate::connection::{ConnectionName, ConnectionSpec, FieldError, ProviderKind};
 use crate::error::{Error, Result};
@@ -145,6 +148,41 @@ fn token_file_problem(e: &crate::sink::TokenFileError) -> FieldError {
     FieldError::new("token_file", e.to_string())
 }
 
+/// What is stored after `edit` of `spec` (whose destination fields `moved`), from what was
+/// stored `before`; a secret the connection then needs and lacks is an error (see
+/// [`needed_after`]).
+fn rebuild_for_edit(
+    spec: &ConnectionSpec,
+    before: Stored,
+    edit: Edit,
+    moved: &[String],
+) -> Result<(Stored, Rebuilt)> {
+    let secrets_changed = !edit.secrets.is_empty() || !edit.forget.is_empty();
+    let material = secrets_changed
+        || !moved.is_empty()
+        || edit
+            .set
+            .iter()
+            .any(|(f, _)| !COSMETIC.contains(&f.as_str()));
+    let (mut stored, dropped, tokens_dropped) =
+        rebuild(before, edit.secrets, &edit.forget, !moved.is_empty());
+    let needed = needed_after(spec, &stored.credentials, moved, edit.save_without_secrets)?;
+    if material {
+        stored.tokens = None;
+    }
+    let delete = stored.credentials.is_empty() && stored.tokens.is_none() && !moved.is_empty();
+    Ok((
+        stored,
+        Rebuilt {
+            dropped,
+            tokens_dropped,
+            needed,
+            material,
+            delete,
+        },
+    ))
+}
+
 /// Fields whose change does not invalidate tokens already obtained.
 const COSMETIC: &[&str] = &[
     "label",
@@ -274,13 +312,11 @@ impl Engine {
             let _ = self.inner.vault.delete(&name).await;
             return Err(e);
         }
-        self.inner.drop_slot(&name);
-        let slot = self.inner.slot(&name);
         let state = ConnectionState {
             store: Some(self.inner.vault.info().kind),
             ..ConnectionState::default()
         };
-        self.inner.set_state(&spec, &slot, &state);
+        self.inner.put_new_states(&[spec], &state);
         self.view(name.as_str())
     }
 
@@ -297,10 +333,11 @@ impl Engine {
     /// secret the new definition needs and that was not given is an error naming it, unless
     /// `save_without_secrets`, when the edit is saved and the secret listed in `needed`.
     pub async fn edit_report(&self, name: &str, edit: Edit) -> Result<Edited> {
-        let old = self.inner.spec(name)?;
-        let mut spec = old.clone();
+        let old = self.inner.spec_arc(name)?;
+        let mut spec = ConnectionSpec::clone(&old);
         apply(&mut spec, &edit.set)?;
         check_secrets(&spec, &edit.secrets)?;
+        let spec = Arc::new(spec);
         let file_changed = old.text("token_file") != spec.text("token_file");
         if file_changed {
             crate::sink::check(&self.inner.paths, &spec).map_err(|e| Error::InvalidFields {
@@ -311,82 +348,52 @@ impl Engine {
             .iter()
             .map(|d| d.name.to_owned())
             .collect();
-        let slot = self.inner.slot(&spec.name);
-        let _gate = slot.gate.lock().await;
-        let before = self.inner.stored(&old, &slot).await?;
-        let secrets_changed = !edit.secrets.is_empty() || !edit.forget.is_empty();
-        let (mut stored, dropped, tokens_dropped) =
-            rebuild(before, edit.secrets, &edit.forget, !moved.is_empty());
-        let needed = needed_after(
-            &spec,
-            &stored.credentials,
-            &moved,
-            edit.save_without_secrets,
-        )?;
-        let material = secrets_changed
-            || !moved.is_empty()
-            || edit
-                .set
-                .iter()
-                .any(|(f, _)| !COSMETIC.contains(&f.as_str()));
-        if material {
-            stored.tokens = None;
-        }
-        if stored.credentials.is_empty() && stored.tokens.is_none() && !moved.is_empty() {
-            self.inner.vault.delete(&spec.name).await?;
-        } else {
-            self.inner.vault.save(&spec, &stored).await?;
-        }
-        stored.bound = Some(crate::connection::destination_fingerprint(&spec));
-        slot.with_stored(stored);
-        self.inner.config.update(|file: &mut ConfigFile| {
-            let entry = file
-                .get_mut(&spec.name)
-                .ok_or_else(|| Error::unknown(spec.name.as_str()))?;
-            *entry = spec.clone();
-            Ok::<_, Error>(())
-        })?;
-        self.inner.forget_config_cache();
-        if file_changed {
-            crate::sink::remove(&self.inner.paths, &old);
-        }
-        if material {
-            self.inner.unschedule(&spec.name);
-            let state = ConnectionState {
-                store: Some(self.inner.vault.info().kind),
-                ..ConnectionState::default()
-            };
-            self.inner.set_state(&spec, &slot, &state);
-        } else {
-            let state = self.inner.current_state(&spec.name);
-            self.inner.set_state(&spec, &slot, &state);
-        }
+        let change = {
+            let (spec, moved) = (spec.clone(), moved.clone());
+            Box::new(move |before| rebuild_for_edit(&spec, before, edit, &moved))
+        };
+        let commit = {
+            let (inner, old, spec) = (self.inner.clone(), old.clone(), spec.clone());
+            Box::new(move || {
+                inner.config.update(|file: &mut ConfigFile| {
+                    let entry = file
+                        .get_mut(&spec.name)
+                        .ok_or_else(|| Error::unknown(spec.name.as_str()))?;
+                    *entry = ConnectionSpec::clone(&spec);
+                    Ok::<_, Error>(())
+                })?;
+                inner.forget_config_cache();
+                if file_changed {
+                    crate::sink::remove(&inner.paths, &old);
+                }
+                Ok(())
+            })
+        };
+        let rebuilt = self.inner.edit_owned(old, &spec, change, commit).await?;
         Ok(Edited {
             view: self.view(name)?,
             moved,
-            dropped,
-            tokens_dropped,
-            needed,
+            dropped: rebuilt.dropped,
+            tokens_dropped: rebuilt.tokens_dropped,
+            needed: rebuilt.needed,
         })
     }
 
     /// Removes a connection and deletes its secrets.
     pub async fn remove(&self, name: &str) -> Result<()> {
-        let spec = self.inner.spec(name)?;
-        let slot = self.inner.slot(&spec.name);
-        let _gate = slot.gate.lock().await;
-        self.inner.vault.delete(&spec.name).await?;
-        crate::sink::remove(&self.inner.paths, &spec);
-        self.inner.config.update(|file: &mut ConfigFile| {
-            file.connections.retain(|c| c.name != spec.name);
-            Ok::<_, ConfigError>(())
-        })?;
-        self.inner.forget_config_cache();
-        self.inner.unschedule(&spec.name);
-        if let Err(e) = self.inner.state.put(&spec.name, None) {
-            tracing::warn!(connection = %spec.name, error = %e, "could not update the state file");
-        }
-        self.inner.drop_slot(&spec.name);
+        let spec = self.inner.spec_arc(name)?;
+        let commit = {
+            let (inner, name) = (self.inner.clone(), spec.name.clone());
+            Box::new(move || {
+                inner.config.update(|file: &mut ConfigFile| {
+                    file.connections.retain(|c| c.name != name);
+                    Ok::<_, ConfigError>(())
+                })?;
+                inner.forget_config_cache();
+                Ok(())
+            })
+        };
+        self.inner.remove_owned(&spec, commit).await?;
         let _ = self.inner.events.send(EngineEvent::Removed {
             name: spec.name.clone(),
         });
@@ -463,7 +470,6 @@ impl Engine {
             if self.inner.vault.delete(&spec.name).await? {
                 out.cleared.push(spec.name.clone());
             }
-            self.inner.drop_slot(&spec.name);
         }
         out.names = incoming
             .connections
@@ -488,7 +494,8 @@ impl Engine {
             Ok(())
         })?;
         self.inner.forget_config_cache();
-        self.inner.set_states_new(&incoming.connections);
+        self.inner
+            .put_new_states(&incoming.connections, &ConnectionState::default());
         Ok(out)
     }
 }

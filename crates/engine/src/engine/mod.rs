@@ -1,13 +1,16 @@
 //! `Engine`: the one facade every front end calls. It owns the config file, the state file, the
-//! vault, the per-connection renewal gates and the background scheduler, and it decides what
-//! happens to a connection; providers only speak their wire protocol.
+//! vault, one owner task per connection in use (`runtime`) and the background scheduler, and it
+//! decides what happens to a connection; providers only speak their wire protocol. The use
+//! cases behind the facade are small modules over the owners: `handout` (token), `renew`,
+//! `login_flow` (login), `manage`, `inspect` and `health`.
 
 mod handout;
 mod health;
 mod inspect;
-mod lifecycle;
 mod login_flow;
 mod manage;
+mod renew;
+mod runtime;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -19,15 +22,13 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use tokio::sync::broadcast;
 
 pub use crate::token::Handout;
 pub use inspect::{FormValues, Probe, TokenDetail};
-pub use lifecycle::Refreshed;
 pub use login_flow::{LoginRequest, LoginStep};
 pub use manage::{Edit, Edited, Imported};
+pub use renew::Refreshed;
 
 use crate::config::{ConfigFile, ConfigStore};
 use crate::connection::{ConnectionName, ConnectionSpec};
@@ -36,9 +37,12 @@ use crate::events::{ConnectionView, EngineEvent};
 use crate::paths::Paths;
 use crate::ports::SecretStore;
 use crate::provider::DiscoveryCache;
+use crate::provider::Flow;
 use crate::refresh::{Backoff, SchedulerHandle};
 use crate::state::{ConnectionState, StateStore};
 use crate::time::Clock;
+use crate::time::Timestamp;
+use crate::vault::Stored;
 use crate::vault::Vault;
 
 /// What an engine is built from.
@@ -84,6 +88,8 @@ pub struct Engine {
 }
 
 pub(crate) struct Inner {
+    /// The engine itself, for the owners it starts (which must not keep it alive).
+    me: Weak<Inner>,
     paths: Paths,
     config: ConfigStore,
     config_cache: Mutex<Option<(Arc<ConfigSnapshot>, Instant)>>,
@@ -97,8 +103,10 @@ pub(crate) struct Inner {
     browser: Arc<dyn crate::login::Browser>,
     login_timeout: Duration,
     logins: Mutex<HashMap<ConnectionName, login_flow::Pending>>,
-    rng: Mutex<StdRng>,
-    slots: Mutex<HashMap<ConnectionName, Arc<lifecycle::Slot>>>,
+    /// Seeds each owner's jitter, for reproducible tests; `None`: from the OS.
+    seed: Option<u64>,
+    /// One owner per connection in use.
+    runtimes: runtime::Runtimes,
     events: broadcast::Sender<EngineEvent>,
     scheduler: Mutex<Option<SchedulerHandle>>,
     http_clients: Mutex<HashMap<ConnectionName, (ConnectionSpec, reqwest::Client)>>,
@@ -107,13 +115,10 @@ pub(crate) struct Inner {
 impl Engine {
     /// Builds an engine. Nothing is read until it is asked for.
     pub fn new(options: EngineOptions) -> Self {
-        let rng = match options.seed {
-            Some(seed) => StdRng::seed_from_u64(seed),
-            None => StdRng::from_os_rng(),
-        };
         let (events, _) = broadcast::channel(256);
         Self {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|me| Inner {
+                me: me.clone(),
                 config: ConfigStore::new(options.paths.config_file()),
                 state: StateStore::new(options.paths.state_file()),
                 audit: crate::audit::AuditLog::new(options.paths.audit_file()),
@@ -127,8 +132,8 @@ impl Engine {
                 browser: options.browser,
                 login_timeout: options.login_timeout,
                 logins: Mutex::new(HashMap::new()),
-                rng: Mutex::new(rng),
-                slots: Mutex::new(HashMap::new()),
+                seed: options.seed,
+                runtimes: runtime::Runtimes::new(),
                 events,
                 scheduler: Mutex::new(None),
                 http_clients: Mutex::new(HashMap::new()),
@@ -240,7 +245,7 @@ impl Engine {
     /// a tokio runtime; `shutdown` stops it.
     pub fn start_background(&self) -> Result<()> {
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        let renewer = Arc::new(lifecycle::WeakRenewer(weak));
+        let renewer = Arc::new(renew::WeakRenewer(weak));
         let handle = SchedulerHandle::spawn(renewer, self.inner.clock.clone());
         *self.inner.scheduler.lock().expect("scheduler lock") = Some(handle);
         let config = self.inner.load_config()?;
@@ -391,9 +396,55 @@ impl Inner {
         });
     }
 
-    fn jitter(&self, max: Duration) -> Duration {
-        use rand::Rng;
-        max.mul_f64(self.rng.lock().expect("rng lock").random::<f64>())
+    /// The state the connection's owner keeps, else the state file's.
+    pub(crate) fn current_state(&self, name: &ConnectionName) -> ConnectionState {
+        self.runtimes
+            .state(name)
+            .unwrap_or_else(|| self.state.load(name))
+    }
+
+    /// Writes the state of connections that have no owner yet (just added or imported), with
+    /// one write of the state file for all of them, and announces them.
+    pub(crate) fn put_new_states(&self, specs: &[ConnectionSpec], state: &ConnectionState) {
+        for spec in specs {
+            self.runtimes.forget(&spec.name);
+        }
+        if let Err(e) = self
+            .state
+            .put_all(specs.iter().map(|s| (&s.name, Some(state))))
+        {
+            tracing::warn!(error = %e, "could not write the state file");
+        }
+        for spec in specs {
+            self.emit(spec, state);
+        }
+    }
+
+    pub(crate) fn flow<'a>(
+        &'a self,
+        spec: &'a ConnectionSpec,
+        stored: &'a Stored,
+        http: &'a reqwest::Client,
+    ) -> Flow<'a> {
+        Flow {
+            spec,
+            credentials: &stored.credentials,
+            http,
+            clock: self.clock.as_ref(),
+            discovery: &self.discovery,
+        }
+    }
+
+    pub(crate) fn schedule(&self, name: &ConnectionName, at: Timestamp) {
+        if let Some(h) = self.scheduler.lock().expect("scheduler lock").as_ref() {
+            h.schedule(name.clone(), at);
+        }
+    }
+
+    pub(crate) fn unschedule(&self, name: &ConnectionName) {
+        if let Some(h) = self.scheduler.lock().expect("scheduler lock").as_ref() {
+            h.cancel(name.clone());
+        }
     }
 }
 
