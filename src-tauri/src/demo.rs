@@ -283,12 +283,15 @@ pub(crate) async fn add_connections(engine: &Engine, base: &str) -> Vec<String> 
         if existing.iter().any(|n| n == demo.name) {
             continue;
         }
+        let name = tokentray_engine::ConnectionName::new(demo.name)
+            .expect("the demo's names are valid connection names");
         let mut secrets = Credentials::new();
         for (field, value) in &demo.secrets {
             secrets.set(*field, Secret::new(*value));
         }
         match engine
-            .add(demo.name, demo.kind, &demo.settings, secrets)
+            .manage()
+            .add(&name, demo.kind, &demo.settings, secrets)
             .await
         {
             Ok(_) => added.push(demo.name.to_owned()),
@@ -298,7 +301,10 @@ pub(crate) async fn add_connections(engine: &Engine, base: &str) -> Vec<String> 
             }
         }
         if demo.unattended
-            && let Err(error) = engine.login(demo.name, LoginInput::default()).await
+            && let Err(error) = engine
+                .logins()
+                .with_credentials(&name, LoginInput::default())
+                .await
         {
             tracing::warn!(connection = demo.name, %error, "demo login failed");
         }
@@ -331,12 +337,15 @@ mod tests {
             ["demo-api", "demo-itk", "demo-arcgis", "demo-copernicus"]
         );
         for name in ["demo-api", "demo-itk"] {
-            let view = engine.view(name).unwrap();
+            let view = engine.view(&tokentray_engine::testing::conn(name)).unwrap();
             assert_eq!(view.status, Status::Active, "{name}: {:?}", view.last_error);
             assert!(view.identity.is_some(), "{name} knows who it is");
         }
         assert_eq!(
-            engine.view("demo-arcgis").unwrap().status,
+            engine
+                .view(&tokentray_engine::testing::conn("demo-arcgis"))
+                .unwrap()
+                .status,
             Status::SignedOut
         );
         assert!(

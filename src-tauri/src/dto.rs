@@ -69,9 +69,9 @@ pub(crate) struct Connection {
 impl Connection {
     /// The view with what only the running engine knows (a waiting login).
     pub(crate) fn live(view: engine::ConnectionView, engine: &engine::Engine) -> Self {
-        let pending = engine.login_pending(view.name.as_str());
+        let pending = engine.logins().pending(&view.name);
         let warnings = engine
-            .spec(view.name.as_str())
+            .spec(&view.name)
             .ok()
             .and_then(|spec| engine::insecure_warning(&spec))
             .into_iter()
@@ -296,22 +296,32 @@ pub(crate) mod tests {
                 ("insecure_skip_verify", insecure),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned()));
-            tauri::async_runtime::block_on(engine.add(
-                name,
+            tauri::async_runtime::block_on(engine.manage().add(
+                &tokentray_engine::testing::conn(name),
                 engine::ProviderKind::Oauth2,
                 &fields,
                 secrets,
             ))
             .unwrap();
         }
-        let careless = Connection::live(engine.view("careless").unwrap(), &engine);
+        let careless = Connection::live(
+            engine
+                .view(&tokentray_engine::testing::conn("careless"))
+                .unwrap(),
+            &engine,
+        );
         assert_eq!(careless.warnings.len(), 1);
         assert!(
             careless.warnings[0].contains("does not verify TLS certificates"),
             "{:?}",
             careless.warnings
         );
-        let careful = Connection::live(engine.view("careful").unwrap(), &engine);
+        let careful = Connection::live(
+            engine
+                .view(&tokentray_engine::testing::conn("careful"))
+                .unwrap(),
+            &engine,
+        );
         assert!(careful.warnings.is_empty());
     }
 

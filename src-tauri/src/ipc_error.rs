@@ -124,8 +124,8 @@ mod tests {
             engine::Paths::under(home.path()),
             std::sync::Arc::new(engine::testing::MemorySecretStore::new()),
         ));
-        let error = tauri::async_runtime::block_on(engine.add(
-            "api",
+        let error = tauri::async_runtime::block_on(engine.manage().add(
+            &tokentray_engine::testing::conn("api"),
             kind,
             &[("token_url".into(), "ftp://x".into())],
             engine::Credentials::new(),

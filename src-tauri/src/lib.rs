@@ -113,7 +113,7 @@ fn deliver_link(app: &AppHandle, link: &str) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    if state.engine.deliver_redirect(link) {
+    if state.engine.logins().deliver_redirect(link) {
         window::show_main(app);
     } else {
         events::notice(

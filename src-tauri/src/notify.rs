@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::time::Duration;
+use tokentray_engine::connection_name;
 
 use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;
@@ -106,7 +107,10 @@ impl Notifier {
 }
 
 fn failures_in_a_row(engine: &Engine, name: &str) -> usize {
-    engine.history(name).map_or(0, |history| {
+    let Ok(name) = connection_name(name) else {
+        return 0;
+    };
+    engine.inspect().history(&name).map_or(0, |history| {
         history
             .iter()
             .rev()

@@ -190,15 +190,19 @@ mod tests {
         let mut secrets = Credentials::new();
         secrets.set("token", Secret::new(canary));
         let fields = [("label".to_owned(), "Nightly export".to_owned())];
-        tauri::async_runtime::block_on(engine.add(
-            "nightly",
+        tauri::async_runtime::block_on(engine.manage().add(
+            &tokentray_engine::testing::conn("nightly"),
             ProviderKind::Static,
             &fields,
             secrets,
         ))
         .unwrap();
         // A token handed out, so that the state file has something to say about it.
-        tauri::async_runtime::block_on(engine.token("nightly", None)).unwrap();
+        tauri::async_runtime::block_on(engine.token(
+            &tokentray_engine::testing::conn("nightly"),
+            tokentray_engine::Freshness::NotDue,
+        ))
+        .unwrap();
 
         let script = first_list_script(&engine).unwrap();
         assert!(

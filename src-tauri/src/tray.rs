@@ -3,6 +3,7 @@
 //! The menu is rebuilt only when what it shows changes.
 
 use std::sync::Mutex;
+use tokentray_engine::connection_name;
 
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
@@ -268,7 +269,7 @@ pub(crate) async fn refresh_all(engine: &Engine) {
     let Ok(views) = engine.list() else { return };
     for view in views.iter().filter(|v| v.status != Status::SignedOut) {
         // A person's click: not held back by the renewal limit that scripts' paths keep.
-        if let Err(error) = engine.refresh_now(view.name.as_str()).await {
+        if let Err(error) = engine.refresh_now(&view.name).await {
             tracing::info!(connection = %view.name, %error, "refresh all: one failed");
         }
     }
@@ -320,9 +321,8 @@ fn on_connection_action(app: &AppHandle, action: &str, name: String) {
                     .await
                     .map(|_| format!("Copied the token of {name}."))
                 } else {
-                    state
-                        .engine
-                        .refresh_now(&name)
+                    let engine = &state.engine;
+                    async { engine.refresh_now(&connection_name(&name)?).await }
                         .await
                         .map(|_| format!("Refreshed {name}."))
                         .map_err(Into::into)

@@ -3,6 +3,8 @@
 //! until it recovers. The tests wait for the engine's own events, never for a fixed time.
 
 use std::time::Duration;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 
 use tokentray_acceptance::{TestEngine, issuer};
 use tokentray_engine::{Backoff, ConnectionView, EngineEvent, ProviderKind, Status};
@@ -50,11 +52,15 @@ async fn a_token_is_renewed_before_it_expires_with_no_caller() {
     short_lived(&sb, &t, 4).await;
     t.engine.start_background().unwrap();
     let mut rx = t.engine.subscribe();
-    let first = t.engine.token("short", None).await.unwrap();
-    let first_refresh = t.engine.view("short").unwrap().last_refresh;
+    let first = t
+        .engine
+        .token(&conn("short"), Freshness::NotDue)
+        .await
+        .unwrap();
+    let first_refresh = t.engine.view(&conn("short")).unwrap().last_refresh;
     let due = t
         .engine
-        .next_renewal("short")
+        .next_renewal(&conn("short"))
         .await
         .expect("scheduled after the first token");
     assert!(
@@ -87,8 +93,11 @@ async fn failures_are_retried_with_backoff_until_the_provider_recovers() {
     short_lived(&sb, &t, 4).await;
     t.engine.start_background().unwrap();
     let mut rx = t.engine.subscribe();
-    t.engine.token("short", None).await.unwrap();
-    let first_refresh = t.engine.view("short").unwrap().last_refresh;
+    t.engine
+        .token(&conn("short"), Freshness::NotDue)
+        .await
+        .unwrap();
+    let first_refresh = t.engine.view(&conn("short")).unwrap().last_refresh;
     sb.inject(Endpoint::Token, Fault::Status(503), 2);
     let failed = wait_for(&mut rx, |c| c.status == Status::Error).await;
     assert!(failed.last_error.unwrap_or_default().contains("503"));
@@ -116,7 +125,10 @@ async fn a_rejected_renewal_stops_background_work() {
     short_lived(&sb, &t, 4).await;
     t.engine.start_background().unwrap();
     let mut rx = t.engine.subscribe();
-    t.engine.token("short", None).await.unwrap();
+    t.engine
+        .token(&conn("short"), Freshness::NotDue)
+        .await
+        .unwrap();
     sb.inject(
         Endpoint::Token,
         Fault::OAuthError {
@@ -128,7 +140,7 @@ async fn a_rejected_renewal_stops_background_work() {
     );
     wait_for(&mut rx, |c| c.status == Status::NeedsLogin).await;
     assert_eq!(
-        t.engine.next_renewal("short").await,
+        t.engine.next_renewal(&conn("short")).await,
         None,
         "nothing is scheduled after a rejection"
     );

@@ -6,6 +6,8 @@
 //! stored secret is public by default.
 
 use std::sync::{Arc, Mutex};
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 
 use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::browser::FakeBrowser;
@@ -60,8 +62,9 @@ async fn native(t: &TestEngine, dot: &DotServer, extra: &[(&str, &str)]) {
 async fn start_browser_login(t: &TestEngine) -> String {
     let step = t
         .engine
-        .start_login(
-            "alice",
+        .logins()
+        .start(
+            &conn("alice"),
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -105,7 +108,7 @@ async fn code_pkce_and_nonce_over_loopback_then_rotation_and_revocation_on_logou
         query(&url, "code_challenge_method").as_deref(),
         Some("S256")
     );
-    let view = t.engine.finish_login("alice").await.unwrap();
+    let view = t.engine.logins().finish(&conn("alice")).await.unwrap();
     assert_eq!(view.status, Status::Active, "{:?}", view.last_error);
     assert!(
         browser.landed()[0]
@@ -118,7 +121,7 @@ async fn code_pkce_and_nonce_over_loopback_then_rotation_and_revocation_on_logou
     // A second login sends another nonce.
     let first_token = t
         .engine
-        .token("alice", None)
+        .token(&conn("alice"), Freshness::NotDue)
         .await
         .unwrap()
         .token
@@ -134,7 +137,7 @@ async fn code_pkce_and_nonce_over_loopback_then_rotation_and_revocation_on_logou
         t.jump(3600);
         let next = t
             .engine
-            .token("alice", None)
+            .token(&conn("alice"), Freshness::NotDue)
             .await
             .unwrap()
             .token
@@ -143,11 +146,14 @@ async fn code_pkce_and_nonce_over_loopback_then_rotation_and_revocation_on_logou
         assert_ne!(next, last, "a new access token after each expiry");
         last = next;
     }
-    assert_eq!(t.engine.view("alice").unwrap().status, Status::Active);
+    assert_eq!(
+        t.engine.view(&conn("alice")).unwrap().status,
+        Status::Active
+    );
     assert_eq!(userinfo_status(&dot, &last).await, 200);
 
     // Logout revokes the refresh token, and with it its access token, at the server.
-    t.engine.logout("alice").await.unwrap();
+    t.engine.logins().logout(&conn("alice")).await.unwrap();
     assert_eq!(
         userinfo_status(&dot, &last).await,
         401,
@@ -172,7 +178,7 @@ async fn a_registered_localhost_redirect_uri_is_used_exactly() {
     let url = start_browser_login(&t).await;
     assert_eq!(query(&url, "redirect_uri").as_deref(), Some(uri.as_str()));
     assert!(query(&url, "nonce").is_some(), "a nonce with openid");
-    let view = t.engine.finish_login("alice").await.unwrap();
+    let view = t.engine.logins().finish(&conn("alice")).await.unwrap();
     assert_eq!(view.status, Status::Active, "{:?}", view.last_error);
     assert!(
         browser.landed()[0].starts_with(&format!("{uri}?")),
@@ -197,8 +203,9 @@ async fn every_login_sends_a_fresh_nonce() {
         // Out of band: no listener on the registered port is needed to read the URL.
         let step = t
             .engine
-            .start_login(
-                "alice",
+            .logins()
+            .start(
+                &conn("alice"),
                 LoginRequest {
                     redirect: Some(RedirectMode::Oob),
                     ..LoginRequest::default()
@@ -213,8 +220,8 @@ async fn every_login_sends_a_fresh_nonce() {
             panic!("a browser prompt")
         };
         nonces.push(query(&url, "nonce").expect("a nonce with scope=openid"));
-        assert!(t.engine.cancel_login("alice"));
-        assert!(t.engine.finish_login("alice").await.is_err());
+        assert!(t.engine.logins().cancel(&conn("alice")));
+        assert!(t.engine.logins().finish(&conn("alice")).await.is_err());
     }
     assert_ne!(nonces[0], nonces[1]);
 }
@@ -238,7 +245,7 @@ async fn client_credentials_with_a_confidential_client() {
         t.add(name, ProviderKind::Oauth2, &fields).await;
         let out = t
             .engine
-            .token(name, None)
+            .token(&conn(name), Freshness::NotDue)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!out.token.expose().is_empty());
@@ -266,7 +273,8 @@ async fn the_device_flow_with_a_public_client() {
     .await;
     let LoginStep::Waiting(start) = t
         .engine
-        .start_login("tv", LoginRequest::default())
+        .logins()
+        .start(&conn("tv"), LoginRequest::default())
         .await
         .unwrap()
     else {
@@ -284,7 +292,7 @@ async fn the_device_flow_with_a_public_client() {
     let approve = verification_uri_complete.expect("the toolkit sends the complete URI");
     let browser = FakeBrowser::new(dot::USERNAME, dot::PASSWORD);
     let approving = tokio::spawn(async move { browser.sign_in(&approve).await });
-    let view = t.engine.finish_login("tv").await.unwrap();
+    let view = t.engine.logins().finish(&conn("tv")).await.unwrap();
     assert_eq!(view.status, Status::Active, "{:?}", view.last_error);
     approving.await.unwrap().unwrap();
 }
@@ -361,10 +369,13 @@ async fn a_tampered_or_replayed_id_token_is_refused_and_nothing_is_stored() {
     let (t, _browser) = engine_with_browser();
     native(&t, &dot, &[("token_url", &forged.url)]).await;
     start_browser_login(&t).await;
-    let e = t.engine.finish_login("alice").await.unwrap_err();
+    let e = t.engine.logins().finish(&conn("alice")).await.unwrap_err();
     assert_eq!(id_token_check(&e), Some(IdTokenCheck::Signature), "{e}");
     assert!(e.to_string().contains("signature"), "{e}");
-    assert_ne!(t.engine.view("alice").unwrap().status, Status::Active);
+    assert_ne!(
+        t.engine.view(&conn("alice")).unwrap().status,
+        Status::Active
+    );
     assert!(
         !forged.seen.lock().unwrap().is_empty(),
         "the server answered with an id_token"
@@ -378,9 +389,9 @@ async fn a_tampered_or_replayed_id_token_is_refused_and_nothing_is_stored() {
     let (t, _browser) = engine_with_browser();
     native(&t, &dot, &[("token_url", &replay.url)]).await;
     start_browser_login(&t).await;
-    let view = t.engine.finish_login("alice").await.unwrap();
+    let view = t.engine.logins().finish(&conn("alice")).await.unwrap();
     assert_eq!(view.status, Status::Active, "the first login is genuine");
     start_browser_login(&t).await;
-    let e = t.engine.finish_login("alice").await.unwrap_err();
+    let e = t.engine.logins().finish(&conn("alice")).await.unwrap_err();
     assert_eq!(id_token_check(&e), Some(IdTokenCheck::Nonce), "{e}");
 }

@@ -3,6 +3,8 @@
 //! token, and never quote what the provider sent.
 
 use tokentray_acceptance::{TestEngine, client_credentials_api as connected};
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 use tokentray_engine::{ErrorCode, ProviderKind, Status};
 use tokentray_sandbox::{Endpoint, Fault, Sandbox};
 
@@ -34,15 +36,19 @@ fn faults(sb: &Sandbox) -> Vec<(&'static str, Fault)> {
 async fn a_still_valid_token_is_served_through_every_fault() {
     let sb = Sandbox::start().await.unwrap();
     let t = connected(&sb).await;
-    let good = t.engine.token("api", None).await.unwrap();
+    let good = t
+        .engine
+        .token(&conn("api"), Freshness::NotDue)
+        .await
+        .unwrap();
     // 3600 s tokens are renewed 300 s before expiry: move into that window, leaving room for
     // one renewal window (30 s) after each failed attempt, which holds the next one back.
     t.jump(3310);
     for (label, fault) in faults(&sb) {
         t.jump(tokentray_engine::RENEWAL_WINDOW.as_secs());
         sb.inject(Endpoint::Token, fault, 1);
-        let out = t.engine.token("api", None).await;
-        let view = t.engine.view("api").unwrap();
+        let out = t.engine.token(&conn("api"), Freshness::NotDue).await;
+        let view = t.engine.view(&conn("api")).unwrap();
         if label == "redirect" {
             // A redirect is a configuration problem, not a blip: it needs a person.
             assert_eq!(view.status, Status::NeedsLogin, "{label}");
@@ -83,14 +89,22 @@ async fn without_a_valid_token_each_fault_is_a_provider_error_with_a_plain_messa
     ];
     for (fault, words) in cases {
         sb.inject(Endpoint::Token, fault.clone(), 1);
-        let err = t.engine.token("api", None).await.unwrap_err();
+        let err = t
+            .engine
+            .token(&conn("api"), Freshness::NotDue)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::ProviderError, "{fault:?}: {err}");
         assert!(err.to_string().contains(words), "{fault:?}: {err}");
     }
     // The provider recovers: the next call works.
-    let ok = t.engine.token("api", None).await.unwrap();
+    let ok = t
+        .engine
+        .token(&conn("api"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert!(!ok.token.expose().is_empty());
-    assert_eq!(t.engine.view("api").unwrap().status, Status::Active);
+    assert_eq!(t.engine.view(&conn("api")).unwrap().status, Status::Active);
 }
 
 #[tokio::test]
@@ -98,7 +112,11 @@ async fn a_missing_expires_in_falls_back_to_the_jwt_expiry() {
     let sb = Sandbox::start().await.unwrap();
     let t = connected(&sb).await;
     sb.inject(Endpoint::Token, Fault::MissingExpiresIn, 1);
-    let out = t.engine.token("api", None).await.unwrap();
+    let out = t
+        .engine
+        .token(&conn("api"), Freshness::NotDue)
+        .await
+        .unwrap();
     let claims = tokentray_engine::jwt_claims(out.token.expose()).unwrap();
     let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
     let left = out.expires_at.unwrap().as_secs() - t.clock_now().as_secs();
@@ -114,7 +132,11 @@ async fn a_redirecting_token_endpoint_is_never_followed() {
     let t = connected(&sb).await;
     let target = sb.url().join("oauth/token").unwrap();
     sb.inject(Endpoint::Token, Fault::Redirect(target), 1);
-    let err = t.engine.token("api", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("api"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("redirect"), "{err}");
     assert_eq!(
         sb.count(Endpoint::Token),
@@ -200,7 +222,11 @@ async fn every_kind_survives_the_fault_matrix() {
             Fault::RateLimited { retry_after: 5 },
         ] {
             sb.inject(endpoint, fault.clone(), 1);
-            let err = t.engine.token(name, None).await.unwrap_err();
+            let err = t
+                .engine
+                .token(&conn(name), Freshness::NotDue)
+                .await
+                .unwrap_err();
             assert_eq!(
                 err.code(),
                 ErrorCode::ProviderError,
@@ -214,12 +240,12 @@ async fn every_kind_survives_the_fault_matrix() {
         }
         let ok = t
             .engine
-            .token(name, None)
+            .token(&conn(name), Freshness::NotDue)
             .await
             .unwrap_or_else(|e| panic!("{name} recovers: {e}"));
         assert!(!ok.token.expose().is_empty());
         assert_eq!(
-            t.engine.view(name).unwrap().status,
+            t.engine.view(&conn(name)).unwrap().status,
             Status::Active,
             "{name}"
         );

@@ -3,6 +3,8 @@
 //! once and kept; the OpenID kinds' against their issuer's JWKS (see also `dot.rs`).
 
 use tokentray_acceptance::TestEngine;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 use tokentray_engine::{Error, IdTokenCheck, ProviderError, ProviderKind, Status};
 use tokentray_sandbox::{Endpoint, Provider, Sandbox};
 
@@ -22,9 +24,12 @@ async fn the_itk_id_token_is_checked_with_the_published_keys_fetched_once() {
     let sb = Sandbox::start().await.unwrap();
     let t = TestEngine::new();
     itk(&t, &sb, "itk", &[]).await;
-    t.engine.token("itk", None).await.unwrap();
+    t.engine
+        .token(&conn("itk"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.count(Endpoint::ItkListKeys), 1, "listKeys was read");
-    let view = t.engine.view("itk").unwrap();
+    let view = t.engine.view(&conn("itk")).unwrap();
     assert_eq!(view.status, Status::Active);
     assert_eq!(
         view.identity.map(|i| i.subject).as_deref(),
@@ -32,8 +37,11 @@ async fn the_itk_id_token_is_checked_with_the_published_keys_fetched_once() {
     );
     // A second connection, a renewal: the keys are kept.
     itk(&t, &sb, "itk-too", &[]).await;
-    t.engine.token("itk-too", None).await.unwrap();
-    t.engine.refresh_now("itk").await.unwrap();
+    t.engine
+        .token(&conn("itk-too"), Freshness::NotDue)
+        .await
+        .unwrap();
+    t.engine.refresh_now(&conn("itk")).await.unwrap();
     assert_eq!(sb.count(Endpoint::ItkListKeys), 1, "the key set is cached");
 }
 
@@ -42,7 +50,11 @@ async fn an_itk_id_token_for_another_audience_is_refused_and_nothing_is_stored()
     let sb = Sandbox::start().await.unwrap();
     let t = TestEngine::new();
     itk(&t, &sb, "itk", &[("audience", "https://other-api.example")]).await;
-    let e = t.engine.token("itk", None).await.unwrap_err();
+    let e = t
+        .engine
+        .token(&conn("itk"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     match &e {
         Error::Provider {
             source: ProviderError::IdToken { check, .. },
@@ -51,5 +63,5 @@ async fn an_itk_id_token_for_another_audience_is_refused_and_nothing_is_stored()
         other => panic!("an ID token failure, got {other:?}"),
     }
     assert!(e.to_string().contains("aud check failed"), "{e}");
-    assert_ne!(t.engine.view("itk").unwrap().status, Status::Active);
+    assert_ne!(t.engine.view(&conn("itk")).unwrap().status, Status::Active);
 }

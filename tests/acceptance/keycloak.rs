@@ -2,6 +2,8 @@
 //! refresh window, and Keycloak's own error shapes.
 
 use tokentray_acceptance::TestEngine;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 use tokentray_engine::{ErrorCode, LoginInput, ProviderKind, Secret, Status};
 use tokentray_sandbox::{Endpoint, Provider, Sandbox};
 
@@ -28,7 +30,8 @@ async fn password_grant_with_a_totp_code_logs_in_and_tracks_the_session() {
     .await;
     let err = t
         .engine
-        .login("cdse", LoginInput::default())
+        .logins()
+        .with_credentials(&conn("cdse"), LoginInput::default())
         .await
         .unwrap_err();
     assert_eq!(
@@ -42,8 +45,9 @@ async fn password_grant_with_a_totp_code_logs_in_and_tracks_the_session() {
     );
     let view = t
         .engine
-        .login(
-            "cdse",
+        .logins()
+        .with_credentials(
+            &conn("cdse"),
             LoginInput {
                 totp: Some(Secret::new("424242")),
             },
@@ -78,9 +82,16 @@ async fn the_refresh_grant_renews_and_an_ended_session_needs_a_login() {
         ],
     )
     .await;
-    t.engine.login("cdse", LoginInput::default()).await.unwrap();
+    t.engine
+        .logins()
+        .with_credentials(&conn("cdse"), LoginInput::default())
+        .await
+        .unwrap();
     t.jump(600);
-    t.engine.token("cdse", None).await.unwrap();
+    t.engine
+        .token(&conn("cdse"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         sb.grant_count("refresh_token"),
         1,
@@ -89,9 +100,12 @@ async fn the_refresh_grant_renews_and_an_ended_session_needs_a_login() {
     sb.advance_clock(std::time::Duration::from_secs(7200));
     t.jump(7200);
     // The session is over; the stored password (no 2FA) logs in again once.
-    t.engine.token("cdse", None).await.unwrap();
+    t.engine
+        .token(&conn("cdse"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.grant_count("password"), 2);
-    assert_eq!(t.engine.view("cdse").unwrap().status, Status::Active);
+    assert_eq!(t.engine.view(&conn("cdse")).unwrap().status, Status::Active);
 }
 
 #[tokio::test]
@@ -110,8 +124,9 @@ async fn a_2fa_session_warns_before_it_ends_and_then_needs_a_login_without_a_pas
     .await;
     let view = t
         .engine
-        .login(
-            "cdse",
+        .logins()
+        .with_credentials(
+            &conn("cdse"),
             LoginInput {
                 totp: Some(Secret::new("424242")),
             },
@@ -125,11 +140,18 @@ async fn a_2fa_session_warns_before_it_ends_and_then_needs_a_login_without_a_pas
     assert!(view.needs_login_at.is_some());
     // Within the session, the refresh token renews without a person.
     t.jump(600);
-    t.engine.token("cdse", None).await.unwrap();
+    t.engine
+        .token(&conn("cdse"), Freshness::NotDue)
+        .await
+        .unwrap();
     let before = sb.grant_count("password");
     sb.advance_clock(std::time::Duration::from_secs(7200));
     t.jump(7200);
-    let err = t.engine.token("cdse", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("cdse"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
     assert!(err.to_string().contains("one-time code"), "{err}");
     assert_eq!(
@@ -153,7 +175,12 @@ async fn a_password_account_without_2fa_has_no_login_deadline() {
         ],
     )
     .await;
-    let view = t.engine.login("cdse", LoginInput::default()).await.unwrap();
+    let view = t
+        .engine
+        .logins()
+        .with_credentials(&conn("cdse"), LoginInput::default())
+        .await
+        .unwrap();
     assert!(view.refresh_expires_at.is_some());
     assert_eq!(
         view.needs_login_at, None,
@@ -175,7 +202,11 @@ async fn a_refused_refresh_falls_back_to_the_stored_password_once() {
         ],
     )
     .await;
-    t.engine.login("cdse", LoginInput::default()).await.unwrap();
+    t.engine
+        .logins()
+        .with_credentials(&conn("cdse"), LoginInput::default())
+        .await
+        .unwrap();
     sb.inject(
         Endpoint::KeycloakToken,
         tokentray_sandbox::Fault::OAuthError {
@@ -186,11 +217,14 @@ async fn a_refused_refresh_falls_back_to_the_stored_password_once() {
         1,
     );
     t.jump(600);
-    t.engine.token("cdse", None).await.unwrap();
+    t.engine
+        .token(&conn("cdse"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         sb.grant_count("password"),
         2,
         "quirk 34/36: the refused refresh was followed by one password grant"
     );
-    assert_eq!(t.engine.view("cdse").unwrap().status, Status::Active);
+    assert_eq!(t.engine.view(&conn("cdse")).unwrap().status, Status::Active);
 }

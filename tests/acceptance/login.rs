@@ -3,6 +3,8 @@
 //! client; a pasted redirect URL; a forged or replayed callback; `error=`; the device flow.
 
 use std::sync::Arc;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 
 use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::browser::FakeBrowser;
@@ -59,8 +61,9 @@ async fn authorization_code_with_pkce_through_the_loopback_listener() {
     public_client(&t, &op, "authorization_code").await;
     let step = t
         .engine
-        .start_login(
-            "alice",
+        .logins()
+        .start(
+            &conn("alice"),
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -82,7 +85,7 @@ async fn authorization_code_with_pkce_through_the_loopback_listener() {
         redirect_uri.starts_with("http://127.0.0.1:") && redirect_uri.ends_with("/callback"),
         "{redirect_uri}"
     );
-    let view = t.engine.finish_login("alice").await.unwrap();
+    let view = t.engine.logins().finish(&conn("alice")).await.unwrap();
     assert_eq!(view.status, Status::Active);
     assert_eq!(view.identity.map(|i| i.subject).as_deref(), Some("alice"));
     assert!(
@@ -93,9 +96,15 @@ async fn authorization_code_with_pkce_through_the_loopback_listener() {
     // The refresh token from the login rotates on refresh.
     for _ in 0..3 {
         t.jump(3600);
-        t.engine.token("alice", None).await.unwrap();
+        t.engine
+            .token(&conn("alice"), Freshness::NotDue)
+            .await
+            .unwrap();
     }
-    assert_eq!(t.engine.view("alice").unwrap().status, Status::Active);
+    assert_eq!(
+        t.engine.view(&conn("alice")).unwrap().status,
+        Status::Active
+    );
     // The listener is gone: the callback cannot be replayed.
     let replay = reqwest::Client::builder()
         .build()
@@ -118,7 +127,8 @@ async fn a_pasted_redirect_url_completes_the_login() {
     public_client(&t, &op, "authorization_code").await;
     let step = t
         .engine
-        .start_login("alice", LoginRequest::default())
+        .logins()
+        .start(&conn("alice"), LoginRequest::default())
         .await
         .unwrap();
     let (url, redirect_uri) = browser_url(&step);
@@ -130,9 +140,10 @@ async fn a_pasted_redirect_url_completes_the_login() {
         .unwrap();
     assert!(landed.contains("code="), "{landed}");
     t.engine
-        .paste_login("alice", &format!("  {landed}\n"))
+        .logins()
+        .paste(&conn("alice"), &format!("  {landed}\n"))
         .unwrap();
-    let view = t.engine.finish_login("alice").await.unwrap();
+    let view = t.engine.logins().finish(&conn("alice")).await.unwrap();
     assert_eq!(view.status, Status::Active);
 }
 
@@ -145,8 +156,9 @@ async fn a_forged_callback_is_ignored_and_an_error_callback_ends_the_login() {
     public_client(&t, &op, "authorization_code").await;
     let step = t
         .engine
-        .start_login(
-            "alice",
+        .logins()
+        .start(
+            &conn("alice"),
             LoginRequest {
                 redirect: Some(RedirectMode::Loopback),
                 ..LoginRequest::default()
@@ -171,7 +183,8 @@ async fn a_forged_callback_is_ignored_and_an_error_callback_ends_the_login() {
     assert_eq!(no_state.status(), 400);
     assert!(
         t.engine
-            .paste_login("alice", "https://x.example/cb?code=a&state=wrong")
+            .logins()
+            .paste(&conn("alice"), "https://x.example/cb?code=a&state=wrong")
             .is_err()
     );
     // The login still waits: the real error callback ends it (with the issuer's `iss`, which
@@ -193,20 +206,26 @@ async fn a_forged_callback_is_ignored_and_an_error_callback_ends_the_login() {
         .await
         .unwrap();
     assert_eq!(denied.status(), 200);
-    let err = t.engine.finish_login("alice").await.unwrap_err();
+    let err = t.engine.logins().finish(&conn("alice")).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
     assert!(err.to_string().contains("access_denied"), "{err}");
     // Nothing is pending any more; a second start works.
-    assert!(t.engine.paste_login("alice", "code").is_err());
+    assert!(t.engine.logins().paste(&conn("alice"), "code").is_err());
     assert!(
         t.engine
-            .start_login("alice", LoginRequest::default())
+            .logins()
+            .start(&conn("alice"), LoginRequest::default())
             .await
             .is_ok()
     );
-    assert!(t.engine.cancel_login("alice"));
+    assert!(t.engine.logins().cancel(&conn("alice")));
     assert_eq!(
-        t.engine.finish_login("alice").await.unwrap_err().code(),
+        t.engine
+            .logins()
+            .finish(&conn("alice"))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::Cancelled
     );
 }
@@ -219,12 +238,14 @@ async fn only_one_login_waits_per_connection() {
     let t = TestEngine::new();
     public_client(&t, &op, "authorization_code").await;
     t.engine
-        .start_login("alice", LoginRequest::default())
+        .logins()
+        .start(&conn("alice"), LoginRequest::default())
         .await
         .unwrap();
     let second = t
         .engine
-        .start_login("alice", LoginRequest::default())
+        .logins()
+        .start(&conn("alice"), LoginRequest::default())
         .await
         .unwrap_err();
     assert_eq!(second.code(), ErrorCode::InvalidInput, "{second}");
@@ -240,7 +261,8 @@ async fn the_device_flow_shows_a_code_and_polls_until_approved() {
     public_client(&t, &op, "device_code").await;
     let step = t
         .engine
-        .start_login("alice", LoginRequest::default())
+        .logins()
+        .start(&conn("alice"), LoginRequest::default())
         .await
         .unwrap();
     let LoginStep::Waiting(start) = step else {
@@ -259,7 +281,7 @@ async fn the_device_flow_shows_a_code_and_polls_until_approved() {
     let approve = verification_uri_complete.unwrap_or(verification_uri);
     let browser = FakeBrowser::new("alice", "wonderland");
     let approving = tokio::spawn(async move { browser.sign_in(&approve).await });
-    let view = t.engine.finish_login("alice").await.unwrap();
+    let view = t.engine.logins().finish(&conn("alice")).await.unwrap();
     assert_eq!(view.status, Status::Active);
     approving.await.unwrap().unwrap();
 }

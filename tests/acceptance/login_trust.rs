@@ -11,6 +11,7 @@
 use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::browser::FakeBrowser;
 use tokentray_acceptance::oidc::OidcProvider;
+use tokentray_engine::testing::conn;
 use tokentray_engine::testing::neighbour::Neighbour;
 use tokentray_engine::{
     ErrorCode, LoginPrompt, LoginRequest, LoginStep, ProviderKind, RedirectMode, Status,
@@ -55,10 +56,10 @@ async fn a_forged_iss_is_refused_and_the_real_callback_still_completes_the_login
         ],
     )
     .await;
-    let step = t
-        .engine
-        .start_login(
-            "alice",
+    let (logins, name) = (t.engine.logins(), conn("alice"));
+    let step = logins
+        .start(
+            &name,
             LoginRequest {
                 redirect: Some(RedirectMode::Loopback),
                 ..LoginRequest::default()
@@ -95,7 +96,7 @@ async fn a_forged_iss_is_refused_and_the_real_callback_still_completes_the_login
         replace_iss(&landed, Some(&format!("{}/", op.issuer))),
         replace_iss(&landed, None),
     ] {
-        let pasted = t.engine.paste_login("alice", forged.as_str()).unwrap_err();
+        let pasted = logins.paste(&name, forged.as_str()).unwrap_err();
         assert!(
             pasted.to_string().contains("iss does not match"),
             "{pasted}"
@@ -109,10 +110,10 @@ async fn a_forged_iss_is_refused_and_the_real_callback_still_completes_the_login
         );
         assert!(!body.contains("evil"), "nothing of the request is echoed");
     }
-    assert!(t.engine.login_pending("alice"), "the login waits on");
+    assert!(logins.pending(&name), "the login waits on");
     let resp = http.get(real).send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    let view = t.engine.finish_login("alice").await.unwrap();
+    let view = logins.finish(&name).await.unwrap();
     assert_eq!(view.status, Status::Active);
     assert_eq!(view.identity.map(|i| i.subject).as_deref(), Some("alice"));
 }
@@ -138,6 +139,7 @@ async fn a_runtime_directory_a_neighbour_made_first_is_refused() {
         ],
     )
     .await;
+    let (logins, name) = (t.engine.logins(), conn("portal"));
     // The home is a shared place for a moment; the neighbour makes the runtime directory first,
     // private to themselves.
     let run = t.engine.paths().runtime_dir.clone();
@@ -157,10 +159,9 @@ async fn a_runtime_directory_a_neighbour_made_first_is_refused() {
     );
     std::fs::set_permissions(t.home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
 
-    let err = t
-        .engine
-        .start_login(
-            "portal",
+    let err = logins
+        .start(
+            &name,
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -180,13 +181,13 @@ async fn a_runtime_directory_a_neighbour_made_first_is_refused() {
         0,
         "nothing was written in the neighbour's directory"
     );
-    assert!(!t.engine.login_pending("portal"), "no login waits");
+    assert!(!logins.pending(&name), "no login waits");
 
     // Once the directory is gone, the login works.
     std::fs::remove_dir_all(&run).unwrap();
-    t.engine
-        .start_login(
-            "portal",
+    logins
+        .start(
+            &name,
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -194,7 +195,7 @@ async fn a_runtime_directory_a_neighbour_made_first_is_refused() {
         )
         .await
         .unwrap();
-    let view = t.engine.finish_login("portal").await.unwrap();
+    let view = logins.finish(&name).await.unwrap();
     assert_eq!(view.status, Status::Active);
     assert_eq!(
         std::fs::metadata(&run).unwrap().permissions().mode() & 0o777,
@@ -233,8 +234,9 @@ async fn the_browser_only_ever_gets_the_page_even_when_the_login_is_opened_again
     .await;
     let LoginStep::Waiting(start) = t
         .engine
-        .start_login(
-            "portal",
+        .logins()
+        .start(
+            &conn("portal"),
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -250,7 +252,7 @@ async fn the_browser_only_ever_gets_the_page_even_when_the_login_is_opened_again
         panic!("a browser prompt")
     };
     // The person asks for the sign-in page again (the app's "open again").
-    t.engine.open_url(&url).unwrap();
+    t.engine.logins().open_url(&url).unwrap();
     let seen = opened.0.lock().unwrap().clone();
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[0], seen[1], "the same page both times");
@@ -267,14 +269,22 @@ async fn the_browser_only_ever_gets_the_page_even_when_the_login_is_opened_again
         "the page forwards to the sign-in"
     );
 
-    assert!(t.engine.cancel_login("portal"));
+    assert!(t.engine.logins().cancel(&conn("portal")));
     assert_eq!(
-        t.engine.finish_login("portal").await.unwrap_err().code(),
+        t.engine
+            .logins()
+            .finish(&conn("portal"))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::Cancelled
     );
     assert!(!page.exists(), "the page goes with the login");
     // Anything else (documentation, a service's page) opens as it is.
-    t.engine.open_url("https://docs.example/help").unwrap();
+    t.engine
+        .logins()
+        .open_url("https://docs.example/help")
+        .unwrap();
     assert_eq!(
         opened.0.lock().unwrap().last().map(String::as_str),
         Some("https://docs.example/help")

@@ -1,6 +1,8 @@
 //! The `oauth2` kind against the sandbox's generic OAuth 2.0 server.
 
 use tokentray_acceptance::{TestEngine, issuer};
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 use tokentray_engine::{ErrorCode, ProviderKind, Status, jwt_claims};
 use tokentray_sandbox::{Endpoint, Provider, Sandbox};
 
@@ -21,7 +23,11 @@ async fn client_credentials_with_basic_auth_found_by_discovery() {
         ],
     )
     .await;
-    let out = t.engine.token("cc", None).await.unwrap();
+    let out = t
+        .engine
+        .token(&conn("cc"), Freshness::NotDue)
+        .await
+        .unwrap();
     let claims = jwt_claims(out.token.expose()).expect("the sandbox issues JWTs");
     assert_eq!(claims["client_id"], "demo-cc");
     assert!(out.expires_at.is_some());
@@ -37,9 +43,12 @@ async fn client_credentials_with_basic_auth_found_by_discovery() {
         !token_req.credentials_in_query,
         "credentials go in the body or header, never the URL"
     );
-    assert_eq!(t.engine.view("cc").unwrap().status, Status::Active);
+    assert_eq!(t.engine.view(&conn("cc")).unwrap().status, Status::Active);
     // A second call is served from memory.
-    t.engine.token("cc", None).await.unwrap();
+    t.engine
+        .token(&conn("cc"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.count(Endpoint::Token), 1);
 }
 
@@ -60,7 +69,10 @@ async fn client_credentials_with_post_auth_and_explicit_token_url() {
         ],
     )
     .await;
-    t.engine.token("post", None).await.unwrap();
+    t.engine
+        .token(&conn("post"), Freshness::NotDue)
+        .await
+        .unwrap();
     let reqs = sb.requests();
     assert_eq!(
         reqs.iter()
@@ -89,13 +101,20 @@ async fn the_wrong_client_authentication_is_a_configuration_error() {
         ],
     )
     .await;
-    let err = t.engine.token("bad", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("bad"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidConfig, "{err}");
     assert!(
         err.to_string().contains("client_auth"),
         "the message says what to check: {err}"
     );
-    assert_eq!(t.engine.view("bad").unwrap().status, Status::NeedsLogin);
+    assert_eq!(
+        t.engine.view(&conn("bad")).unwrap().status,
+        Status::NeedsLogin
+    );
 }
 
 #[tokio::test]
@@ -103,10 +122,18 @@ async fn an_imported_refresh_token_rotates_on_every_refresh_without_reuse() {
     let sb = Sandbox::start().await.unwrap();
     let t = TestEngine::new();
     imported(&sb, &t, "rot", "demo-rotate").await;
-    let first = t.engine.token("rot", None).await.unwrap();
+    let first = t
+        .engine
+        .token(&conn("rot"), Freshness::NotDue)
+        .await
+        .unwrap();
     for _ in 0..20 {
         t.jump(3600);
-        let next = t.engine.token("rot", None).await.unwrap();
+        let next = t
+            .engine
+            .token(&conn("rot"), Freshness::NotDue)
+            .await
+            .unwrap();
         assert_ne!(next.token.expose(), first.token.expose());
     }
     assert_eq!(
@@ -114,7 +141,7 @@ async fn an_imported_refresh_token_rotates_on_every_refresh_without_reuse() {
         21,
         "one refresh per expiry, no extra"
     );
-    let view = t.engine.view("rot").unwrap();
+    let view = t.engine.view(&conn("rot")).unwrap();
     assert_eq!(
         view.status,
         Status::Active,
@@ -129,7 +156,10 @@ async fn a_revoked_refresh_token_needs_a_login_and_is_not_retried() {
     let sb = Sandbox::start().await.unwrap();
     let t = TestEngine::new();
     let rt = imported(&sb, &t, "rev", "demo-public").await;
-    t.engine.token("rev", None).await.unwrap();
+    t.engine
+        .token(&conn("rev"), Freshness::NotDue)
+        .await
+        .unwrap();
     let revoke = reqwest::Client::builder().build().unwrap();
     revoke
         .post(format!("{}/revoke", issuer(&sb)))
@@ -138,11 +168,22 @@ async fn a_revoked_refresh_token_needs_a_login_and_is_not_retried() {
         .await
         .unwrap();
     t.jump(3600);
-    let err = t.engine.token("rev", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("rev"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
-    assert_eq!(t.engine.view("rev").unwrap().status, Status::NeedsLogin);
+    assert_eq!(
+        t.engine.view(&conn("rev")).unwrap().status,
+        Status::NeedsLogin
+    );
     let before = sb.grant_count("refresh_token");
-    let again = t.engine.token("rev", None).await.unwrap_err();
+    let again = t
+        .engine
+        .token(&conn("rev"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(again.code(), ErrorCode::NeedsLogin);
     assert!(
         sb.grant_count("refresh_token") <= before + 1,
@@ -156,10 +197,13 @@ async fn a_non_rotating_service_keeps_the_old_refresh_token() {
     let t = TestEngine::new();
     imported(&sb, &t, "keep", "demo-public").await;
     for _ in 0..3 {
-        t.engine.token("keep", None).await.unwrap();
+        t.engine
+            .token(&conn("keep"), Freshness::NotDue)
+            .await
+            .unwrap();
         t.jump(400);
     }
-    assert_eq!(t.engine.view("keep").unwrap().status, Status::Active);
+    assert_eq!(t.engine.view(&conn("keep")).unwrap().status, Status::Active);
     assert_eq!(sb.grant_count("refresh_token"), 3);
 }
 
@@ -168,15 +212,28 @@ async fn whoami_asks_userinfo_and_logout_revokes() {
     let sb = Sandbox::start().await.unwrap();
     let t = TestEngine::new();
     imported(&sb, &t, "who", "demo-public").await;
-    let id = t.engine.whoami("who").await.unwrap().unwrap();
+    let id = t
+        .engine
+        .inspect()
+        .whoami(&conn("who"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(id.subject, "ada");
     assert_eq!(id.name.as_deref(), Some("Ada Lovelace"));
     assert!(sb.count(Endpoint::Userinfo) >= 1);
-    t.engine.logout("who").await.unwrap();
+    t.engine.logins().logout(&conn("who")).await.unwrap();
     assert_eq!(sb.count(Endpoint::Revoke), 1);
-    assert_eq!(t.engine.view("who").unwrap().status, Status::SignedOut);
+    assert_eq!(
+        t.engine.view(&conn("who")).unwrap().status,
+        Status::SignedOut
+    );
     t.jump(10);
-    let err = t.engine.token("who", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("who"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.code(),
         ErrorCode::NeedsLogin,
@@ -200,13 +257,16 @@ async fn concurrent_callers_of_an_expired_token_share_one_renewal() {
         ],
     )
     .await;
-    t.engine.token("many", None).await.unwrap();
+    t.engine
+        .token(&conn("many"), Freshness::NotDue)
+        .await
+        .unwrap();
     t.jump(7200);
     let calls = (0..200).map(|_| {
         let engine = t.engine.clone();
         tokio::spawn(async move {
             engine
-                .token("many", None)
+                .token(&conn("many"), Freshness::NotDue)
                 .await
                 .map(|h| h.token.expose().to_owned())
         })
@@ -255,7 +315,13 @@ async fn whoami_reads_an_identity_url_with_a_json_pointer() {
         ],
     )
     .await;
-    let id = t.engine.whoami("ptr").await.unwrap().unwrap();
+    let id = t
+        .engine
+        .inspect()
+        .whoami(&conn("ptr"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(id.subject, "ada@example.org");
 }
 

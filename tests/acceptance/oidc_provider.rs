@@ -2,6 +2,8 @@
 
 use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::oidc::OidcProvider;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 use tokentray_engine::{ErrorCode, ProviderKind, Status, jwt_claims};
 
 #[tokio::test]
@@ -36,12 +38,12 @@ async fn client_credentials_with_basic_and_post_against_a_real_provider() {
     for name in ["basic", "post"] {
         let out = t
             .engine
-            .token(name, None)
+            .token(&conn(name), Freshness::NotDue)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!out.token.expose().is_empty());
         assert!(out.expires_at.is_some(), "{name}: expires_in read");
-        assert_eq!(t.engine.view(name).unwrap().status, Status::Active);
+        assert_eq!(t.engine.view(&conn(name)).unwrap().status, Status::Active);
     }
     t.add(
         "wrong",
@@ -54,7 +56,11 @@ async fn client_credentials_with_basic_and_post_against_a_real_provider() {
         ],
     )
     .await;
-    let err = t.engine.token("wrong", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("wrong"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidConfig, "{err}");
 }
 
@@ -79,7 +85,7 @@ async fn refresh_token_import_and_rotation_against_a_real_provider() {
     .await;
     let mut last = t
         .engine
-        .token("alice", None)
+        .token(&conn("alice"), Freshness::NotDue)
         .await
         .unwrap()
         .token
@@ -89,7 +95,7 @@ async fn refresh_token_import_and_rotation_against_a_real_provider() {
         t.jump(3600);
         let next = t
             .engine
-            .token("alice", None)
+            .token(&conn("alice"), Freshness::NotDue)
             .await
             .unwrap()
             .token
@@ -98,7 +104,7 @@ async fn refresh_token_import_and_rotation_against_a_real_provider() {
         assert_ne!(next, last, "a new access token after each expiry");
         last = next;
     }
-    let view = t.engine.view("alice").unwrap();
+    let view = t.engine.view(&conn("alice")).unwrap();
     assert_eq!(view.status, Status::Active, "{:?}", view.last_error);
     assert_eq!(
         view.identity.as_ref().map(|i| i.subject.as_str()),
@@ -120,7 +126,11 @@ async fn refresh_token_import_and_rotation_against_a_real_provider() {
     )
     .await;
     assert_eq!(
-        t2.engine.token("stale", None).await.unwrap_err().code(),
+        t2.engine
+            .token(&conn("stale"), Freshness::NotDue)
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::NeedsLogin
     );
     let _ = jwt_claims(&last);
@@ -145,15 +155,25 @@ async fn a_revoked_refresh_token_goes_to_needs_login_against_a_real_provider() {
         ],
     )
     .await;
-    t.engine.token("alice", None).await.unwrap();
+    t.engine
+        .token(&conn("alice"), Freshness::NotDue)
+        .await
+        .unwrap();
     // Logout revokes (RFC 7009) the refresh token at the provider.
     assert_eq!(
-        t.engine.logout("alice").await.unwrap(),
+        t.engine.logins().logout(&conn("alice")).await.unwrap(),
         None,
         "revocation worked"
     );
     t.jump(3600);
-    let err = t.engine.token("alice", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("alice"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
-    assert_eq!(t.engine.view("alice").unwrap().status, Status::NeedsLogin);
+    assert_eq!(
+        t.engine.view(&conn("alice")).unwrap().status,
+        Status::NeedsLogin
+    );
 }

@@ -4,6 +4,8 @@
 //! provider calls; the engine's clock jumps, nothing sleeps.
 
 use tokentray_acceptance::{TestEngine, client_credentials_api as connected, issuer};
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 use tokentray_engine::{Error, ErrorCode, ProviderKind, RENEWAL_WINDOW, RejectedToken};
 use tokentray_sandbox::{Endpoint, Fault, Provider, Sandbox};
 
@@ -12,20 +14,29 @@ async fn the_current_token_refused_is_renewed_once_and_an_old_one_gets_the_curre
     let sb = Sandbox::start().await.unwrap();
     let t = connected(&sb).await;
     let grants = || sb.grant_count("client_credentials");
-    let first = t.engine.token("api", None).await.unwrap();
+    let first = t
+        .engine
+        .token(&conn("api"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(grants(), 1);
     t.jump(RENEWAL_WINDOW.as_secs());
 
     let refused = RejectedToken::of(first.token.expose());
     let renewed = t
         .engine
-        .token_rejected("api", &refused, None)
+        .token_rejected(&conn("api"), &refused, Freshness::NotDue)
         .await
         .unwrap();
     assert_ne!(renewed.token.expose(), first.token.expose(), "a new token");
     assert_eq!(grants(), 2, "one renewal");
     assert_eq!(
-        t.engine.token("api", None).await.unwrap().token.expose(),
+        t.engine
+            .token(&conn("api"), Freshness::NotDue)
+            .await
+            .unwrap()
+            .token
+            .expose(),
         renewed.token.expose(),
         "and it is the one handed out from now on"
     );
@@ -34,7 +45,7 @@ async fn the_current_token_refused_is_renewed_once_and_an_old_one_gets_the_curre
     // already, so the current token, and no call to the provider.
     let again = t
         .engine
-        .token_rejected("api", &refused, None)
+        .token_rejected(&conn("api"), &refused, Freshness::NotDue)
         .await
         .unwrap();
     assert_eq!(again.token.expose(), renewed.token.expose());
@@ -45,7 +56,11 @@ async fn the_current_token_refused_is_renewed_once_and_an_old_one_gets_the_curre
 async fn ten_concurrent_reports_of_one_token_cause_one_renewal() {
     let sb = Sandbox::start().await.unwrap();
     let t = connected(&sb).await;
-    let first = t.engine.token("api", None).await.unwrap();
+    let first = t
+        .engine
+        .token(&conn("api"), Freshness::NotDue)
+        .await
+        .unwrap();
     t.jump(RENEWAL_WINDOW.as_secs());
     let refused = RejectedToken::of(first.token.expose());
     let mut reports = tokio::task::JoinSet::new();
@@ -53,7 +68,7 @@ async fn ten_concurrent_reports_of_one_token_cause_one_renewal() {
         let engine = t.engine.clone();
         reports.spawn(async move {
             engine
-                .token_rejected("api", &refused, None)
+                .token_rejected(&conn("api"), &refused, Freshness::NotDue)
                 .await
                 .map(|h| h.token.expose().to_owned())
         });
@@ -75,11 +90,15 @@ async fn ten_concurrent_reports_of_one_token_cause_one_renewal() {
 async fn a_token_refused_right_after_its_renewal_is_held_back_and_not_handed_out_as_good() {
     let sb = Sandbox::start().await.unwrap();
     let t = connected(&sb).await;
-    let first = t.engine.token("api", None).await.unwrap();
+    let first = t
+        .engine
+        .token(&conn("api"), Freshness::NotDue)
+        .await
+        .unwrap();
     let refused = RejectedToken::of(first.token.expose());
     let err = t
         .engine
-        .token_rejected("api", &refused, None)
+        .token_rejected(&conn("api"), &refused, Freshness::NotDue)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::RejectedTooSoon { .. }), "{err}");
@@ -90,7 +109,7 @@ async fn a_token_refused_right_after_its_renewal_is_held_back_and_not_handed_out
     t.jump(RENEWAL_WINDOW.as_secs());
     let renewed = t
         .engine
-        .token_rejected("api", &refused, None)
+        .token_rejected(&conn("api"), &refused, Freshness::NotDue)
         .await
         .unwrap();
     assert_ne!(renewed.token.expose(), first.token.expose());
@@ -117,13 +136,17 @@ async fn arcgis_posts_the_password_again_once_per_refused_token_and_never_in_a_l
     )
     .await;
     let posts = || sb.count(Endpoint::ArcgisGenerateToken);
-    let first = t.engine.token("agol", None).await.unwrap();
+    let first = t
+        .engine
+        .token(&conn("agol"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(posts(), 1);
     let refused = RejectedToken::of(first.token.expose());
     for _ in 0..5 {
         let err = t
             .engine
-            .token_rejected("agol", &refused, None)
+            .token_rejected(&conn("agol"), &refused, Freshness::NotDue)
             .await
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::ProviderError, "{err}");
@@ -132,7 +155,7 @@ async fn arcgis_posts_the_password_again_once_per_refused_token_and_never_in_a_l
     t.jump(RENEWAL_WINDOW.as_secs());
     let renewed = t
         .engine
-        .token_rejected("agol", &refused, None)
+        .token_rejected(&conn("agol"), &refused, Freshness::NotDue)
         .await
         .unwrap();
     assert_ne!(renewed.token.expose(), first.token.expose());
@@ -147,13 +170,17 @@ async fn kinds_that_cannot_renew_say_needs_login() {
     let current = RejectedToken::of("static-tok");
     let err = t
         .engine
-        .token_rejected("key", &current, None)
+        .token_rejected(&conn("key"), &current, Freshness::NotDue)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
     assert!(err.to_string().contains("tokentray edit"), "{err}");
     let old = RejectedToken::of("some-older-token");
-    let out = t.engine.token_rejected("key", &old, None).await.unwrap();
+    let out = t
+        .engine
+        .token_rejected(&conn("key"), &old, Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         out.token.expose(),
         "static-tok",
@@ -180,7 +207,11 @@ async fn a_refresh_token_the_provider_refuses_too_says_needs_login() {
         ],
     )
     .await;
-    let first = t.engine.token("user", None).await.unwrap();
+    let first = t
+        .engine
+        .token(&conn("user"), Freshness::NotDue)
+        .await
+        .unwrap();
     t.jump(RENEWAL_WINDOW.as_secs());
     sb.inject(
         Endpoint::Token,
@@ -194,7 +225,7 @@ async fn a_refresh_token_the_provider_refuses_too_says_needs_login() {
     let refused = RejectedToken::of(first.token.expose());
     let err = t
         .engine
-        .token_rejected("user", &refused, None)
+        .token_rejected(&conn("user"), &refused, Freshness::NotDue)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");

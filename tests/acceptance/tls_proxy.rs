@@ -4,6 +4,8 @@
 //! ID-token key set of a real OpenID provider (`oidc-provider`) travels the same way.
 
 use std::net::Ipv4Addr;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 
 use tokentray_acceptance::oidc::OidcProvider;
 use tokentray_acceptance::proxy::Tinyproxy;
@@ -37,20 +39,33 @@ async fn every_call(
     t.add(name, ProviderKind::Oauth2, &fields).await;
     let first = t
         .engine
-        .token(name, None)
+        .token(&conn(name), Freshness::NotDue)
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     t.jump(400);
-    let second = t.engine.token(name, None).await.unwrap();
+    let second = t
+        .engine
+        .token(&conn(name), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_ne!(
         first.token.expose(),
         second.token.expose(),
         "{name}: renewed after expiry"
     );
-    let id = t.engine.whoami(name).await.unwrap().expect("an identity");
+    let id = t
+        .engine
+        .inspect()
+        .whoami(&conn(name))
+        .await
+        .unwrap()
+        .expect("an identity");
     assert_eq!(id.subject, "ada");
-    t.engine.logout(name).await.unwrap();
-    assert_eq!(t.engine.view(name).unwrap().status, Status::SignedOut);
+    t.engine.logins().logout(&conn(name)).await.unwrap();
+    assert_eq!(
+        t.engine.view(&conn(name)).unwrap().status,
+        Status::SignedOut
+    );
     assert!(sb.count(Endpoint::Discovery) >= 1, "{name}: discovery");
     assert!(
         sb.grant_count("refresh_token") >= 2,
@@ -99,7 +114,7 @@ async fn https_with_the_private_ca_in_ca_file_makes_every_call() {
     .await;
     assert_served(&front, &PATHS);
     assert_eq!(
-        insecure_warning(&t.engine.spec("tls").unwrap()),
+        insecure_warning(&t.engine.spec(&conn("tls")).unwrap()),
         None,
         "a verified connection carries no warning"
     );
@@ -126,7 +141,11 @@ async fn refused(
     code: ErrorCode,
 ) -> String {
     add_cc(t, name, front, extra).await;
-    let err = t.engine.token(name, None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn(name), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), code, "{name}: {err}");
     let message = err.to_string();
     for raw in [
@@ -276,7 +295,7 @@ async fn insecure_skip_verify_works_and_is_warned() {
     )
     .await;
     assert_served(&front, &PATHS);
-    let warning = insecure_warning(&t.engine.spec("careless").unwrap()).expect("a warning");
+    let warning = insecure_warning(&t.engine.spec(&conn("careless")).unwrap()).expect("a warning");
     assert!(
         warning.contains("careless does not verify TLS certificates"),
         "{warning}"
@@ -334,7 +353,10 @@ async fn a_proxy_carries_every_call_to_http_and_https_services() {
         .unwrap_or_else(|seen| panic!("no tunnel to {}: {seen:#?}", front2.addr));
     assert_served(&front2, &PATHS);
     add_cc(&t2, "direct", &front, &[("ca_file", &ca)]).await;
-    t2.engine.token("direct", None).await.unwrap();
+    t2.engine
+        .token(&conn("direct"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_served(&front, &["POST /oauth/token"]);
     assert!(
         !proxy
@@ -348,7 +370,11 @@ async fn a_proxy_carries_every_call_to_http_and_https_services() {
     let url = proxy.url.clone();
     drop(proxy);
     add_cc(&t2, "gone", &front2, &[("ca_file", &ca), ("proxy", &url)]).await;
-    let err = t2.engine.token("gone", None).await.unwrap_err();
+    let err = t2
+        .engine
+        .token(&conn("gone"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::ProviderError, "{err}");
 }
 
@@ -371,10 +397,16 @@ async fn id_token_checked(
     fields.extend_from_slice(extra);
     t.add(name, ProviderKind::Oauth2, &fields).await;
     t.engine
-        .token(name, None)
+        .token(&conn(name), Freshness::NotDue)
         .await
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let id = t.engine.whoami(name).await.unwrap().expect("an identity");
+    let id = t
+        .engine
+        .inspect()
+        .whoami(&conn(name))
+        .await
+        .unwrap()
+        .expect("an identity");
     assert_eq!(id.subject, "alice", "{name}");
 }
 

@@ -2,6 +2,8 @@
 //! names the protocols.md quirk it covers.
 
 use std::sync::Arc;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 
 use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::browser::FakeBrowser;
@@ -38,7 +40,11 @@ async fn arcgis_generate_token_posts_f_json_and_reads_epoch_milliseconds() {
         ],
     )
     .await;
-    let out = t.engine.token("agol", None).await.unwrap();
+    let out = t
+        .engine
+        .token(&conn("agol"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         out.header_name, "X-Esri-Authorization",
         "ArcGIS's own header by default"
@@ -64,7 +70,7 @@ async fn arcgis_generate_token_posts_f_json_and_reads_epoch_milliseconds() {
         left.as_secs() > 3000 && left.as_secs() <= 3600,
         "quirk 4: 60 minutes from epoch ms, got {left:?}"
     );
-    let view = t.engine.view("agol").unwrap();
+    let view = t.engine.view(&conn("agol")).unwrap();
     assert_eq!(
         view.identity.unwrap().subject,
         "gis-analyst",
@@ -86,13 +92,20 @@ async fn arcgis_bad_password_arrives_as_http_200_and_is_never_retried() {
         ],
     )
     .await;
-    let err = t.engine.token("agol", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("agol"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "quirks 1 and 16: {err}");
     assert!(
         err.to_string().contains("Invalid username or password"),
         "{err}"
     );
-    assert_eq!(t.engine.view("agol").unwrap().status, Status::NeedsLogin);
+    assert_eq!(
+        t.engine.view(&conn("agol")).unwrap().status,
+        Status::NeedsLogin
+    );
     assert_eq!(sb.count(Endpoint::ArcgisGenerateToken), 1);
 }
 
@@ -111,14 +124,23 @@ async fn arcgis_referer_bound_tokens_send_the_referer_on_every_call() {
         ],
     )
     .await;
-    t.engine.token("bound", None).await.unwrap();
+    t.engine
+        .token(&conn("bound"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         records(&sb, Endpoint::ArcgisGenerateToken)[0]
             .client_mode
             .as_deref(),
         Some("referer")
     );
-    let whoami = t.engine.whoami("bound").await.unwrap().unwrap();
+    let whoami = t
+        .engine
+        .inspect()
+        .whoami(&conn("bound"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         whoami.subject, "gis-analyst",
         "quirk 5: community/self accepted the bound token with its Referer"
@@ -146,7 +168,10 @@ async fn arcgis_standalone_server_token_url() {
         ],
     )
     .await;
-    t.engine.token("server", None).await.unwrap();
+    t.engine
+        .token(&conn("server"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.count(Endpoint::ArcgisServerToken), 1);
 }
 
@@ -163,8 +188,9 @@ async fn arcgis_oauth_user_login_through_loopback_then_refresh_keeps_the_refresh
     .await;
     let step = t
         .engine
-        .start_login(
-            "portal",
+        .logins()
+        .start(
+            &conn("portal"),
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -173,7 +199,7 @@ async fn arcgis_oauth_user_login_through_loopback_then_refresh_keeps_the_refresh
         .await
         .unwrap();
     assert!(matches!(step, LoginStep::Waiting(_)));
-    let view = t.engine.finish_login("portal").await.unwrap();
+    let view = t.engine.logins().finish(&conn("portal")).await.unwrap();
     assert_eq!(view.status, Status::Active);
     assert_eq!(
         view.identity.map(|i| i.subject).as_deref(),
@@ -188,7 +214,10 @@ async fn arcgis_oauth_user_login_through_loopback_then_refresh_keeps_the_refresh
     // A plain refresh returns no refresh token (quirk 6); the old one must keep working.
     for _ in 0..3 {
         t.jump(1800);
-        t.engine.token("portal", None).await.unwrap();
+        t.engine
+            .token(&conn("portal"), Freshness::NotDue)
+            .await
+            .unwrap();
     }
     assert_eq!(sb.grant_count("refresh_token"), 3);
     assert_eq!(
@@ -210,8 +239,9 @@ async fn arcgis_oauth_exchanges_the_refresh_token_before_it_dies() {
     )
     .await;
     t.engine
-        .start_login(
-            "portal",
+        .logins()
+        .start(
+            &conn("portal"),
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -219,12 +249,16 @@ async fn arcgis_oauth_exchanges_the_refresh_token_before_it_dies() {
         )
         .await
         .unwrap();
-    t.engine.finish_login("portal").await.unwrap();
+    t.engine.logins().finish(&conn("portal")).await.unwrap();
     // 13.5 days later less than a day of the two-week refresh token remains.
     let day = 86_400;
     sb.advance_clock(std::time::Duration::from_secs(13 * day + day / 2));
     t.jump(13 * day + day / 2);
-    let fresh = t.engine.token("portal", None).await.unwrap();
+    let fresh = t
+        .engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         sb.grant_count("exchange_refresh_token"),
         1,
@@ -240,9 +274,16 @@ async fn arcgis_oauth_exchanges_the_refresh_token_before_it_dies() {
     );
     // The new pair works: the next refresh uses the new refresh token.
     t.jump(1800);
-    let again = t.engine.token("portal", None).await.unwrap();
+    let again = t
+        .engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_ne!(again.token.expose(), fresh.token.expose());
-    assert_eq!(t.engine.view("portal").unwrap().status, Status::Active);
+    assert_eq!(
+        t.engine.view(&conn("portal")).unwrap().status,
+        Status::Active
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -261,7 +302,8 @@ async fn arcgis_oauth_out_of_band_code_is_pasted() {
     .await;
     let step = t
         .engine
-        .start_login("oob", LoginRequest::default())
+        .logins()
+        .start(&conn("oob"), LoginRequest::default())
         .await
         .unwrap();
     let LoginStep::Waiting(start) = step else {
@@ -281,9 +323,9 @@ async fn arcgis_oauth_out_of_band_code_is_pasted() {
         .oob_code(&url)
         .await
         .unwrap();
-    t.engine.paste_login("oob", &code).unwrap();
+    t.engine.logins().paste(&conn("oob"), &code).unwrap();
     assert_eq!(
-        t.engine.finish_login("oob").await.unwrap().status,
+        t.engine.logins().finish(&conn("oob")).await.unwrap().status,
         Status::Active
     );
 }
@@ -303,8 +345,17 @@ async fn arcgis_app_login_with_client_credentials_names_the_app_not_its_owner() 
         ],
     )
     .await;
-    t.engine.token("app", None).await.unwrap();
-    let id = t.engine.whoami("app").await.unwrap().unwrap();
+    t.engine
+        .token(&conn("app"), Freshness::NotDue)
+        .await
+        .unwrap();
+    let id = t
+        .engine
+        .inspect()
+        .whoami(&conn("app"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         id.subject, "tt-arcgis-cc",
         "quirk 12: the app id from portals/self appInfo"
@@ -320,7 +371,11 @@ async fn arcgis_app_login_with_client_credentials_names_the_app_not_its_owner() 
         ],
     )
     .await;
-    let err = t.engine.token("badapp", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("badapp"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.code(),
         ErrorCode::InvalidConfig,
@@ -345,7 +400,11 @@ async fn itk_posts_json_and_hands_out_the_id_token() {
         ],
     )
     .await;
-    let out = t.engine.token("itk", None).await.unwrap();
+    let out = t
+        .engine
+        .token(&conn("itk"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert!(
         !out.token.expose().starts_with("at."),
         "quirk 18: the id_token is the bearer"
@@ -368,7 +427,7 @@ async fn itk_posts_json_and_hands_out_the_id_token() {
         1,
         "quirk 22: the URL without a trailing slash still reached grantToken"
     );
-    let view = t.engine.view("itk").unwrap();
+    let view = t.engine.view(&conn("itk")).unwrap();
     let id = view.identity.unwrap();
     assert_eq!(
         (id.subject.as_str(), id.name.as_deref()),
@@ -403,7 +462,11 @@ async fn itk_wrong_codes_are_a_login_problem_and_empty_codes_a_setting_problem()
         ],
     )
     .await;
-    let err = t.engine.token("bad", None).await.unwrap_err();
+    let err = t
+        .engine
+        .token(&conn("bad"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.code(),
         ErrorCode::NeedsLogin,
@@ -428,9 +491,15 @@ async fn itk_renews_by_posting_the_codes_again_before_exp() {
         ],
     )
     .await;
-    t.engine.token("itk", None).await.unwrap();
+    t.engine
+        .token(&conn("itk"), Freshness::NotDue)
+        .await
+        .unwrap();
     t.jump(1600);
-    t.engine.token("itk", None).await.unwrap();
+    t.engine
+        .token(&conn("itk"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         sb.count(Endpoint::ItkGrantToken),
         2,
@@ -482,7 +551,11 @@ async fn a_clock_five_minutes_off_does_not_shorten_or_stretch_tokens() {
         )
         .await;
         for (name, lifetime) in [("agol", 3600), ("itk", 1800), ("api", 3600)] {
-            let out = t.engine.token(name, None).await.unwrap();
+            let out = t
+                .engine
+                .token(&conn(name), Freshness::NotDue)
+                .await
+                .unwrap();
             let left = out.expires_at.unwrap().as_secs() - t.clock_now().as_secs();
             assert!(
                 (lifetime - left).abs() <= 3,

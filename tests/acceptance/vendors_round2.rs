@@ -5,6 +5,8 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 
 use tokentray_acceptance::TestEngine;
 use tokentray_acceptance::browser::FakeBrowser;
@@ -89,15 +91,24 @@ async fn a_standalone_server_token_is_never_sent_to_arcgis_online() {
         ],
     )
     .await;
-    t.engine.token("server", None).await.unwrap();
-    let who = t.engine.whoami("server").await.unwrap().unwrap();
+    t.engine
+        .token(&conn("server"), Freshness::NotDue)
+        .await
+        .unwrap();
+    let who = t
+        .engine
+        .inspect()
+        .whoami(&conn("server"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         who.subject, "gis-viewer",
         "a Server's identity is the username"
     );
     assert_eq!(
         t.engine
-            .view("server")
+            .view(&conn("server"))
             .unwrap()
             .identity
             .map(|i| i.subject)
@@ -126,10 +137,20 @@ async fn a_standalone_server_token_never_reaches_the_configured_portal() {
         ],
     )
     .await;
-    let out = t.engine.token("server", None).await.unwrap();
-    let who = t.engine.whoami("server").await.unwrap().unwrap();
+    let out = t
+        .engine
+        .token(&conn("server"), Freshness::NotDue)
+        .await
+        .unwrap();
+    let who = t
+        .engine
+        .inspect()
+        .whoami(&conn("server"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(who.subject, "gis-viewer");
-    t.engine.logout("server").await.unwrap();
+    t.engine.logins().logout(&conn("server")).await.unwrap();
     elsewhere.assert_untouched(out.token.expose());
 }
 
@@ -150,8 +171,18 @@ async fn a_portal_token_url_asks_its_own_portal_who_it_is() {
         ],
     )
     .await;
-    let out = t.engine.token("enterprise", None).await.unwrap();
-    let who = t.engine.whoami("enterprise").await.unwrap().unwrap();
+    let out = t
+        .engine
+        .token(&conn("enterprise"), Freshness::NotDue)
+        .await
+        .unwrap();
+    let who = t
+        .engine
+        .inspect()
+        .whoami(&conn("enterprise"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (who.subject.as_str(), who.name.as_deref()),
         ("gis-analyst", Some("Gerda Mercator")),
@@ -178,8 +209,9 @@ async fn oauth_user_with(sb: &Sandbox, more: &[(&str, &str)]) -> TestEngine {
     fields.extend_from_slice(more);
     t.add("portal", ProviderKind::ArcgisOauth, &fields).await;
     t.engine
-        .start_login(
-            "portal",
+        .logins()
+        .start(
+            &conn("portal"),
             LoginRequest {
                 open_browser: true,
                 ..LoginRequest::default()
@@ -187,7 +219,7 @@ async fn oauth_user_with(sb: &Sandbox, more: &[(&str, &str)]) -> TestEngine {
         )
         .await
         .unwrap();
-    t.engine.finish_login("portal").await.unwrap();
+    t.engine.logins().finish(&conn("portal")).await.unwrap();
     t
 }
 
@@ -205,7 +237,7 @@ async fn arcgis_oauth_exchanges_two_weeks_after_login_when_the_portal_does_not_s
         .await
         .unwrap();
     let t = oauth_user(&sb).await;
-    let view = t.engine.view("portal").unwrap();
+    let view = t.engine.view(&conn("portal")).unwrap();
     let end = view.refresh_expires_at.expect("an assumed end is shown");
     let left = end.since(t.clock_now()).as_secs();
     assert!(
@@ -215,14 +247,21 @@ async fn arcgis_oauth_exchanges_two_weeks_after_login_when_the_portal_does_not_s
     // Twelve days on: a plain refresh.
     sb.advance_clock(Duration::from_secs(12 * DAY));
     t.jump(12 * DAY);
-    t.engine.token("portal", None).await.unwrap();
+    t.engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.grant_count("exchange_refresh_token"), 0);
     // Thirteen and a half days on: less than a day left, so the exchange.
     sb.advance_clock(Duration::from_secs(DAY + DAY / 2));
     t.jump(DAY + DAY / 2);
-    let fresh = t.engine.token("portal", None).await.unwrap();
+    let fresh = t
+        .engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.grant_count("exchange_refresh_token"), 1);
-    let view = t.engine.view("portal").unwrap();
+    let view = t.engine.view(&conn("portal")).unwrap();
     assert_eq!(view.status, Status::Active);
     assert!(
         view.refresh_expires_at.unwrap().since(t.clock_now()) > Duration::from_secs(13 * DAY),
@@ -231,7 +270,11 @@ async fn arcgis_oauth_exchanges_two_weeks_after_login_when_the_portal_does_not_s
     // Past the first refresh token's end the new one keeps working.
     sb.advance_clock(Duration::from_secs(2 * DAY));
     t.jump(2 * DAY);
-    let later = t.engine.token("portal", None).await.unwrap();
+    let later = t
+        .engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_ne!(later.token.expose(), fresh.token.expose());
     assert_eq!(sb.grant_count("exchange_refresh_token"), 1);
 }
@@ -243,7 +286,12 @@ async fn the_asked_expiration_is_the_refresh_token_life_when_the_portal_does_not
         .unwrap();
     // Two days (2880 minutes) asked at the login.
     let t = oauth_user_with(&sb, &[("expiration", "2880")]).await;
-    let end = t.engine.view("portal").unwrap().refresh_expires_at.unwrap();
+    let end = t
+        .engine
+        .view(&conn("portal"))
+        .unwrap()
+        .refresh_expires_at
+        .unwrap();
     let left = end.since(t.clock_now()).as_secs();
     assert!(
         (2 * DAY - 60..=2 * DAY).contains(&left),
@@ -251,7 +299,10 @@ async fn the_asked_expiration_is_the_refresh_token_life_when_the_portal_does_not
     );
     sb.advance_clock(Duration::from_secs(DAY + DAY / 4));
     t.jump(DAY + DAY / 4);
-    t.engine.token("portal", None).await.unwrap();
+    t.engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(
         sb.grant_count("exchange_refresh_token"),
         1,
@@ -260,8 +311,14 @@ async fn the_asked_expiration_is_the_refresh_token_life_when_the_portal_does_not
     // Past the old token's end the new pair still works.
     sb.advance_clock(Duration::from_secs(DAY));
     t.jump(DAY);
-    t.engine.token("portal", None).await.unwrap();
-    assert_eq!(t.engine.view("portal").unwrap().status, Status::Active);
+    t.engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
+    assert_eq!(
+        t.engine.view(&conn("portal")).unwrap().status,
+        Status::Active
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -272,14 +329,18 @@ async fn a_failed_exchange_keeps_refreshing_with_the_old_refresh_token_and_says_
     let t = oauth_user(&sb).await;
     sb.advance_clock(Duration::from_secs(13 * DAY + DAY / 2));
     t.jump(13 * DAY + DAY / 2);
-    let out = t.engine.token("portal", None).await.unwrap();
+    let out = t
+        .engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert!(!out.token.expose().is_empty());
     assert_eq!(sb.grant_count("exchange_refresh_token"), 1);
-    let view = t.engine.view("portal").unwrap();
+    let view = t.engine.view(&conn("portal")).unwrap();
     assert_eq!(view.status, Status::Active, "not needs_login");
     let note = view.last_error.expect("the failed exchange is reported");
     assert!(note.contains("could not be exchanged"), "{note}");
-    let history = t.engine.history("portal").unwrap();
+    let history = t.engine.inspect().history(&conn("portal")).unwrap();
     assert!(
         history
             .last()
@@ -290,10 +351,16 @@ async fn a_failed_exchange_keeps_refreshing_with_the_old_refresh_token_and_says_
     // The next renewal tries the exchange again and still refreshes with the old token.
     sb.advance_clock(Duration::from_secs(1800));
     t.jump(1800);
-    t.engine.token("portal", None).await.unwrap();
+    t.engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.grant_count("exchange_refresh_token"), 2);
     assert!(sb.grant_count("refresh_token") >= 2);
-    assert_eq!(t.engine.view("portal").unwrap().status, Status::Active);
+    assert_eq!(
+        t.engine.view(&conn("portal")).unwrap().status,
+        Status::Active
+    );
 }
 
 #[tokio::test]
@@ -314,10 +381,14 @@ async fn an_arcgis_refresh_token_can_be_imported() {
         ],
     )
     .await;
-    let out = t.engine.token("imported", None).await.unwrap();
+    let out = t
+        .engine
+        .token(&conn("imported"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert!(!out.token.expose().is_empty());
     assert_eq!(sb.grant_count("refresh_token"), 1);
-    let view = t.engine.view("imported").unwrap();
+    let view = t.engine.view(&conn("imported")).unwrap();
     assert_eq!(
         view.identity.map(|i| i.subject).as_deref(),
         Some("gis-analyst")
@@ -326,7 +397,12 @@ async fn an_arcgis_refresh_token_can_be_imported() {
         view.refresh_expires_at.is_some(),
         "its life is counted from the import"
     );
-    assert!(t.engine.logs_in_unattended("imported").unwrap());
+    assert!(
+        t.engine
+            .inspect()
+            .logs_in_unattended(&conn("imported"))
+            .unwrap()
+    );
 }
 
 #[tokio::test]
@@ -346,7 +422,10 @@ async fn a_refresh_token_stored_with_the_browser_login_is_used_first() {
         ],
     )
     .await;
-    t.engine.token("portal", None).await.unwrap();
+    t.engine
+        .token(&conn("portal"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(sb.grant_count("refresh_token"), 1);
     assert_eq!(sb.count(Endpoint::ArcgisAuthorize), 0, "no browser needed");
 }
@@ -357,8 +436,9 @@ async fn importing_without_a_refresh_token_is_refused() {
     let t = TestEngine::new();
     let err = t
         .engine
+        .manage()
         .add(
-            "imported",
+            &conn("imported"),
             ProviderKind::ArcgisOauth,
             &[
                 ("portal_url".to_owned(), portal(&sb)),
@@ -375,7 +455,7 @@ async fn importing_without_a_refresh_token_is_refused() {
             .contains("refresh_token: is required with these settings"),
         "{err}"
     );
-    assert!(t.engine.view("imported").is_err(), "nothing saved");
+    assert!(t.engine.view(&conn("imported")).is_err(), "nothing saved");
 }
 
 #[tokio::test]
@@ -393,10 +473,20 @@ async fn itk_whoami_asks_the_api_get_user() {
         ],
     )
     .await;
-    let out = t.engine.token("itk", None).await.unwrap();
+    let out = t
+        .engine
+        .token(&conn("itk"), Freshness::NotDue)
+        .await
+        .unwrap();
     let before = sb.count(Endpoint::ItkApi);
     assert!(before >= 1, "the identity after login came from getUser");
-    let who = t.engine.whoami("itk").await.unwrap().unwrap();
+    let who = t
+        .engine
+        .inspect()
+        .whoami(&conn("itk"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (who.subject.as_str(), who.name.as_deref()),
         ("1-2345-1", Some("Jane Example"))
@@ -421,8 +511,17 @@ async fn itk_whoami_falls_back_to_the_id_token_when_get_user_fails() {
         ],
     )
     .await;
-    t.engine.token("itk", None).await.unwrap();
-    let who = t.engine.whoami("itk").await.unwrap().unwrap();
+    t.engine
+        .token(&conn("itk"), Freshness::NotDue)
+        .await
+        .unwrap();
+    let who = t
+        .engine
+        .inspect()
+        .whoami(&conn("itk"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(who.subject, "1-2345-1", "from the id_token's claims");
     assert!(
         String::from_utf8_lossy(&api.seen.lock().unwrap()).contains("GET /api/getUser"),

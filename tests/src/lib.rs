@@ -10,6 +10,7 @@ pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
+use tokentray_engine::testing::conn;
 
 use tokentray_engine::Clock as _;
 use tokentray_engine::testing::{FakeClock, MemorySecretStore};
@@ -65,7 +66,8 @@ impl TestEngine {
             }
         }
         self.engine
-            .add(name, kind, &set, secrets)
+            .manage()
+            .add(&conn(name), kind, &set, secrets)
             .await
             .expect("add");
     }

@@ -36,8 +36,8 @@ pub use crate::connection::{
 };
 pub use crate::contract::token::{HeaderJson, TokenJson};
 pub use crate::engine::{
-    Edit, Edited, Engine, EngineOptions, FormValues, Handout, Imported, LoginRequest, LoginStep,
-    Probe, Refreshed, TokenDetail,
+    Edit, Edited, Engine, EngineOptions, FormValues, Freshness, Handout, Imported, Inspect,
+    LoginRequest, LoginStep, Logins, Manage, Probe, Refreshed, TokenDetail, connection_name,
 };
 pub use crate::error::{Error, ErrorCode, LoginFailure, Remedy, Result};
 pub use crate::events::{ConnectionView, EngineEvent};

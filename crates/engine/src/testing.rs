@@ -14,6 +14,12 @@ use crate::time::{Clock, Timestamp};
 pub mod neighbour;
 pub mod recorder;
 
+/// The connection name `text`, for tests; panics when it is not a valid name.
+pub fn conn(text: &str) -> crate::connection::ConnectionName {
+    crate::connection::ConnectionName::new(text)
+        .unwrap_or_else(|e| panic!("a test used an invalid connection name: {e}"))
+}
+
 /// A secret store in process memory. Cloning shares the same contents.
 #[derive(Clone, Default)]
 pub struct MemorySecretStore {

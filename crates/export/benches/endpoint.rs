@@ -21,6 +21,8 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokentray_engine::Freshness;
+use tokentray_engine::testing::conn;
 
 use axum::Router;
 use axum::routing::get;
@@ -96,7 +98,8 @@ async fn throughput(plan: &Plan) {
     creds.set("token", Secret::new(TOKEN));
     let set = [("expires_at".to_owned(), "2099-01-01T00:00:00Z".to_owned())];
     engine
-        .add("api", ProviderKind::Static, &set, creds)
+        .manage()
+        .add(&conn("api"), ProviderKind::Static, &set, creds)
         .await
         .unwrap();
     let handle = tokentray_export::start(engine.clone(), Some(0))
@@ -323,7 +326,8 @@ async fn expired(plan: &Plan) {
     let mut creds = Credentials::new();
     creds.set("client_secret", Secret::new("demo-cc-secret"));
     engine
-        .add("cc", ProviderKind::Oauth2, &set, creds)
+        .manage()
+        .add(&conn("cc"), ProviderKind::Oauth2, &set, creds)
         .await
         .unwrap();
     let handle = tokentray_export::start(engine.clone(), Some(0))
@@ -337,7 +341,7 @@ async fn expired(plan: &Plan) {
     )
     .into_bytes()
     .into();
-    engine.token("cc", None).await.unwrap();
+    engine.token(&conn("cc"), Freshness::NotDue).await.unwrap();
     println!(
         "\n{} concurrent callers of an expired token, each on a new connection:",
         plan.callers

@@ -31,7 +31,7 @@ impl FromRequestParts<App> for Exportable {
         let name = ConnectionName::new(raw).map_err(|_| ApiError::UnknownConnection)?;
         // The engine's own copy of the config: no file access on most requests, an edit in
         // this process seen at once, one in another process within a quarter of a second.
-        match app.engine().spec_shared(name.as_str()) {
+        match app.engine().spec(&name) {
             Ok(spec) if app.local() || spec.exportable() => Ok(Self(name)),
             Ok(_) => Err(ApiError::UnknownConnection),
             Err(e) => Err(app.fail(&e, &name)),

@@ -225,7 +225,13 @@ print(repr(got))
         let mut creds = Credentials::new();
         creds.set("token", Secret::new(token.clone()));
         engine
-            .add("api", ProviderKind::Static, &[], creds)
+            .manage()
+            .add(
+                &tokentray_engine::testing::conn("api"),
+                ProviderKind::Static,
+                &[],
+                creds,
+            )
             .await
             .unwrap();
         // The daemon's own socket sits in a 0700 directory the neighbour cannot enter; to play

@@ -19,7 +19,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use tokentray_engine::contract::endpoint;
-use tokentray_engine::{ConnectionName, ConnectionView, Handout, Identity, ProviderKind, Status};
+use tokentray_engine::{
+    ConnectionName, ConnectionView, Freshness, Handout, Identity, ProviderKind, Status,
+};
 
 use crate::app::{App, DaemonInfo};
 use crate::error::ApiError;
@@ -60,10 +62,11 @@ async fn token(
 ) -> Result<Response, ApiError> {
     if let Some(rejected) = rejected {
         // Never the prepared fast path: the current token may be the refused one.
-        let handout = Box::pin(
-            app.engine()
-                .token_rejected(name.as_str(), &rejected, min_valid),
-        )
+        let handout = Box::pin(app.engine().token_rejected(
+            &name,
+            &rejected,
+            Freshness::from(min_valid),
+        ))
         .await
         .map_err(|e| app.fail(&e, &name))?;
         app.0.audit.record(&name, client);
@@ -71,9 +74,9 @@ async fn token(
     }
     // A token at hand is answered without waiting; otherwise the engine reads the store or
     // renews (boxed: that future is large, and the handler's is moved more than once).
-    let handout = match app.engine().token_now(name.as_str(), min_valid) {
+    let handout = match app.engine().token_now(&name, Freshness::from(min_valid)) {
         Some(handout) => handout,
-        None => Box::pin(app.engine().token_shared(name.as_str(), min_valid))
+        None => Box::pin(app.engine().token(&name, Freshness::from(min_valid)))
             .await
             .map_err(|e| app.fail(&e, &name))?,
     };
@@ -103,9 +106,10 @@ pub(crate) fn token_at_hand<B>(app: &App, request: &Request<B>) -> Option<Respon
         return None;
     }
     let handout = if app.local() {
-        app.engine().token_now(raw, min_valid)?
+        app.engine().token_now(&name, Freshness::from(min_valid))?
     } else {
-        app.engine().export_token_now(raw, min_valid)?
+        app.engine()
+            .export_token_now(&name, Freshness::from(min_valid))?
     };
     let client = request.extensions().get::<Peer>().copied();
     app.0.audit.record(&name, client);
@@ -118,9 +122,9 @@ async fn refresh(
     Exportable(name): Exportable,
 ) -> Result<Json<ConnectionSummary>, ApiError> {
     let view = if app.claim_refresh(&name) {
-        Box::pin(app.engine().refresh(name.as_str())).await
+        Box::pin(app.engine().refresh(&name)).await.map(|r| r.view)
     } else {
-        app.engine().view(name.as_str())
+        app.engine().view(&name)
     };
     view.map(|v| Json(ConnectionSummary::from(v)))
         .map_err(|e| app.fail(&e, &name))

@@ -215,7 +215,7 @@ impl Drop for ExportHandle {
 pub async fn start(engine: Engine, port: Option<u16>) -> Result<ExportHandle, ExportError> {
     #[cfg(unix)]
     let (claim, socket) = crate::local::claim(engine.paths())?;
-    match engine.forget_legacy_export_key().await {
+    match engine.manage().forget_legacy_export_key().await {
         Ok(true) => {
             tracing::info!("deleted the export key earlier versions kept in the secret store");
         }

@@ -43,8 +43,8 @@ pub(crate) struct AppStatus {
 }
 
 async fn status(state: &AppState) -> AppStatus {
-    let info = state.engine.store_info();
-    let (health, message) = match state.engine.probe_store().await {
+    let info = state.engine.inspect().store_info();
+    let (health, message) = match state.engine.inspect().probe_store().await {
         Ok(()) => (StoreHealth::Ok, None),
         Err(error) => {
             let health = match &error {
@@ -86,7 +86,10 @@ pub(crate) async fn app_status(state: State<'_, AppState>) -> Result<AppStatus, 
 #[tauri::command]
 #[specta::specta]
 pub(crate) async fn use_file_store(state: State<'_, AppState>) -> Result<AppStatus, IpcError> {
-    state.engine.set_secret_store(engine::StoreKind::File)?;
+    state
+        .engine
+        .manage()
+        .set_secret_store(engine::StoreKind::File)?;
     Ok(status(&state).await)
 }
 

@@ -3,6 +3,7 @@
 
 use tauri::State;
 use tokentray_engine::LoginInput;
+use tokentray_engine::connection_name;
 
 use crate::dto::{Connection, Identity, millis};
 use crate::forms::{self, ConnectionChange, ConnectionInput, EditForm, KindInfo, Preset};
@@ -46,6 +47,7 @@ pub(crate) fn check_connection(
 ) -> Vec<FieldProblem> {
     state
         .engine
+        .inspect()
         .check(
             &input.name,
             input.kind.into(),
@@ -83,6 +85,7 @@ pub(crate) async fn test_connection(
         .map(tokentray_engine::Secret::new);
     let probe = state
         .engine
+        .inspect()
         .probe(
             input.kind.into(),
             &input.settings(),
@@ -131,10 +134,13 @@ pub(crate) async fn add_connection(
     state: State<'_, AppState>,
     input: ConnectionInput,
 ) -> Result<Connection, IpcError> {
+    let name = tokentray_engine::ConnectionName::new(&input.name)
+        .map_err(tokentray_engine::Error::from)?;
     let view = state
         .engine
+        .manage()
         .add(
-            &input.name,
+            &name,
             input.kind.into(),
             &input.settings(),
             input.credentials(),
@@ -144,13 +150,17 @@ pub(crate) async fn add_connection(
     // background: the row shows the outcome (signed in, or what went wrong) as it arrives.
     if state
         .engine
-        .logs_in_unattended(&input.name)
+        .inspect()
+        .logs_in_unattended(&name)
         .unwrap_or(false)
     {
         let engine = state.engine.clone();
-        let name = input.name.clone();
         tauri::async_runtime::spawn(async move {
-            if let Err(error) = engine.login(&name, LoginInput::default()).await {
+            if let Err(error) = engine
+                .logins()
+                .with_credentials(&name, LoginInput::default())
+                .await
+            {
                 tracing::info!(connection = %name, %error, "the first login after adding failed");
             }
         });
@@ -165,8 +175,15 @@ pub(crate) async fn connection_form(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<EditForm, IpcError> {
-    let form = state.engine.form_values(&name)?;
-    let stored = state.engine.stored_secret_fields(&name).await?;
+    let form = state
+        .engine
+        .inspect()
+        .form_values(&connection_name(&name)?)?;
+    let stored = state
+        .engine
+        .inspect()
+        .stored_secret_fields(&connection_name(&name)?)
+        .await?;
     Ok(EditForm {
         name,
         kind: form.kind.into(),
@@ -183,7 +200,11 @@ pub(crate) async fn edit_connection(
     name: String,
     change: ConnectionChange,
 ) -> Result<Connection, IpcError> {
-    let view = state.engine.edit(&name, change.into()).await?;
+    let view = state
+        .engine
+        .manage()
+        .edit(&connection_name(&name)?, change.into())
+        .await?;
     Ok(Connection::live(view, &state.engine))
 }
 
@@ -194,8 +215,12 @@ pub(crate) async fn remove_connection(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<(), IpcError> {
-    state.engine.cancel_login(&name);
-    Ok(state.engine.remove(&name).await?)
+    state.engine.logins().cancel(&connection_name(&name)?);
+    Ok(state
+        .engine
+        .manage()
+        .remove(&connection_name(&name)?)
+        .await?)
 }
 
 /// Renews a connection's token now: a person's click in the window, so not held back by the
@@ -206,7 +231,7 @@ pub(crate) async fn refresh_connection(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Connection, IpcError> {
-    let view = state.engine.refresh_now(&name).await?;
+    let view = state.engine.refresh_now(&connection_name(&name)?).await?;
     Ok(Connection::live(view, &state.engine))
 }
 
@@ -222,7 +247,12 @@ pub(crate) async fn refresh_all(state: State<'_, AppState>) -> Result<(), IpcErr
 #[tauri::command]
 #[specta::specta]
 pub(crate) async fn logout(state: State<'_, AppState>, name: String) -> Result<(), IpcError> {
-    if let Some(warning) = state.engine.logout(&name).await? {
+    if let Some(warning) = state
+        .engine
+        .logins()
+        .logout(&connection_name(&name)?)
+        .await?
+    {
         tracing::info!(connection = %name, %warning, "logged out");
     }
     Ok(())

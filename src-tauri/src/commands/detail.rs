@@ -5,6 +5,7 @@
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
+use tokentray_engine::connection_name;
 use tokentray_engine::{self as engine, HistoryOutcome};
 
 use crate::dto::{Connection, millis};
@@ -82,12 +83,20 @@ pub(crate) async fn connection_detail(
     name: String,
 ) -> Result<Detail, IpcError> {
     let engine = &state.engine;
-    let connection = Connection::live(engine.view(&name)?, engine);
-    let token = engine.token_detail(&name).await.unwrap_or_else(|error| {
-        tracing::debug!(%error, "no token detail");
-        None
-    });
-    let stored = engine.stored_secret_fields(&name).await.unwrap_or_default();
+    let connection = Connection::live(engine.view(&connection_name(&name)?)?, engine);
+    let token = engine
+        .inspect()
+        .token_detail(&connection_name(&name)?)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::debug!(%error, "no token detail");
+            None
+        });
+    let stored = engine
+        .inspect()
+        .stored_secret_fields(&connection_name(&name)?)
+        .await
+        .unwrap_or_default();
     let mine: Vec<_> = engine
         .audit(engine::AUDIT_KEEP)
         .into_iter()
@@ -113,7 +122,8 @@ pub(crate) async fn connection_detail(
         token_type: token.as_ref().map(|t| t.token_type.clone()),
         scopes: token.map(|t| t.scopes).unwrap_or_default(),
         history: engine
-            .history(&name)?
+            .inspect()
+            .history(&connection_name(&name)?)?
             .into_iter()
             .map(|h| HistoryEntry {
                 at: millis(h.at),
@@ -129,7 +139,10 @@ pub(crate) async fn connection_detail(
         endpoint_url: state.endpoint_url().await,
         endpoint_default_taken: state.endpoint_default_taken().await,
         stored_secrets: stored.into_iter().filter(|f| f != "tokens").collect(),
-        next_renewal: engine.next_renewal(&name).await.map(millis),
+        next_renewal: engine
+            .next_renewal(&connection_name(&name)?)
+            .await
+            .map(millis),
         connection,
     })
 }

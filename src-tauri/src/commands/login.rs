@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event as _;
+use tokentray_engine::connection_name;
 use tokentray_engine::{self as engine, LoginPrompt, RedirectMode};
 
 use crate::dto::{Connection, millis};
@@ -127,7 +128,12 @@ pub(crate) async fn start_login(
             .map(|t| engine::Secret::new(t.trim().to_owned())),
         open_browser: true,
     };
-    let waiting = match state.engine.start_login(&name, request).await? {
+    let waiting = match state
+        .engine
+        .logins()
+        .start(&connection_name(&name)?, request)
+        .await?
+    {
         engine::LoginStep::Done(view) => {
             return Ok(LoginStep::Done {
                 connection: Box::new(Connection::live(view, &state.engine)),
@@ -169,7 +175,11 @@ pub(crate) async fn start_login(
 /// Waits for the login of `name` to end and reports how it ended.
 fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
     tauri::async_runtime::spawn(async move {
-        let update = match engine.finish_login(&name).await {
+        let finished = match connection_name(&name) {
+            Ok(connection) => engine.logins().finish(&connection).await,
+            Err(e) => Err(e),
+        };
+        let update = match finished {
             Ok(view) => {
                 if let Some(message) = identity_change(&view) {
                     crate::events::notice(&app, crate::events::Level::Warning, message);
@@ -218,7 +228,11 @@ pub(crate) async fn acknowledge_identity(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<Connection, IpcError> {
-    let view = state.engine.acknowledge_identity(&name).await?;
+    let view = state
+        .engine
+        .logins()
+        .acknowledge_identity(&connection_name(&name)?)
+        .await?;
     Ok(Connection::live(view, &state.engine))
 }
 
@@ -230,14 +244,19 @@ pub(crate) fn paste_login(
     name: String,
     text: String,
 ) -> Result<(), IpcError> {
-    Ok(state.engine.paste_login(&name, &text)?)
+    Ok(state
+        .engine
+        .logins()
+        .paste(&connection_name(&name)?, &text)?)
 }
 
 /// Cancels the waiting login of `name` (nothing happens when none waits).
 #[tauri::command]
 #[specta::specta]
 pub(crate) fn cancel_login(state: State<'_, AppState>, name: String) {
-    state.engine.cancel_login(&name);
+    if let Ok(name) = connection_name(&name) {
+        state.engine.logins().cancel(&name);
+    }
 }
 
 /// Opens an http(s) URL in the person's browser (a login page again, a service's docs). A
@@ -253,6 +272,7 @@ pub(crate) fn open_url(state: State<'_, AppState>, url: String) -> Result<(), Ip
     }
     state
         .engine
+        .logins()
         .open_url(&url)
         .map_err(|why| IpcError::new(ErrorCode::InvalidInput, why))
 }

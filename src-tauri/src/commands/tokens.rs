@@ -3,6 +3,8 @@
 //! ways a token reaches the webview or the clipboard, and each is written to the audit log.
 
 use std::time::Duration;
+use tokentray_engine::Freshness;
+use tokentray_engine::connection_name;
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -49,9 +51,12 @@ pub(crate) async fn copy(
     name: &str,
     format: CopyFormat,
 ) -> Result<CopyOutcome, IpcError> {
-    let handout = state.engine.token(name, None).await?;
+    let handout = state
+        .engine
+        .token(&connection_name(name)?, Freshness::NotDue)
+        .await?;
     let value = match format {
-        CopyFormat::Token => handout.token,
+        CopyFormat::Token => handout.token.clone(),
         CopyFormat::Header => tokentray_engine::Secret::new(format!(
             "{}: {}",
             handout.header_name,
@@ -79,7 +84,10 @@ pub(crate) async fn reveal_token(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<String, IpcError> {
-    let handout = state.engine.token(&name, None).await?;
+    let handout = state
+        .engine
+        .token(&connection_name(&name)?, Freshness::NotDue)
+        .await?;
     state
         .engine
         .record_handout(&handout.connection, "desktop: reveal", None, None);

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Write};
+use tokentray_engine::connection_name;
 
 use serde_json::json;
 use tokentray_engine::{
@@ -44,7 +45,14 @@ pub(crate) async fn add(
     let mut input = parse_pairs(kind, &a.fields, err)?;
     let view = loop {
         match engine
-            .add(&a.name, kind, &input.set, input.secrets.clone())
+            .manage()
+            .add(
+                &tokentray_engine::ConnectionName::new(&a.name)
+                    .map_err(tokentray_engine::Error::from)?,
+                kind,
+                &input.set,
+                input.secrets.clone(),
+            )
             .await
         {
             Ok(v) => break v,
@@ -153,7 +161,7 @@ pub(crate) async fn edit(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let spec = engine.spec(&a.name)?;
+    let spec = engine.spec(&connection_name(&a.name)?)?;
     let kind = spec.kind;
     let mut input = parse_pairs(kind, &a.fields, err)?;
     let interactive = std::io::stdin().is_terminal();
@@ -171,7 +179,11 @@ pub(crate) async fn edit(
             // Once the person was asked (or cannot be), save and say what is still needed.
             save_without_secrets: asked || !interactive,
         };
-        match engine.edit_report(&a.name, edit).await {
+        match engine
+            .manage()
+            .edit_report(&connection_name(&a.name)?, edit)
+            .await
+        {
             Ok(e) => break e,
             Err(e) => {
                 // On a terminal, ask for the secrets the new definition needs, in this step.
@@ -265,7 +277,7 @@ fn warnings(spec: Option<&ConnectionSpec>, allow_http: bool) -> Vec<String> {
 }
 
 fn row_warnings(engine: &Engine, row: &ConnectionView) -> Vec<String> {
-    warnings(engine.spec(row.name.as_str()).ok().as_ref(), row.allow_http)
+    warnings(engine.spec(&row.name).ok().as_deref(), row.allow_http)
 }
 
 fn show_json(
@@ -282,9 +294,12 @@ pub(crate) async fn show(
     a: &NameJson,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let spec = engine.spec(&a.name)?;
-    let view = engine.view(&a.name)?;
-    let secrets = engine.stored_secret_fields(&a.name).await?;
+    let spec = engine.spec(&connection_name(&a.name)?)?;
+    let view = engine.view(&connection_name(&a.name)?)?;
+    let secrets = engine
+        .inspect()
+        .stored_secret_fields(&connection_name(&a.name)?)
+        .await?;
     let warnings = warnings(Some(&spec), view.allow_http);
     if a.json {
         let settings: serde_json::Map<String, serde_json::Value> = spec
@@ -355,7 +370,7 @@ fn show_text(
     let _ = writeln!(
         text,
         "  secrets:   {stored} in the {}",
-        engine.store_info().kind
+        engine.inspect().store_info().kind
     );
     let _ = writeln!(
         text,
@@ -373,7 +388,7 @@ fn show_text(
 }
 
 pub(crate) async fn remove(engine: &Engine, a: &Name, out: &mut dyn Write) -> Result<(), CliError> {
-    engine.remove(&a.name).await?;
+    engine.manage().remove(&connection_name(&a.name)?).await?;
     output::write(out, &format!("removed {} and its secrets\n", a.name))
 }
 
@@ -391,7 +406,7 @@ pub(crate) async fn import(
     } else {
         std::fs::read_to_string(&a.file).map_err(|e| CliError::Io("read the import file", e))?
     };
-    let imported = engine.import(&text, a.with_token_files).await?;
+    let imported = engine.manage().import(&text, a.with_token_files).await?;
     let mut text = format!(
         "imported {}; store their secrets with `tokentray edit NAME --field value` or log in\n",
         some_names(&imported.names)
@@ -402,7 +417,7 @@ pub(crate) async fn import(
             text,
             "deleted secrets an earlier connection left under {} in the {}: they were not stored for the imported definition and are never reused",
             names.join(", "),
-            engine.store_info().kind
+            engine.inspect().store_info().kind
         );
     }
     if !imported.token_files.is_empty() {
@@ -425,7 +440,12 @@ pub(crate) async fn import(
 }
 
 pub(crate) fn export(engine: &Engine, a: &ExportArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    output::write(out, &engine.export_definitions(&a.names)?)
+    let names = a
+        .names
+        .iter()
+        .map(|n| connection_name(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    output::write(out, &engine.manage().export_definitions(&names)?)
 }
 
 /// The names, or for many the first few and how many there are (`list` shows them all).

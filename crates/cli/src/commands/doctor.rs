@@ -49,7 +49,7 @@ pub(crate) async fn run(
         } else {
             StoreKind::Keychain
         };
-        engine.set_secret_store(kind)?;
+        engine.manage().set_secret_store(kind)?;
         output::write(
             out,
             &format!(
@@ -136,9 +136,9 @@ fn endpoint(engine: &Engine) -> Check {
 }
 
 async fn secrets(engine: &Engine, checks: &mut Vec<Check>) -> bool {
-    let info = engine.store_info();
+    let info = engine.inspect().store_info();
     let started = Instant::now();
-    let probe = engine.probe_store().await;
+    let probe = engine.inspect().probe_store().await;
     let ms = started.elapsed().as_millis();
     let ok = probe.is_ok();
     checks.push(match probe {
@@ -174,7 +174,7 @@ async fn connections(engine: &Engine, checks: &mut Vec<Check>) {
         if let Some(e) = v.last_error.filter(|_| !ok) {
             let _ = write!(detail, " — {e}");
         }
-        if let Some(skew) = engine.clock_skew(v.name.as_str()).await.ok().flatten()
+        if let Some(skew) = engine.inspect().clock_skew(&v.name).await.ok().flatten()
             && skew.abs() > 300
         {
             let _ = write!(
@@ -184,7 +184,7 @@ async fn connections(engine: &Engine, checks: &mut Vec<Check>) {
         }
         checks.push(Check::new("connection", ok, detail));
         if let Some(w) = engine
-            .spec(v.name.as_str())
+            .spec(&v.name)
             .ok()
             .and_then(|spec| tokentray_engine::insecure_warning(&spec))
         {

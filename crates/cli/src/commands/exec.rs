@@ -5,6 +5,8 @@
 
 use std::process::Stdio;
 use std::time::Duration;
+use tokentray_engine::Freshness;
+use tokentray_engine::connection_name;
 
 use tokentray_engine::{Engine, Error};
 
@@ -17,7 +19,7 @@ pub(crate) fn own_process() -> String {
 }
 
 pub(crate) async fn run(engine: &Engine, a: ExecArgs) -> Result<(), CliError> {
-    let spec = engine.spec(&a.name)?;
+    let spec = engine.spec(&connection_name(&a.name)?)?;
     if !spec.exportable() {
         return Err(Error::NotExportable {
             connection: spec.name.clone(),
@@ -25,7 +27,10 @@ pub(crate) async fn run(engine: &Engine, a: ExecArgs) -> Result<(), CliError> {
         .into());
     }
     let handout = engine
-        .token(&a.name, a.min_valid.map(Duration::from_secs))
+        .token(
+            &connection_name(&a.name)?,
+            Freshness::from(a.min_valid.map(Duration::from_secs)),
+        )
         .await?;
     // Listen for signals before the child exists, so none can end us before it is forwarded.
     let signals = Signals::listen()?;

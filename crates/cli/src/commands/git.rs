@@ -21,6 +21,8 @@
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::time::Duration;
+use tokentray_engine::Freshness;
+use tokentray_engine::connection_name;
 
 use base64::Engine as _;
 use tokentray_engine::{ConnectionSpec, Engine, Error, ProviderKind, Secret, Timestamp};
@@ -109,7 +111,7 @@ pub(crate) async fn get(
         .read_to_string(&mut text)
         .map_err(|e| CliError::Io("read git's request", e))?;
     let request = parse_request(&text)?;
-    let spec = engine.spec(&a.name)?;
+    let spec = engine.spec(&connection_name(&a.name)?)?;
     if !spec.exportable() {
         return Err(Error::NotExportable {
             connection: spec.name.clone(),
@@ -275,7 +277,10 @@ async fn fetch(engine: &Engine, a: &GitCredentialArgs) -> Result<Fetched, CliErr
         Some(Err(body)) => Err(CliError::Daemon(body)),
         None => {
             let handout = engine
-                .token(&a.name, a.min_valid.map(Duration::from_secs))
+                .token(
+                    &connection_name(&a.name)?,
+                    Freshness::from(a.min_valid.map(Duration::from_secs)),
+                )
                 .await?;
             Ok(Fetched {
                 kind: handout.kind.to_string(),

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
+use tokentray_engine::Freshness;
+use tokentray_engine::connection_name;
 
 use serde_json::json;
 use tokentray_engine::{
@@ -25,7 +27,11 @@ pub(crate) async fn login(
         totp: a.totp.map(Secret::new),
         open_browser: !a.no_browser,
     };
-    let view = match engine.start_login(&a.name, request).await? {
+    let view = match engine
+        .logins()
+        .start(&connection_name(&a.name)?, request)
+        .await?
+    {
         LoginStep::Done(view) => view,
         LoginStep::Waiting(start) => {
             show_prompt(&start.prompt, a.no_browser, out, err)?;
@@ -37,9 +43,9 @@ pub(crate) async fn login(
                 }
             ) {
                 let pasted = read_pasted(err)?;
-                engine.paste_login(&a.name, &pasted)?;
+                engine.logins().paste(&connection_name(&a.name)?, &pasted)?;
             }
-            engine.finish_login(&a.name).await?
+            engine.logins().finish(&connection_name(&a.name)?).await?
         }
     };
     if a.json {
@@ -176,10 +182,20 @@ pub(crate) async fn token(
         .as_deref()
         .and_then(RejectedToken::from_hex)
     {
-        Some(rejected) => {
-            Handout::clone(&*engine.token_rejected(&a.name, &rejected, min_valid).await?)
-        }
-        None => engine.token(&a.name, min_valid).await?,
+        Some(rejected) => Handout::clone(
+            &*engine
+                .token_rejected(
+                    &connection_name(&a.name)?,
+                    &rejected,
+                    Freshness::from(min_valid),
+                )
+                .await?,
+        ),
+        None => Handout::clone(
+            &*engine
+                .token(&connection_name(&a.name)?, Freshness::from(min_valid))
+                .await?,
+        ),
     };
     let text = match a.format {
         TokenFormat::Raw => format!("{}\n", handout.token.expose()),
@@ -243,7 +259,7 @@ pub(crate) async fn whoami(
     a: &NameJson,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let identity = engine.whoami(&a.name).await?;
+    let identity = engine.inspect().whoami(&connection_name(&a.name)?).await?;
     if a.json {
         return output::json(out, &json!({ "connection": a.name, "identity": identity }));
     }
@@ -262,7 +278,7 @@ pub(crate) async fn refresh(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let done = engine.refresh_limited(&a.name).await?;
+    let done = engine.refresh(&connection_name(&a.name)?).await?;
     let view = done.view;
     let now = SystemClock.now();
     // Within the renewal limit the token is not renewed again: say so, and since when.
@@ -299,7 +315,7 @@ pub(crate) async fn logout(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
-    if let Some(warning) = engine.logout(&a.name).await? {
+    if let Some(warning) = engine.logins().logout(&connection_name(&a.name)?).await? {
         let _ = writeln!(err, "warning: {warning}");
     }
     output::write(out, &format!("logged out of {}\n", a.name))

@@ -12,62 +12,49 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::runtime::Want;
-use super::{Engine, Handout, Inner};
-use crate::connection::{ConnectionSpec, ProviderKind};
+use super::{Engine, Freshness, Handout, Inner};
+use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind};
 use crate::error::{Error, Result};
 use crate::secret::RejectedToken;
 
 impl Engine {
-    /// A token for `name` valid for at least `min_valid` (or, with `None`, not yet due for
-    /// renewal), renewing it first when needed.
-    pub async fn token(&self, name: &str, min_valid: Option<Duration>) -> Result<Handout> {
-        Ok(Handout::clone(&*self.token_shared(name, min_valid).await?))
-    }
-
-    /// [`Engine::token`], shared rather than copied: what the export endpoint hands out.
-    pub async fn token_shared(
-        &self,
-        name: &str,
-        min_valid: Option<Duration>,
-    ) -> Result<Arc<Handout>> {
-        let spec = self.inner.spec_arc(name)?;
-        if let Some(handout) = self.inner.prepared(&spec, min_valid) {
+    /// A token for `name` as fresh as `freshness` asks, renewed first when needed (once for
+    /// every caller asking meanwhile): the shared hand-out, built once per token.
+    pub async fn token(&self, name: &ConnectionName, freshness: Freshness) -> Result<Arc<Handout>> {
+        let spec = self.inner.spec_arc(name.as_str())?;
+        if let Some(handout) = self.inner.prepared(&spec, freshness) {
             return Ok(handout);
         }
-        // A `min_valid` longer than the provider's tokens live is answered with the freshest
-        // token there is: renewed once, then held for the renewal window (see
-        // `refresh::window`); the answer's expiry says how long it is good for.
-        let want = min_valid.map_or(Want::Fresh, Want::MinValid);
-        Ok(self.inner.serve(&spec, want).await?.handout)
+        Ok(self.inner.serve(&spec, Want::of(freshness)).await?.handout)
     }
 
     /// The token of `name` when one good enough is at hand, without waiting for anything (no
     /// store, no provider, no file read after the first): `None` when [`Engine::token`] must
     /// be asked instead (unknown connection, tokens not read yet, or due for renewal).
-    pub fn token_now(&self, name: &str, min_valid: Option<Duration>) -> Option<Arc<Handout>> {
-        let spec = self.inner.spec_arc(name).ok()?;
-        self.inner.prepared(&spec, min_valid)
+    pub fn token_now(&self, name: &ConnectionName, freshness: Freshness) -> Option<Arc<Handout>> {
+        let spec = self.inner.spec_arc(name.as_str()).ok()?;
+        self.inner.prepared(&spec, freshness)
     }
 
     /// [`Engine::token_now`] for a connection that may be handed to other tools
     /// ([`ConnectionSpec::exportable`]); `None` for one that may not, as for any miss.
     pub fn export_token_now(
         &self,
-        name: &str,
-        min_valid: Option<Duration>,
+        name: &ConnectionName,
+        freshness: Freshness,
     ) -> Option<Arc<Handout>> {
-        let spec = self.inner.spec_arc(name).ok()?;
+        let spec = self.inner.spec_arc(name.as_str()).ok()?;
         if !spec.exportable() {
             return None;
         }
-        self.inner.prepared(&spec, min_valid)
+        self.inner.prepared(&spec, freshness)
     }
 
     /// A token for `name` after a service refused `rejected` (HTTP 401, ArcGIS 498): when
     /// `rejected` is the connection's current token it is renewed once for every caller
     /// reporting it (single flight, and within the renewal limit of `refresh::window`);
     /// otherwise someone renewed already and the current token is answered as
-    /// [`Engine::token_shared`] would (`min_valid` as there).
+    /// [`Engine::token`] would (`freshness` as there).
     ///
     /// Errors: `NeedsLogin` for a kind that cannot renew (static, basic: the same token would
     /// come back) or whose renewal needs a person; [`Error::RejectedTooSoon`] when the
@@ -80,19 +67,19 @@ impl Engine {
     /// missing permission there) does not make the token bad for every caller.
     pub async fn token_rejected(
         &self,
-        name: &str,
+        name: &ConnectionName,
         rejected: &RejectedToken,
-        min_valid: Option<Duration>,
+        freshness: Freshness,
     ) -> Result<Arc<Handout>> {
-        let spec = self.inner.spec_arc(name)?;
+        let spec = self.inner.spec_arc(name.as_str())?;
         let stored = self.inner.stored(&spec).await?;
         if let Some(t) = &stored.tokens {
             if !rejected.matches(t.access_token.expose()) {
-                return self.token_shared(name, min_valid).await;
+                return self.token(name, freshness).await;
             }
         } else {
             // None held here yet (a static token is read on first use): get one first.
-            let handout = self.token_shared(name, min_valid).await?;
+            let handout = self.token(name, freshness).await?;
             if !rejected.matches(handout.token.expose()) {
                 return Ok(handout);
             }
@@ -122,11 +109,7 @@ impl Engine {
 impl Inner {
     /// The prepared hand-out the connection's owner published, if it was built for `spec` and
     /// its tokens satisfy `min_valid` (or are not due) now.
-    fn prepared(
-        &self,
-        spec: &Arc<ConnectionSpec>,
-        min_valid: Option<Duration>,
-    ) -> Option<Arc<Handout>> {
+    fn prepared(&self, spec: &Arc<ConnectionSpec>, freshness: Freshness) -> Option<Arc<Handout>> {
         let handle = self.runtimes.existing(&spec.name)?;
         let ready = handle
             .published()
@@ -137,16 +120,16 @@ impl Inner {
         // `Want::satisfied_by`, with the renewal time worked out once, and the renewal limit
         // (`Renewed::held`): a token renewed moments ago is the best there is.
         let valid = ready.tokens.valid_for(now, Duration::ZERO);
-        let want = min_valid.map_or(Want::Fresh, Want::MinValid);
+        let want = Want::of(freshness);
         let held = || {
             valid
                 && ready
                     .last_attempt
                     .is_some_and(|a| a.holds_at(now) && want.held_by(a))
         };
-        let satisfied = match min_valid {
-            Some(d) => ready.tokens.valid_for(now, d) || held(),
-            None => valid && (ready.renew_at.is_none_or(|at| now < at) || held()),
+        let satisfied = match freshness {
+            Freshness::AtLeast(d) => ready.tokens.valid_for(now, d) || held(),
+            Freshness::NotDue => valid && (ready.renew_at.is_none_or(|at| now < at) || held()),
         };
         satisfied.then(|| ready.handout.clone())
     }
@@ -158,12 +141,12 @@ mod tests {
     use std::time::Duration;
 
     use crate::connection::ProviderKind;
-    use crate::engine::{CONFIG_RECHECK, Edit, Engine, EngineOptions};
+    use crate::engine::{CONFIG_RECHECK, Edit, Engine, EngineOptions, Freshness};
     use crate::error::ErrorCode;
     use crate::paths::Paths;
     use crate::refresh::RENEWAL_WINDOW;
     use crate::secret::{Credentials, Secret};
-    use crate::testing::{FakeClock, MemorySecretStore};
+    use crate::testing::{FakeClock, MemorySecretStore, conn};
     use crate::time::Timestamp;
 
     const T0: Timestamp = Timestamp::from_secs(1_800_000_000);
@@ -180,7 +163,8 @@ mod tests {
         secrets.set("token", Secret::new(token));
         let set = [("expires_at".to_owned(), expires_at.to_owned())];
         engine
-            .add(name, ProviderKind::Static, &set, secrets)
+            .manage()
+            .add(&conn(name), ProviderKind::Static, &set, secrets)
             .await
             .unwrap();
     }
@@ -191,14 +175,22 @@ mod tests {
         let (store, clock) = (MemorySecretStore::new(), FakeClock::starting_at(T0));
         let engine = engine(dir.path(), &store, &clock);
         add_static(&engine, "key", "tok-one", "2027-06-01T00:00:00Z").await;
-        assert!(engine.token_now("key", None).is_none(), "not read yet");
-        let first = engine.token_shared("key", None).await.unwrap();
-        let again = engine.token_shared("key", None).await.unwrap();
+        assert!(
+            engine.token_now(&conn("key"), Freshness::NotDue).is_none(),
+            "not read yet"
+        );
+        let first = engine.token(&conn("key"), Freshness::NotDue).await.unwrap();
+        let again = engine.token(&conn("key"), Freshness::NotDue).await.unwrap();
         assert!(Arc::ptr_eq(&first, &again), "built once, then shared");
-        let now = engine.token_now("key", None).unwrap();
+        let now = engine.token_now(&conn("key"), Freshness::NotDue).unwrap();
         assert!(Arc::ptr_eq(&first, &now));
         assert_eq!(
-            engine.token("key", None).await.unwrap().token.expose(),
+            engine
+                .token(&conn("key"), Freshness::NotDue)
+                .await
+                .unwrap()
+                .token
+                .expose(),
             "tok-one"
         );
 
@@ -206,8 +198,8 @@ mod tests {
             set: vec![("header_name".to_owned(), "X-Api-Key".to_owned())],
             ..Edit::default()
         };
-        engine.edit("key", edit).await.unwrap();
-        let edited = engine.token_shared("key", None).await.unwrap();
+        engine.manage().edit(&conn("key"), edit).await.unwrap();
+        let edited = engine.token(&conn("key"), Freshness::NotDue).await.unwrap();
         assert_eq!(edited.header_name, "X-Api-Key", "an edit is seen at once");
         let mut secrets = Credentials::new();
         secrets.set("token", Secret::new("tok-two"));
@@ -215,8 +207,8 @@ mod tests {
             secrets,
             ..Edit::default()
         };
-        engine.edit("key", edit).await.unwrap();
-        let replaced = engine.token_shared("key", None).await.unwrap();
+        engine.manage().edit(&conn("key"), edit).await.unwrap();
+        let replaced = engine.token(&conn("key"), Freshness::NotDue).await.unwrap();
         assert_eq!(
             replaced.token.expose(),
             "tok-two",
@@ -231,40 +223,54 @@ mod tests {
         let engine = engine(dir.path(), &store, &clock);
         let expires = T0.plus(Duration::from_secs(600)).to_rfc3339();
         add_static(&engine, "key", "tok-one", &expires).await;
-        engine.token_shared("key", None).await.unwrap();
+        engine.token(&conn("key"), Freshness::NotDue).await.unwrap();
         let ten_min = Some(Duration::from_secs(600));
         assert!(
-            engine.token_now("key", ten_min).is_some(),
+            engine
+                .token_now(&conn("key"), Freshness::from(ten_min))
+                .is_some(),
             "obtained just now: the freshest there is, within the renewal window"
         );
         clock.jump(RENEWAL_WINDOW);
         assert!(
             engine
-                .token_now("key", Some(Duration::from_secs(60)))
+                .token_now(&conn("key"), Freshness::AtLeast(Duration::from_secs(60)))
                 .is_some()
         );
         assert!(
-            engine.token_now("key", ten_min).is_none(),
+            engine
+                .token_now(&conn("key"), Freshness::from(ten_min))
+                .is_none(),
             "not valid that long"
         );
         assert!(
-            engine.export_token_now("key", None).is_some(),
+            engine
+                .export_token_now(&conn("key"), Freshness::NotDue)
+                .is_some(),
             "exported by default"
         );
         let edit = Edit {
             set: vec![("export".to_owned(), "false".to_owned())],
             ..Edit::default()
         };
-        engine.edit("key", edit).await.unwrap();
-        engine.token_shared("key", None).await.unwrap();
-        assert!(engine.token_now("key", None).is_some());
+        engine.manage().edit(&conn("key"), edit).await.unwrap();
+        engine.token(&conn("key"), Freshness::NotDue).await.unwrap();
+        assert!(engine.token_now(&conn("key"), Freshness::NotDue).is_some());
         assert!(
-            engine.export_token_now("key", None).is_none(),
+            engine
+                .export_token_now(&conn("key"), Freshness::NotDue)
+                .is_none(),
             "not exported"
         );
         clock.jump(Duration::from_secs(601).saturating_sub(RENEWAL_WINDOW));
-        assert!(engine.token_now("key", None).is_none(), "expired");
-        let err = engine.token("key", None).await.unwrap_err();
+        assert!(
+            engine.token_now(&conn("key"), Freshness::NotDue).is_none(),
+            "expired"
+        );
+        let err = engine
+            .token(&conn("key"), Freshness::NotDue)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
     }
 
@@ -276,14 +282,21 @@ mod tests {
         let cli = engine(dir.path(), &store, &clock);
         add_static(&app, "key", "tok-one", "2027-06-01T00:00:00Z").await;
         assert_eq!(
-            app.token_shared("key", None).await.unwrap().header_name,
+            app.token(&conn("key"), Freshness::NotDue)
+                .await
+                .unwrap()
+                .header_name,
             "Authorization"
         );
 
         // A connection the app does not know yet is looked for in the file at once.
         add_static(&cli, "new", "tok-new", "2027-06-01T00:00:00Z").await;
         assert_eq!(
-            app.token("new", None).await.unwrap().token.expose(),
+            app.token(&conn("new"), Freshness::NotDue)
+                .await
+                .unwrap()
+                .token
+                .expose(),
             "tok-new"
         );
 
@@ -291,20 +304,29 @@ mod tests {
             set: vec![("header_name".to_owned(), "X-Api-Key".to_owned())],
             ..Edit::default()
         };
-        cli.edit("key", edit).await.unwrap();
-        cli.remove("new").await.unwrap();
+        cli.manage().edit(&conn("key"), edit).await.unwrap();
+        cli.manage().remove(&conn("new")).await.unwrap();
         // Within the interval the app answers from what it read (no file access)…
         assert_eq!(
-            app.token_shared("key", None).await.unwrap().header_name,
+            app.token(&conn("key"), Freshness::NotDue)
+                .await
+                .unwrap()
+                .header_name,
             "Authorization"
         );
         // …and once it has passed, from the file as the other process left it.
         tokio::time::advance(CONFIG_RECHECK).await;
         assert_eq!(
-            app.token_shared("key", None).await.unwrap().header_name,
+            app.token(&conn("key"), Freshness::NotDue)
+                .await
+                .unwrap()
+                .header_name,
             "X-Api-Key"
         );
-        let gone = app.token("new", None).await.unwrap_err();
+        let gone = app
+            .token(&conn("new"), Freshness::NotDue)
+            .await
+            .unwrap_err();
         assert_eq!(gone.code(), ErrorCode::UnknownConnection);
     }
 }

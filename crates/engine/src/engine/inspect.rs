@@ -4,17 +4,23 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::Engine;
 use super::manage::{apply, check_secrets, missing};
 use super::runtime::IdentityChange;
+use super::{Engine, Freshness};
 use crate::connection::{ConnectionName, ConnectionSpec, FieldError, ProviderKind};
 use crate::error::{Error, Result};
-use crate::provider::{self, LoginInput, ProviderError};
+use crate::provider::{self, LoginInput, ProviderError, http};
 use crate::secret::{Credentials, Secret};
 use crate::state::HistoryEntry;
 use crate::time::Timestamp;
 use crate::token::{Identity, jwt_claims};
 use crate::vault::Stored;
+
+/// Read-only questions about connections, drafts and the secret store ([`Engine::inspect`]).
+#[derive(Clone, Copy)]
+pub struct Inspect<'a> {
+    pub(super) engine: &'a Engine,
+}
 
 /// What the current token says about itself: never the token or its signature.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,7 +84,7 @@ fn scopes(granted: Option<&str>, claims: Option<&Map<String, Json>>) -> Vec<Stri
     }
 }
 
-impl Engine {
+impl Inspect<'_> {
     /// Problems with a draft connection, as a form shows them next to its fields: the name,
     /// each setting, and required fields (`secrets` names the secret fields the person filled
     /// in). Writes nothing.
@@ -93,7 +99,7 @@ impl Engine {
         match ConnectionName::new(name) {
             Err(e) => errors.push(FieldError::new("name", e.to_string())),
             Ok(name) => {
-                if let Ok(config) = self.config()
+                if let Ok(config) = self.engine.config()
                     && config.get(&name).is_some()
                 {
                     errors.push(FieldError::new(
@@ -147,8 +153,8 @@ impl Engine {
             tokens: None,
             bound: None,
         };
-        let http = self.inner.http_client(&spec)?;
-        let flow = self.inner.flow(&spec, &stored, &http);
+        let http = self.engine.inner.http_client(&spec)?;
+        let flow = self.engine.inner.flow(&spec, &stored, &http);
         let provider = provider::for_kind(kind);
         let fail = |source: ProviderError| Error::Provider {
             connection: spec.name.clone(),
@@ -167,8 +173,8 @@ impl Engine {
     }
 
     /// The settings of `name` as text, for an edit form.
-    pub fn form_values(&self, name: &str) -> Result<FormValues> {
-        let spec = self.inner.spec(name)?;
+    pub fn form_values(&self, name: &ConnectionName) -> Result<FormValues> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
         Ok(FormValues {
             kind: spec.kind,
             values: spec
@@ -181,9 +187,9 @@ impl Engine {
 
     /// What the stored token of `name` says about itself, without renewing it; `None` when
     /// there is no token.
-    pub async fn token_detail(&self, name: &str) -> Result<Option<TokenDetail>> {
-        let spec = self.inner.spec_arc(name)?;
-        let stored = self.inner.stored(&spec).await?;
+    pub async fn token_detail(&self, name: &ConnectionName) -> Result<Option<TokenDetail>> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        let stored = self.engine.inner.stored(&spec).await?;
         let Some(tokens) = stored.tokens else {
             return Ok(None);
         };
@@ -202,15 +208,15 @@ impl Engine {
     }
 
     /// Who the token of `name` belongs to, asked of the service now.
-    pub async fn whoami(&self, name: &str) -> Result<Option<Identity>> {
-        let handout = self.token_shared(name, None).await?;
-        let spec = self.inner.spec_arc(name)?;
-        let stored = self.inner.stored(&spec).await?;
+    pub async fn whoami(&self, name: &ConnectionName) -> Result<Option<Identity>> {
+        let handout = self.engine.token(name, Freshness::NotDue).await?;
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        let stored = self.engine.inner.stored(&spec).await?;
         let Some(tokens) = stored.tokens.clone() else {
             return Ok(handout.identity.clone());
         };
-        let http = self.inner.http_client(&spec)?;
-        let flow = self.inner.flow(&spec, &stored, &http);
+        let http = self.engine.inner.http_client(&spec)?;
+        let flow = self.engine.inner.flow(&spec, &stored, &http);
         let identity = provider::for_kind(spec.kind)
             .whoami(&flow, &tokens)
             .await
@@ -218,35 +224,76 @@ impl Engine {
                 connection: spec.name.clone(),
                 source,
             })?;
-        self.inner
+        self.engine
+            .inner
             .change_identity(&spec, IdentityChange::Now(identity.clone()))
             .await?;
         Ok(identity)
     }
 
     /// The refresh history of `name`, oldest first.
-    pub fn history(&self, name: &str) -> Result<Vec<HistoryEntry>> {
-        let spec = self.inner.spec(name)?;
-        Ok(self.inner.current_state(&spec.name).history)
+    pub fn history(&self, name: &ConnectionName) -> Result<Vec<HistoryEntry>> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        Ok(self.engine.inner.current_state(&spec.name).history)
     }
 
     /// Whether `name` can log in with its stored credentials alone (client credentials, a
     /// stored password without 2FA, access codes, a static token), so that nobody needs to be
     /// asked.
-    pub fn logs_in_unattended(&self, name: &str) -> Result<bool> {
-        let spec = self.inner.spec(name)?;
+    pub fn logs_in_unattended(&self, name: &ConnectionName) -> Result<bool> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
         Ok(crate::provider::for_kind(spec.kind).logs_in_unattended(&spec))
     }
 
-    /// Whether a login of `name` is waiting for the person.
-    pub fn login_pending(&self, name: &str) -> bool {
-        ConnectionName::new(name).is_ok_and(|name| {
-            self.inner
-                .logins
-                .lock()
-                .expect("logins lock")
-                .contains_key(&name)
-        })
+    /// The names of the secret fields stored for `name` (never their values).
+    pub async fn stored_secret_fields(&self, name: &ConnectionName) -> Result<Vec<String>> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        let stored = self.engine.inner.stored(&spec).await?;
+        let mut fields: Vec<String> = stored.credentials.fields().map(str::to_owned).collect();
+        if stored.tokens.is_some() {
+            fields.push("tokens".into());
+        }
+        Ok(fields)
+    }
+
+    /// How many seconds this machine's clock is ahead of the service of `name` (negative:
+    /// behind), from the `Date` header of an unauthenticated request; `None` when the service
+    /// cannot be reached or sends no date.
+    pub async fn clock_skew(&self, name: &ConnectionName) -> Result<Option<i64>> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        let url = [
+            "token_url",
+            "issuer",
+            "portal_url",
+            "auth_url",
+            "identity_url",
+        ]
+        .into_iter()
+        .find_map(|f| spec.url(f));
+        let Some(url) = url else { return Ok(None) };
+        let client = self.engine.inner.http_client(&spec)?;
+        let Ok(reply) = http::send(client.get(url.clone()), &url).await else {
+            return Ok(None);
+        };
+        let now = self.engine.inner.clock.now();
+        let server = reply
+            .date
+            .as_deref()
+            .and_then(|d| httpdate::parse_http_date(d).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+            .map(Timestamp::from_secs);
+        Ok(server.map(|s| now.as_secs() - s.as_secs()))
+    }
+
+    /// What the secret store is.
+    pub fn store_info(&self) -> crate::ports::StoreInfo {
+        self.engine.inner.vault.info()
+    }
+
+    /// Checks the secret store can be written and read now.
+    pub async fn probe_store(&self) -> Result<()> {
+        Ok(self.engine.inner.vault.store().probe().await?)
     }
 }
 

@@ -32,7 +32,13 @@ pub struct LoginRequest {
     pub open_browser: bool,
 }
 
-/// What `start_login` did.
+/// Logging in and out ([`Engine::logins`]).
+#[derive(Clone, Copy)]
+pub struct Logins<'a> {
+    pub(super) engine: &'a Engine,
+}
+
+/// What [`Logins::start`] did.
 #[derive(Debug)]
 #[allow(
     clippy::large_enum_variant,
@@ -41,7 +47,7 @@ pub struct LoginRequest {
 pub enum LoginStep {
     /// Logged in without a person (client credentials, password…).
     Done(ConnectionView),
-    /// Waiting for the person; show the prompt, then call `finish_login`.
+    /// Waiting for the person; show the prompt, then call `Logins::finish`.
     Waiting(LoginStart),
 }
 
@@ -77,21 +83,25 @@ fn fail(spec: &ConnectionSpec, reason: LoginFailure) -> Error {
     }
 }
 
-impl Engine {
+impl Logins<'_> {
     /// Starts a login of `name`. Flows that need no person finish at once; browser and device
-    /// flows return what to show and wait in `finish_login`.
-    pub async fn start_login(&self, name: &str, request: LoginRequest) -> Result<LoginStep> {
-        let spec = self.inner.spec_arc(name)?;
-        let stored = self.inner.stored(&spec).await?;
-        let http = self.inner.http_client(&spec)?;
-        let flow = self.inner.flow(&spec, &stored, &http);
+    /// flows return what to show and wait in `Logins::finish`.
+    pub async fn start(&self, name: &ConnectionName, request: LoginRequest) -> Result<LoginStep> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        let stored = self.engine.inner.stored(&spec).await?;
+        let http = self.engine.inner.http_client(&spec)?;
+        let flow = self.engine.inner.flow(&spec, &stored, &http);
         let provider = provider::for_kind(spec.kind);
         let provider_err = |source| Error::Provider {
             connection: spec.name.clone(),
             source,
         };
         if let Some(auth) = provider.authorization(&flow).await.map_err(provider_err)? {
-            let start = self.inner.begin_browser(&spec, auth, &request).await?;
+            let start = self
+                .engine
+                .inner
+                .begin_browser(&spec, auth, &request)
+                .await?;
             return Ok(LoginStep::Waiting(start));
         }
         if let Some(device) = provider.device_start(&flow).await.map_err(provider_err)? {
@@ -101,7 +111,8 @@ impl Engine {
                 verification_uri_complete: device.verification_uri_complete.clone(),
                 expires_at: device.expires_at,
             };
-            self.inner
+            self.engine
+                .inner
                 .register(&spec, None, Waiting::Device(device), login::new_state())?;
             return Ok(LoginStep::Waiting(LoginStart {
                 connection: spec.name.clone(),
@@ -111,45 +122,50 @@ impl Engine {
         }
         drop(stored);
         Ok(LoginStep::Done(
-            self.login(name, LoginInput { totp: request.totp }).await?,
+            self.with_credentials(name, LoginInput { totp: request.totp })
+                .await?,
         ))
     }
 
     /// Waits for the pending login of `name` to finish (callback, paste or device approval),
     /// then stores the tokens.
-    pub async fn finish_login(&self, name: &str) -> Result<ConnectionView> {
-        let spec = self.inner.spec_arc(name)?;
-        let (waiting, rx, cancel, state) = self.inner.take_waiting(&spec)?;
+    pub async fn finish(&self, name: &ConnectionName) -> Result<ConnectionView> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        let (waiting, rx, cancel, state) = self.engine.inner.take_waiting(&spec)?;
         let result = tokio::select! {
             () = cancel.cancelled() => Err(fail(&spec, LoginFailure::Cancelled)),
-            r = tokio::time::timeout(self.inner.login_timeout, self.inner.complete(&spec, waiting, rx)) => {
+            r = tokio::time::timeout(self.engine.inner.login_timeout, self.engine.inner.complete(&spec, waiting, rx)) => {
                 r.unwrap_or_else(|_| Err(fail(&spec, LoginFailure::TimedOut)))
             }
         };
-        self.inner.clear_pending(&spec.name, &state);
-        self.inner.keep_login(&spec, result?).await?;
-        self.view(name)
+        self.engine.inner.clear_pending(&spec.name, &state);
+        self.engine.inner.keep_login(&spec, result?).await?;
+        self.engine.view(name)
     }
 
     /// Logs in with the stored credentials and what the person typed (a TOTP code), replacing
     /// any tokens. Flows that need a browser answer with `NeedsLogin`.
-    pub async fn login(&self, name: &str, input: LoginInput) -> Result<ConnectionView> {
-        let spec = self.inner.spec_arc(name)?;
-        self.inner.log_in(&spec, input).await?;
-        self.view(name)
+    pub async fn with_credentials(
+        &self,
+        name: &ConnectionName,
+        input: LoginInput,
+    ) -> Result<ConnectionView> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        self.engine.inner.log_in(&spec, input).await?;
+        self.engine.view(name)
     }
 
     /// Forgets the tokens of `name` (keeping its credentials) and revokes them where the
     /// service allows. Returns a revocation failure as a warning, after forgetting.
-    pub async fn logout(&self, name: &str) -> Result<Option<String>> {
-        let spec = self.inner.spec_arc(name)?;
-        self.inner.log_out(&spec).await
+    pub async fn logout(&self, name: &ConnectionName) -> Result<Option<String>> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        self.engine.inner.log_out(&spec).await
     }
 
     /// Hands a pasted code or redirected URL to the login of `name` waiting for it.
-    pub fn paste_login(&self, name: &str, text: &str) -> Result<()> {
-        let spec = self.inner.spec(name)?;
-        let logins = self.inner.logins.lock().expect("logins lock");
+    pub fn paste(&self, name: &ConnectionName, text: &str) -> Result<()> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        let logins = self.engine.inner.logins.lock().expect("logins lock");
         let pending = logins
             .get(&spec.name)
             .ok_or_else(|| fail(&spec, LoginFailure::NotPending))?;
@@ -175,7 +191,7 @@ impl Engine {
             return false;
         }
         let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        let logins = self.inner.logins.lock().expect("logins lock");
+        let logins = self.engine.inner.logins.lock().expect("logins lock");
         for pending in logins
             .values()
             .filter(|p| p.mode == Some(RedirectMode::DeepLink))
@@ -199,15 +215,19 @@ impl Engine {
     /// # Errors
     /// Why the browser could not be opened (the front end then shows the URL).
     pub fn open_url(&self, url: &str) -> std::result::Result<(), String> {
-        let mut logins = self.inner.logins.lock().expect("logins lock");
+        let mut logins = self.engine.inner.logins.lock().expect("logins lock");
         let Some(pending) = logins.values_mut().find(|p| p.url.as_deref() == Some(url)) else {
             drop(logins);
-            return self.inner.browser.open(url);
+            return self.engine.inner.browser.open(url);
         };
         if pending.page.is_none() {
             pending.page = Some(
-                LoginPage::write(&self.inner.paths.runtime_dir, url, self.inner.login_timeout)
-                    .map_err(|e| e.to_string())?,
+                LoginPage::write(
+                    &self.engine.inner.paths.runtime_dir,
+                    url,
+                    self.engine.inner.login_timeout,
+                )
+                .map_err(|e| e.to_string())?,
             );
         }
         let page = pending
@@ -216,7 +236,17 @@ impl Engine {
             .map(LoginPage::url)
             .unwrap_or_default();
         drop(logins);
-        self.inner.browser.open(&page)
+        self.engine.inner.browser.open(&page)
+    }
+
+    /// Whether a login of `name` is waiting for the person.
+    pub fn pending(&self, name: &ConnectionName) -> bool {
+        self.engine
+            .inner
+            .logins
+            .lock()
+            .expect("logins lock")
+            .contains_key(name)
     }
 
     /// Marks a change of account after a login of `name` as seen: the previous identity is
@@ -224,21 +254,19 @@ impl Engine {
     ///
     /// # Errors
     /// When `name` is not a connection.
-    pub async fn acknowledge_identity(&self, name: &str) -> Result<ConnectionView> {
-        let spec = self.inner.spec_arc(name)?;
-        self.inner
+    pub async fn acknowledge_identity(&self, name: &ConnectionName) -> Result<ConnectionView> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
+        self.engine
+            .inner
             .change_identity(&spec, IdentityChange::Acknowledged)
             .await?;
-        self.view(name)
+        self.engine.view(name)
     }
 
     /// Cancels the waiting login of `name`; returns whether one was waiting.
-    pub fn cancel_login(&self, name: &str) -> bool {
-        let Ok(name) = ConnectionName::new(name) else {
-            return false;
-        };
-        let logins = self.inner.logins.lock().expect("logins lock");
-        logins.get(&name).is_some_and(|p| {
+    pub fn cancel(&self, name: &ConnectionName) -> bool {
+        let logins = self.engine.inner.logins.lock().expect("logins lock");
+        logins.get(name).is_some_and(|p| {
             p.cancel.cancel();
             true
         })

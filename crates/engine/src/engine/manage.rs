@@ -17,10 +17,20 @@ use crate::connection::{ConnectionName, ConnectionSpec, FieldError, ProviderKind
 use crate::error::{Error, Result};
 use crate::events::{ConnectionView, EngineEvent};
 use crate::fields::{self, FieldType};
+use crate::ports::StoreKind;
 use crate::provider;
 use crate::secret::Credentials;
 use crate::state::ConnectionState;
 use crate::vault::Stored;
+
+/// Where versions before the per-start key kept the export key.
+const LEGACY_EXPORT_KEY: &str = "_export-key";
+
+/// Adding, editing, removing, importing and exporting connections ([`Engine::manage`]).
+#[derive(Clone, Copy)]
+pub struct Manage<'a> {
+    pub(super) engine: &'a Engine,
+}
 
 /// A change to a connection: fields to set (an empty value clears one) and secrets to store.
 #[derive(Debug, Default, Clone)]
@@ -265,17 +275,17 @@ pub(super) fn missing(spec: &ConnectionSpec, creds: &Credentials) -> Vec<FieldEr
     out
 }
 
-impl Engine {
+impl Manage<'_> {
     /// Adds a connection with its settings and secrets. Nothing is written when anything is
     /// invalid or missing.
     pub async fn add(
         &self,
-        name: &str,
+        name: &ConnectionName,
         kind: ProviderKind,
         set: &[(String, String)],
         secrets: Credentials,
     ) -> Result<ConnectionView> {
-        let name = ConnectionName::new(name)?;
+        let name = name.clone();
         let mut spec = ConnectionSpec::new(name.clone(), kind);
         apply(&mut spec, set)?;
         check_secrets(&spec, &secrets)?;
@@ -283,13 +293,14 @@ impl Engine {
         if !errors.is_empty() {
             return Err(Error::InvalidFields { errors });
         }
-        if self.inner.load_config()?.get(&name).is_some() {
+        if self.engine.inner.load_config()?.get(&name).is_some() {
             return Err(Error::AlreadyExists { name });
         }
-        crate::sink::check(&self.inner.paths, &spec).map_err(|e| Error::InvalidFields {
+        crate::sink::check(&self.engine.inner.paths, &spec).map_err(|e| Error::InvalidFields {
             errors: vec![token_file_problem(&e)],
         })?;
-        self.inner
+        self.engine
+            .inner
             .vault
             .save(
                 &spec,
@@ -300,30 +311,30 @@ impl Engine {
                 },
             )
             .await?;
-        let added = self.inner.config.update(|file: &mut ConfigFile| {
+        let added = self.engine.inner.config.update(|file: &mut ConfigFile| {
             if file.get(&name).is_some() {
                 return Err(Error::AlreadyExists { name: name.clone() });
             }
             file.connections.push(spec.clone());
             Ok(())
         });
-        self.inner.forget_config_cache();
+        self.engine.inner.forget_config_cache();
         if let Err(e) = added {
-            let _ = self.inner.vault.delete(&name).await;
+            let _ = self.engine.inner.vault.delete(&name).await;
             return Err(e);
         }
         let state = ConnectionState {
-            store: Some(self.inner.vault.info().kind),
+            store: Some(self.engine.inner.vault.info().kind),
             ..ConnectionState::default()
         };
-        self.inner.put_new_states(&[spec], &state);
-        self.view(name.as_str())
+        self.engine.inner.put_new_states(&[spec], &state);
+        self.engine.view(&name)
     }
 
     /// Changes settings and secrets of a connection. Tokens are forgotten when a change could
     /// make them wrong (another URL, client or secret); credentials and tokens both when the
-    /// change moves where they are sent (see [`Engine::edit_report`]).
-    pub async fn edit(&self, name: &str, edit: Edit) -> Result<ConnectionView> {
+    /// change moves where they are sent (see [`Manage::edit_report`]).
+    pub async fn edit(&self, name: &ConnectionName, edit: Edit) -> Result<ConnectionView> {
         self.edit_report(name, edit).await.map(|e| e.view)
     }
 
@@ -332,16 +343,18 @@ impl Engine {
     /// token of the connection is deleted: only secrets given in this same edit are kept. A
     /// secret the new definition needs and that was not given is an error naming it, unless
     /// `save_without_secrets`, when the edit is saved and the secret listed in `needed`.
-    pub async fn edit_report(&self, name: &str, edit: Edit) -> Result<Edited> {
-        let old = self.inner.spec_arc(name)?;
+    pub async fn edit_report(&self, name: &ConnectionName, edit: Edit) -> Result<Edited> {
+        let old = self.engine.inner.spec_arc(name.as_str())?;
         let mut spec = ConnectionSpec::clone(&old);
         apply(&mut spec, &edit.set)?;
         check_secrets(&spec, &edit.secrets)?;
         let spec = Arc::new(spec);
         let file_changed = old.text("token_file") != spec.text("token_file");
         if file_changed {
-            crate::sink::check(&self.inner.paths, &spec).map_err(|e| Error::InvalidFields {
-                errors: vec![token_file_problem(&e)],
+            crate::sink::check(&self.engine.inner.paths, &spec).map_err(|e| {
+                Error::InvalidFields {
+                    errors: vec![token_file_problem(&e)],
+                }
             })?;
         }
         let moved: Vec<String> = crate::connection::changed_destinations(&old, &spec)
@@ -353,7 +366,7 @@ impl Engine {
             Box::new(move |before| rebuild_for_edit(&spec, before, edit, &moved))
         };
         let commit = {
-            let (inner, old, spec) = (self.inner.clone(), old.clone(), spec.clone());
+            let (inner, old, spec) = (self.engine.inner.clone(), old.clone(), spec.clone());
             Box::new(move || {
                 inner.config.update(|file: &mut ConfigFile| {
                     let entry = file
@@ -369,9 +382,13 @@ impl Engine {
                 Ok(())
             })
         };
-        let rebuilt = self.inner.edit_owned(old, &spec, change, commit).await?;
+        let rebuilt = self
+            .engine
+            .inner
+            .edit_owned(old, &spec, change, commit)
+            .await?;
         Ok(Edited {
-            view: self.view(name)?,
+            view: self.engine.view(name)?,
             moved,
             dropped: rebuilt.dropped,
             tokens_dropped: rebuilt.tokens_dropped,
@@ -380,10 +397,10 @@ impl Engine {
     }
 
     /// Removes a connection and deletes its secrets.
-    pub async fn remove(&self, name: &str) -> Result<()> {
-        let spec = self.inner.spec_arc(name)?;
+    pub async fn remove(&self, name: &ConnectionName) -> Result<()> {
+        let spec = self.engine.inner.spec_arc(name.as_str())?;
         let commit = {
-            let (inner, name) = (self.inner.clone(), spec.name.clone());
+            let (inner, name) = (self.engine.inner.clone(), spec.name.clone());
             Box::new(move || {
                 inner.config.update(|file: &mut ConfigFile| {
                     file.connections.retain(|c| c.name != name);
@@ -393,22 +410,22 @@ impl Engine {
                 Ok(())
             })
         };
-        self.inner.remove_owned(&spec, commit).await?;
-        let _ = self.inner.events.send(EngineEvent::Removed {
+        self.engine.inner.remove_owned(&spec, commit).await?;
+        let _ = self.engine.inner.events.send(EngineEvent::Removed {
             name: spec.name.clone(),
         });
         Ok(())
     }
 
     /// The definitions of `names` (all when empty) as a TOML document without secrets.
-    pub fn export_definitions(&self, names: &[String]) -> Result<String> {
-        let config = self.inner.load_config()?;
+    pub fn export_definitions(&self, names: &[ConnectionName]) -> Result<String> {
+        let config = self.engine.inner.load_config()?;
         let mut out = ConfigFile::default();
         if names.is_empty() {
             out.connections.clone_from(&config.connections);
         } else {
             for n in names {
-                out.connections.push(self.inner.spec(n)?);
+                out.connections.push(self.engine.inner.spec(n.as_str())?);
             }
         }
         Ok(out.to_toml())
@@ -444,7 +461,7 @@ impl Engine {
                     "token_file",
                     format!("connection {}: {}", spec.name, e.reason),
                 ));
-            } else if let Err(e) = crate::sink::check(&self.inner.paths, spec) {
+            } else if let Err(e) = crate::sink::check(&self.engine.inner.paths, spec) {
                 errors.push(FieldError::new(
                     "token_file",
                     format!("connection {}: {e}", spec.name),
@@ -454,7 +471,7 @@ impl Engine {
         if !errors.is_empty() {
             return Err(Error::InvalidFields { errors });
         }
-        let config = self.inner.load_config()?;
+        let config = self.engine.inner.load_config()?;
         let existing: std::collections::HashSet<&ConnectionName> =
             config.connections.iter().map(|c| &c.name).collect();
         if let Some(spec) = incoming
@@ -467,7 +484,7 @@ impl Engine {
             });
         }
         for spec in &incoming.connections {
-            if self.inner.vault.delete(&spec.name).await? {
+            if self.engine.inner.vault.delete(&spec.name).await? {
                 out.cleared.push(spec.name.clone());
             }
         }
@@ -476,7 +493,7 @@ impl Engine {
             .iter()
             .map(|c| c.name.clone())
             .collect();
-        self.inner.config.update(|file: &mut ConfigFile| {
+        self.engine.inner.config.update(|file: &mut ConfigFile| {
             // Again under the lock: another process may have added one meanwhile.
             let existing: std::collections::HashSet<&ConnectionName> =
                 file.connections.iter().map(|c| &c.name).collect();
@@ -493,9 +510,33 @@ impl Engine {
                 .extend(incoming.connections.iter().cloned());
             Ok(())
         })?;
-        self.inner.forget_config_cache();
-        self.inner
+        self.engine.inner.forget_config_cache();
+        self.engine
+            .inner
             .put_new_states(&incoming.connections, &ConnectionState::default());
         Ok(out)
+    }
+
+    /// Deletes the export key earlier versions kept in the secret store for good (under a
+    /// reserved name no connection can have); `true` when there was one.
+    pub async fn forget_legacy_export_key(&self) -> Result<bool> {
+        Ok(self
+            .engine
+            .inner
+            .vault
+            .store()
+            .delete(LEGACY_EXPORT_KEY)
+            .await?)
+    }
+
+    /// Chooses where secrets live from now on (an explicit, visible choice). Takes effect for
+    /// engines built after it.
+    pub fn set_secret_store(&self, kind: StoreKind) -> Result<()> {
+        self.engine.inner.config.update(|file: &mut ConfigFile| {
+            file.app.secret_store = (kind != StoreKind::Keychain).then_some(kind);
+            Ok::<_, Error>(())
+        })?;
+        self.engine.inner.forget_config_cache();
+        Ok(())
     }
 }

@@ -2,10 +2,10 @@
 //! vault, one owner task per connection in use (`runtime`) and the background scheduler, and it
 //! decides what happens to a connection; providers only speak their wire protocol. The use
 //! cases behind the facade are small modules over the owners: `handout` (token), `renew`,
-//! `login_flow` (login), `manage`, `inspect` and `health`.
+//! `login_flow` (login, behind [`Engine::logins`]), `manage` ([`Engine::manage`]) and
+//! `inspect` ([`Engine::inspect`]).
 
 mod handout;
-mod health;
 mod inspect;
 mod login_flow;
 mod manage;
@@ -25,9 +25,9 @@ use tokio::time::Instant;
 use tokio::sync::broadcast;
 
 pub use crate::token::Handout;
-pub use inspect::{FormValues, Probe, TokenDetail};
-pub use login_flow::{LoginRequest, LoginStep};
-pub use manage::{Edit, Edited, Imported};
+pub use inspect::{FormValues, Inspect, Probe, TokenDetail};
+pub use login_flow::{LoginRequest, LoginStep, Logins};
+pub use manage::{Edit, Edited, Imported, Manage};
 pub use renew::Refreshed;
 
 use crate::config::{ConfigFile, ConfigStore};
@@ -44,6 +44,34 @@ use crate::time::Clock;
 use crate::time::Timestamp;
 use crate::vault::Stored;
 use crate::vault::Vault;
+
+/// How fresh a token a caller needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Freshness {
+    /// Not yet due for renewal (the connection's own renewal time has not come).
+    #[default]
+    NotDue,
+    /// Valid for at least this long. Longer than the provider's tokens live is answered with
+    /// the freshest token there is (renewed once, then held for [`crate::RENEWAL_WINDOW`]);
+    /// its expiry says how long it is good for.
+    AtLeast(Duration),
+}
+
+impl From<Option<Duration>> for Freshness {
+    /// `None`: [`Freshness::NotDue`]; a time: [`Freshness::AtLeast`] it.
+    fn from(min_valid: Option<Duration>) -> Self {
+        min_valid.map_or(Self::NotDue, Self::AtLeast)
+    }
+}
+
+/// The connection a front end's text names. A text that is no valid name names no connection:
+/// [`Error::UnknownConnection`], as for a valid name no connection has.
+///
+/// # Errors
+/// [`Error::UnknownConnection`] for a text that is not a valid connection name.
+pub fn connection_name(text: &str) -> Result<ConnectionName> {
+    ConnectionName::new(text).map_err(|_| Error::unknown(text))
+}
 
 /// What an engine is built from.
 pub struct EngineOptions {
@@ -146,14 +174,29 @@ impl Engine {
         &self.inner.paths
     }
 
-    /// What the secret store is.
-    pub fn store_info(&self) -> crate::ports::StoreInfo {
-        self.inner.vault.info()
+    /// Adding, editing, removing, importing and exporting connections.
+    pub fn manage(&self) -> Manage<'_> {
+        Manage { engine: self }
     }
 
-    /// Checks the secret store can be written and read now.
-    pub async fn probe_store(&self) -> Result<()> {
-        Ok(self.inner.vault.store().probe().await?)
+    /// Logging in and out: browser, device and password logins, and what they wait for.
+    pub fn logins(&self) -> Logins<'_> {
+        Logins { engine: self }
+    }
+
+    /// Read-only questions about connections, drafts and the secret store.
+    pub fn inspect(&self) -> Inspect<'_> {
+        Inspect { engine: self }
+    }
+
+    /// A new export key: 256 random bits, base64url. The endpoint makes one at every start and
+    /// keeps it only in memory and in its owner-only `endpoint.json`; it is never stored.
+    pub fn new_export_key() -> crate::secret::Secret {
+        use base64::Engine as _;
+        use rand::RngCore as _;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        crate::secret::Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
     }
 
     /// Records that a token of `connection` was handed out (never the token itself).
@@ -205,16 +248,11 @@ impl Engine {
         Ok(self.inner.load_config()?.app.clone())
     }
 
-    /// The spec of `name`.
-    pub fn spec(&self, name: &str) -> Result<ConnectionSpec> {
-        self.inner.spec(name)
-    }
-
     /// The spec of `name`, shared rather than copied: the cheap look-up for hot paths (the
     /// export endpoint asks on every request). Edits made through this engine are seen at
     /// once; edits by another process within a quarter of a second.
-    pub fn spec_shared(&self, name: &str) -> Result<Arc<ConnectionSpec>> {
-        self.inner.spec_arc(name)
+    pub fn spec(&self, name: &ConnectionName) -> Result<Arc<ConnectionSpec>> {
+        self.inner.spec_arc(name.as_str())
     }
 
     /// The current time by the engine's clock (the one expiries are judged by).
@@ -235,8 +273,8 @@ impl Engine {
     }
 
     /// One connection's view.
-    pub fn view(&self, name: &str) -> Result<ConnectionView> {
-        let spec = self.inner.spec(name)?;
+    pub fn view(&self, name: &ConnectionName) -> Result<ConnectionView> {
+        let spec = self.inner.spec_arc(name.as_str())?;
         let state = self.inner.current_state(&spec.name);
         Ok(Inner::view(&spec, state))
     }
@@ -257,8 +295,7 @@ impl Engine {
 
     /// When the background scheduler will next renew `name` (`None`: not scheduled, or
     /// background refresh is not running).
-    pub async fn next_renewal(&self, name: &str) -> Option<crate::time::Timestamp> {
-        let name = ConnectionName::new(name).ok()?;
+    pub async fn next_renewal(&self, name: &ConnectionName) -> Option<crate::time::Timestamp> {
         let handle = self
             .inner
             .scheduler
@@ -266,7 +303,7 @@ impl Engine {
             .expect("scheduler lock")
             .as_ref()
             .map(SchedulerHandle::requester)?;
-        handle.deadline(name).await
+        handle.deadline(name.clone()).await
     }
 
     /// Stops background work and waits for renewals under way to finish.

@@ -16,7 +16,7 @@ use crate::refresh::Renewer;
 use crate::state::Status;
 use crate::time::Timestamp;
 
-/// What a forced refresh did ([`Engine::refresh_limited`]).
+/// What a forced refresh did ([`Engine::refresh`]).
 #[derive(Clone, Debug)]
 pub struct Refreshed {
     /// The connection as it stands now.
@@ -50,18 +50,13 @@ impl Renewer for WeakRenewer {
 impl Engine {
     /// Renews `name` now whatever the state of its token (one renewal for all concurrent
     /// callers), within the renewal limit: what `tokentray refresh` and
-    /// `POST /v1/connections/{name}/refresh` do. See [`Engine::refresh_limited`].
-    pub async fn refresh(&self, name: &str) -> Result<crate::events::ConnectionView> {
-        Ok(self.refresh_limited(name).await?.view)
-    }
-
-    /// [`Engine::refresh`], saying whether it renewed. Less than [`RENEWAL_WINDOW`] after the
+    /// `POST /v1/connections/{name}/refresh` do. Less than [`RENEWAL_WINDOW`] after the
     /// connection's last renewal (or login, or failed attempt), while its token is still
     /// valid, it does not renew again: the current token, the freshest there is, stays, and
     /// [`Refreshed::held_since`] says when that last attempt was.
     ///
     /// [`RENEWAL_WINDOW`]: crate::RENEWAL_WINDOW
-    pub async fn refresh_limited(&self, name: &str) -> Result<Refreshed> {
+    pub async fn refresh(&self, name: &ConnectionName) -> Result<Refreshed> {
         let held_since = self.force(name, true).await?;
         Ok(Refreshed {
             view: self.view(name)?,
@@ -72,13 +67,16 @@ impl Engine {
     /// Renews `name` now, whatever the state of its token and however recently it was
     /// renewed: a person's explicit refresh in the app's window or tray, which no script can
     /// click. Every other path uses [`Engine::refresh`].
-    pub async fn refresh_now(&self, name: &str) -> Result<crate::events::ConnectionView> {
+    pub async fn refresh_now(
+        &self,
+        name: &ConnectionName,
+    ) -> Result<crate::events::ConnectionView> {
         self.force(name, false).await?;
         self.view(name)
     }
 
-    async fn force(&self, name: &str, limited: bool) -> Result<Option<Timestamp>> {
-        let spec = self.inner.spec_arc(name)?;
+    async fn force(&self, name: &ConnectionName, limited: bool) -> Result<Option<Timestamp>> {
+        let spec = self.inner.spec_arc(name.as_str())?;
         let served = self.inner.serve(&spec, Want::Forced { limited }).await?;
         Ok(served.held_since)
     }

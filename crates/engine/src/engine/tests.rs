@@ -9,6 +9,7 @@ use crate::connection::ProviderKind;
 use crate::error::ErrorCode;
 use crate::secret::{Credentials, Secret};
 use crate::state::Status;
+use crate::testing::conn;
 use crate::testing::{FakeClock, MemorySecretStore};
 use crate::time::Timestamp;
 
@@ -55,15 +56,20 @@ fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 async fn a_static_token_is_handed_out_with_its_header_and_expiry() {
     let h = harness();
     h.engine
+        .manage()
         .add(
-            "key",
+            &conn("key"),
             ProviderKind::Static,
             &set(&[("expires_at", "2027-06-01T00:00:00Z")]),
             creds(&[("token", "canary-static-1")]),
         )
         .await
         .unwrap();
-    let out = h.engine.token("key", None).await.unwrap();
+    let out = h
+        .engine
+        .token(&conn("key"), Freshness::NotDue)
+        .await
+        .unwrap();
     assert_eq!(out.token.expose(), "canary-static-1");
     assert_eq!(out.header_name, "Authorization");
     assert_eq!(out.header_value.expose(), "Bearer canary-static-1");
@@ -71,26 +77,28 @@ async fn a_static_token_is_handed_out_with_its_header_and_expiry() {
         out.expires_at,
         Timestamp::parse_rfc3339("2027-06-01T00:00:00Z")
     );
-    assert_eq!(h.engine.view("key").unwrap().status, Status::Active);
+    assert_eq!(h.engine.view(&conn("key")).unwrap().status, Status::Active);
 }
 
 #[tokio::test(start_paused = true)]
 async fn basic_credentials_become_a_basic_header() {
     let h = harness();
     h.engine
+        .manage()
         .add(
-            "b",
+            &conn("b"),
             ProviderKind::Basic,
             &set(&[("username", "user")]),
             creds(&[("password", "pässword")]),
         )
         .await
         .unwrap();
-    let out = h.engine.token("b", None).await.unwrap();
+    let out = h.engine.token(&conn("b"), Freshness::NotDue).await.unwrap();
     assert_eq!(out.header_value.expose(), "Basic dXNlcjpww6Rzc3dvcmQ=");
     h.engine
+        .manage()
         .edit(
-            "b",
+            &conn("b"),
             Edit {
                 set: set(&[("encoding", "latin1")]),
                 ..Edit::default()
@@ -98,7 +106,7 @@ async fn basic_credentials_become_a_basic_header() {
         )
         .await
         .unwrap();
-    let out = h.engine.token("b", None).await.unwrap();
+    let out = h.engine.token(&conn("b"), Freshness::NotDue).await.unwrap();
     assert_eq!(
         out.header_value.expose(),
         "Basic dXNlcjpw5HNzd29yZA==",
@@ -111,7 +119,8 @@ async fn add_refuses_missing_required_fields_and_writes_nothing() {
     let h = harness();
     let err = h
         .engine
-        .add("x", ProviderKind::Static, &[], Credentials::new())
+        .manage()
+        .add(&conn("x"), ProviderKind::Static, &[], Credentials::new())
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
@@ -121,16 +130,8 @@ async fn add_refuses_missing_required_fields_and_writes_nothing() {
         h.store.keys().is_empty(),
         "no secrets are kept for a refused add"
     );
-    let err = h
-        .engine
-        .add(
-            "Bad Name",
-            ProviderKind::Static,
-            &[],
-            creds(&[("token", "t")]),
-        )
-        .await
-        .unwrap_err();
+    // A bad name never reaches `add`: the name type refuses it, as invalid input.
+    let err = Error::from(ConnectionName::new("Bad Name").unwrap_err());
     assert_eq!(err.code(), ErrorCode::InvalidInput);
 }
 
@@ -138,13 +139,20 @@ async fn add_refuses_missing_required_fields_and_writes_nothing() {
 async fn duplicate_names_are_refused_without_touching_the_first_connection() {
     let h = harness();
     h.engine
-        .add("k", ProviderKind::Static, &[], creds(&[("token", "first")]))
+        .manage()
+        .add(
+            &conn("k"),
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "first")]),
+        )
         .await
         .unwrap();
     let err = h
         .engine
+        .manage()
         .add(
-            "k",
+            &conn("k"),
             ProviderKind::Static,
             &[],
             creds(&[("token", "second")]),
@@ -153,7 +161,12 @@ async fn duplicate_names_are_refused_without_touching_the_first_connection() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::AlreadyExists);
     assert_eq!(
-        h.engine.token("k", None).await.unwrap().token.expose(),
+        h.engine
+            .token(&conn("k"), Freshness::NotDue)
+            .await
+            .unwrap()
+            .token
+            .expose(),
         "first"
     );
 }
@@ -162,15 +175,25 @@ async fn duplicate_names_are_refused_without_touching_the_first_connection() {
 async fn remove_deletes_the_secrets_and_the_state() {
     let h = harness();
     h.engine
-        .add("k", ProviderKind::Static, &[], creds(&[("token", "t")]))
+        .manage()
+        .add(
+            &conn("k"),
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "t")]),
+        )
         .await
         .unwrap();
-    h.engine.token("k", None).await.unwrap();
-    h.engine.remove("k").await.unwrap();
+    h.engine.token(&conn("k"), Freshness::NotDue).await.unwrap();
+    h.engine.manage().remove(&conn("k")).await.unwrap();
     assert!(h.store.keys().is_empty(), "{:?}", h.store.keys());
     assert!(h.engine.list().unwrap().is_empty());
     assert_eq!(
-        h.engine.token("k", None).await.unwrap_err().code(),
+        h.engine
+            .token(&conn("k"), Freshness::NotDue)
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::UnknownConnection
     );
 }
@@ -179,13 +202,25 @@ async fn remove_deletes_the_secrets_and_the_state() {
 async fn an_unavailable_keychain_is_reported_and_loses_nothing() {
     let h = harness();
     h.engine
-        .add("k", ProviderKind::Static, &[], creds(&[("token", "t")]))
+        .manage()
+        .add(
+            &conn("k"),
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "t")]),
+        )
         .await
         .unwrap();
     h.store.set_unavailable(true);
     let err = h
         .engine
-        .add("k2", ProviderKind::Static, &[], creds(&[("token", "t2")]))
+        .manage()
+        .add(
+            &conn("k2"),
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "t2")]),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::StorageUnavailable);
@@ -202,7 +237,7 @@ async fn an_unavailable_keychain_is_reported_and_loses_nothing() {
         ["k"],
         "the config is not changed when the secrets could not be stored"
     );
-    let err = h.engine.remove("k").await.unwrap_err();
+    let err = h.engine.manage().remove(&conn("k")).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::StorageUnavailable);
     assert_eq!(
         h.engine.list().unwrap().len(),
@@ -215,27 +250,36 @@ async fn an_unavailable_keychain_is_reported_and_loses_nothing() {
 async fn an_expired_static_token_needs_a_person() {
     let h = harness();
     h.engine
+        .manage()
         .add(
-            "k",
+            &conn("k"),
             ProviderKind::Static,
             &set(&[("expires_at", "2027-06-01T00:00:00Z")]),
             creds(&[("token", "t")]),
         )
         .await
         .unwrap();
-    h.engine.token("k", None).await.unwrap();
+    h.engine.token(&conn("k"), Freshness::NotDue).await.unwrap();
     h.clock.jump(Duration::from_secs(3 * 365 * 86_400));
-    let err = h.engine.token("k", None).await.unwrap_err();
+    let err = h
+        .engine
+        .token(&conn("k"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
-    assert_eq!(h.engine.view("k").unwrap().status, Status::NeedsLogin);
+    assert_eq!(
+        h.engine.view(&conn("k")).unwrap().status,
+        Status::NeedsLogin
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn export_then_import_round_trips_definitions_without_secrets() {
     let a = harness();
     a.engine
+        .manage()
         .add(
-            "api",
+            &conn("api"),
             ProviderKind::Oauth2,
             &set(&[
                 ("client_id", "c"),
@@ -246,15 +290,26 @@ async fn export_then_import_round_trips_definitions_without_secrets() {
         )
         .await
         .unwrap();
-    let text = a.engine.export_definitions(&[]).unwrap();
+    let text = a.engine.manage().export_definitions(&[]).unwrap();
     assert!(!text.contains("canary"), "{text}");
     let b = harness();
-    let names = b.engine.import(&text, false).await.unwrap().names;
+    let names = b.engine.manage().import(&text, false).await.unwrap().names;
     assert_eq!(names.len(), 1);
-    assert_eq!(b.engine.spec("api").unwrap(), a.engine.spec("api").unwrap());
-    assert_eq!(b.engine.view("api").unwrap().status, Status::SignedOut);
     assert_eq!(
-        b.engine.import(&text, false).await.unwrap_err().code(),
+        b.engine.spec(&conn("api")).unwrap(),
+        a.engine.spec(&conn("api")).unwrap()
+    );
+    assert_eq!(
+        b.engine.view(&conn("api")).unwrap().status,
+        Status::SignedOut
+    );
+    assert_eq!(
+        b.engine
+            .manage()
+            .import(&text, false)
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::AlreadyExists
     );
 }
@@ -264,15 +319,16 @@ async fn events_announce_changes_without_secrets() {
     let h = harness();
     let mut rx = h.engine.subscribe();
     h.engine
+        .manage()
         .add(
-            "k",
+            &conn("k"),
             ProviderKind::Static,
             &[],
             creds(&[("token", "canary-evt")]),
         )
         .await
         .unwrap();
-    h.engine.token("k", None).await.unwrap();
+    h.engine.token(&conn("k"), Freshness::NotDue).await.unwrap();
     let mut seen = Vec::new();
     while let Ok(e) = rx.try_recv() {
         seen.push(serde_json::to_string(&e).unwrap());
@@ -287,15 +343,16 @@ async fn a_token_file_is_kept_fresh_owner_only_and_removed_on_logout() {
     let file = h.dir.path().join("bt_u1000");
     let file_str = file.to_string_lossy().into_owned();
     h.engine
+        .manage()
         .add(
-            "k",
+            &conn("k"),
             ProviderKind::Static,
             &set(&[("token_file", &file_str)]),
             creds(&[("token", "tok-1")]),
         )
         .await
         .unwrap();
-    h.engine.token("k", None).await.unwrap();
+    h.engine.token(&conn("k"), Freshness::NotDue).await.unwrap();
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "tok-1\n");
     #[cfg(unix)]
     {
@@ -306,8 +363,9 @@ async fn a_token_file_is_kept_fresh_owner_only_and_removed_on_logout() {
         );
     }
     h.engine
+        .manage()
         .edit(
-            "k",
+            &conn("k"),
             Edit {
                 secrets: creds(&[("token", "tok-2")]),
                 ..Edit::default()
@@ -315,13 +373,13 @@ async fn a_token_file_is_kept_fresh_owner_only_and_removed_on_logout() {
         )
         .await
         .unwrap();
-    h.engine.token("k", None).await.unwrap();
+    h.engine.token(&conn("k"), Freshness::NotDue).await.unwrap();
     assert_eq!(
         std::fs::read_to_string(&file).unwrap(),
         "tok-2\n",
         "rewritten with the new token"
     );
-    h.engine.logout("k").await.unwrap();
+    h.engine.logins().logout(&conn("k")).await.unwrap();
     assert!(!file.exists(), "removed on logout");
 }
 
@@ -331,15 +389,16 @@ async fn a_connection_that_may_not_be_exported_gets_no_token_file() {
     let file = h.dir.path().join("never");
     let file_str = file.to_string_lossy().into_owned();
     h.engine
+        .manage()
         .add(
-            "k",
+            &conn("k"),
             ProviderKind::Static,
             &set(&[("token_file", &file_str), ("export", "false")]),
             creds(&[("token", "tok")]),
         )
         .await
         .unwrap();
-    h.engine.token("k", None).await.unwrap();
+    h.engine.token(&conn("k"), Freshness::NotDue).await.unwrap();
     assert!(!file.exists());
 }
 
@@ -347,7 +406,13 @@ async fn a_connection_that_may_not_be_exported_gets_no_token_file() {
 async fn who_logs_in_unattended_follows_the_kind_and_its_settings() {
     let h = harness();
     h.engine
-        .add("key", ProviderKind::Static, &[], creds(&[("token", "t")]))
+        .manage()
+        .add(
+            &conn("key"),
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "t")]),
+        )
         .await
         .unwrap();
     let cc = [
@@ -356,8 +421,9 @@ async fn who_logs_in_unattended_follows_the_kind_and_its_settings() {
         ("client_id".to_string(), "app".to_string()),
     ];
     h.engine
+        .manage()
         .add(
-            "cc",
+            &conn("cc"),
             ProviderKind::Oauth2,
             &cc,
             creds(&[("client_secret", "s")]),
@@ -370,14 +436,30 @@ async fn who_logs_in_unattended_follows_the_kind_and_its_settings() {
         ("client_id".to_string(), "app".to_string()),
     ];
     h.engine
-        .add("user", ProviderKind::Oauth2, &code, Credentials::new())
+        .manage()
+        .add(
+            &conn("user"),
+            ProviderKind::Oauth2,
+            &code,
+            Credentials::new(),
+        )
         .await
         .unwrap();
     // A static token is read from the store: a login without anyone, though it never renews.
-    assert!(h.engine.logs_in_unattended("key").unwrap());
-    assert!(h.engine.logs_in_unattended("cc").unwrap());
-    assert!(!h.engine.logs_in_unattended("user").unwrap());
-    assert!(h.engine.logs_in_unattended("missing").is_err());
+    assert!(h.engine.inspect().logs_in_unattended(&conn("key")).unwrap());
+    assert!(h.engine.inspect().logs_in_unattended(&conn("cc")).unwrap());
+    assert!(
+        !h.engine
+            .inspect()
+            .logs_in_unattended(&conn("user"))
+            .unwrap()
+    );
+    assert!(
+        h.engine
+            .inspect()
+            .logs_in_unattended(&conn("missing"))
+            .is_err()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -388,8 +470,9 @@ async fn a_copernicus_password_login_waits_for_a_person_who_may_have_a_code() {
         ("username".to_string(), "grace".to_string()),
     ];
     h.engine
+        .manage()
         .add(
-            "cdse",
+            &conn("cdse"),
             ProviderKind::Cdse,
             &password,
             creds(&[("password", "p")]),
@@ -403,16 +486,22 @@ async fn a_copernicus_password_login_waits_for_a_person_who_may_have_a_code() {
         ("username".to_string(), "grace".to_string()),
     ];
     h.engine
+        .manage()
         .add(
-            "idp",
+            &conn("idp"),
             ProviderKind::Oauth2,
             &idp,
             creds(&[("password", "p")]),
         )
         .await
         .unwrap();
-    assert!(!h.engine.logs_in_unattended("cdse").unwrap());
-    assert!(h.engine.logs_in_unattended("idp").unwrap());
+    assert!(
+        !h.engine
+            .inspect()
+            .logs_in_unattended(&conn("cdse"))
+            .unwrap()
+    );
+    assert!(h.engine.inspect().logs_in_unattended(&conn("idp")).unwrap());
 }
 
 /// A second engine over the same files, as the next `tokentray` process would be.
@@ -427,8 +516,9 @@ async fn a_one_shot_token_reads_its_own_connection_alone_and_a_broken_file_still
     let h = harness();
     for name in ["alpha", "key", "omega"] {
         h.engine
+            .manage()
             .add(
-                name,
+                &conn(name),
                 ProviderKind::Static,
                 &[],
                 creds(&[("token", &format!("canary-{name}"))]),
@@ -440,7 +530,11 @@ async fn a_one_shot_token_reads_its_own_connection_alone_and_a_broken_file_still
     h.engine.list().unwrap();
     let next = next_process(&h);
     assert_eq!(
-        next.token("key", None).await.unwrap().token.expose(),
+        next.token(&conn("key"), Freshness::NotDue)
+            .await
+            .unwrap()
+            .token
+            .expose(),
         "canary-key"
     );
     assert!(
@@ -448,7 +542,9 @@ async fn a_one_shot_token_reads_its_own_connection_alone_and_a_broken_file_still
         "the whole file was not parsed"
     );
     assert!(matches!(
-        next.token("nobody", None).await.unwrap_err(),
+        next.token(&conn("nobody"), Freshness::NotDue)
+            .await
+            .unwrap_err(),
         Error::UnknownConnection { .. }
     ));
 
@@ -457,7 +553,10 @@ async fn a_one_shot_token_reads_its_own_connection_alone_and_a_broken_file_still
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("name = \"omega\"", "name = \"key\"")).unwrap();
     let broken = next_process(&h);
-    let e = broken.token("key", None).await.unwrap_err();
+    let e = broken
+        .token(&conn("key"), Freshness::NotDue)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidConfig, "{e}");
     assert!(e.to_string().contains("defined twice"), "{e}");
 }
@@ -466,8 +565,9 @@ async fn a_one_shot_token_reads_its_own_connection_alone_and_a_broken_file_still
 async fn what_a_person_must_do_follows_the_kind_and_is_never_a_login_for_a_static_token() {
     let h = harness();
     h.engine
+        .manage()
         .add(
-            "key",
+            &conn("key"),
             ProviderKind::Static,
             &[],
             creds(&[("token", "canary-refused")]),
@@ -477,7 +577,7 @@ async fn what_a_person_must_do_follows_the_kind_and_is_never_a_login_for_a_stati
     let refused = crate::secret::RejectedToken::of("canary-refused");
     let e = h
         .engine
-        .token_rejected("key", &refused, None)
+        .token_rejected(&conn("key"), &refused, Freshness::NotDue)
         .await
         .unwrap_err();
     match &e {

@@ -11,6 +11,7 @@ use crate::connection::ProviderKind;
 use crate::error::ErrorCode;
 use crate::secret::{Credentials, Secret};
 use crate::testing::MemorySecretStore;
+use crate::testing::conn;
 use crate::testing::recorder::Recorder;
 
 struct Harness {
@@ -66,8 +67,9 @@ fn saw(rec: &Recorder, secret: &str) {
 
 async fn add_client_credentials(h: &Harness, token_url: &str, secret: &str) {
     h.engine
+        .manage()
         .add(
-            "cc",
+            &conn("cc"),
             ProviderKind::Oauth2,
             &set(&[
                 ("grant", "client_credentials"),
@@ -86,15 +88,21 @@ async fn an_edited_token_url_never_gets_the_client_secret() {
     let secret = canary("cs");
     let h = harness();
     add_client_credentials(&h, &format!("{}token", home.url()), &secret).await;
-    assert!(h.engine.token("cc", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("cc"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     saw(&home, &secret);
 
     // Refused when the secret is not given again (the app's form), and nothing changes.
     let moved = set(&[("token_url", &format!("{}token", elsewhere.url()))]);
     let err = h
         .engine
+        .manage()
         .edit(
-            "cc",
+            &conn("cc"),
             Edit {
                 set: moved.clone(),
                 ..Edit::default()
@@ -110,19 +118,28 @@ async fn an_edited_token_url_never_gets_the_client_secret() {
     );
     assert!(!text.contains(&secret));
     assert_eq!(
-        h.engine.spec("cc").unwrap().text("token_url").unwrap(),
+        h.engine
+            .spec(&conn("cc"))
+            .unwrap()
+            .text("token_url")
+            .unwrap(),
         format!("{}token", home.url())
     );
     assert_eq!(
-        h.engine.stored_secret_fields("cc").await.unwrap(),
+        h.engine
+            .inspect()
+            .stored_secret_fields(&conn("cc"))
+            .await
+            .unwrap(),
         ["client_secret"]
     );
 
     // Saved without it (the CLI): the secret is deleted and named as needed.
     let edited = h
         .engine
+        .manage()
         .edit_report(
-            "cc",
+            &conn("cc"),
             Edit {
                 set: moved,
                 save_without_secrets: true,
@@ -136,13 +153,19 @@ async fn an_edited_token_url_never_gets_the_client_secret() {
     assert_eq!(edited.needed, ["client_secret"]);
     assert!(
         h.engine
-            .stored_secret_fields("cc")
+            .inspect()
+            .stored_secret_fields(&conn("cc"))
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(h.engine.token("cc", None).await.is_err());
-    assert!(h.engine.refresh("cc").await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("cc"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
+    assert!(h.engine.refresh(&conn("cc")).await.map(|r| r.view).is_err());
     elsewhere.assert_never_saw(&[&secret]);
     assert!(h.store.keys().is_empty(), "{:?}", h.store.keys());
 }
@@ -155,8 +178,9 @@ async fn a_new_secret_given_with_the_move_is_the_only_one_sent() {
     add_client_credentials(&h, &format!("{}token", home.url()), &old).await;
     let edited = h
         .engine
+        .manage()
         .edit_report(
-            "cc",
+            &conn("cc"),
             Edit {
                 set: set(&[("token_url", &format!("{}token", elsewhere.url()))]),
                 secrets: creds(&[("client_secret", &new)]),
@@ -166,7 +190,12 @@ async fn a_new_secret_given_with_the_move_is_the_only_one_sent() {
         .await
         .unwrap();
     assert!(edited.needed.is_empty() && edited.dropped.is_empty());
-    assert!(h.engine.token("cc", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("cc"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     saw(&elsewhere, &new);
     elsewhere.assert_never_saw(&[&old]);
 }
@@ -179,8 +208,9 @@ async fn a_cosmetic_edit_keeps_the_secrets() {
     add_client_credentials(&h, &format!("{}token", home.url()), &secret).await;
     let edited = h
         .engine
+        .manage()
         .edit_report(
-            "cc",
+            &conn("cc"),
             Edit {
                 set: set(&[("label", "Renamed"), ("scope", "read")]),
                 ..Edit::default()
@@ -190,7 +220,11 @@ async fn a_cosmetic_edit_keeps_the_secrets() {
         .unwrap();
     assert!(edited.moved.is_empty() && edited.dropped.is_empty());
     assert_eq!(
-        h.engine.stored_secret_fields("cc").await.unwrap(),
+        h.engine
+            .inspect()
+            .stored_secret_fields(&conn("cc"))
+            .await
+            .unwrap(),
         ["client_secret"]
     );
 }
@@ -201,20 +235,27 @@ async fn an_edited_portal_never_gets_the_arcgis_password() {
     let password = canary("pw");
     let h = harness();
     h.engine
+        .manage()
         .add(
-            "gis",
+            &conn("gis"),
             ProviderKind::ArcgisToken,
             &set(&[("portal_url", home.url()), ("username", "ada")]),
             creds(&[("password", &password)]),
         )
         .await
         .unwrap();
-    assert!(h.engine.token("gis", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("gis"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     saw(&home, &password);
     let edited = h
         .engine
+        .manage()
         .edit_report(
-            "gis",
+            &conn("gis"),
             Edit {
                 set: set(&[("portal_url", elsewhere.url())]),
                 save_without_secrets: true,
@@ -224,7 +265,12 @@ async fn an_edited_portal_never_gets_the_arcgis_password() {
         .await
         .unwrap();
     assert_eq!(edited.needed, ["password"]);
-    assert!(h.engine.token("gis", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("gis"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     elsewhere.assert_never_saw(&[&password]);
 }
 
@@ -234,8 +280,9 @@ async fn an_edited_issuer_never_gets_the_refresh_token() {
     let refresh = canary("rt");
     let h = harness();
     h.engine
+        .manage()
         .add(
-            "rt",
+            &conn("rt"),
             ProviderKind::Oauth2,
             &set(&[
                 ("issuer", home.url()),
@@ -247,12 +294,18 @@ async fn an_edited_issuer_never_gets_the_refresh_token() {
         )
         .await
         .unwrap();
-    assert!(h.engine.token("rt", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("rt"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     saw(&home, &refresh);
     let edited = h
         .engine
+        .manage()
         .edit_report(
-            "rt",
+            &conn("rt"),
             Edit {
                 set: set(&[("issuer", elsewhere.url())]),
                 save_without_secrets: true,
@@ -262,7 +315,12 @@ async fn an_edited_issuer_never_gets_the_refresh_token() {
         .await
         .unwrap();
     assert_eq!(edited.dropped, ["refresh_token"]);
-    assert!(h.engine.token("rt", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("rt"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     elsewhere.assert_never_saw(&[&refresh]);
 }
 
@@ -272,7 +330,12 @@ async fn a_hand_edited_config_does_not_get_the_old_secrets() {
     let secret = canary("cs");
     let h = harness();
     add_client_credentials(&h, &format!("{}token", home.url()), &secret).await;
-    assert!(h.engine.token("cc", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("cc"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     saw(&home, &secret);
     let file = h.engine.paths().config_file();
     let text = std::fs::read_to_string(&file).unwrap();
@@ -283,16 +346,32 @@ async fn a_hand_edited_config_does_not_get_the_old_secrets() {
         h.engine.paths().clone(),
         Arc::new(h.store.clone()),
     ));
-    assert!(other.token("cc", None).await.is_err());
+    assert!(other.token(&conn("cc"), Freshness::NotDue).await.is_err());
     h.engine.inner.forget_config_cache();
-    assert!(h.engine.token("cc", None).await.is_err());
+    assert!(
+        h.engine
+            .token(&conn("cc"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     elsewhere.assert_never_saw(&[&secret]);
-    assert!(other.stored_secret_fields("cc").await.unwrap().is_empty());
+    assert!(
+        other
+            .inspect()
+            .stored_secret_fields(&conn("cc"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Pointed back where they were given, the secrets work again.
     std::fs::write(&file, text).unwrap();
     h.engine.inner.forget_config_cache();
     assert_eq!(
-        h.engine.stored_secret_fields("cc").await.unwrap(),
+        h.engine
+            .inspect()
+            .stored_secret_fields(&conn("cc"))
+            .await
+            .unwrap(),
         ["client_secret"]
     );
 }
@@ -304,25 +383,36 @@ async fn import_never_adopts_a_leftover_secret() {
     let store = MemorySecretStore::new();
     let a = harness_with(store.clone());
     add_client_credentials(&a, &format!("{}token", home.url()), &secret).await;
-    assert!(a.engine.token("cc", None).await.is_err());
+    assert!(
+        a.engine
+            .token(&conn("cc"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     saw(&home, &secret);
-    let exported = a.engine.export_definitions(&[]).unwrap();
+    let exported = a.engine.manage().export_definitions(&[]).unwrap();
 
     // Another config over the same secret store, where "cc" is not defined: the item is a
     // leftover. An import of "cc" (pointed elsewhere, or even at the same place) deletes it.
     let b = harness_with(store.clone());
     let moved = exported.replace(home.url(), elsewhere.url());
-    let imported = b.engine.import(&moved, false).await.unwrap();
+    let imported = b.engine.manage().import(&moved, false).await.unwrap();
     assert_eq!(imported.names[0].as_str(), "cc");
     assert_eq!(imported.cleared.len(), 1);
     assert!(
         b.engine
-            .stored_secret_fields("cc")
+            .inspect()
+            .stored_secret_fields(&conn("cc"))
             .await
             .unwrap()
             .is_empty()
     );
-    assert!(b.engine.token("cc", None).await.is_err());
+    assert!(
+        b.engine
+            .token(&conn("cc"), Freshness::NotDue)
+            .await
+            .is_err()
+    );
     elsewhere.assert_never_saw(&[&secret]);
     assert!(store.keys().is_empty(), "{:?}", store.keys());
 }
@@ -337,22 +427,26 @@ async fn import_keeps_token_files_only_when_asked() {
         crate::config::SCHEMA_VERSION,
         file.display()
     );
-    let imported = h.engine.import(&text, false).await.unwrap();
+    let imported = h.engine.manage().import(&text, false).await.unwrap();
     assert_eq!(imported.token_files.len(), 1);
     assert!(!imported.token_files_kept);
-    assert_eq!(h.engine.spec("k").unwrap().text("token_file"), None);
+    assert_eq!(h.engine.spec(&conn("k")).unwrap().text("token_file"), None);
 
     let h = harness();
-    let imported = h.engine.import(&text, true).await.unwrap();
+    let imported = h.engine.manage().import(&text, true).await.unwrap();
     assert!(imported.token_files_kept);
     assert_eq!(
-        h.engine.spec("k").unwrap().text("token_file").as_deref(),
+        h.engine
+            .spec(&conn("k"))
+            .unwrap()
+            .text("token_file")
+            .as_deref(),
         file.to_str()
     );
 
     let h = harness();
     let relative = text.replace(file.to_str().unwrap(), "tok");
-    let err = h.engine.import(&relative, true).await.unwrap_err();
+    let err = h.engine.manage().import(&relative, true).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(h.engine.list().unwrap().is_empty());
 }
@@ -362,8 +456,9 @@ async fn token_file_settings_must_be_absolute_and_free() {
     let h = harness();
     let err = h
         .engine
+        .manage()
         .add(
-            "k",
+            &conn("k"),
             ProviderKind::Static,
             &set(&[("token_file", "relative/tok")]),
             creds(&[("token", "t")]),
@@ -377,8 +472,9 @@ async fn token_file_settings_must_be_absolute_and_free() {
     std::fs::write(&mine, "export PS1\n").unwrap();
     let err = h
         .engine
+        .manage()
         .add(
-            "k",
+            &conn("k"),
             ProviderKind::Static,
             &set(&[("token_file", mine.to_str().unwrap())]),
             creds(&[("token", "t")]),

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+use tokentray_engine::testing::conn;
 
 use tokentray_engine::testing::{FakeClock, MemorySecretStore};
 use tokentray_engine::{
@@ -96,7 +97,11 @@ impl Home {
                 set.push(((*k).to_owned(), (*v).to_owned()));
             }
         }
-        self.engine.add(name, kind, &set, secrets).await.unwrap();
+        self.engine
+            .manage()
+            .add(&conn(name), kind, &set, secrets)
+            .await
+            .unwrap();
     }
 
     /// A static token connection valid until `expires_at`.

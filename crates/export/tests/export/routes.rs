@@ -2,7 +2,9 @@
 //! before the engine, and each engine failure as its documented status and code.
 
 use serde_json::Value;
+use tokentray_engine::Freshness;
 use tokentray_engine::ProviderKind;
+use tokentray_engine::testing::conn;
 use tokentray_sandbox::{Endpoint, Fault, Sandbox};
 
 use crate::harness::{API_TOKEN, FAR, Home, Server};
@@ -374,7 +376,12 @@ async fn turning_export_off_or_removing_a_connection_takes_effect_at_once() {
         set: vec![("export".to_owned(), "false".to_owned())],
         ..tokentray_engine::Edit::default()
     };
-    s.home.engine.edit("api", edit).await.unwrap();
+    s.home
+        .engine
+        .manage()
+        .edit(&conn("api"), edit)
+        .await
+        .unwrap();
     assert_eq!(
         token("api").await.unwrap().status(),
         404,
@@ -382,7 +389,7 @@ async fn turning_export_off_or_removing_a_connection_takes_effect_at_once() {
     );
     s.home.add_static("other", "tok-other-5", FAR, true).await;
     assert_eq!(token("other").await.unwrap().status(), 200);
-    s.home.engine.remove("other").await.unwrap();
+    s.home.engine.manage().remove(&conn("other")).await.unwrap();
     assert_eq!(token("other").await.unwrap().status(), 404, "gone");
 }
 
@@ -417,7 +424,10 @@ async fn a_token_at_hand_is_answered_exactly_as_the_router_answers() {
         let first = s.raw_get(target, &[("accept", accept)]).await;
         assert_eq!(first.status, 200, "{first:?}");
         assert!(
-            s.home.engine.token_now("api", None).is_some(),
+            s.home
+                .engine
+                .token_now(&conn("api"), Freshness::NotDue)
+                .is_some(),
             "now at hand"
         );
         let again = s.raw_get(target, &[("accept", accept)]).await;
@@ -425,8 +435,17 @@ async fn a_token_at_hand_is_answered_exactly_as_the_router_answers() {
     }
     // At hand or not, a connection that is not exported stays unknown, and a bad query stays
     // a 400 from the router.
-    s.home.engine.token("hidden", None).await.unwrap();
-    assert!(s.home.engine.token_now("hidden", None).is_some());
+    s.home
+        .engine
+        .token(&conn("hidden"), Freshness::NotDue)
+        .await
+        .unwrap();
+    assert!(
+        s.home
+            .engine
+            .token_now(&conn("hidden"), Freshness::NotDue)
+            .is_some()
+    );
     let hidden = s.raw_get("/v1/connections/hidden/token", &[]).await;
     assert_eq!(
         (hidden.status, hidden.code().as_str()),

@@ -30,6 +30,14 @@ pub(crate) enum Want {
 }
 
 impl Want {
+    /// What a caller asking for `freshness` wants.
+    pub(crate) fn of(freshness: crate::engine::Freshness) -> Self {
+        match freshness {
+            crate::engine::Freshness::NotDue => Self::Fresh,
+            crate::engine::Freshness::AtLeast(d) => Self::MinValid(d),
+        }
+    }
+
     /// Whether the renewal limit holds this caller back after `attempt` (see
     /// `refresh::window`): everything but the scheduler's own call (which keeps its schedule)
     /// and a person's explicit refresh in the app; a plain caller only after a failure.
