@@ -1,10 +1,12 @@
 //! The `oauth2` kind against the sandbox's generic OAuth 2.0 server.
 
+use std::time::Duration;
 use tokentray_acceptance::{TestEngine, issuer};
 use tokentray_engine::Freshness;
 use tokentray_engine::testing::conn;
 use tokentray_engine::{ErrorCode, ProviderKind, Status, jwt_claims};
-use tokentray_sandbox::{Endpoint, Provider, Sandbox};
+
+use tokentray_sandbox::{Endpoint, Fault, Provider, Sandbox};
 
 #[tokio::test]
 async fn client_credentials_with_basic_auth_found_by_discovery() {
@@ -281,6 +283,64 @@ async fn concurrent_callers_of_an_expired_token_share_one_renewal() {
         tokens.windows(2).all(|w| w[0] == w[1]),
         "every caller got the same fresh token"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn callers_that_wait_for_a_failing_renewal_share_its_failure() {
+    let sb = Sandbox::start().await.unwrap();
+    let t = TestEngine::new();
+    let url = format!("{}/token", issuer(&sb));
+    t.add(
+        "down",
+        ProviderKind::Oauth2,
+        &[
+            ("token_url", &url),
+            ("grant", "client_credentials"),
+            ("client_id", "demo-cc"),
+            ("client_secret", "demo-cc-secret"),
+        ],
+    )
+    .await;
+    let ask = || {
+        let engine = t.engine.clone();
+        tokio::spawn(async move {
+            engine
+                .token(&conn("down"), Freshness::NotDue)
+                .await
+                .map(|h| h.token.expose().to_owned())
+        })
+    };
+    ask().await.unwrap().unwrap();
+    t.jump(7200);
+    // The renewal's request is never answered: the engine gives up at its HTTP timeout.
+    sb.inject(Endpoint::Token, Fault::Hang, 1);
+    let first = ask();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while sb.count(Endpoint::Token) < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the renewal reached the provider");
+    // Everyone asking while it hangs waits for that renewal instead of starting another.
+    let waiting: Vec<_> = (0..20).map(|_| ask()).collect();
+    let mut errors = vec![first.await.unwrap().unwrap_err()];
+    for w in waiting {
+        errors.push(w.await.unwrap().unwrap_err());
+    }
+    assert_eq!(
+        sb.count(Endpoint::Token),
+        2,
+        "the first token and one renewal for all 21 callers"
+    );
+    let shown = errors[0].to_string();
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.code() == errors[0].code() && e.to_string() == shown),
+        "one failure, shared: {errors:?}"
+    );
+    assert_eq!(t.engine.view(&conn("down")).unwrap().status, Status::Error);
 }
 
 async fn futures_join(

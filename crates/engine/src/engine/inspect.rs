@@ -153,7 +153,7 @@ impl Inspect<'_> {
             tokens: None,
             bound: None,
         };
-        let http = self.engine.inner.http_client(&spec)?;
+        let http = self.engine.inner.new_http_client(&spec)?;
         let flow = self.engine.inner.flow(&spec, &stored, &http);
         let provider = provider::for_kind(kind);
         let fail = |source: ProviderError| Error::Provider {
@@ -215,7 +215,7 @@ impl Inspect<'_> {
         let Some(tokens) = stored.tokens.clone() else {
             return Ok(handout.identity.clone());
         };
-        let http = self.engine.inner.http_client(&spec)?;
+        let http = self.engine.inner.client(&spec).await?;
         let flow = self.engine.inner.flow(&spec, &stored, &http);
         let identity = provider::for_kind(spec.kind)
             .whoami(&flow, &tokens)
@@ -271,7 +271,7 @@ impl Inspect<'_> {
         .into_iter()
         .find_map(|f| spec.url(f));
         let Some(url) = url else { return Ok(None) };
-        let client = self.engine.inner.http_client(&spec)?;
+        let client = self.engine.inner.client(&spec).await?;
         let Ok(reply) = http::send(client.get(url.clone()), &url).await else {
             return Ok(None);
         };

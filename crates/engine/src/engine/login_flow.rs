@@ -89,7 +89,7 @@ impl Logins<'_> {
     pub async fn start(&self, name: &ConnectionName, request: LoginRequest) -> Result<LoginStep> {
         let spec = self.engine.inner.spec_arc(name.as_str())?;
         let stored = self.engine.inner.stored(&spec).await?;
-        let http = self.engine.inner.http_client(&spec)?;
+        let http = self.engine.inner.client(&spec).await?;
         let flow = self.engine.inner.flow(&spec, &stored, &http);
         let provider = provider::for_kind(spec.kind);
         let provider_err = |source| Error::Provider {
@@ -441,7 +441,7 @@ impl Inner {
         mut rx: mpsc::Receiver<CallbackOutcome>,
     ) -> Result<TokenSet> {
         let stored = self.stored(spec).await?;
-        let http = self.http_client(spec)?;
+        let http = self.client(spec).await?;
         let flow = self.flow(spec, &stored, &http);
         let provider = provider::for_kind(spec.kind);
         let provider_err = |source| Error::Provider {

@@ -137,7 +137,6 @@ pub(crate) struct Inner {
     runtimes: runtime::Runtimes,
     events: broadcast::Sender<EngineEvent>,
     scheduler: Mutex<Option<SchedulerHandle>>,
-    http_clients: Mutex<HashMap<ConnectionName, (ConnectionSpec, reqwest::Client)>>,
 }
 
 impl Engine {
@@ -164,7 +163,6 @@ impl Engine {
                 runtimes: runtime::Runtimes::new(),
                 events,
                 scheduler: Mutex::new(None),
-                http_clients: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -408,23 +406,14 @@ impl Inner {
         }
     }
 
-    /// The HTTP client of a connection, rebuilt when its settings change.
-    fn http_client(&self, spec: &ConnectionSpec) -> Result<reqwest::Client> {
-        let mut clients = self.http_clients.lock().expect("http clients lock");
-        if let Some((seen, client)) = clients.get(&spec.name)
-            && seen == spec
-        {
-            return Ok(client.clone());
-        }
-        let client =
-            crate::provider::http::client_for(spec, self.http_timeout).map_err(|source| {
-                Error::Provider {
-                    connection: spec.name.clone(),
-                    source,
-                }
-            })?;
-        clients.insert(spec.name.clone(), (spec.clone(), client.clone()));
-        Ok(client)
+    /// A new HTTP client for `spec` (a connection's owner keeps the one it uses).
+    fn new_http_client(&self, spec: &ConnectionSpec) -> Result<reqwest::Client> {
+        crate::provider::http::client_for(spec, self.http_timeout).map_err(|source| {
+            Error::Provider {
+                connection: spec.name.clone(),
+                source,
+            }
+        })
     }
 
     fn emit(&self, spec: &ConnectionSpec, state: &ConnectionState) {

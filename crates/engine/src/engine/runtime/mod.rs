@@ -79,6 +79,11 @@ pub(crate) enum Msg {
         spec: Arc<ConnectionSpec>,
         reply: Reply<Stored>,
     },
+    /// The connection's HTTP client (built once per definition, kept by the owner).
+    Client {
+        spec: Arc<ConnectionSpec>,
+        reply: Reply<reqwest::Client>,
+    },
     /// Log in with the stored credentials and what the person typed.
     Login {
         spec: Arc<ConnectionSpec>,
@@ -219,6 +224,15 @@ impl Inner {
     /// What is stored for `spec` (see [`Msg::Stored`]).
     pub(crate) async fn stored(&self, spec: &Arc<ConnectionSpec>) -> Result<Stored> {
         self.ask(spec, |reply| Msg::Stored {
+            spec: spec.clone(),
+            reply,
+        })
+        .await
+    }
+
+    /// The HTTP client of `spec`'s connection (see [`Msg::Client`]).
+    pub(crate) async fn client(&self, spec: &Arc<ConnectionSpec>) -> Result<reqwest::Client> {
+        self.ask(spec, |reply| Msg::Client {
             spec: spec.clone(),
             reply,
         })

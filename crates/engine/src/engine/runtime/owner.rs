@@ -102,12 +102,17 @@ pub(super) struct Owner {
     failures: u32,
     /// The hand-out of the stored tokens, once built.
     ready: Option<Arc<Ready>>,
-    /// Set by an attempt just made.
-    attempted: Option<Outcome>,
+    /// Set by an attempt just made: how it ended, and how many messages were queued then
+    /// (before its caller is answered, so none of them came after).
+    attempted: Option<(Outcome, usize)>,
     shared: Option<Shared>,
+    /// The HTTP client of the connection, with the spec it was built for (rebuilt when the
+    /// settings change; it keeps its connections to the provider open between renewals).
+    http: Option<(ConnectionSpec, reqwest::Client)>,
     /// Jitter for the schedule and the backoff.
     rng: StdRng,
     publish: watch::Sender<Published>,
+    rx: mpsc::UnboundedReceiver<Msg>,
 }
 
 /// Starts the owner of `name`.
@@ -132,23 +137,24 @@ pub(super) fn spawn(name: &ConnectionName, inner: Weak<Inner>) -> Handle {
         ready: None,
         attempted: None,
         shared: None,
+        http: None,
         rng,
         publish,
+        rx,
     };
-    tokio::spawn(owner.run(rx));
+    tokio::spawn(owner.run());
     Handle { tx, published }
 }
 
 impl Owner {
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
-        while let Some(msg) = rx.recv().await {
+    async fn run(mut self) {
+        while let Some(msg) = self.rx.recv().await {
             let Some(inner) = self.inner.upgrade() else {
                 break;
             };
             let waited = self.waited();
             let stop = self.handle(&inner, msg, waited).await;
-            if let Some(outcome) = self.attempted.take() {
-                let left = rx.len();
+            if let Some((outcome, left)) = self.attempted.take() {
                 self.shared = (left > 0).then_some(Shared { outcome, left });
             }
             if stop {
@@ -176,6 +182,9 @@ impl Owner {
             }
             Msg::Stored { spec, reply } => {
                 let _ = reply.send(self.stored(inner, &spec).await);
+            }
+            Msg::Client { spec, reply } => {
+                let _ = reply.send(self.http(inner, &spec));
             }
             Msg::Login { spec, input, reply } => {
                 let _ = reply.send(self.login(inner, &spec, &input).await);
@@ -219,6 +228,18 @@ impl Owner {
             }
         }
         false
+    }
+
+    /// The connection's HTTP client, built once per definition.
+    fn http(&mut self, inner: &Inner, spec: &ConnectionSpec) -> Result<reqwest::Client> {
+        if let Some((seen, client)) = &self.http
+            && seen == spec
+        {
+            return Ok(client.clone());
+        }
+        let client = inner.new_http_client(spec)?;
+        self.http = Some((spec.clone(), client.clone()));
+        Ok(client)
     }
 
     fn publish(&self) {
@@ -351,7 +372,7 @@ impl Owner {
         state.status = Status::Refreshing;
         self.set_state(inner, spec, &state);
         let result = {
-            let http = inner.http_client(spec)?;
+            let http = self.http(inner, spec)?;
             let flow = inner.flow(spec, &stored, &http);
             let provider = provider::for_kind(spec.kind);
             match &stored.tokens {
@@ -392,7 +413,7 @@ impl Owner {
         let _lock = lock_connection(inner, &spec.name).await?;
         let mut stored = self.reload(inner, spec).await?;
         let result = {
-            let http = inner.http_client(spec)?;
+            let http = self.http(inner, spec)?;
             let flow = inner.flow(spec, &stored, &http);
             provider::for_kind(spec.kind).login(&flow, input).await
         };
@@ -437,15 +458,16 @@ impl Owner {
             .flatten();
         self.set_stored(stored.clone());
         self.failures = 0;
-        self.attempted = Some(match &saved {
+        let outcome = match &saved {
             Ok(()) => Outcome::Renewed,
             Err(e) => Outcome::Failed(Failure::Store(e.to_string())),
-        });
+        };
+        self.attempted = Some((outcome, self.rx.len()));
         let mut state = self.current_state(inner, &spec.name);
         if login {
             // Signed out, the last account is kept as the previous one.
             let before = state.identity.take().or(state.previous_identity.take());
-            let now = quick_identity(inner, spec, &stored, tokens).await;
+            let now = self.quick_identity(inner, spec, &stored, tokens).await;
             state.previous_identity = match (before, &now) {
                 (Some(before), Some(now)) if before.subject != now.subject => {
                     tracing::info!(connection = %spec.name, "the login signed in as another account");
@@ -455,7 +477,8 @@ impl Owner {
             };
             state.identity = now;
         } else if state.identity.is_none() || state.status != Status::Active {
-            state.identity = quick_identity(inner, spec, &stored, tokens)
+            state.identity = self
+                .quick_identity(inner, spec, &stored, tokens)
                 .await
                 .or(state.identity);
         }
@@ -492,7 +515,8 @@ impl Owner {
     fn failed(&mut self, inner: &Inner, spec: &ConnectionSpec, e: ProviderError) -> Error {
         let class = e.class();
         self.failures += 1;
-        self.attempted = Some(Outcome::Failed(Failure::Provider(e.clone())));
+        let outcome = Outcome::Failed(Failure::Provider(e.clone()));
+        self.attempted = Some((outcome, self.rx.len()));
         let mut state = self.current_state(inner, &spec.name);
         state.last_error = Some(e.to_string());
         state.record(
@@ -528,6 +552,25 @@ impl Owner {
         }
     }
 
+    /// Best-effort whoami right after a login, so lists show who the token is for.
+    async fn quick_identity(
+        &mut self,
+        inner: &Inner,
+        spec: &ConnectionSpec,
+        stored: &Stored,
+        tokens: &TokenSet,
+    ) -> Option<Identity> {
+        let http = self.http(inner, spec).ok()?;
+        let flow = inner.flow(spec, stored, &http);
+        match provider::for_kind(spec.kind).whoami(&flow, tokens).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::debug!(connection = %spec.name, error = %e, "whoami failed");
+                None
+            }
+        }
+    }
+
     fn jitter(&mut self, max: Duration) -> Duration {
         use rand::Rng;
         max.mul_f64(self.rng.random::<f64>())
@@ -539,7 +582,7 @@ impl Owner {
         let mut stored = self.stored(inner, spec).await?;
         let mut warning = None;
         if let Some(tokens) = stored.tokens.take() {
-            let http = inner.http_client(spec)?;
+            let http = self.http(inner, spec)?;
             let flow = inner.flow(spec, &stored, &http);
             if let Err(e) = provider::for_kind(spec.kind).revoke(&flow, &tokens).await {
                 warning = Some(format!(
@@ -692,24 +735,6 @@ async fn lock_connection(inner: &Inner, name: &ConnectionName) -> Result<crate::
         Err(_) => Err(io(std::io::Error::other(
             "another Tokentray process has held it for 30 s",
         ))),
-    }
-}
-
-/// Best-effort whoami right after a login, so lists show who the token is for.
-async fn quick_identity(
-    inner: &Inner,
-    spec: &ConnectionSpec,
-    stored: &Stored,
-    tokens: &TokenSet,
-) -> Option<Identity> {
-    let http = inner.http_client(spec).ok()?;
-    let flow = inner.flow(spec, stored, &http);
-    match provider::for_kind(spec.kind).whoami(&flow, tokens).await {
-        Ok(id) => id,
-        Err(e) => {
-            tracing::debug!(connection = %spec.name, error = %e, "whoami failed");
-            None
-        }
     }
 }
 
