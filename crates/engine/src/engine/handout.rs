@@ -110,11 +110,10 @@ impl Inner {
     /// The prepared hand-out the connection's owner published, if it was built for `spec` and
     /// its tokens satisfy `min_valid` (or are not due) now.
     fn prepared(&self, spec: &Arc<ConnectionSpec>, freshness: Freshness) -> Option<Arc<Handout>> {
-        let handle = self.runtimes.existing(&spec.name)?;
-        let ready = handle
-            .published()
-            .ready
-            .clone()
+        let ready = self
+            .runtimes
+            .published(&spec.name, |p| p.ready.clone())
+            .flatten()
             .filter(|r| r.built_for(spec))?;
         let now = self.clock.now();
         // `Want::satisfied_by`, with the renewal time worked out once, and the renewal limit

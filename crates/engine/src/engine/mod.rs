@@ -285,8 +285,16 @@ impl Engine {
         let handle = SchedulerHandle::spawn(renewer, self.inner.clock.clone());
         *self.inner.scheduler.lock().expect("scheduler lock") = Some(handle);
         let config = self.inner.load_config()?;
+        // The state file read once for all of them, not once per connection.
+        let mut on_file = self.inner.state.load_all();
         for spec in &config.connections {
-            self.inner.schedule_from_state(spec);
+            let state = self
+                .inner
+                .runtimes
+                .state(&spec.name)
+                .or_else(|| on_file.remove(&spec.name))
+                .unwrap_or_default();
+            self.inner.schedule_from_state(spec, &state);
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use super::{Engine, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::Result;
 use crate::refresh::Renewer;
-use crate::state::Status;
+use crate::state::{ConnectionState, Status};
 use crate::time::Timestamp;
 
 /// What a forced refresh did ([`Engine::refresh`]).
@@ -83,12 +83,11 @@ impl Engine {
 }
 
 impl Inner {
-    /// At start-up: schedule from what the state file remembers.
-    pub(crate) fn schedule_from_state(&self, spec: &ConnectionSpec) {
+    /// At start-up: schedule from what the state file remembers (`state`).
+    pub(crate) fn schedule_from_state(&self, spec: &ConnectionSpec, state: &ConnectionState) {
         if !Self::keeps_fresh(spec) {
             return;
         }
-        let state = self.current_state(&spec.name);
         if !matches!(
             state.status,
             Status::Active | Status::Error | Status::Refreshing

@@ -599,3 +599,54 @@ async fn what_a_person_must_do_follows_the_kind_and_is_never_a_login_for_a_stati
         crate::error::Remedy::CheckCredentials
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn owners_start_on_first_use_so_idle_connections_cost_nothing() {
+    use std::fmt::Write as _;
+    let h = harness();
+    let mut text = String::from("schema_version = 1\n");
+    for i in 0..10_000 {
+        write!(
+            text,
+            "\n[[connection]]\nname = \"api-{i:05}\"\nkind = \"oauth2\"\n\
+             token_url = \"https://id.example.org/token\"\nclient_id = \"c{i}\"\n\
+             grant = \"client_credentials\"\n"
+        )
+        .unwrap();
+    }
+    h.engine.manage().import(&text, false).await.unwrap();
+    h.engine.start_background().unwrap();
+    assert_eq!(h.engine.list().unwrap().len(), 10_000);
+    assert!(h.engine.view(&conn("api-04711")).is_ok());
+    assert_eq!(
+        h.engine.inner.runtimes.len(),
+        0,
+        "importing, scheduling, listing and viewing start no owner"
+    );
+    h.engine
+        .manage()
+        .add(
+            &conn("key"),
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "tok")]),
+        )
+        .await
+        .unwrap();
+    h.engine
+        .token(&conn("key"), Freshness::NotDue)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.engine.inner.runtimes.len(),
+        1,
+        "one owner, for the one in use"
+    );
+    h.engine.manage().remove(&conn("key")).await.unwrap();
+    assert_eq!(
+        h.engine.inner.runtimes.len(),
+        0,
+        "a removed connection's owner stops"
+    );
+    h.engine.shutdown().await;
+}

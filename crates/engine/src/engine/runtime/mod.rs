@@ -140,17 +140,9 @@ pub(crate) struct Published {
 }
 
 /// The way to one connection's owner.
-#[derive(Clone)]
 pub(crate) struct Handle {
     tx: mpsc::UnboundedSender<Msg>,
     published: watch::Receiver<Published>,
-}
-
-impl Handle {
-    /// What the owner published.
-    pub(crate) fn published(&self) -> watch::Ref<'_, Published> {
-        self.published.borrow()
-    }
 }
 
 /// Every connection's owner that was started, by name.
@@ -165,18 +157,25 @@ impl Runtimes {
         }
     }
 
-    /// The owner of `name` if one was started (never starts one).
-    pub(crate) fn existing(&self, name: &ConnectionName) -> Option<Handle> {
-        self.handles
-            .lock()
-            .expect("runtimes lock")
-            .get(name)
-            .cloned()
+    /// `read` of what the owner of `name` published, if one was started (never starts one).
+    pub(crate) fn published<T>(
+        &self,
+        name: &ConnectionName,
+        read: impl FnOnce(&Published) -> T,
+    ) -> Option<T> {
+        let handles = self.handles.lock().expect("runtimes lock");
+        Some(read(&handles.get(name)?.published.borrow()))
     }
 
     /// The state the owner of `name` keeps, if one runs and keeps any.
     pub(crate) fn state(&self, name: &ConnectionName) -> Option<ConnectionState> {
-        self.existing(name)?.published().state.clone()
+        self.published(name, |p| p.state.clone()).flatten()
+    }
+
+    /// How many owners were started and not stopped.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.handles.lock().expect("runtimes lock").len()
     }
 
     /// Stops the owner of `name` (after what it is doing); the next message starts a new one
