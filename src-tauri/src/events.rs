@@ -92,6 +92,14 @@ pub(crate) struct Navigate {
     pub(crate) login: bool,
 }
 
+/// The window was closed on a desktop without a tray: with no icon to bring a hidden window
+/// back, the window asks whether to quit or to keep running in the background.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type, Event)]
+pub(crate) struct QuitAsked {
+    /// Why the window asks instead of hiding, in words.
+    pub(crate) reason: String,
+}
+
 /// Sends a notice to the window.
 pub(crate) fn notice(app: &AppHandle, level: Level, message: impl Into<String>) {
     let notice = Notice {

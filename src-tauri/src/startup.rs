@@ -101,15 +101,8 @@ pub(crate) fn first_screen_shown(app: &AppHandle) {
         if let Some(state) = app.try_state::<AppState>() {
             state.start_background();
         }
-        let handle = app.clone();
-        // The tray is GTK work: on the main thread, after what it is doing now (the paint).
-        let queued = app.run_on_main_thread(move || {
-            crate::tray::start(&handle);
-            mark("tray created");
-        });
-        if let Err(error) = queued {
-            tracing::warn!(%error, "could not create the tray icon");
-        }
+        crate::tray::start(app);
+        mark("tray started");
     });
 }
 

@@ -161,3 +161,17 @@ pub(crate) fn ui_ready(app: AppHandle, marks: Vec<UiMark>) {
     });
     crate::startup::first_screen_shown(&app);
 }
+
+/// Quits Tokentray: background renewal and the endpoint stop with it.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn quit_app(app: AppHandle) {
+    app.exit(0);
+}
+
+/// Hides the window and keeps Tokentray running; launching it again brings the window back.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn hide_window(app: AppHandle) {
+    crate::window::hide_main(&app);
+}

@@ -11,6 +11,7 @@ import {
   connectionDetail,
   onNavigate,
   onNotice,
+  onQuitAsked,
   refreshAll,
   toIpcError,
 } from "../ipc/client";
@@ -32,7 +33,8 @@ const RemoveDialog = lazy(() =>
 const SettingsDialog = lazy(() =>
   import("../features/settings/SettingsDialog").then((m) => m.SettingsDialog),
 );
-const LATER = [DetailPage, Wizard, LoginDialog, RemoveDialog, SettingsDialog];
+const QuitDialog = lazy(() => import("../features/settings/QuitDialog").then((m) => m.QuitDialog));
+const LATER = [DetailPage, Wizard, LoginDialog, RemoveDialog, SettingsDialog, QuitDialog];
 
 export type Route =
   | { page: "list" }
@@ -44,6 +46,7 @@ type Modal =
   | { type: "login"; connection: Connection }
   | { type: "remove"; connection: Connection }
   | { type: "settings" }
+  | { type: "quit"; reason: string }
   | null;
 
 /** Subscribes with an async subscription function and unsubscribes on unmount. */
@@ -112,6 +115,16 @@ export function App() {
           setModal(null);
           setRoute({ page: "detail", name });
           if (login) openLogin(name);
+        }),
+      [],
+    ),
+  );
+
+  useSubscription(
+    useCallback(
+      () =>
+        onQuitAsked(({ reason }) => {
+          setModal({ type: "quit", reason });
         }),
       [],
     ),
@@ -227,6 +240,14 @@ export function App() {
           onClose={(next) => {
             setModal(null);
             if (next !== null) setStatus(next);
+          }}
+        />
+      )}
+      {modal?.type === "quit" && (
+        <QuitDialog
+          reason={modal.reason}
+          onClose={() => {
+            setModal(null);
           }}
         />
       )}

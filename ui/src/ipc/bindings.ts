@@ -75,6 +75,10 @@ export const commands = {
 	 *  (background refresh, the endpoint, the tray) starts now.
 	 */
 	uiReady: (marks: UiMark[]) => __TAURI_INVOKE<void>("ui_ready", { marks }),
+	/**  Quits Tokentray: background renewal and the endpoint stop with it. */
+	quitApp: () => __TAURI_INVOKE<void>("quit_app"),
+	/**  Hides the window and keeps Tokentray running; launching it again brings the window back. */
+	hideWindow: () => __TAURI_INVOKE<void>("hide_window"),
 };
 
 /** Events */
@@ -83,6 +87,7 @@ export const events = {
 	loginUpdate: makeEvent<LoginUpdate, LoginUpdate>("login-update"),
 	navigate: makeEvent<Navigate, Navigate>("navigate"),
 	notice: makeEvent<Notice, Notice>("notice"),
+	quitAsked: makeEvent<QuitAsked, QuitAsked>("quit-asked"),
 };
 
 /* Types */
@@ -392,6 +397,15 @@ export type Preset = {
 
 /**  Which token flow a connection runs. */
 export type ProviderKind = "arcgis-token" | "arcgis-oauth" | "itkpd" | "cdse" | "oauth2" | "basic" | "static";
+
+/**
+ *  The window was closed on a desktop without a tray: with no icon to bring a hidden window
+ *  back, the window asks whether to quit or to keep running in the background.
+ */
+export type QuitAsked = {
+	/**  Why the window asks instead of hiding, in words. */
+	reason: string,
+};
 
 /**  How the browser should come back. */
 export type Redirect = "auto" | "loopback" | "deep-link" | "oob";

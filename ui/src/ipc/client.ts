@@ -27,6 +27,7 @@ import type {
   Navigate,
   Notice,
   Preset,
+  QuitAsked,
   TestOutcome,
   UiSettings,
 } from "./bindings";
@@ -248,6 +249,18 @@ export const onNavigate = (handler: (navigate: Navigate) => void): Promise<Unsub
   events.navigate.listen((e) => {
     handler(e.payload);
   });
+
+/** The window was closed on a desktop without a tray: ask whether to quit. */
+export const onQuitAsked = (handler: (asked: QuitAsked) => void): Promise<Unsubscribe> =>
+  events.quitAsked.listen((e) => {
+    handler(e.payload);
+  });
+
+/** Quits Tokentray (background renewal and the endpoint stop with it). */
+export const quitApp = (): Promise<void> => plain(commands.quitApp());
+
+/** Hides the window; Tokentray keeps running and a second launch shows it again. */
+export const hideWindow = (): Promise<void> => plain(commands.hideWindow());
 
 /** Copies text that is no secret (a snippet, a URL) from the webview itself. */
 export async function copyText(text: string): Promise<void> {
