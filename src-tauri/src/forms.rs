@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokentray_engine as engine;
 
-use crate::dto::ProviderKind;
+use tokentray_engine::ProviderKind;
 
 /// How a field is edited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
@@ -145,7 +145,7 @@ pub(crate) fn kinds() -> Vec<KindInfo> {
                 .map(|d| FieldInfo::new(d, false));
             let common = engine::COMMON.iter().map(|d| FieldInfo::new(d, true));
             KindInfo {
-                kind: kind.into(),
+                kind,
                 title: title.into(),
                 summary: summary.into(),
                 fields: own.chain(common).collect(),
@@ -179,7 +179,7 @@ fn preset(
         id: id.into(),
         title: title.into(),
         summary: summary.into(),
-        kind: kind.into(),
+        kind,
         values: values
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -451,10 +451,7 @@ mod tests {
     #[test]
     fn presets_only_name_fields_their_kind_has() {
         for preset in presets() {
-            let kind = engine::ProviderKind::ALL
-                .into_iter()
-                .find(|k| ProviderKind::from(*k) == preset.kind)
-                .unwrap();
+            let kind = preset.kind;
             for field in preset.values.keys().chain(preset.fixed.iter()) {
                 assert!(
                     engine::find_field(kind, field).is_some(),

@@ -11,6 +11,7 @@ use crate::provider::{FailureClass, ProviderError};
 /// What a person does to fix an error that only a person can fix. Decided here, by the
 /// engine, from the connection's kind; each front end words it (the CLI as a command, the app
 /// as a button), so the CLI and the app never disagree about what to do.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "remedy", content = "field")]
 pub enum Remedy {
@@ -57,6 +58,7 @@ impl Remedy {
 }
 
 /// A stable, machine-readable error code. Front ends switch on this, never on messages.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

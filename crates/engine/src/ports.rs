@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::secret::Secret;
 
 /// Which kind of store holds a connection's secrets; shown beside every connection.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StoreKind {

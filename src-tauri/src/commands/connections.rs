@@ -2,11 +2,11 @@
 //! actions on one connection (refresh, log out, remove).
 
 use tauri::State;
-use tokentray_engine::LoginInput;
+use tokentray_engine::{FieldError, Identity, LoginInput, Timestamp};
 
-use crate::dto::{Connection, Identity, millis};
+use crate::dto::Connection;
 use crate::forms::{self, ConnectionChange, ConnectionInput, EditForm, KindInfo, Preset};
-use crate::ipc_error::{FieldProblem, IpcError};
+use crate::ipc_error::IpcError;
 use crate::state::AppState;
 
 /// Every configured connection with its status, identity and expiry; never a secret.
@@ -43,18 +43,13 @@ pub(crate) fn list_presets() -> Vec<Preset> {
 pub(crate) fn check_connection(
     state: State<'_, AppState>,
     input: ConnectionInput,
-) -> Vec<FieldProblem> {
-    state
-        .engine
-        .check(
-            &input.name,
-            input.kind.into(),
-            &input.settings(),
-            &input.secret_fields(),
-        )
-        .into_iter()
-        .map(FieldProblem::from)
-        .collect()
+) -> Vec<FieldError> {
+    state.engine.check(
+        &input.name,
+        input.kind,
+        &input.settings(),
+        &input.secret_fields(),
+    )
 }
 
 /// What "Test connection" found.
@@ -65,7 +60,7 @@ pub(crate) struct TestOutcome {
     /// The flow needs a person (a browser or device login): save, then log in.
     pub(crate) needs_person: bool,
     pub(crate) identity: Option<Identity>,
-    pub(crate) expires_at: Option<f64>,
+    pub(crate) expires_at: Option<Timestamp>,
     /// What happened, in words.
     pub(crate) message: String,
 }
@@ -83,12 +78,7 @@ pub(crate) async fn test_connection(
         .map(tokentray_engine::Secret::new);
     let probe = state
         .engine
-        .probe(
-            input.kind.into(),
-            &input.settings(),
-            input.credentials(),
-            totp,
-        )
+        .probe(input.kind, &input.settings(), input.credentials(), totp)
         .await;
     Ok(match probe {
         Ok(tokentray_engine::Probe::Worked {
@@ -101,8 +91,8 @@ pub(crate) async fn test_connection(
                 Some(id) => format!("It works: signed in as {id}."),
                 None => "It works: the service issued a token.".into(),
             },
-            identity: identity.map(Identity::from),
-            expires_at: expires_at.map(millis),
+            identity,
+            expires_at,
         },
         Ok(tokentray_engine::Probe::NeedsPerson(why)) => TestOutcome {
             ok: false,
@@ -135,7 +125,7 @@ pub(crate) async fn add_connection(
         .engine
         .add(
             &input.name,
-            input.kind.into(),
+            input.kind,
             &input.settings(),
             input.credentials(),
         )
@@ -169,7 +159,7 @@ pub(crate) async fn connection_form(
     let stored = state.engine.stored_secret_fields(&name).await?;
     Ok(EditForm {
         name,
-        kind: form.kind.into(),
+        kind: form.kind,
         values: form.values.into_iter().collect(),
         stored_secrets: stored.into_iter().filter(|f| f != "tokens").collect(),
     })

@@ -18,7 +18,7 @@ import type {
   Detail,
   EditForm,
   ErrorCode,
-  FieldProblem,
+  FieldError,
   IpcError,
   KindInfo,
   LoginOptions,
@@ -35,7 +35,7 @@ export type * from "./bindings";
 /** How a token goes to the clipboard: bare, or as the whole header. */
 export type TokenFormat = CopyFormat;
 /** How a browser login's redirect comes back. */
-export type { Redirect as RedirectMode, JwtParts as Jwt } from "./bindings";
+export type { JwtParts as Jwt } from "./bindings";
 
 /** A command failed; `error.code` says how, for branching, and `error.message` says it in words. */
 export class IpcFailure extends Error {
@@ -64,7 +64,7 @@ const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "internal",
 ]);
 
-function fieldProblems(value: unknown): FieldProblem[] {
+function fieldProblems(value: unknown): FieldError[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item: unknown) => {
     if (typeof item !== "object" || item === null) return [];
@@ -130,7 +130,7 @@ export const listKinds = (): Promise<KindInfo[]> => plain(commands.listKinds());
 export const listPresets = (): Promise<Preset[]> => plain(commands.listPresets());
 
 /** Validates a connection form without writing anything. */
-export const checkConnection = (input: ConnectionInput): Promise<FieldProblem[]> =>
+export const checkConnection = (input: ConnectionInput): Promise<FieldError[]> =>
   plain(commands.checkConnection(input));
 
 /** Runs the flow and whoami in a throw-away store; saves nothing. `totp`: a 2FA code, if any. */

@@ -43,7 +43,7 @@ export function identityLines(
 ): { primary: string; secondary: string | null } | null {
   if (identity === null) return null;
   const primary = identity.name ?? identity.subject;
-  const secondary = identity.email ?? (identity.name !== null ? identity.subject : null);
+  const secondary = identity.email ?? (identity.name == null ? null : identity.subject);
   return { primary, secondary: secondary === primary ? null : secondary };
 }
 

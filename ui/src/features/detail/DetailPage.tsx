@@ -397,7 +397,7 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
                 <tr key={`${a.at}-${i}`}>
                   <td>{at(a.at)}</td>
                   <td>
-                    <code>{a.route}</code>
+                    <code>{a.via}</code>
                   </td>
                   <td>{a.client ?? "—"}</td>
                   <td>{a.process ?? "—"}</td>
