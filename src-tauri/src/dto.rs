@@ -15,10 +15,25 @@ pub(crate) struct Connection {
     pub(crate) warnings: Vec<String>,
     /// Whether a login is waiting for the person (browser, device code or pasted code).
     pub(crate) login_pending: bool,
+    /// The kind's name for people (the engine's, as the CLI says it).
+    pub(crate) kind_title: String,
+    /// Whether its login asks for a one-time code first (the engine's decision).
+    pub(crate) asks_totp: bool,
 }
 
 impl Connection {
-    /// The view with what only the running engine knows (a waiting login).
+    /// The view with what the engine decides about its kind, and no live facts.
+    pub(crate) fn of(view: engine::ConnectionView) -> Self {
+        Self {
+            kind_title: view.kind.title().to_owned(),
+            asks_totp: engine::catalog::asks_totp(view.kind),
+            warnings: Vec::new(),
+            login_pending: false,
+            view,
+        }
+    }
+
+    /// The view with what only the running engine knows (a waiting login, its warnings).
     pub(crate) fn live(view: engine::ConnectionView, engine: &engine::Engine) -> Self {
         let login_pending = engine.login_pending(view.name.as_str());
         let warnings = engine
@@ -28,9 +43,9 @@ impl Connection {
             .into_iter()
             .collect();
         Self {
-            view,
             warnings,
             login_pending,
+            ..Self::of(view)
         }
     }
 }
@@ -67,12 +82,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_connection_serialises_in_the_shape_the_generated_bindings_declare() {
-        let connection = Connection {
-            view: active_view("work"),
-            warnings: Vec::new(),
-            login_pending: false,
-        };
-        let json = serde_json::to_value(connection).unwrap();
+        let json = serde_json::to_value(Connection::of(active_view("work"))).unwrap();
         assert_eq!(json["name"], "work");
         assert_eq!(
             json["kind"], "oauth2",
@@ -95,6 +105,8 @@ pub(crate) mod tests {
             json["login_pending"], false,
             "the live facts sit beside the view"
         );
+        assert_eq!(json["kind_title"], "OAuth 2.0 / OpenID Connect");
+        assert_eq!(json["asks_totp"], false);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use specta::Type;
 use tauri::AppHandle;
 use tauri::async_runtime::JoinHandle;
 use tauri_specta::Event;
-use tokentray_engine::{ConnectionName, Engine, EngineEvent};
+use tokentray_engine::{ConnectionName, Engine, EngineEvent, ErrorCode, Remedy};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::MissedTickBehavior;
 
@@ -37,11 +37,7 @@ impl From<EngineEvent> for ConnectionsChanged {
     fn from(event: EngineEvent) -> Self {
         match event {
             EngineEvent::Changed { connection } => Self::Changed {
-                connection: Box::new(Connection {
-                    view: *connection,
-                    warnings: Vec::new(),
-                    login_pending: false,
-                }),
+                connection: Box::new(Connection::of(*connection)),
             },
             EngineEvent::Removed { name } => Self::Removed { name },
         }
@@ -55,8 +51,12 @@ impl From<EngineEvent> for ConnectionsChanged {
 pub(crate) struct LoginUpdate {
     pub(crate) name: String,
     pub(crate) phase: LoginPhase,
-    /// What happened, in words (for failures: what to do next).
+    /// What happened, in words.
     pub(crate) message: Option<String>,
+    /// How a failed login failed: the engine's stable code, for the UI to branch on.
+    pub(crate) code: Option<ErrorCode>,
+    /// What the person can do about a failure, as the engine decided; the UI words it.
+    pub(crate) remedy: Option<Remedy>,
     /// The connection after a successful login.
     pub(crate) connection: Option<Connection>,
 }

@@ -3,14 +3,16 @@
 
 use serde::Serialize;
 use specta::Type;
-use tokentray_engine::{self as engine, ErrorCode, FieldError};
+use tokentray_engine::{self as engine, ErrorCode, FieldError, Remedy};
 
 /// A command's failure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
 pub(crate) struct IpcError {
     pub(crate) code: ErrorCode,
-    /// What went wrong and what to do about it, for people.
+    /// What went wrong, for people (never a command to type: see `remedy`).
     pub(crate) message: String,
+    /// What the person can do about it, as the engine decided; the UI words it.
+    pub(crate) remedy: Option<Remedy>,
     /// Problems with single fields of a form (empty when the error is not about fields).
     pub(crate) fields: Vec<FieldError>,
 }
@@ -21,6 +23,7 @@ impl IpcError {
         Self {
             code,
             message: message.into(),
+            remedy: None,
             fields: Vec::new(),
         }
     }
@@ -30,6 +33,7 @@ impl From<engine::Error> for IpcError {
     fn from(error: engine::Error) -> Self {
         let code = error.code();
         let message = error.to_string();
+        let remedy = error.remedy();
         let fields = match error {
             engine::Error::InvalidFields { errors } => errors,
             _ => Vec::new(),
@@ -37,6 +41,7 @@ impl From<engine::Error> for IpcError {
         Self {
             code,
             message,
+            remedy,
             fields,
         }
     }
@@ -58,6 +63,12 @@ mod tests {
         let json = serde_json::to_value(&ipc).unwrap();
         assert_eq!(json["code"], ErrorCode::UnknownConnection.as_str());
         assert!(ipc.fields.is_empty());
+        assert_eq!(ipc.remedy, Some(Remedy::ListConnections));
+        assert!(
+            !ipc.message.contains("tokentray "),
+            "the app words the remedy itself: {}",
+            ipc.message
+        );
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub struct StoreInfo {
 pub enum StoreError {
     /// No keychain can be reached at all.
     #[error(
-        "no keychain is reachable ({reason}); start a Secret Service such as gnome-keyring, or choose the file store explicitly with `tokentray doctor --use-file-store`"
+        "no keychain is reachable ({reason}); start a Secret Service such as gnome-keyring, or choose the owner-only file store explicitly"
     )]
     Unavailable {
         /// What the platform said, without secrets.

@@ -2,10 +2,11 @@
 //! actions on one connection (refresh, log out, remove).
 
 use tauri::State;
-use tokentray_engine::{FieldError, Identity, LoginInput, Timestamp};
+use tokentray_engine::catalog::{self, KindInfo, Preset};
+use tokentray_engine::{FieldError, Identity, Timestamp};
 
 use crate::dto::Connection;
-use crate::forms::{self, ConnectionChange, ConnectionInput, EditForm, KindInfo, Preset};
+use crate::forms::{ConnectionChange, ConnectionInput, EditForm};
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 
@@ -27,14 +28,14 @@ pub(crate) async fn list_connections(
 #[tauri::command]
 #[specta::specta]
 pub(crate) fn list_kinds() -> Vec<KindInfo> {
-    forms::kinds()
+    catalog::kinds()
 }
 
 /// The wizard's starting points.
 #[tauri::command]
 #[specta::specta]
 pub(crate) fn list_presets() -> Vec<Preset> {
-    forms::presets()
+    catalog::presets()
 }
 
 /// Problems with a draft, field by field; writes nothing.
@@ -130,21 +131,15 @@ pub(crate) async fn add_connection(
             input.credentials(),
         )
         .await?;
-    // A connection that needs nobody to log in gets its first token right away, in the
+    // The engine's first login after adding (only for connections that need nobody), in the
     // background: the row shows the outcome (signed in, or what went wrong) as it arrives.
-    if state
-        .engine
-        .logs_in_unattended(&input.name)
-        .unwrap_or(false)
-    {
-        let engine = state.engine.clone();
-        let name = input.name.clone();
-        tauri::async_runtime::spawn(async move {
-            if let Err(error) = engine.login(&name, LoginInput::default()).await {
-                tracing::info!(connection = %name, %error, "the first login after adding failed");
-            }
-        });
-    }
+    let engine = state.engine.clone();
+    let name = input.name.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(Err(error)) = engine.first_login(&name).await {
+            tracing::info!(connection = %name, %error, "the first login after adding failed");
+        }
+    });
     Ok(Connection::live(view, &state.engine))
 }
 
@@ -204,7 +199,9 @@ pub(crate) async fn refresh_connection(
 #[tauri::command]
 #[specta::specta]
 pub(crate) async fn refresh_all(state: State<'_, AppState>) -> Result<(), IpcError> {
-    crate::tray::refresh_all(&state.engine).await;
+    for (name, error) in state.engine.refresh_all().await? {
+        tracing::info!(connection = %name, %error, "refresh all: one failed");
+    }
     Ok(())
 }
 

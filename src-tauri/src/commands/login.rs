@@ -146,6 +146,8 @@ fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
                     name,
                     phase: LoginPhase::Done,
                     message: None,
+                    code: None,
+                    remedy: None,
                     connection: Some(Connection::live(view, &engine)),
                 }
             }
@@ -159,6 +161,8 @@ fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
                         LoginPhase::Failed
                     },
                     message: Some(error.to_string()),
+                    code: Some(error.code()),
+                    remedy: error.remedy(),
                     connection: None,
                 }
             }

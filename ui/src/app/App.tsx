@@ -9,10 +9,10 @@ import { StoreBanner } from "../features/settings/StoreBanner";
 import {
   appStatus,
   connectionDetail,
+  failureText,
   onNavigate,
   onNotice,
   refreshAll,
-  toIpcError,
 } from "../ipc/client";
 import type { AppStatus, Connection, Unsubscribe } from "../ipc/client";
 import { afterFirstScreen } from "../lib/startup";
@@ -57,7 +57,7 @@ function useSubscription(subscribe: () => Promise<Unsubscribe>): void {
         else stop = unsubscribe;
       },
       (failure: unknown) => {
-        console.warn("could not subscribe:", toIpcError(failure).message);
+        console.warn("could not subscribe:", failureText(failure));
       },
     );
     return () => {
@@ -78,7 +78,7 @@ export function App() {
   useEffect(() => {
     void afterFirstScreen().then(() => {
       appStatus().then(setStatus, (failure: unknown) => {
-        console.warn("could not read the app status:", toIpcError(failure).message);
+        console.warn("could not read the app status:", failureText(failure));
       });
       for (const part of LATER) void part.preload();
     });
@@ -91,7 +91,7 @@ export function App() {
         setModal({ type: "login", connection });
       },
       (failure: unknown) => {
-        notify("error", `Could not start the login of ${name}: ${toIpcError(failure).message}`);
+        notify("error", `Could not start the login of ${name}: ${failureText(failure)}`);
       },
     );
   };
@@ -144,7 +144,7 @@ export function App() {
         notify("info", "Renewing every connection that can renew on its own");
       },
       (failure: unknown) => {
-        notify("error", `Could not refresh: ${toIpcError(failure).message}`);
+        notify("error", `Could not refresh: ${failureText(failure)}`);
       },
     );
   };
@@ -180,7 +180,7 @@ export function App() {
                   setModal({ type: "settings" });
                 },
                 (failure: unknown) => {
-                  notify("error", `The settings could not be read: ${toIpcError(failure).message}`);
+                  notify("error", `The settings could not be read: ${failureText(failure)}`);
                 },
               );
             }}

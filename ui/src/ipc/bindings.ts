@@ -126,6 +126,10 @@ export type Connection = {
 	warnings: string[],
 	/**  Whether a login is waiting for the person (browser, device code or pasted code). */
 	login_pending: boolean,
+	/**  The kind's name for people (the engine's, as the CLI says it). */
+	kind_title: string,
+	/**  Whether its login asks for a one-time code first (the engine's decision). */
+	asks_totp: boolean,
 } & ConnectionView;
 
 /**  A change from the edit form. */
@@ -294,15 +298,19 @@ export type FieldError = {
 export type FieldInfo = {
 	/**  The field's name, as in the config file and `--field-name` flags. */
 	name: string,
+	/**  A short label. */
 	label: string,
-	type: FieldType,
+	/**  How it is edited. */
+	type: FieldKind,
 	/**  The words a `choice` field takes (empty for other types). */
 	options: string[],
+	/**  Whether the kind always needs it. */
 	required: boolean,
+	/**  The value used when it is not set. */
 	default: string | null,
 	/**  One sentence of help. */
 	help: string,
-	/**  A field every kind has (label, header, export…), shown under "Advanced". */
+	/**  A field every kind has (label, header, export…). */
 	common: boolean,
 	/**
 	 *  Shown under "Advanced": the common fields, and the kind's rarely needed ones (a
@@ -311,14 +319,32 @@ export type FieldInfo = {
 	advanced: boolean,
 	/**
 	 *  The field decides where stored secrets and tokens are sent (an endpoint URL, proxy, TLS,
-	 *  client authentication, redirect): changing it deletes them, so the edit form asks for
-	 *  the secrets again in the same step.
+	 *  client authentication, redirect): changing it deletes them, so an edit asks for the
+	 *  secrets again in the same step.
 	 */
 	destination: boolean,
 };
 
 /**  How a field is edited. */
-export type FieldType = "text" | "url" | "secret" | "bool" | "integer" | "choice" | "map" | "date_time" | "path";
+export type FieldKind = 
+/**  Free text. */
+"text" | 
+/**  An `http(s)` URL. */
+"url" | 
+/**  A secret, kept in the secret store. */
+"secret" | 
+/**  `true` / `false`. */
+"bool" | 
+/**  A whole number. */
+"integer" | 
+/**  One of [`FieldInfo::options`]. */
+"choice" | 
+/**  `key=value` pairs. */
+"map" | 
+/**  An RFC 3339 date and time. */
+"date_time" | 
+/**  A file path. */
+"path";
 
 /**  One entry of a connection's refresh history (no secrets: the message is an error's words). */
 export type HistoryEntry = {
@@ -352,8 +378,10 @@ export type Identity = {
 /**  A command's failure. */
 export type IpcError = {
 	code: ErrorCode,
-	/**  What went wrong and what to do about it, for people. */
+	/**  What went wrong, for people (never a command to type: see `remedy`). */
 	message: string,
+	/**  What the person can do about it, as the engine decided; the UI words it. */
+	remedy: Remedy | null,
 	/**  Problems with single fields of a form (empty when the error is not about fields). */
 	fields: FieldError[],
 };
@@ -366,10 +394,14 @@ export type JwtParts = {
 
 /**  A provider kind and its form. */
 export type KindInfo = {
+	/**  The kind. */
 	kind: ProviderKind,
+	/**  Its name for people ([`ProviderKind::title`]). */
 	title: string,
 	/**  One sentence on what the kind is for. */
 	summary: string,
+	/**  Whether its login asks for a one-time code first ([`asks_totp`]). */
+	asks_totp: boolean,
 	/**  The kind's own fields first, then the common ones. */
 	fields: FieldInfo[],
 };
@@ -409,8 +441,12 @@ qr_svg: string };
 export type LoginUpdate = {
 	name: string,
 	phase: LoginPhase,
-	/**  What happened, in words (for failures: what to do next). */
+	/**  What happened, in words. */
 	message: string | null,
+	/**  How a failed login failed: the engine's stable code, for the UI to branch on. */
+	code: ErrorCode | null,
+	/**  What the person can do about a failure, as the engine decided; the UI words it. */
+	remedy: Remedy | null,
 	/**  The connection after a successful login. */
 	connection: Connection | null,
 };
@@ -430,15 +466,19 @@ export type Notice = {
 	message: string,
 };
 
-/**  A starting point in the wizard: a kind with some fields filled in. */
+/**  A starting point for a new connection: a kind with some fields filled in. */
 export type Preset = {
+	/**  A stable id (`arcgis-online`…). */
 	id: string,
+	/**  Its name for people. */
 	title: string,
+	/**  One sentence on when to pick it. */
 	summary: string,
+	/**  The kind it makes. */
 	kind: ProviderKind,
 	/**  Values filled in for the person. */
 	values: { [key in string]: string },
-	/**  Fields the preset decides (a service's endpoints); the form keeps them out of the way. */
+	/**  Fields the preset decides (a service's endpoints); forms keep them out of the way. */
 	fixed: string[],
 };
 
@@ -472,6 +512,33 @@ export type RedirectMode =
 "deep-link" | 
 /**  `urn:ietf:wg:oauth:2.0:oob`: the service shows a code the person pastes. */
 "oob";
+
+/**
+ *  What a person does about an error. Decided here, by the engine (from the error and the
+ *  connection's kind); engine messages say what happened and never name a command. Each front
+ *  end words the remedy its own way: the terminal as a command (see
+ *  `contract::error::command_hint`), the app as a button or a sentence, so the CLI
+ *  and the app never disagree about what to do.
+ */
+export type Remedy = 
+/**  Sign in again (a browser, device or password login). */
+{ remedy: "log_in" } | 
+/**  Store a new value of this secret field (a static token cannot be renewed). */
+{ remedy: "store_secret"; field: string } | 
+/**  Store this secret field, which the connection needs and does not have. */
+{ remedy: "set_secret"; field: string } | 
+/**  Check the stored credentials (Basic: nothing to renew, they were refused). */
+{ remedy: "check_credentials" } | 
+/**  See which connections there are (the name asked for is not one of them). */
+{ remedy: "list_connections" } | 
+/**  Choose another name, or change the connection that has this one. */
+{ remedy: "choose_another_name" } | 
+/**  Allow the connection's token to be handed to other tools (`export`). */
+{ remedy: "allow_export" } | 
+/**  Give the connection the certificate of the CA its service uses (`ca_file`). */
+{ remedy: "set_ca_file" } | 
+/**  Store secrets in the owner-only file instead of the unreachable keychain. */
+{ remedy: "use_file_store" };
 
 /**  Where a connection stands. */
 export type Status = 

@@ -6,6 +6,7 @@
 // `{ status, data | error }` results into values or thrown `IpcFailure`s.
 
 import type { StartupMark } from "../lib/startup";
+import { explain } from "../lib/remedy";
 import { commands, events } from "./bindings";
 import type {
   AppStatus,
@@ -27,6 +28,7 @@ import type {
   Navigate,
   Notice,
   Preset,
+  Remedy,
   TestOutcome,
   UiSettings,
 } from "./bindings";
@@ -73,8 +75,28 @@ function fieldProblems(value: unknown): FieldError[] {
   });
 }
 
+const REMEDIES: ReadonlySet<string> = new Set<Remedy["remedy"]>([
+  "log_in",
+  "store_secret",
+  "set_secret",
+  "check_credentials",
+  "list_connections",
+  "choose_another_name",
+  "allow_export",
+  "set_ca_file",
+  "use_file_store",
+]);
+
+function remedyOf(value: unknown): Remedy | null {
+  if (typeof value !== "object" || value === null || !("remedy" in value)) return null;
+  const { remedy } = value;
+  if (typeof remedy !== "string" || !REMEDIES.has(remedy)) return null;
+  const field = "field" in value ? value.field : undefined;
+  return (typeof field === "string" ? { remedy, field } : { remedy }) as Remedy;
+}
+
 /**
- * Any rejection as an `IpcError`. Commands reject with `{ code, message, fields }`; Tauri
+ * Any rejection as an `IpcError`. Commands reject with `{ code, message, remedy, fields }`; Tauri
  * itself (an unknown command, a denied permission) rejects with a bare string.
  */
 export function toIpcError(failure: unknown): IpcError {
@@ -88,12 +110,16 @@ export function toIpcError(failure: unknown): IpcError {
     const { code, message } = failure;
     if (typeof code === "string" && CODES.has(code) && typeof message === "string") {
       const fields = "fields" in failure ? fieldProblems(failure.fields) : [];
-      return { code: code as ErrorCode, message, fields };
+      const remedy = "remedy" in failure ? remedyOf(failure.remedy) : null;
+      return { code: code as ErrorCode, message, remedy, fields };
     }
   }
   const message = failure instanceof Error ? failure.message : String(failure);
-  return { code: "internal", message, fields: [] };
+  return { code: "internal", message, remedy: null, fields: [] };
 }
+
+/** Any rejection in words for the person: what happened, then what to do (see `explain`). */
+export const failureText = (failure: unknown): string => explain(toIpcError(failure));
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
@@ -265,6 +291,12 @@ export async function copyText(text: string): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-deprecated
     const copied = document.execCommand("copy");
     area.remove();
-    if (!copied) throw new IpcFailure({ code: "internal", message: "could not copy", fields: [] });
+    if (!copied)
+      throw new IpcFailure({
+        code: "internal",
+        message: "could not copy",
+        remedy: null,
+        fields: [],
+      });
   }
 }
