@@ -4,10 +4,10 @@
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
-use tokentray_engine::{self as engine, StoreError};
+use tokentray_engine::{self as engine, ErrorCode, StoreError, StoreKind};
 
-use crate::dto::{Connection, StoreKind};
-use crate::ipc_error::{ErrorCode, IpcError};
+use crate::dto::Connection;
+use crate::ipc_error::IpcError;
 use crate::settings::UiSettings;
 use crate::state::AppState;
 
@@ -62,11 +62,11 @@ async fn status(state: &AppState) -> AppStatus {
         .and_then(|c| c.app.secret_store)
         .unwrap_or(engine::StoreKind::Keychain);
     AppStatus {
-        store: info.kind.into(),
+        store: info.kind,
         store_location: info.location,
         store_health: health,
         store_message: message,
-        store_after_restart: (chosen != info.kind).then(|| chosen.into()),
+        store_after_restart: (chosen != info.kind).then_some(chosen),
         endpoint_url: state.endpoint_url().await,
         endpoint_default_taken: state.endpoint_default_taken().await,
         tray_available: crate::tray::host_available().await,

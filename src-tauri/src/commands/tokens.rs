@@ -7,10 +7,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
+use tokentray_engine::{ErrorCode, Timestamp};
 
 use crate::clipboard::CLIPBOARD;
-use crate::dto::millis;
-use crate::ipc_error::{ErrorCode, IpcError};
+use crate::ipc_error::IpcError;
 use crate::state::AppState;
 
 /// What to copy.
@@ -27,7 +27,7 @@ pub(crate) enum CopyFormat {
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
 pub(crate) struct CopyOutcome {
     /// When the clipboard will be cleared, if it will.
-    pub(crate) clears_at: Option<f64>,
+    pub(crate) clears_at: Option<Timestamp>,
 }
 
 /// Copies a fresh token of `name` to the clipboard.
@@ -68,7 +68,7 @@ pub(crate) async fn copy(
         .record_handout(&handout.connection, "desktop: copy", None, None);
     let now = tokentray_engine::Clock::now(&tokentray_engine::SystemClock);
     Ok(CopyOutcome {
-        clears_at: clear_after.map(|d| millis(now.plus(d))),
+        clears_at: clear_after.map(|d| now.plus(d)),
     })
 }
 

@@ -11,7 +11,7 @@ mod model;
 mod native;
 
 use tauri::{AppHandle, Manager};
-use tokentray_engine::{Engine, Status};
+use tokentray_engine::Engine;
 
 use crate::events::{Level, Navigate, notice};
 use crate::state::AppState;
@@ -61,17 +61,6 @@ pub(crate) async fn host_available() -> bool {
     }
 }
 
-/// Renews every connection that can renew without a person.
-pub(crate) async fn refresh_all(engine: &Engine) {
-    let Ok(views) = engine.list() else { return };
-    for view in views.iter().filter(|v| v.status != Status::SignedOut) {
-        // A person's click: not held back by the renewal limit that scripts' paths keep.
-        if let Err(error) = engine.refresh_now(view.name.as_str()).await {
-            tracing::info!(connection = %view.name, %error, "refresh all: one failed");
-        }
-    }
-}
-
 /// Carries out the menu item `id` (see [`model`]'s constants), clicked in whichever backend.
 fn act(app: &AppHandle, id: &str) {
     match id {
@@ -80,8 +69,16 @@ fn act(app: &AppHandle, id: &str) {
         REFRESH_ALL => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                if let Some(state) = app.try_state::<AppState>() {
-                    refresh_all(&state.engine).await;
+                let Some(state) = app.try_state::<AppState>() else {
+                    return;
+                };
+                match state.engine.refresh_all().await {
+                    Ok(failed) => {
+                        for (name, error) in failed {
+                            tracing::info!(connection = %name, %error, "refresh all: one failed");
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "refresh all: no connection list"),
                 }
             });
         }

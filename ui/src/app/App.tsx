@@ -9,11 +9,11 @@ import { StoreBanner } from "../features/settings/StoreBanner";
 import {
   appStatus,
   connectionDetail,
+  failureText,
   onNavigate,
   onNotice,
   onQuitAsked,
   refreshAll,
-  toIpcError,
 } from "../ipc/client";
 import type { AppStatus, Connection, Unsubscribe } from "../ipc/client";
 import { afterFirstScreen } from "../lib/startup";
@@ -60,7 +60,7 @@ function useSubscription(subscribe: () => Promise<Unsubscribe>): void {
         else stop = unsubscribe;
       },
       (failure: unknown) => {
-        console.warn("could not subscribe:", toIpcError(failure).message);
+        console.warn("could not subscribe:", failureText(failure));
       },
     );
     return () => {
@@ -81,7 +81,7 @@ export function App() {
   useEffect(() => {
     void afterFirstScreen().then(() => {
       appStatus().then(setStatus, (failure: unknown) => {
-        console.warn("could not read the app status:", toIpcError(failure).message);
+        console.warn("could not read the app status:", failureText(failure));
       });
       for (const part of LATER) void part.preload();
     });
@@ -94,7 +94,7 @@ export function App() {
         setModal({ type: "login", connection });
       },
       (failure: unknown) => {
-        notify("error", `Could not start the login of ${name}: ${toIpcError(failure).message}`);
+        notify("error", `Could not start the login of ${name}: ${failureText(failure)}`);
       },
     );
   };
@@ -157,7 +157,7 @@ export function App() {
         notify("info", "Renewing every connection that can renew on its own");
       },
       (failure: unknown) => {
-        notify("error", `Could not refresh: ${toIpcError(failure).message}`);
+        notify("error", `Could not refresh: ${failureText(failure)}`);
       },
     );
   };
@@ -193,7 +193,7 @@ export function App() {
                   setModal({ type: "settings" });
                 },
                 (failure: unknown) => {
-                  notify("error", `The settings could not be read: ${toIpcError(failure).message}`);
+                  notify("error", `The settings could not be read: ${failureText(failure)}`);
                 },
               );
             }}

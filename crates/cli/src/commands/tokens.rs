@@ -1,7 +1,7 @@
 //! `login`, `token`, `whoami`, `refresh`, `logout`.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::time::Duration;
 
 use serde_json::json;
@@ -20,9 +20,13 @@ pub(crate) async fn login(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let totp = match a.totp {
+        Some(code) => Some(Secret::new(code)),
+        None => ask_totp(engine, &a.name)?,
+    };
     let request = LoginRequest {
         redirect: a.redirect.map(Redirect::mode),
-        totp: a.totp.map(Secret::new),
+        totp,
         open_browser: !a.no_browser,
     };
     let view = match engine.start_login(&a.name, request).await? {
@@ -62,6 +66,19 @@ pub(crate) async fn login(
             output::expiry(view.expires_at, SystemClock.now())
         ),
     )
+}
+
+/// The one-time code for a kind whose login asks for one (the engine decides which), asked on
+/// a terminal; empty or no terminal means none (an account without 2FA).
+fn ask_totp(engine: &Engine, name: &str) -> Result<Option<Secret>, CliError> {
+    let kind = engine.view(name)?.kind;
+    if !tokentray_engine::catalog::asks_totp(kind) || !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let code = rpassword::prompt_password("Two-factor code (empty if 2FA is off): ")
+        .map_err(|e| CliError::Io("read from the terminal", e))?;
+    let code = code.trim();
+    Ok((!code.is_empty()).then(|| Secret::new(code)))
 }
 
 /// Prints what the person must do: the URL (or device URL and code), each on a line of its own.

@@ -75,7 +75,7 @@ describe("QuitDialog", () => {
 
   it("shows why the window could not be hidden, and stays open", async () => {
     vi.mocked(hideWindow).mockRejectedValueOnce(
-      new IpcFailure({ code: "internal", message: "the window is gone", fields: [] }),
+      new IpcFailure({ code: "internal", message: "the window is gone", fields: [], remedy: null }),
     );
     const onClose = await open();
     await act(async () => {
