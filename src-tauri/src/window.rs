@@ -71,7 +71,7 @@ pub(crate) fn on_event(window: &Window, event: &WindowEvent) {
         api.prevent_close();
         let app = window.app_handle().clone();
         tauri::async_runtime::spawn(async move {
-            if crate::tray::host_available().await {
+            if crate::panel::host_available().await {
                 hide_main(&app);
                 return;
             }

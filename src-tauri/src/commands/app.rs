@@ -69,7 +69,7 @@ async fn status(state: &AppState) -> AppStatus {
         store_after_restart: (chosen != info.kind).then_some(chosen),
         endpoint_url: state.endpoint_url().await,
         endpoint_default_taken: state.endpoint_default_taken().await,
-        tray_available: crate::tray::host_available().await,
+        tray_available: crate::panel::host_available().await,
         settings: state.settings(),
     }
 }
@@ -154,9 +154,9 @@ pub(crate) fn ui_ready(app: AppHandle, marks: Vec<UiMark>) {
     SAID.call_once(|| {
         for mark in marks.iter().take(MAX_MARKS) {
             let stage: String = mark.stage.chars().take(40).collect();
-            crate::startup::mark_at(&stage, mark.at);
+            crate::timing::mark_at(&stage, mark.at);
         }
-        let since_start = crate::startup::since_start();
+        let since_start = crate::timing::since_start();
         tracing::info!(?since_start, "the window is ready");
     });
     crate::startup::first_screen_shown(&app);

@@ -164,19 +164,3 @@ pub(super) fn show(app: &AppHandle, model: Model) {
         });
     }
 }
-
-/// Whether a panel has registered as a `StatusNotifier` host with the session's watcher.
-pub(super) async fn host_registered() -> zbus::Result<bool> {
-    let bus = zbus::Connection::session().await?;
-    // One property read: no property cache (whose set-up logs a warning when no watcher runs).
-    let watcher: zbus::Proxy<'_> = zbus::proxy::Builder::new(&bus)
-        .destination("org.kde.StatusNotifierWatcher")?
-        .path("/StatusNotifierWatcher")?
-        .interface("org.kde.StatusNotifierWatcher")?
-        .cache_properties(zbus::proxy::CacheProperties::No)
-        .build()
-        .await?;
-    watcher
-        .get_property::<bool>("IsStatusNotifierHostRegistered")
-        .await
-}

@@ -41,26 +41,6 @@ pub(crate) fn update(app: &AppHandle, engine: &Engine) {
     backend::show(app, model::model(&views));
 }
 
-/// Whether the desktop shows tray icons. On Linux the icon is a `StatusNotifierItem`, shown only
-/// while a panel has registered as a host with the session's `org.kde.StatusNotifierWatcher`;
-/// without one the app runs on, with its window as the only way in. Elsewhere, always.
-pub(crate) async fn host_available() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        match linux::host_registered().await {
-            Ok(found) => found,
-            Err(error) => {
-                tracing::debug!(%error, "no StatusNotifier watcher on the session bus");
-                false
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        true
-    }
-}
-
 /// Carries out the menu item `id` (see [`model`]'s constants), clicked in whichever backend.
 fn act(app: &AppHandle, id: &str) {
     match id {
@@ -106,14 +86,9 @@ fn on_connection_action(app: &AppHandle, action: &str, name: String) {
                     return;
                 };
                 let result = if action == COPY {
-                    crate::commands::tokens::copy(
-                        &app,
-                        &state,
-                        &name,
-                        crate::commands::tokens::CopyFormat::Token,
-                    )
-                    .await
-                    .map(|_| format!("Copied the token of {name}."))
+                    crate::clipboard::copy(&app, &state, &name, crate::clipboard::CopyFormat::Token)
+                        .await
+                        .map(|_| format!("Copied the token of {name}."))
                 } else {
                     state
                         .engine
