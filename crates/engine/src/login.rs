@@ -13,6 +13,7 @@ use crate::secret::{Secret, constant_time_eq};
 use crate::time::Timestamp;
 
 /// How a browser login returns to Tokentray.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RedirectMode {

@@ -1,15 +1,15 @@
 //! `login`, `token`, `whoami`, `refresh`, `logout`.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::time::Duration;
 use tokentray_engine::Freshness;
 use tokentray_engine::connection_name;
 
 use serde_json::json;
 use tokentray_engine::{
-    Clock, Engine, Handout, LoginPrompt, LoginRequest, LoginStep, RedirectMode, RejectedToken,
-    Secret, SystemClock, Timestamp,
+    Clock, ConnectionName, Engine, Handout, LoginPrompt, LoginRequest, LoginStep, RedirectMode,
+    RejectedToken, Secret, SystemClock, Timestamp,
 };
 
 use crate::args::{AuditArgs, LoginArgs, Name, NameJson, Redirect, TokenArgs, TokenFormat};
@@ -22,16 +22,17 @@ pub(crate) async fn login(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let name = connection_name(&a.name)?;
+    let totp = match a.totp {
+        Some(code) => Some(Secret::new(code)),
+        None => ask_totp(engine, &name)?,
+    };
     let request = LoginRequest {
         redirect: a.redirect.map(Redirect::mode),
-        totp: a.totp.map(Secret::new),
+        totp,
         open_browser: !a.no_browser,
     };
-    let view = match engine
-        .logins()
-        .start(&connection_name(&a.name)?, request)
-        .await?
-    {
+    let view = match engine.logins().start(&name, request).await? {
         LoginStep::Done(view) => view,
         LoginStep::Waiting(start) => {
             show_prompt(&start.prompt, a.no_browser, out, err)?;
@@ -43,9 +44,9 @@ pub(crate) async fn login(
                 }
             ) {
                 let pasted = read_pasted(err)?;
-                engine.logins().paste(&connection_name(&a.name)?, &pasted)?;
+                engine.logins().paste(&name, &pasted)?;
             }
-            engine.logins().finish(&connection_name(&a.name)?).await?
+            engine.logins().finish(&name).await?
         }
     };
     if a.json {
@@ -68,6 +69,19 @@ pub(crate) async fn login(
             output::expiry(view.expires_at, SystemClock.now())
         ),
     )
+}
+
+/// The one-time code for a kind whose login asks for one (the engine decides which), asked on
+/// a terminal; empty or no terminal means none (an account without 2FA).
+fn ask_totp(engine: &Engine, name: &ConnectionName) -> Result<Option<Secret>, CliError> {
+    let kind = engine.view(name)?.kind;
+    if !tokentray_engine::catalog::asks_totp(kind) || !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let code = rpassword::prompt_password("Two-factor code (empty if 2FA is off): ")
+        .map_err(|e| CliError::Io("read from the terminal", e))?;
+    let code = code.trim();
+    Ok((!code.is_empty()).then(|| Secret::new(code)))
 }
 
 /// Prints what the person must do: the URL (or device URL and code), each on a line of its own.

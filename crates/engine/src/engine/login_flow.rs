@@ -155,6 +155,23 @@ impl Logins<'_> {
         self.engine.view(name)
     }
 
+    /// After adding `name`: gets its first token at once when it needs nobody to log in
+    /// (client credentials, a stored password without 2FA, access codes, a static token), so
+    /// that the connection shows it works or what is wrong; decided here so that every front
+    /// end does the same. `None` when it needs a person (who logs in when ready). A failure is
+    /// kept on the connection like any other.
+    pub async fn first_login(&self, name: &ConnectionName) -> Option<Result<ConnectionView>> {
+        if !self
+            .engine
+            .inspect()
+            .logs_in_unattended(name)
+            .unwrap_or(false)
+        {
+            return None;
+        }
+        Some(self.with_credentials(name, LoginInput::default()).await)
+    }
+
     /// Forgets the tokens of `name` (keeping its credentials) and revokes them where the
     /// service allows. Returns a revocation failure as a warning, after forgetting.
     pub async fn logout(&self, name: &ConnectionName) -> Result<Option<String>> {

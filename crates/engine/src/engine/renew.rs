@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use super::runtime::{Want, refresh_before};
 use super::{Engine, Inner};
 use crate::connection::{ConnectionName, ConnectionSpec};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::refresh::Renewer;
 use crate::state::{ConnectionState, Status};
 use crate::time::Timestamp;
@@ -73,6 +73,23 @@ impl Engine {
     ) -> Result<crate::events::ConnectionView> {
         self.force(name, false).await?;
         self.view(name)
+    }
+
+    /// Renews every connection that has tokens (not the signed-out ones) now, as a person's
+    /// "refresh all" in the app's window or tray: like [`Engine::refresh_now`], not held back
+    /// by the renewal limit that scripts' paths keep. Each failure stays on its connection;
+    /// the names that failed are returned with their errors.
+    pub async fn refresh_all(&self) -> Result<Vec<(ConnectionName, Error)>> {
+        let mut failed = Vec::new();
+        for view in self.list()? {
+            if view.status == Status::SignedOut {
+                continue;
+            }
+            if let Err(error) = self.refresh_now(&view.name).await {
+                failed.push((view.name, error));
+            }
+        }
+        Ok(failed)
     }
 
     async fn force(&self, name: &ConnectionName, limited: bool) -> Result<Option<Timestamp>> {

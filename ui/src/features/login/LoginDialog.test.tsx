@@ -43,7 +43,13 @@ const inputOf = (id: string) => host.querySelector<HTMLInputElement>(`[data-test
 
 async function open(kind: "oauth2" | "cdse" = "oauth2") {
   await act(async () => {
-    render(<LoginDialog connection={connection({ name: "work", kind })} onClose={onClose} />, host);
+    render(
+      <LoginDialog
+        connection={connection({ name: "work", kind, asks_totp: kind === "cdse" })}
+        onClose={onClose}
+      />,
+      host,
+    );
     await Promise.resolve();
   });
   await act(() => Promise.resolve());
@@ -121,7 +127,14 @@ describe("LoginDialog", () => {
     expect(openUrl).toHaveBeenCalledWith("https://login.example.com/authorize?state=s");
 
     await act(() => {
-      backend.emit({ name: "other", phase: "failed", message: "not ours", connection: null });
+      backend.emit({
+        name: "other",
+        phase: "failed",
+        message: "not ours",
+        code: "needs_login",
+        remedy: { remedy: "log_in" },
+        connection: null,
+      });
     });
     expect(host.textContent).not.toContain("not ours");
     await act(() => {
@@ -129,6 +142,8 @@ describe("LoginDialog", () => {
         name: "work",
         phase: "done",
         message: null,
+        code: null,
+        remedy: null,
         connection: connection({
           name: "work",
           identity: { subject: "ada", name: "Ada", email: null },
@@ -204,6 +219,7 @@ describe("LoginDialog", () => {
     backend.step = new IpcFailure({
       code: "provider_error",
       message: "the token endpoint answered 503",
+      remedy: null,
       fields: [],
     });
     await open();

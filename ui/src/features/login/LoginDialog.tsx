@@ -11,6 +11,7 @@ import { Dialog, DialogActions } from "../../components/Dialog";
 import {
   cancelLogin,
   copyText,
+  failureText,
   onLoginUpdate,
   openUrl,
   pasteLogin,
@@ -33,8 +34,8 @@ export function LoginDialog({
   connection: Connection;
   onClose: () => void;
 }) {
-  const { name, kind, label } = connection;
-  const [state, dispatch] = useReducer(loginReducer, kind, initialLogin);
+  const { name, asks_totp: asksTotp, label } = connection;
+  const [state, dispatch] = useReducer(loginReducer, asksTotp, initialLogin);
   const started = useRef(false);
 
   const begin = (totp: string | null) => {
@@ -60,7 +61,7 @@ export function LoginDialog({
         else stop = unsubscribe;
       },
       (failure: unknown) => {
-        console.warn("login progress is off:", toIpcError(failure).message);
+        console.warn("login progress is off:", failureText(failure));
       },
     );
     // Kinds without a one-time code start at once.
@@ -91,15 +92,15 @@ export function LoginDialog({
         if (close) onClose();
       },
       (failure: unknown) => {
-        notify("error", `Could not cancel the login: ${toIpcError(failure).message}`);
+        notify("error", `Could not cancel the login: ${failureText(failure)}`);
         onClose();
       },
     );
   };
 
   const retry = () => {
-    dispatch({ type: "reset", kind });
-    if (kind !== "cdse") begin(null);
+    dispatch({ type: "reset", asksTotp });
+    if (!asksTotp) begin(null);
   };
 
   return (
@@ -204,7 +205,7 @@ function LoginBody({
 function AddressActions({ url, openLabel }: { url: string; openLabel: string }) {
   const open = () => {
     openUrl(url).catch((failure: unknown) => {
-      notify("error", `Could not open the browser: ${toIpcError(failure).message}`);
+      notify("error", `Could not open the browser: ${failureText(failure)}`);
     });
   };
   const copy = () => {
@@ -295,7 +296,7 @@ function PasteForm({ name, paste }: { name: string; paste: PasteState }) {
       },
       (failure: unknown) => {
         setSending(false);
-        setLocal(toIpcError(failure).message);
+        setLocal(failureText(failure));
       },
     );
   };

@@ -29,19 +29,21 @@ const update = (phase: "done" | "failed" | "cancelled", message: string | null =
       name: "work",
       phase,
       message,
+      code: phase === "failed" ? ("needs_login" as const) : null,
+      remedy: phase === "failed" ? ({ remedy: "log_in" } as const) : null,
       connection: phase === "done" ? connection({ name: "work" }) : null,
     },
   }) as const;
 
 describe("loginReducer", () => {
-  it("asks Copernicus for a one-time code first and everyone else not", () => {
-    expect(initialLogin("cdse")).toEqual({ phase: "totp" });
-    expect(initialLogin("oauth2")).toEqual({ phase: "starting" });
+  it("asks for a one-time code first only when the connection says its kind asks for one", () => {
+    expect(initialLogin(true)).toEqual({ phase: "totp" });
+    expect(initialLogin(false)).toEqual({ phase: "starting" });
     expect(run({ phase: "totp" }, { type: "start" })).toEqual({ phase: "starting" });
   });
 
   it("finishes at once when the flow needs no person", () => {
-    const s = run(initialLogin("oauth2"), {
+    const s = run(initialLogin(false), {
       type: "started",
       step: { type: "done", connection: connection({ name: "work" }) },
     });
@@ -49,7 +51,7 @@ describe("loginReducer", () => {
   });
 
   it("waits for the browser, then finishes on the done event", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER });
+    let s = run(initialLogin(false), { type: "started", step: BROWSER });
     expect(s).toMatchObject({ phase: "browser", step: BROWSER, paste: { phase: "idle" } });
     expect(isPending(s)).toBe(true);
     s = loginReducer(s, update("done"));
@@ -58,11 +60,11 @@ describe("loginReducer", () => {
   });
 
   it("keeps the pasted-code box usable after a bad paste", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, { type: "paste" });
+    let s = run(initialLogin(false), { type: "started", step: BROWSER }, { type: "paste" });
     expect(s).toMatchObject({ paste: { phase: "sending" } });
     s = loginReducer(s, {
       type: "paste_failed",
-      error: { code: "invalid_input", message: "that is not a code", fields: [] },
+      error: { code: "invalid_input", message: "that is not a code", remedy: null, fields: [] },
     });
     expect(s).toMatchObject({
       phase: "browser",
@@ -71,16 +73,25 @@ describe("loginReducer", () => {
   });
 
   it("shows a device code until the event says how it ended", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: DEVICE });
+    let s = run(initialLogin(false), { type: "started", step: DEVICE });
     expect(s).toMatchObject({ phase: "device", step: { user_code: "WDJB-MJHT" } });
     s = loginReducer(s, update("failed", "the code expired"));
-    expect(s).toMatchObject({ phase: "failed", message: "the code expired" });
+    expect(s).toMatchObject({
+      phase: "failed",
+      message: "the code expired",
+      advice: "Log in again.",
+    });
   });
 
   it("turns a failed start into words with a next step, and can start again", () => {
-    const s = run(initialLogin("oauth2"), {
+    const s = run(initialLogin(false), {
       type: "start_failed",
-      error: { code: "storage_unavailable", message: "the keychain is locked", fields: [] },
+      error: {
+        code: "storage_unavailable",
+        message: "the keychain is locked",
+        remedy: null,
+        fields: [],
+      },
     });
     expect(s).toMatchObject({ phase: "failed", message: "the keychain is locked" });
     expect(s.phase === "failed" && s.advice).toMatch(/keychain/);
@@ -88,7 +99,7 @@ describe("loginReducer", () => {
   });
 
   it("cancels while pending, and ignores late events after the end", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, { type: "cancel" });
+    let s = run(initialLogin(false), { type: "started", step: BROWSER }, { type: "cancel" });
     expect(s).toEqual({ phase: "cancelling" });
     s = loginReducer(s, update("cancelled"));
     expect(s).toEqual({ phase: "cancelled" });
@@ -96,21 +107,24 @@ describe("loginReducer", () => {
     expect(loginReducer(s, { type: "started", step: BROWSER })).toEqual({ phase: "cancelled" });
   });
 
-  it("asks Copernicus for a fresh one-time code when trying again", () => {
+  it("asks for a fresh one-time code when trying again, where the kind asks for one", () => {
     const failedCdse = run(
       { phase: "starting" },
-      { type: "start_failed", error: { code: "provider_error", message: "bad code", fields: [] } },
+      {
+        type: "start_failed",
+        error: { code: "provider_error", message: "bad code", remedy: null, fields: [] },
+      },
     );
-    expect(loginReducer(failedCdse, { type: "reset", kind: "cdse" })).toEqual({ phase: "totp" });
-    expect(loginReducer(failedCdse, { type: "reset", kind: "oauth2" })).toEqual({
+    expect(loginReducer(failedCdse, { type: "reset", asksTotp: true })).toEqual({ phase: "totp" });
+    expect(loginReducer(failedCdse, { type: "reset", asksTotp: false })).toEqual({
       phase: "starting",
     });
     const pending = run({ phase: "starting" }, { type: "started", step: BROWSER });
-    expect(loginReducer(pending, { type: "reset", kind: "cdse" })).toBe(pending);
+    expect(loginReducer(pending, { type: "reset", asksTotp: true })).toBe(pending);
   });
 
   it("does not let a cancel undo a finished login", () => {
-    const done = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, update("done"));
+    const done = run(initialLogin(false), { type: "started", step: BROWSER }, update("done"));
     expect(loginReducer(done, { type: "cancel" })).toBe(done);
     expect(loginReducer(done, { type: "cancelled" })).toBe(done);
   });

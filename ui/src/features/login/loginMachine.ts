@@ -2,7 +2,15 @@
 // happened (the person asked to start, the backend answered, an event arrived) and renders
 // the state; tests drive the reducer directly.
 
-import type { Connection, ErrorCode, IpcError, LoginStep, LoginUpdate } from "../../ipc/client";
+import type {
+  Connection,
+  ErrorCode,
+  IpcError,
+  LoginStep,
+  LoginUpdate,
+  Remedy,
+} from "../../ipc/client";
+import { remedyAdvice } from "../../lib/remedy";
 
 export type BrowserStep = Extract<LoginStep, { type: "browser" }>;
 export type DeviceStep = Extract<LoginStep, { type: "device" }>;
@@ -11,7 +19,7 @@ export type PasteState =
   { phase: "idle" } | { phase: "sending" } | { phase: "failed"; message: string };
 
 export type LoginState =
-  /** Copernicus: the one-time code is asked before the flow starts. */
+  /** A kind that asks for a one-time code (the engine says which): asked before the flow starts. */
   | { phase: "totp" }
   | { phase: "starting" }
   | { phase: "browser"; step: BrowserStep; paste: PasteState }
@@ -31,16 +39,14 @@ export type LoginEvent =
   | { type: "cancel" }
   | { type: "cancelled" }
   /** Back to the beginning after a failure, asking for a new one-time code where needed. */
-  | { type: "reset"; kind: Connection["kind"] };
+  | { type: "reset"; asksTotp: boolean };
 
-/** Whether a login of this kind asks for a one-time code first. */
-export const asksTotp = (kind: Connection["kind"]): boolean => kind === "cdse";
-
-export function initialLogin(kind: Connection["kind"]): LoginState {
-  return asksTotp(kind) ? { phase: "totp" } : { phase: "starting" };
+/** The first state of a login; `asksTotp` is the connection's `asks_totp` (the engine's word). */
+export function initialLogin(asksTotp: boolean): LoginState {
+  return asksTotp ? { phase: "totp" } : { phase: "starting" };
 }
 
-/** What to do next after a failure, by code; the message says what happened. */
+/** What to do next after a failure without a remedy, by code; the message says what happened. */
 export function adviceFor(code: ErrorCode | null): string {
   switch (code) {
     case "needs_login":
@@ -66,10 +72,10 @@ export function adviceFor(code: ErrorCode | null): string {
 export const isPending = (state: LoginState): boolean =>
   state.phase === "starting" || state.phase === "browser" || state.phase === "device";
 
-const failed = (message: string, code: ErrorCode | null): LoginState => ({
+const failed = (message: string, code: ErrorCode | null, remedy: Remedy | null): LoginState => ({
   phase: "failed",
   message,
-  advice: adviceFor(code),
+  advice: remedy === null ? adviceFor(code) : remedyAdvice(remedy),
 });
 
 export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
@@ -93,7 +99,7 @@ export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
       if (state.phase !== "starting") return state;
       return event.error.code === "cancelled"
         ? { phase: "cancelled" }
-        : failed(event.error.message, event.error.code);
+        : failed(event.error.message, event.error.code, event.error.remedy);
     case "update":
       return applyUpdate(state, event.update);
     case "paste":
@@ -107,7 +113,7 @@ export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
     case "cancelled":
       return state.phase === "done" || state.phase === "failed" ? state : { phase: "cancelled" };
     case "reset":
-      return isPending(state) ? state : initialLogin(event.kind);
+      return isPending(state) ? state : initialLogin(event.asksTotp);
   }
   return state;
 }
@@ -119,7 +125,7 @@ function applyUpdate(state: LoginState, update: LoginUpdate): LoginState {
     case "done":
       return { phase: "done", connection: update.connection };
     case "failed":
-      return failed(update.message ?? "The login failed.", null);
+      return failed(update.message ?? "The login failed.", update.code, update.remedy);
     case "cancelled":
       return { phase: "cancelled" };
   }

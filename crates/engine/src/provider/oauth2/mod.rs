@@ -60,11 +60,10 @@ fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> 
         ("post", Some(secret)) => ClientAuth::Post { id, secret },
         (_, Some(secret)) => ClientAuth::Basic { id, secret },
         (_, None) => {
-            return Err(ProviderError::Config {
+            return Err(ProviderError::SecretMissing {
                 field: "client_secret",
-                reason: format!(
-                    "is not stored but client_auth is {method}; store it with `tokentray edit {} --client-secret`, or set --client-auth none for a public client",
-                    flow.spec.name
+                why: format!(
+                    "because client_auth is {method} (a public client sets client_auth to none)"
                 ),
             });
         }
@@ -261,8 +260,7 @@ async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, 
         }
         other => {
             return Err(ProviderError::NeedsInteraction(format!(
-                "the {other} grant needs a browser login; run `tokentray login {}`",
-                flow.spec.name
+                "the {other} grant needs a browser login"
             )));
         }
     }
@@ -632,7 +630,7 @@ mod tests {
         assert_eq!(resolved(Some("none"), Some("s")), Ok("none"));
         let e = resolved(Some("basic"), None).unwrap_err();
         assert!(
-            e.contains("client_secret: is not stored but client_auth is basic"),
+            e.contains("client_secret: is not stored and is required because client_auth is basic"),
             "{e}"
         );
     }

@@ -190,10 +190,9 @@ impl Provider for ArcgisOauth {
             if imported(flow.spec) {
                 flow.secret("refresh_token", "to import a refresh token")?;
             }
-            return Err(ProviderError::NeedsInteraction(format!(
-                "a user login needs the browser; run `tokentray login {}`",
-                flow.spec.name
-            )));
+            return Err(ProviderError::NeedsInteraction(
+                "a user login needs the browser".into(),
+            ));
         }
         flow.secret("client_secret", "for an ArcGIS app login")?;
         token_request(flow, vec![("grant_type", "client_credentials".into())]).await
