@@ -11,7 +11,7 @@ use url::Url;
 use crate::fields::{self, FieldDef, FieldType};
 // The kind and the typed settings belong to the field table that types them; they are
 // re-exported here because every connection is made of them.
-pub(crate) use crate::fields::{FieldError, ProviderKind, Settings, Value};
+pub(crate) use crate::fields::{FieldError, ProviderKind, Settings, TypedSettings, Value};
 
 /// A connection's unique name: a slug `[a-z0-9][a-z0-9-]{0,62}` used by the CLI, the config
 /// file and the export endpoint.
@@ -106,7 +106,18 @@ impl ConnectionSpec {
     /// Checks every field against the kind's definitions: no unknown or secret fields, each
     /// value of the right type and form. Returns every problem, not just the first.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        fields::validate(self.kind, &self.settings)
+        self.parse().map(drop)
+    }
+
+    /// Validates (as [`Self::validate`]) and makes the typed settings the token flows read.
+    pub fn parse(&self) -> Result<TypedSettings, Vec<FieldError>> {
+        fields::parse(self.kind, &self.settings)
+    }
+
+    /// The typed settings of a validated connection (every connection the engine loads or
+    /// saves has passed [`Self::validate`]).
+    pub fn typed(&self) -> TypedSettings {
+        fields::typed(self.kind, &self.settings)
     }
 
     /// The text value of `field`, or its default.

@@ -8,7 +8,8 @@ use super::Engine;
 use super::manage::{apply, check_secrets, missing};
 use crate::connection::{ConnectionName, ConnectionSpec, FieldError, ProviderKind};
 use crate::error::{Error, Result};
-use crate::provider::{self, LoginInput, ProviderError};
+use crate::fields::LoginMethod;
+use crate::provider::{LoginInput, ProviderError};
 use crate::secret::{Credentials, Secret};
 use crate::state::HistoryEntry;
 use crate::time::Timestamp;
@@ -148,7 +149,7 @@ impl Engine {
         };
         let http = self.inner.http_client(&spec)?;
         let flow = self.inner.flow(&spec, &stored, &http);
-        let provider = provider::for_kind(kind);
+        let provider = flow.provider();
         let fail = |source: ProviderError| Error::Provider {
             connection: spec.name.clone(),
             source,
@@ -211,8 +212,14 @@ impl Engine {
     /// stored password without 2FA, access codes, a static token), so that nobody needs to be
     /// asked.
     pub fn logs_in_unattended(&self, name: &str) -> Result<bool> {
+        Ok(self.login_method(name)?.unattended())
+    }
+
+    /// How `name` logs in: a browser, a device code, a password (perhaps with a one-time
+    /// code) or the stored secrets alone.
+    pub fn login_method(&self, name: &str) -> Result<LoginMethod> {
         let spec = self.inner.spec(name)?;
-        Ok(crate::provider::for_kind(spec.kind).logs_in_unattended(&spec))
+        Ok(spec.typed().kind.login_method())
     }
 
     /// Whether a login of `name` is waiting for the person.

@@ -346,7 +346,7 @@ impl Engine {
         let result = {
             let http = self.inner.http_client(&spec)?;
             let flow = self.inner.flow(&spec, &stored, &http);
-            provider::for_kind(spec.kind).login(&flow, &input).await
+            flow.provider().login(&flow, &input).await
         };
         match result {
             Ok(tokens) => {
@@ -369,7 +369,8 @@ impl Engine {
         };
         let http = self.inner.http_client(&spec)?;
         let flow = self.inner.flow(&spec, &stored, &http);
-        let identity = provider::for_kind(spec.kind)
+        let identity = flow
+            .provider()
             .whoami(&flow, &tokens)
             .await
             .map_err(|source| Error::Provider {
@@ -393,7 +394,12 @@ impl Engine {
         if let Some(tokens) = stored.tokens.take() {
             let http = self.inner.http_client(&spec)?;
             let flow = self.inner.flow(&spec, &stored, &http);
-            if let Err(e) = provider::for_kind(spec.kind).revoke(&flow, &tokens).await {
+            let provider = flow.provider();
+            let revoked = match provider.revocation() {
+                Some(revocation) => revocation.revoke(&flow, &tokens).await,
+                None => Ok(()),
+            };
+            if let Err(e) = revoked {
                 warning = Some(format!(
                     "the tokens were forgotten but could not be revoked: {e}"
                 ));
@@ -520,13 +526,13 @@ impl Inner {
         stored: &'a Stored,
         http: &'a reqwest::Client,
     ) -> Flow<'a> {
-        Flow {
+        Flow::new(
             spec,
-            credentials: &stored.credentials,
+            &stored.credentials,
             http,
-            clock: self.clock.as_ref(),
-            discovery: &self.discovery,
-        }
+            self.clock.as_ref(),
+            &self.discovery,
+        )
     }
 
     /// The hand-out of `tokens`, for `identity` (see `handout.rs` for where it comes from).
@@ -618,7 +624,7 @@ impl Inner {
         let result = {
             let http = self.http_client(spec)?;
             let flow = self.flow(spec, &stored, &http);
-            let provider = provider::for_kind(spec.kind);
+            let provider = flow.provider();
             match &stored.tokens {
                 Some(t) => provider.renew(&flow, t).await,
                 None => provider.login(&flow, &LoginInput::default()).await,
@@ -713,7 +719,7 @@ impl Inner {
         state.refresh_expires_at = tokens.refresh_expires_at;
         state.needs_login_at = tokens
             .refresh_expires_at
-            .filter(|_| provider::for_kind(spec.kind).session_end_needs_person(spec, tokens));
+            .filter(|_| provider::with(spec, |p| p.session_end_needs_person(tokens)));
         state.last_refresh = Some(tokens.obtained_at);
         state.record(
             tokens.obtained_at,
@@ -746,7 +752,7 @@ impl Inner {
     ) -> Option<Identity> {
         let http = self.http_client(spec).ok()?;
         let flow = self.flow(spec, stored, &http);
-        match provider::for_kind(spec.kind).whoami(&flow, tokens).await {
+        match flow.provider().whoami(&flow, tokens).await {
             Ok(id) => id,
             Err(e) => {
                 tracing::debug!(connection = %spec.name, error = %e, "whoami failed");

@@ -15,7 +15,7 @@ use crate::events::ConnectionView;
 use crate::login::{self, CallbackOutcome, IssCheck, LoginPrompt, LoginStart, RedirectMode};
 use crate::login_page::LoginPage;
 use crate::loopback::{self, Loopback};
-use crate::provider::{self, Authorization, DevicePoll, DeviceStart, LoginInput};
+use crate::provider::{self, Authorization, DevicePoll, DeviceStart, LoginInput, ProviderError};
 use crate::secret::Secret;
 use crate::token::TokenSet;
 
@@ -84,16 +84,18 @@ impl Engine {
         let stored = self.inner.stored(&spec, &slot).await?;
         let http = self.inner.http_client(&spec)?;
         let flow = self.inner.flow(&spec, &stored, &http);
-        let provider = provider::for_kind(spec.kind);
+        let provider = flow.provider();
         let provider_err = |source| Error::Provider {
             connection: spec.name.clone(),
             source,
         };
-        if let Some(auth) = provider.authorization(&flow).await.map_err(provider_err)? {
+        if let Some(browser) = provider.browser() {
+            let auth = browser.authorization(&flow).await.map_err(provider_err)?;
             let start = self.inner.begin_browser(&spec, auth, &request).await?;
             return Ok(LoginStep::Waiting(start));
         }
-        if let Some(device) = provider.device_start(&flow).await.map_err(provider_err)? {
+        if let Some(device) = provider.device() {
+            let device = device.device_start(&flow).await.map_err(provider_err)?;
             let prompt = LoginPrompt::Device {
                 user_code: device.user_code.clone(),
                 verification_uri: device.verification_uri.clone(),
@@ -108,6 +110,8 @@ impl Engine {
                 browser_opened: false,
             }));
         }
+        drop(provider);
+        drop(flow);
         drop(stored);
         Ok(LoginStep::Done(
             self.login(name, LoginInput { totp: request.totp }).await?,
@@ -408,7 +412,7 @@ impl Inner {
         let stored = self.stored(spec, &slot).await?;
         let http = self.http_client(spec)?;
         let flow = self.flow(spec, &stored, &http);
-        let provider = provider::for_kind(spec.kind);
+        let provider = flow.provider();
         let provider_err = |source| Error::Provider {
             connection: spec.name.clone(),
             source,
@@ -430,12 +434,25 @@ impl Inner {
                         return Err(fail(spec, LoginFailure::Refused { error, description }));
                     }
                 };
-                provider
+                // The settings may have changed since the login started.
+                let browser = provider.browser().ok_or_else(|| {
+                    provider_err(ProviderError::NeedsInteraction(
+                        "this connection has no browser login".into(),
+                    ))
+                })?;
+                browser
                     .exchange_code(&flow, &auth, &code, verifier.as_ref(), &redirect_uri)
                     .await
                     .map_err(provider_err)
             }
-            Waiting::Device(start) => poll_device(spec, &flow, provider, &start).await,
+            Waiting::Device(start) => {
+                let device = provider.device().ok_or_else(|| {
+                    provider_err(ProviderError::NeedsInteraction(
+                        "this connection has no device login".into(),
+                    ))
+                })?;
+                poll_device(spec, &flow, device, &start).await
+            }
         }
     }
 }
@@ -443,7 +460,7 @@ impl Inner {
 async fn poll_device(
     spec: &ConnectionSpec,
     flow: &provider::Flow<'_>,
-    provider: &'static dyn provider::Provider,
+    provider: &dyn provider::DeviceLogin,
     start: &DeviceStart,
 ) -> Result<TokenSet> {
     let mut interval = start.interval.max(Duration::from_secs(1));

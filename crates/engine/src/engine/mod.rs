@@ -362,7 +362,7 @@ impl Inner {
     fn keeps_fresh(spec: &ConnectionSpec) -> bool {
         match spec.settings.get("keep_fresh") {
             Some(crate::connection::Value::Bool(b)) => *b,
-            _ => crate::provider::for_kind(spec.kind).renews_unattended(spec),
+            _ => crate::provider::with(spec, |p| p.renews_unattended()),
         }
     }
 
