@@ -64,6 +64,8 @@ pub(crate) struct Connection {
     pub(crate) referer: Option<String>,
     /// Whether plain http to a non-loopback host is allowed: shown as a warning.
     pub(crate) allow_http: bool,
+    /// How it logs in (the login dialog asks for a one-time code first where one may be needed).
+    pub(crate) login: LoginMethod,
 }
 
 impl Connection {
@@ -114,6 +116,33 @@ impl From<engine::ConnectionView> for Connection {
             login_pending: false,
             referer: v.referer,
             allow_http: v.allow_http,
+            login: v.login.into(),
+        }
+    }
+}
+
+/// How a connection logs in: what the login dialog asks of the person, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub(crate) enum LoginMethod {
+    /// A sign-in in the browser.
+    Browser,
+    /// A code entered at a verification page.
+    DeviceCode,
+    /// A stored password posted by Tokentray; with `totp`, a one-time code may be needed.
+    Password { totp: bool },
+    /// The stored secrets alone.
+    Stored,
+}
+
+impl From<engine::LoginMethod> for LoginMethod {
+    fn from(m: engine::LoginMethod) -> Self {
+        use engine::LoginMethod as M;
+        match m {
+            M::Browser => Self::Browser,
+            M::DeviceCode => Self::DeviceCode,
+            M::Password { totp } => Self::Password { totp },
+            M::Stored => Self::Stored,
         }
     }
 }
@@ -253,6 +282,7 @@ pub(crate) mod tests {
             token_file: None,
             referer: None,
             allow_http: false,
+            login: engine::LoginMethod::Browser,
         }
     }
 
@@ -277,6 +307,11 @@ pub(crate) mod tests {
             "the default prefix is spelled out"
         );
         assert_eq!(json["login_pending"], false);
+        assert_eq!(
+            json["login"],
+            serde_json::json!({"method": "browser"}),
+            "the ways to log in are tagged by method"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! actions on one connection (refresh, log out, remove).
 
 use tauri::State;
-use tokentray_engine::LoginInput;
+use tokentray_engine::{LoginInput, LoginMethod};
 
 use crate::dto::{Connection, Identity, millis};
 use crate::forms::{self, ConnectionChange, ConnectionInput, EditForm, KindInfo, Preset};
@@ -142,11 +142,14 @@ pub(crate) async fn add_connection(
         .await?;
     // A connection that needs nobody to log in gets its first token right away, in the
     // background: the row shows the outcome (signed in, or what went wrong) as it arrives.
-    if state
-        .engine
-        .logs_in_unattended(&input.name)
-        .unwrap_or(false)
-    {
+    let unattended = match state.engine.login_method(&input.name) {
+        Ok(LoginMethod::Stored | LoginMethod::Password { totp: false }) => true,
+        Ok(
+            LoginMethod::Browser | LoginMethod::DeviceCode | LoginMethod::Password { totp: true },
+        )
+        | Err(_) => false,
+    };
+    if unattended {
         let engine = state.engine.clone();
         let name = input.name.clone();
         tauri::async_runtime::spawn(async move {

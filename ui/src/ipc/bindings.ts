@@ -159,6 +159,8 @@ export type Connection = {
 	referer: string | null,
 	/**  Whether plain http to a non-loopback host is allowed: shown as a warning. */
 	allow_http: boolean,
+	/**  How it logs in (the login dialog asks for a one-time code first where one may be needed). */
+	login: LoginMethod,
 };
 
 /**  A change from the edit form. */
@@ -321,6 +323,17 @@ export type KindInfo = {
 
 /**  How much a notice matters. */
 export type Level = "info" | "warning" | "error";
+
+/**  How a connection logs in: what the login dialog asks of the person, if anything. */
+export type LoginMethod = 
+/**  A sign-in in the browser. */
+{ method: "browser" } | 
+/**  A code entered at a verification page. */
+{ method: "device_code" } | 
+/**  A stored password posted by Tokentray; with `totp`, a one-time code may be needed. */
+{ method: "password"; totp: boolean } | 
+/**  The stored secrets alone. */
+{ method: "stored" };
 
 /**  What the person chose for this login. */
 export type LoginOptions = {

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokentray_engine::{
-    Clock, Engine, Handout, LoginPrompt, LoginRequest, LoginStep, RedirectMode, RejectedToken,
-    Secret, SystemClock, Timestamp,
+    Clock, Engine, Handout, LoginMethod, LoginPrompt, LoginRequest, LoginStep, RedirectMode,
+    RejectedToken, Secret, SystemClock, Timestamp,
 };
 
 use crate::args::{AuditArgs, LoginArgs, Name, NameJson, Redirect, TokenArgs, TokenFormat};
@@ -20,6 +20,21 @@ pub(crate) async fn login(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
+    if a.totp.is_some() {
+        let how = match engine.login_method(&a.name)? {
+            LoginMethod::Password { .. } => None,
+            LoginMethod::Browser => Some("in the browser"),
+            LoginMethod::DeviceCode => Some("with a device code"),
+            LoginMethod::Stored => Some("with its stored secrets"),
+        };
+        if let Some(how) = how {
+            let _ = writeln!(
+                err,
+                "warning: --totp is not used: {} logs in {how}, not with a password",
+                a.name
+            );
+        }
+    }
     let request = LoginRequest {
         redirect: a.redirect.map(Redirect::mode),
         totp: a.totp.map(Secret::new),

@@ -356,6 +356,7 @@ impl Inner {
             token_file: spec.text("token_file"),
             referer: spec.text("referer"),
             allow_http: spec.flag("allow_http"),
+            login: spec.typed().kind.login_method(),
         }
     }
 

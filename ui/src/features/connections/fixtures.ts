@@ -26,6 +26,8 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     login_pending: false,
     referer: null,
     allow_http: false,
+    // As the engine says for these kinds' default settings.
+    login: overrides.kind === "cdse" ? { method: "password", totp: true } : { method: "browser" },
     ...overrides,
   };
 }

@@ -21,7 +21,7 @@ import type { Connection, Unsubscribe } from "../../ipc/client";
 import { formatCountdown } from "../../lib/countdown";
 import { identityLines } from "../connections/labels";
 import { TotpForm } from "./TotpForm";
-import { initialLogin, isPending, loginReducer } from "./loginMachine";
+import { initialLogin, isPending, loginAsksTotp, loginReducer } from "./loginMachine";
 import type { BrowserStep, DeviceStep, LoginState, PasteState } from "./loginMachine";
 
 import "./login.css";
@@ -33,8 +33,8 @@ export function LoginDialog({
   connection: Connection;
   onClose: () => void;
 }) {
-  const { name, kind, label } = connection;
-  const [state, dispatch] = useReducer(loginReducer, kind, initialLogin);
+  const { name, login, label } = connection;
+  const [state, dispatch] = useReducer(loginReducer, login, initialLogin);
   const started = useRef(false);
 
   const begin = (totp: string | null) => {
@@ -63,7 +63,7 @@ export function LoginDialog({
         console.warn("login progress is off:", toIpcError(failure).message);
       },
     );
-    // Kinds without a one-time code start at once.
+    // Logins without a one-time code start at once.
     if (state.phase === "starting" && !started.current) {
       started.current = true;
       begin(null);
@@ -98,8 +98,8 @@ export function LoginDialog({
   };
 
   const retry = () => {
-    dispatch({ type: "reset", kind });
-    if (kind !== "cdse") begin(null);
+    dispatch({ type: "reset", login });
+    if (!loginAsksTotp(login)) begin(null);
   };
 
   return (

@@ -21,6 +21,10 @@ const DEVICE = {
   qr_svg: "data:image/svg+xml;base64,PHN2Zy8+",
 } as const;
 
+/** A Copernicus password login, which may need a one-time code. */
+const CDSE = { method: "password", totp: true } as const;
+const BROWSER_LOGIN = { method: "browser" } as const;
+
 const run = (start: LoginState, ...events: LoginEvent[]) => events.reduce(loginReducer, start);
 const update = (phase: "done" | "failed" | "cancelled", message: string | null = null) =>
   ({
@@ -34,14 +38,16 @@ const update = (phase: "done" | "failed" | "cancelled", message: string | null =
   }) as const;
 
 describe("loginReducer", () => {
-  it("asks Copernicus for a one-time code first and everyone else not", () => {
-    expect(initialLogin("cdse")).toEqual({ phase: "totp" });
-    expect(initialLogin("oauth2")).toEqual({ phase: "starting" });
+  it("asks for a one-time code first only where a password login may need one", () => {
+    expect(initialLogin(CDSE)).toEqual({ phase: "totp" });
+    expect(initialLogin(BROWSER_LOGIN)).toEqual({ phase: "starting" });
+    expect(initialLogin({ method: "password", totp: false })).toEqual({ phase: "starting" });
+    expect(initialLogin({ method: "stored" })).toEqual({ phase: "starting" });
     expect(run({ phase: "totp" }, { type: "start" })).toEqual({ phase: "starting" });
   });
 
   it("finishes at once when the flow needs no person", () => {
-    const s = run(initialLogin("oauth2"), {
+    const s = run(initialLogin(BROWSER_LOGIN), {
       type: "started",
       step: { type: "done", connection: connection({ name: "work" }) },
     });
@@ -49,7 +55,7 @@ describe("loginReducer", () => {
   });
 
   it("waits for the browser, then finishes on the done event", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER });
+    let s = run(initialLogin(BROWSER_LOGIN), { type: "started", step: BROWSER });
     expect(s).toMatchObject({ phase: "browser", step: BROWSER, paste: { phase: "idle" } });
     expect(isPending(s)).toBe(true);
     s = loginReducer(s, update("done"));
@@ -58,7 +64,7 @@ describe("loginReducer", () => {
   });
 
   it("keeps the pasted-code box usable after a bad paste", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, { type: "paste" });
+    let s = run(initialLogin(BROWSER_LOGIN), { type: "started", step: BROWSER }, { type: "paste" });
     expect(s).toMatchObject({ paste: { phase: "sending" } });
     s = loginReducer(s, {
       type: "paste_failed",
@@ -71,14 +77,14 @@ describe("loginReducer", () => {
   });
 
   it("shows a device code until the event says how it ended", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: DEVICE });
+    let s = run(initialLogin(BROWSER_LOGIN), { type: "started", step: DEVICE });
     expect(s).toMatchObject({ phase: "device", step: { user_code: "WDJB-MJHT" } });
     s = loginReducer(s, update("failed", "the code expired"));
     expect(s).toMatchObject({ phase: "failed", message: "the code expired" });
   });
 
   it("turns a failed start into words with a next step, and can start again", () => {
-    const s = run(initialLogin("oauth2"), {
+    const s = run(initialLogin(BROWSER_LOGIN), {
       type: "start_failed",
       error: { code: "storage_unavailable", message: "the keychain is locked", fields: [] },
     });
@@ -88,7 +94,11 @@ describe("loginReducer", () => {
   });
 
   it("cancels while pending, and ignores late events after the end", () => {
-    let s = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, { type: "cancel" });
+    let s = run(
+      initialLogin(BROWSER_LOGIN),
+      { type: "started", step: BROWSER },
+      { type: "cancel" },
+    );
     expect(s).toEqual({ phase: "cancelling" });
     s = loginReducer(s, update("cancelled"));
     expect(s).toEqual({ phase: "cancelled" });
@@ -101,16 +111,20 @@ describe("loginReducer", () => {
       { phase: "starting" },
       { type: "start_failed", error: { code: "provider_error", message: "bad code", fields: [] } },
     );
-    expect(loginReducer(failedCdse, { type: "reset", kind: "cdse" })).toEqual({ phase: "totp" });
-    expect(loginReducer(failedCdse, { type: "reset", kind: "oauth2" })).toEqual({
+    expect(loginReducer(failedCdse, { type: "reset", login: CDSE })).toEqual({ phase: "totp" });
+    expect(loginReducer(failedCdse, { type: "reset", login: BROWSER_LOGIN })).toEqual({
       phase: "starting",
     });
     const pending = run({ phase: "starting" }, { type: "started", step: BROWSER });
-    expect(loginReducer(pending, { type: "reset", kind: "cdse" })).toBe(pending);
+    expect(loginReducer(pending, { type: "reset", login: CDSE })).toBe(pending);
   });
 
   it("does not let a cancel undo a finished login", () => {
-    const done = run(initialLogin("oauth2"), { type: "started", step: BROWSER }, update("done"));
+    const done = run(
+      initialLogin(BROWSER_LOGIN),
+      { type: "started", step: BROWSER },
+      update("done"),
+    );
     expect(loginReducer(done, { type: "cancel" })).toBe(done);
     expect(loginReducer(done, { type: "cancelled" })).toBe(done);
   });

@@ -2,7 +2,14 @@
 // happened (the person asked to start, the backend answered, an event arrived) and renders
 // the state; tests drive the reducer directly.
 
-import type { Connection, ErrorCode, IpcError, LoginStep, LoginUpdate } from "../../ipc/client";
+import type {
+  Connection,
+  ErrorCode,
+  IpcError,
+  LoginMethod,
+  LoginStep,
+  LoginUpdate,
+} from "../../ipc/client";
 
 export type BrowserStep = Extract<LoginStep, { type: "browser" }>;
 export type DeviceStep = Extract<LoginStep, { type: "device" }>;
@@ -31,13 +38,17 @@ export type LoginEvent =
   | { type: "cancel" }
   | { type: "cancelled" }
   /** Back to the beginning after a failure, asking for a new one-time code where needed. */
-  | { type: "reset"; kind: Connection["kind"] };
+  | { type: "reset"; login: LoginMethod };
 
-/** Whether a login of this kind asks for a one-time code first. */
+/** Whether a draft of this kind asks for a one-time code to test it (a Copernicus account). */
 export const asksTotp = (kind: Connection["kind"]): boolean => kind === "cdse";
 
-export function initialLogin(kind: Connection["kind"]): LoginState {
-  return asksTotp(kind) ? { phase: "totp" } : { phase: "starting" };
+/** Whether logging in asks for a one-time code first: a password login that may need one. */
+export const loginAsksTotp = (login: LoginMethod): boolean =>
+  login.method === "password" && login.totp;
+
+export function initialLogin(login: LoginMethod): LoginState {
+  return loginAsksTotp(login) ? { phase: "totp" } : { phase: "starting" };
 }
 
 /** What to do next after a failure, by code; the message says what happened. */
@@ -107,7 +118,7 @@ export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
     case "cancelled":
       return state.phase === "done" || state.phase === "failed" ? state : { phase: "cancelled" };
     case "reset":
-      return isPending(state) ? state : initialLogin(event.kind);
+      return isPending(state) ? state : initialLogin(event.login);
   }
   return state;
 }
