@@ -3,12 +3,14 @@
 //! strings), client authentication is `basic` (RFC 6749 §2.3.1, form-urlencoded before
 //! base64), `post` or `none`, and refresh tokens are rotated when the service rotates them.
 //!
-//! The token endpoint is spoken to directly rather than through the `oauth2` crate's typed
-//! client: the services we serve break its strict response types (numbers as strings, errors
-//! with HTTP 200, ArcGIS's nested errors, Keycloak's `refresh_expires_in`) and its errors drop
-//! the HTTP status we classify on. One tolerant reader (`response.rs`) serves every kind.
+//! The standard grants' requests are built by the `oauth2` crate (`grant.rs`) and sent through
+//! the connection's own client; their answers, like every kind's, are read by one tolerant
+//! reader (`response.rs`), because the services we serve break the crate's strict response
+//! types and its errors drop the HTTP status we classify on. The device flow and revocation are
+//! written by hand (see `grant.rs` for why).
 
 mod discovery;
+mod grant;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -16,6 +18,7 @@ use url::Url;
 use url::form_urlencoded::byte_serialize;
 
 pub(crate) use discovery::{DiscoveryCache, Metadata};
+use grant::TokenGrant;
 
 use super::{
     Authorization, BrowserLogin, DeviceLogin, DevicePoll, DeviceStart, FailureClass, Flow,
@@ -126,16 +129,14 @@ async fn check_id_token(
     Ok(())
 }
 
-/// `request`, then the ID token of its answer validated against the connection's issuer;
+/// A token endpoint's answer with its ID token validated against the connection's issuer;
 /// after a refresh, `earlier` is the session's ID token, whose person it must name.
-async fn request_checked(
+async fn checked(
     s: &OAuthSettings,
     flow: &Flow<'_>,
-    url: &Url,
-    params: Vec<(&'static str, String)>,
+    (mut set, server_time): (TokenSet, Option<Timestamp>),
     earlier: Option<&TokenSet>,
 ) -> Result<TokenSet, ProviderError> {
-    let (mut set, server_time) = request_timed(s, flow, url, params).await?;
     if set.id_token.is_some() {
         let meta = endpoints(s, flow).await?;
         let subject = earlier
@@ -220,8 +221,9 @@ fn authenticate(
     }
 }
 
-/// POSTs a grant to the token endpoint and reads the answer; with it, the token endpoint's
-/// clock when it answered (its `Date` header).
+/// POSTs a device-code poll to the token endpoint and reads the answer; with it, the token
+/// endpoint's clock when it answered (its `Date` header). The other grants go through the
+/// `oauth2` crate (`grant.rs`).
 async fn request_timed(
     s: &OAuthSettings,
     flow: &Flow<'_>,
@@ -259,24 +261,13 @@ async fn grant_request(
 ) -> Result<TokenSet, ProviderError> {
     let meta = endpoints(s, flow).await?;
     let url = token_url(&meta)?;
-    let mut params = vec![("grant_type", s.grant.as_str().to_owned())];
-    match s.grant {
-        Grant::ClientCredentials => {}
-        Grant::Password => {
-            params.push((
-                "username",
-                required(s.username.as_ref(), "username", "for the password grant")?.to_owned(),
-            ));
-            params.push((
-                "password",
-                flow.secret("password", "for the password grant")?
-                    .expose()
-                    .to_owned(),
-            ));
-            if let Some(totp) = &input.totp {
-                params.push(("totp", totp.expose().to_owned()));
-            }
-        }
+    let grant = match s.grant {
+        Grant::ClientCredentials => TokenGrant::ClientCredentials,
+        Grant::Password => TokenGrant::Password {
+            username: required(s.username.as_ref(), "username", "for the password grant")?,
+            password: flow.secret("password", "for the password grant")?,
+            totp: input.totp.as_ref(),
+        },
         Grant::RefreshToken => {
             // An imported refresh token: the first renewal, keeping it when not rotated.
             let rt = flow.secret("refresh_token", "to import a refresh token")?;
@@ -289,9 +280,9 @@ async fn grant_request(
                 flow.spec.name
             )));
         }
-    }
-    scope_params(s, &mut params);
-    let mut set = request_checked(s, flow, url, params, None).await?;
+    };
+    let answer = grant::exchange(s, flow, url, &client_auth(s, flow)?, grant).await?;
+    let mut set = checked(s, flow, answer, None).await?;
     set.otp = input.totp.is_some();
     Ok(set)
 }
@@ -315,11 +306,9 @@ async fn refresh(
     let url = token_url(&meta)?;
     // No `scope`: a refresh keeps the granted scope (RFC 6749 §6), and asking for more than
     // was granted is refused by strict servers.
-    let params = vec![
-        ("grant_type", "refresh_token".to_owned()),
-        ("refresh_token", rt.expose().to_owned()),
-    ];
-    let mut set = request_checked(s, flow, url, params, current).await?;
+    let auth = client_auth(s, flow)?;
+    let answer = grant::exchange(s, flow, url, &auth, TokenGrant::Refresh(rt)).await?;
+    let mut set = checked(s, flow, answer, current).await?;
     set.otp = current.is_some_and(|c| c.otp);
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
@@ -523,15 +512,14 @@ impl BrowserLogin for OAuth2<'_> {
         verifier: Option<&Secret>,
         redirect_uri: &str,
     ) -> Result<TokenSet, ProviderError> {
-        let mut params = vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.expose().to_owned()),
-            ("redirect_uri", redirect_uri.to_owned()),
-        ];
-        if let Some(v) = verifier {
-            params.push(("code_verifier", v.expose().to_owned()));
-        }
-        let (mut set, server_time) = request_timed(self.0, flow, &auth.token_url, params).await?;
+        let grant = TokenGrant::Code {
+            code,
+            verifier,
+            redirect_uri,
+        };
+        let client = client_auth(self.0, flow)?;
+        let (mut set, server_time) =
+            grant::exchange(self.0, flow, &auth.token_url, &client, grant).await?;
         // Checked against the issuer and keys the login started with, and its nonce.
         let issuer = auth.iss.expected.clone().unwrap_or_default();
         check_id_token(
@@ -611,7 +599,11 @@ impl DeviceLogin for OAuth2<'_> {
             ),
             ("device_code", start.device_code.expose().to_owned()),
         ];
-        match request_checked(self.0, flow, &start.token_url, params, None).await {
+        let answer = match request_timed(self.0, flow, &start.token_url, params).await {
+            Ok(answer) => checked(self.0, flow, answer, None).await,
+            Err(e) => Err(e),
+        };
+        match answer {
             Ok(tokens) => Ok(DevicePoll::Done(tokens)),
             Err(ProviderError::Unavailable { code }) if code == "authorization_pending" => {
                 Ok(DevicePoll::Pending)
