@@ -15,7 +15,7 @@ pub use typed::{
     Grant, IdentitySettings, ItkpdSettings, KindSettings, LoginMethod, OAuthSettings,
     StaticSettings, TypedSettings,
 };
-pub(crate) use typed::{parse, typed};
+pub(crate) use typed::{Reader, parse, typed};
 pub use values::{FieldError, ProviderKind, Settings, UnknownKind, Value};
 
 /// The type of a field, which decides how it is parsed, validated and shown.

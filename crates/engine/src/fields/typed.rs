@@ -273,15 +273,17 @@ impl KindSettings {
     }
 }
 
-/// Reads the values of one connection's map with the kind's defaults. Only used on a map the
-/// field table has checked, so every value has its field's type.
-struct Reader<'a> {
-    kind: ProviderKind,
-    settings: &'a Settings,
+/// Reads the values of one connection's map by field name, with the kind's defaults: the one
+/// place the string map is read (the typed settings here, the few name-based getters of
+/// `ConnectionSpec`).
+pub(crate) struct Reader<'a> {
+    pub(crate) kind: ProviderKind,
+    pub(crate) settings: &'a Settings,
 }
 
 impl Reader<'_> {
-    fn text(&self, field: &str) -> Option<String> {
+    /// The text value of `field`, or its default.
+    pub(crate) fn text(&self, field: &str) -> Option<String> {
         match self.settings.get(field) {
             Some(Value::Text(s)) => Some(s.clone()),
             Some(other) => Some(other.to_string()),
@@ -289,7 +291,8 @@ impl Reader<'_> {
         }
     }
 
-    fn flag(&self, field: &str) -> bool {
+    /// The boolean value of `field`, or its default (false when it has none).
+    pub(crate) fn flag(&self, field: &str) -> bool {
         match self.settings.get(field) {
             Some(Value::Bool(b)) => *b,
             Some(Value::Text(s)) => s == "true",
@@ -297,7 +300,8 @@ impl Reader<'_> {
         }
     }
 
-    fn int(&self, field: &str) -> Option<i64> {
+    /// The integer value of `field`, or its default.
+    pub(crate) fn int(&self, field: &str) -> Option<i64> {
         match self.settings.get(field) {
             Some(Value::Int(i)) => Some(*i),
             Some(Value::Text(s)) => s.parse().ok(),
@@ -305,7 +309,8 @@ impl Reader<'_> {
         }
     }
 
-    fn url(&self, field: &str) -> Option<Url> {
+    /// The URL in `field` (or its default), parsed.
+    pub(crate) fn url(&self, field: &str) -> Option<Url> {
         self.text(field).and_then(|s| Url::parse(&s).ok())
     }
 
