@@ -50,7 +50,7 @@ pub use crate::fields::{
 pub use crate::fields::{
     ArcgisOauthSettings, ArcgisTokenSettings, BasicSettings, ClientAuthMethod, Common, Encoding,
     Grant, IdentitySettings, ItkpdSettings, KindSettings, LoginMethod, OAuthSettings,
-    StaticSettings, TypedSettings,
+    RedirectSettings, StaticSettings, TypedSettings,
 };
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::login_page::{PageError, check_private_dir};

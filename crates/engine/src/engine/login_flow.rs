@@ -248,11 +248,9 @@ impl Inner {
         auth: Authorization,
         request: &LoginRequest,
     ) -> Result<LoginStart> {
+        let redirect = spec.typed().kind.redirect();
         let mode = match request.redirect.unwrap_or(RedirectMode::Auto) {
-            RedirectMode::Auto => spec
-                .text("redirect")
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(RedirectMode::Auto),
+            RedirectMode::Auto => redirect.mode,
             m => m,
         };
         let mode = if mode == RedirectMode::Auto {
@@ -264,13 +262,7 @@ impl Inner {
         let (tx, rx) = mpsc::channel(1);
         let (redirect_uri, listener) = match mode {
             RedirectMode::Loopback => {
-                let target = loopback::Target::of(spec).map_err(|e| Error::Provider {
-                    connection: spec.name.clone(),
-                    source: crate::provider::ProviderError::Config {
-                        field: "redirect_uri",
-                        reason: e.reason,
-                    },
-                })?;
+                let target = loopback::Target::of(&redirect);
                 let l = loopback::listen(&target, state.clone(), auth.iss.clone(), tx.clone())
                     .await
                     .map_err(|e| fail(spec, LoginFailure::Listener(e.to_string())))?;

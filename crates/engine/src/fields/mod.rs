@@ -12,8 +12,8 @@ mod values;
 
 pub use typed::{
     ArcgisOauthSettings, ArcgisTokenSettings, BasicSettings, ClientAuthMethod, Common, Encoding,
-    Grant, IdentitySettings, ItkpdSettings, KindSettings, LoginMethod, OAuthSettings,
-    StaticSettings, TypedSettings,
+    Grant, IdentitySettings, ItkpdSettings, KindSettings, LoginMethod, OAuthSettings, RedirectMode,
+    RedirectSettings, StaticSettings, TypedSettings,
 };
 pub(crate) use typed::{Reader, parse, typed};
 pub use values::{FieldError, ProviderKind, Settings, UnknownKind, Value};

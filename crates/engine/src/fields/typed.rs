@@ -5,10 +5,16 @@
 //! those that depend on the kind) are applied here, once.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{FieldError, ProviderKind, Settings, Value, default_for, validate};
+use super::{
+    FieldError, ProviderKind, RedirectUri, Settings, Value, check_redirect_uri, default_for,
+    validate,
+};
 use crate::time::Timestamp;
 
 /// A connection's settings, typed: what every kind shares and what its own kind adds.
@@ -150,6 +156,8 @@ pub struct ArcgisOauthSettings {
     pub grant: Grant,
     /// The lifetime asked for at login, in minutes.
     pub expiration_minutes: Option<i64>,
+    /// How the browser login comes back.
+    pub redirect: RedirectSettings,
     /// The referer of referer-restricted app credentials, sent exactly as written.
     pub referer: Option<String>,
 }
@@ -197,6 +205,8 @@ pub struct OAuthSettings {
     pub audience: Option<String>,
     /// PKCE (S256) on browser logins.
     pub pkce: bool,
+    /// How the browser login comes back.
+    pub redirect: RedirectSettings,
     /// Extra parameters for the authorize and token requests.
     pub params: BTreeMap<String, String>,
     /// The account of a password grant.
@@ -223,6 +233,65 @@ pub struct StaticSettings {
     pub expires_at: Option<Timestamp>,
     /// Where whoami asks.
     pub identity: IdentitySettings,
+}
+
+/// How a browser login returns to Tokentray.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RedirectMode {
+    /// The connection's own setting, else loopback.
+    Auto,
+    /// A one-shot listener on `http://127.0.0.1:<port>/callback`, or exactly on the
+    /// connection's registered `redirect_uri`.
+    Loopback,
+    /// `tokentray://oauth/callback`, forwarded to the running app.
+    DeepLink,
+    /// `urn:ietf:wg:oauth:2.0:oob`: the service shows a code the person pastes.
+    Oob,
+}
+
+impl RedirectMode {
+    /// The deep-link redirect URI.
+    pub const DEEP_LINK_URI: &'static str = "tokentray://oauth/callback";
+    /// The out-of-band redirect URI.
+    pub const OOB_URI: &'static str = "urn:ietf:wg:oauth:2.0:oob";
+}
+
+impl FromStr for RedirectMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "loopback" => Ok(Self::Loopback),
+            "deep-link" => Ok(Self::DeepLink),
+            "oob" => Ok(Self::Oob),
+            other => Err(format!(
+                "{other:?} is not one of auto, loopback, deep-link, oob"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for RedirectMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Loopback => "loopback",
+            Self::DeepLink => "deep-link",
+            Self::Oob => "oob",
+        })
+    }
+}
+
+/// How a browser login comes back (`redirect`, `redirect_port`, `redirect_uri`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedirectSettings {
+    /// The way back; `Auto` is loopback unless the login asks for another.
+    pub mode: RedirectMode,
+    /// A fixed loopback port (0: any free one).
+    pub port: u16,
+    /// The exact loopback redirect URI registered at the service, checked.
+    pub uri: Option<RedirectUri>,
 }
 
 /// How a connection logs in: what a front end asks of the person, if anything.
@@ -252,6 +321,20 @@ impl LoginMethod {
 }
 
 impl KindSettings {
+    /// How a browser login of this connection comes back (the defaults for kinds without a
+    /// browser login).
+    pub fn redirect(&self) -> RedirectSettings {
+        match self {
+            Self::ArcgisOauth(s) => s.redirect.clone(),
+            Self::Oauth2(s) | Self::Cdse(s) => s.redirect.clone(),
+            _ => RedirectSettings {
+                mode: RedirectMode::Auto,
+                port: 0,
+                uri: None,
+            },
+        }
+    }
+
     /// How this connection logs in.
     pub const fn login_method(&self) -> LoginMethod {
         match self {
@@ -328,6 +411,22 @@ impl Reader<'_> {
             .unwrap_or(Grant::AuthorizationCode)
     }
 
+    fn redirect(&self) -> RedirectSettings {
+        RedirectSettings {
+            mode: self
+                .text("redirect")
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(RedirectMode::Auto),
+            port: self
+                .int("redirect_port")
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(0),
+            uri: self
+                .text("redirect_uri")
+                .and_then(|raw| check_redirect_uri(&raw).ok()),
+        }
+    }
+
     fn identity(&self) -> IdentitySettings {
         IdentitySettings {
             url: self.url("identity_url"),
@@ -363,6 +462,7 @@ impl Reader<'_> {
             scope: self.text("scope"),
             audience: self.text("audience"),
             pkce: self.flag("pkce"),
+            redirect: self.redirect(),
             params: self.map("params"),
             username: self.text("username"),
             identity: self.identity(),
@@ -383,6 +483,7 @@ impl Reader<'_> {
                 client_id: self.text("client_id"),
                 grant: self.grant(),
                 expiration_minutes: self.int("expiration"),
+                redirect: self.redirect(),
                 referer: self.text("referer"),
             }),
             ProviderKind::Itkpd => KindSettings::Itkpd(ItkpdSettings {
