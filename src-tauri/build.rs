@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "save_settings",
     "start_demo",
     "ui_ready",
+    "quit_app",
+    "hide_window",
 ];
 
 fn main() {

@@ -4,7 +4,7 @@
 use tauri_specta::{collect_commands, collect_events};
 
 use crate::commands::{app, connections, detail, login, tokens};
-use crate::events::{ConnectionsChanged, LoginUpdate, Navigate, Notice};
+use crate::events::{ConnectionsChanged, LoginUpdate, Navigate, Notice, QuitAsked};
 
 /// The commands and events, for both the invoke handler and the TypeScript export.
 pub(crate) fn builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -38,12 +38,15 @@ pub(crate) fn builder() -> tauri_specta::Builder<tauri::Wry> {
             app::save_settings,
             app::start_demo,
             app::ui_ready,
+            app::quit_app,
+            app::hide_window,
         ])
         .events(collect_events![
             ConnectionsChanged,
             LoginUpdate,
             Notice,
-            Navigate
+            Navigate,
+            QuitAsked
         ])
 }
 

@@ -11,10 +11,15 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use specta::Type;
 use tauri::AppHandle;
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use tokentray_engine::Secret;
+use tokentray_engine::{ErrorCode, Secret, Timestamp};
+
+use crate::ipc_error::IpcError;
+use crate::state::AppState;
 
 /// What the app copied last: a digest, and a number that later copies bump so that an old
 /// clear task does nothing.
@@ -100,4 +105,51 @@ fn write_secret(value: &Secret) -> Result<(), arboard::Error> {
     #[cfg(windows)]
     let set = arboard::SetExtWindows::exclude_from_history(set);
     set.text(value.expose())
+}
+
+/// What to copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CopyFormat {
+    /// The token alone.
+    Token,
+    /// `Authorization: Bearer <token>` (the connection's header name and prefix).
+    Header,
+}
+
+/// What a copy did.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+pub(crate) struct CopyOutcome {
+    /// When the clipboard will be cleared, if it will.
+    pub(crate) clears_at: Option<Timestamp>,
+}
+
+/// Copies a fresh token (or header) of `name`, schedules the clear, and records the hand-out.
+pub(crate) async fn copy(
+    app: &AppHandle,
+    state: &AppState,
+    name: &str,
+    format: CopyFormat,
+) -> Result<CopyOutcome, IpcError> {
+    let handout = state.engine.token(name, None).await?;
+    let value = match format {
+        CopyFormat::Token => handout.token,
+        CopyFormat::Header => tokentray_engine::Secret::new(format!(
+            "{}: {}",
+            handout.header_name,
+            handout.header_value.expose()
+        )),
+    };
+    let clear_secs = state.settings().clipboard_clear_secs;
+    let clear_after = (clear_secs > 0).then(|| Duration::from_secs(clear_secs.into()));
+    CLIPBOARD
+        .copy(app, &value, clear_after)
+        .map_err(|why| IpcError::new(ErrorCode::Internal, why))?;
+    state
+        .engine
+        .record_handout(&handout.connection, "desktop: copy", None, None);
+    let now = tokentray_engine::Clock::now(&tokentray_engine::SystemClock);
+    Ok(CopyOutcome {
+        clears_at: clear_after.map(|d| now.plus(d)),
+    })
 }

@@ -15,7 +15,7 @@ use specta::Type;
 use tauri::AppHandle;
 use tauri::async_runtime::JoinHandle;
 use tauri_specta::Event;
-use tokentray_engine::{Engine, EngineEvent};
+use tokentray_engine::{ConnectionName, Engine, EngineEvent, ErrorCode, Remedy};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::MissedTickBehavior;
 
@@ -28,7 +28,7 @@ pub(crate) enum ConnectionsChanged {
     /// A connection was added or its state changed.
     Changed { connection: Box<Connection> },
     /// A connection was removed.
-    Removed { name: String },
+    Removed { name: ConnectionName },
     /// Changes were missed (the UI fell behind): reload the whole list.
     Resync,
 }
@@ -37,11 +37,9 @@ impl From<EngineEvent> for ConnectionsChanged {
     fn from(event: EngineEvent) -> Self {
         match event {
             EngineEvent::Changed { connection } => Self::Changed {
-                connection: Box::new((*connection).into()),
+                connection: Box::new(Connection::of(*connection)),
             },
-            EngineEvent::Removed { name } => Self::Removed {
-                name: name.to_string(),
-            },
+            EngineEvent::Removed { name } => Self::Removed { name },
         }
     }
 }
@@ -53,8 +51,12 @@ impl From<EngineEvent> for ConnectionsChanged {
 pub(crate) struct LoginUpdate {
     pub(crate) name: String,
     pub(crate) phase: LoginPhase,
-    /// What happened, in words (for failures: what to do next).
+    /// What happened, in words.
     pub(crate) message: Option<String>,
+    /// How a failed login failed: the engine's stable code, for the UI to branch on.
+    pub(crate) code: Option<ErrorCode>,
+    /// What the person can do about a failure, as the engine decided; the UI words it.
+    pub(crate) remedy: Option<Remedy>,
     /// The connection after a successful login.
     pub(crate) connection: Option<Connection>,
 }
@@ -90,6 +92,14 @@ pub(crate) enum Level {
 pub(crate) struct Navigate {
     pub(crate) name: String,
     pub(crate) login: bool,
+}
+
+/// The window was closed on a desktop without a tray: with no icon to bring a hidden window
+/// back, the window asks whether to quit or to keep running in the background.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type, Event)]
+pub(crate) struct QuitAsked {
+    /// Why the window asks instead of hiding, in words.
+    pub(crate) reason: String,
 }
 
 /// Sends a notice to the window.
@@ -188,7 +198,6 @@ fn modified(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
 mod tests {
     use super::*;
     use crate::dto::tests::active_view;
-    use tokentray_engine::ConnectionName;
 
     #[test]
     fn a_file_created_elsewhere_counts_as_a_change() {

@@ -1,35 +1,20 @@
-//! The error every command returns: a stable code the UI branches on, and a sentence it may
-//! show. The UI never parses the message.
+//! The error every command returns: the engine's stable code the UI branches on, and a
+//! sentence it may show. The UI never parses the message.
 
 use serde::Serialize;
 use specta::Type;
-use tokentray_engine as engine;
+use tokentray_engine::{self as engine, ErrorCode, FieldError, Remedy};
 
 /// A command's failure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
 pub(crate) struct IpcError {
     pub(crate) code: ErrorCode,
-    /// What went wrong and what to do about it, for people.
+    /// What went wrong, for people (never a command to type: see `remedy`).
     pub(crate) message: String,
+    /// What the person can do about it, as the engine decided; the UI words it.
+    pub(crate) remedy: Option<Remedy>,
     /// Problems with single fields of a form (empty when the error is not about fields).
-    pub(crate) fields: Vec<FieldProblem>,
-}
-
-/// A problem with one field of a form; `field` is `name` for the connection's name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Type)]
-pub(crate) struct FieldProblem {
-    pub(crate) field: String,
-    /// What is wrong, in plain words.
-    pub(crate) message: String,
-}
-
-impl From<engine::FieldError> for FieldProblem {
-    fn from(error: engine::FieldError) -> Self {
-        Self {
-            field: error.field,
-            message: error.reason,
-        }
-    }
+    pub(crate) fields: Vec<FieldError>,
 }
 
 impl IpcError {
@@ -38,58 +23,25 @@ impl IpcError {
         Self {
             code,
             message: message.into(),
+            remedy: None,
             fields: Vec::new(),
-        }
-    }
-}
-
-/// The engine's error codes, mirrored for the generated bindings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ErrorCode {
-    InvalidInput,
-    UnknownConnection,
-    AlreadyExists,
-    NeedsLogin,
-    ProviderError,
-    InvalidConfig,
-    StorageUnavailable,
-    Forbidden,
-    Cancelled,
-    Internal,
-}
-
-impl From<engine::ErrorCode> for ErrorCode {
-    fn from(code: engine::ErrorCode) -> Self {
-        use engine::ErrorCode as C;
-        match code {
-            C::InvalidInput => Self::InvalidInput,
-            C::UnknownConnection => Self::UnknownConnection,
-            C::AlreadyExists => Self::AlreadyExists,
-            C::NeedsLogin => Self::NeedsLogin,
-            C::ProviderError => Self::ProviderError,
-            C::InvalidConfig => Self::InvalidConfig,
-            C::StorageUnavailable => Self::StorageUnavailable,
-            C::Forbidden => Self::Forbidden,
-            C::Cancelled => Self::Cancelled,
-            C::Internal => Self::Internal,
         }
     }
 }
 
 impl From<engine::Error> for IpcError {
     fn from(error: engine::Error) -> Self {
-        let code = error.code().into();
+        let code = error.code();
         let message = error.to_string();
+        let remedy = error.remedy();
         let fields = match error {
-            engine::Error::InvalidFields { errors } => {
-                errors.into_iter().map(FieldProblem::from).collect()
-            }
+            engine::Error::InvalidFields { errors } => errors,
             _ => Vec::new(),
         };
         Self {
             code,
             message,
+            remedy,
             fields,
         }
     }
@@ -109,11 +61,14 @@ mod tests {
         assert_eq!(ipc.code, ErrorCode::UnknownConnection);
         assert_eq!(ipc.message, message);
         let json = serde_json::to_value(&ipc).unwrap();
-        assert_eq!(
-            json["code"], "unknown_connection",
-            "codes use the engine's names"
-        );
+        assert_eq!(json["code"], ErrorCode::UnknownConnection.as_str());
         assert!(ipc.fields.is_empty());
+        assert_eq!(ipc.remedy, Some(Remedy::ListConnections));
+        assert!(
+            !ipc.message.contains("tokentray "),
+            "the app words the remedy itself: {}",
+            ipc.message
+        );
     }
 
     #[test]
@@ -138,25 +93,10 @@ mod tests {
             "{:?}",
             ipc.fields
         );
-    }
-
-    #[test]
-    fn every_code_keeps_the_engine_wire_name() {
-        let codes = [
-            engine::ErrorCode::InvalidInput,
-            engine::ErrorCode::UnknownConnection,
-            engine::ErrorCode::AlreadyExists,
-            engine::ErrorCode::NeedsLogin,
-            engine::ErrorCode::ProviderError,
-            engine::ErrorCode::InvalidConfig,
-            engine::ErrorCode::StorageUnavailable,
-            engine::ErrorCode::Forbidden,
-            engine::ErrorCode::Cancelled,
-            engine::ErrorCode::Internal,
-        ];
-        for code in codes {
-            let ours = serde_json::to_value(ErrorCode::from(code)).unwrap();
-            assert_eq!(ours, code.as_str());
-        }
+        let json = serde_json::to_value(&ipc).unwrap();
+        assert!(
+            json["fields"][0]["message"].is_string(),
+            "a field's problem is its message: {json}"
+        );
     }
 }

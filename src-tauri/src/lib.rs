@@ -13,9 +13,11 @@ mod events;
 mod forms;
 mod ipc_error;
 mod notify;
+mod panel;
 mod settings;
 mod startup;
 mod state;
+mod timing;
 mod tray;
 mod window;
 
@@ -26,9 +28,9 @@ use crate::state::AppState;
 
 /// Starts the app and blocks until the user quits.
 pub fn run() {
-    startup::begin();
+    timing::begin();
     init_tracing();
-    startup::mark("logging ready");
+    timing::mark("logging ready");
     let specta = bindings::builder();
     let app = tauri::Builder::default()
         // First, so that a second launch hands over to the running app before anything else
@@ -38,7 +40,7 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             window::show_main(app);
         }))
-        .plugin(startup::plugin("startup-a", "single instance checked"))
+        .plugin(timing::plugin("startup-a", "single instance checked"))
         .plugin(startup::first_list_plugin())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(window::navigation_guard())
@@ -60,22 +62,22 @@ pub fn run() {
                 )
                 .build(),
         )
-        .plugin(startup::plugin("startup-b", "plugins ready"))
+        .plugin(timing::plugin("startup-b", "plugins ready"))
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
-            startup::mark("window created");
+            timing::mark("window created");
             specta.mount_events(app);
             setup(app)?;
-            startup::mark("setup done");
+            timing::mark("setup done");
             Ok(())
         })
         .on_page_load(|_webview, payload| match payload.event() {
-            tauri::webview::PageLoadEvent::Started => startup::mark("page load started"),
-            tauri::webview::PageLoadEvent::Finished => startup::mark("page loaded"),
+            tauri::webview::PageLoadEvent::Started => timing::mark("page load started"),
+            tauri::webview::PageLoadEvent::Finished => timing::mark("page loaded"),
         })
         .on_window_event(window::on_event)
         .build(tauri::generate_context!());
-    startup::mark("app built");
+    timing::mark("app built");
     match app {
         Ok(app) => app.run(|app, event| on_run_event(app, &event)),
         Err(error) => {
@@ -87,9 +89,9 @@ pub fn run() {
 
 fn setup(app: &mut App) -> Result<(), Box<dyn std::error::Error>> {
     window::lighten(app.handle());
-    let state = AppState::open(app.handle())?;
+    let state = AppState::open(app.handle(), tray::update)?;
     app.manage(state);
-    startup::mark("engine opened");
+    timing::mark("engine opened");
     // Refresh, the endpoint and the tray start once the list is painted.
     startup::hold_back_until_first_screen(app.handle());
     let handle = app.handle().clone();

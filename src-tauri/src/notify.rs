@@ -3,16 +3,17 @@
 //! failing. Each is said once per occurrence, not on every event.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tauri::{AppHandle, Manager};
+use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 use tokentray_engine::{
     Clock, ConnectionView, Engine, EngineEvent, Status, SystemClock, Timestamp,
 };
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::state::AppState;
+use crate::settings::UiSettings;
 
 /// How many failed renewals in a row deserve a notification.
 const FAILURES_TO_REPORT: usize = 3;
@@ -129,7 +130,11 @@ fn show(app: &AppHandle, note: &Note) {
 
 /// Watches the engine for things to notify (the tray follows the engine through the event
 /// bridge).
-pub(crate) fn spawn(app: AppHandle, engine: Engine) -> tauri::async_runtime::JoinHandle<()> {
+pub(crate) fn spawn(
+    app: AppHandle,
+    engine: Engine,
+    settings: Arc<Mutex<UiSettings>>,
+) -> tauri::async_runtime::JoinHandle<()> {
     tauri::async_runtime::spawn(async move {
         let mut events = engine.subscribe();
         let mut notifier = Notifier::default();
@@ -152,7 +157,7 @@ pub(crate) fn spawn(app: AppHandle, engine: Engine) -> tauri::async_runtime::Joi
                     Err(RecvError::Closed) => return,
                 },
                 _ = tick.tick() => {
-                    let lead = app.try_state::<AppState>().map_or(0, |s| s.settings().notify_session_end_mins);
+                    let lead = settings.lock().map_or(0, |s| s.notify_session_end_mins);
                     let views = engine.list().unwrap_or_default();
                     for note in notifier.on_tick(SystemClock.now(), &views, Duration::from_secs(u64::from(lead) * 60)) {
                         show(&app, &note);

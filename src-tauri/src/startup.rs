@@ -1,82 +1,19 @@
-//! Where the launch spends its time: timestamps from the process start to the first painted
-//! list, for profiling. Each stage is logged at debug level under the target
-//! `tokentray_desktop::startup`, so nothing is printed by default; turn them on with
-//! `TOKENTRAY_LOG=warn,tokentray_desktop=info,tokentray_desktop::startup=debug`.
-//!
-//! The UI's own stages (script start, list asked for, list painted) come with `ui_ready` as
-//! wall-clock times, and are logged here against the same start.
-//!
-//! It also holds back what the first screen does not need (background refresh, the export
-//! endpoint, the tray) until that screen is painted.
+//! The launch: the first list handed to the page before its scripts run, and what the first
+//! screen does not need (background refresh, the export endpoint, the tray) held back until
+//! that screen is painted. Where the time goes is `timing`'s.
 
-use std::sync::{Once, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Once;
+use std::time::Duration;
 
 use tauri::{AppHandle, Manager};
-use tokentray_engine::{Clock, Engine, EngineOptions, Paths, SystemClock};
+use tokentray_engine::{Engine, EngineOptions, Paths};
 
 use crate::dto::Connection;
 use crate::state::AppState;
+use crate::timing::mark;
 
 /// Where the page finds the first list (read once by `takeFirstList` in ui/src/ipc/client.ts).
 const FIRST_LIST: &str = "__TOKENTRAY_FIRST_LIST__";
-
-/// When the process started: a monotonic instant, and the wall clock in epoch milliseconds
-/// (the UI measures on the wall clock).
-static STARTED: OnceLock<(Instant, i64)> = OnceLock::new();
-
-/// Notes the process start; the first call wins.
-pub(crate) fn begin() {
-    STARTED.get_or_init(|| (Instant::now(), SystemClock.now().as_millis()));
-}
-
-/// The time since the process started.
-pub(crate) fn since_start() -> Option<Duration> {
-    STARTED.get().map(|(at, _)| at.elapsed())
-}
-
-/// Logs that `stage` is reached now.
-pub(crate) fn mark(stage: &str) {
-    if let Some(since) = since_start() {
-        tracing::debug!(stage, ms = millis(since), "startup");
-    }
-}
-
-/// Logs a stage the UI reached at `epoch_ms` (wall clock, milliseconds since the epoch).
-pub(crate) fn mark_at(stage: &str, epoch_ms: f64) {
-    if let Some(ms) = ms_since_start(epoch_ms) {
-        tracing::debug!(stage, ms, "startup (ui)");
-    }
-}
-
-/// `epoch_ms` as milliseconds since the process start, when known and finite.
-fn ms_since_start(epoch_ms: f64) -> Option<f64> {
-    let (_, start) = STARTED.get()?;
-    #[allow(
-        clippy::cast_precision_loss,
-        reason = "epoch milliseconds stay below 2^53, exact in an f64"
-    )]
-    let start = *start as f64;
-    epoch_ms.is_finite().then_some(epoch_ms - start)
-}
-
-fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-/// A plugin named `name` that only marks `stage` when the plugins are set up, in the order it
-/// was added.
-pub(crate) fn plugin<R: tauri::Runtime>(
-    name: &'static str,
-    stage: &'static str,
-) -> tauri::plugin::TauriPlugin<R> {
-    tauri::plugin::Builder::new(name)
-        .setup(move |_app, _api| {
-            mark(stage);
-            Ok(())
-        })
-        .build()
-}
 
 /// How long the work held back for the first screen waits at most: a window that is not shown
 /// paints nothing, and a page that fails to load never says it painted.
@@ -101,15 +38,8 @@ pub(crate) fn first_screen_shown(app: &AppHandle) {
         if let Some(state) = app.try_state::<AppState>() {
             state.start_background();
         }
-        let handle = app.clone();
-        // The tray is GTK work: on the main thread, after what it is doing now (the paint).
-        let queued = app.run_on_main_thread(move || {
-            crate::tray::start(&handle);
-            mark("tray created");
-        });
-        if let Err(error) = queued {
-            tracing::warn!(%error, "could not create the tray icon");
-        }
+        crate::tray::start(app);
+        mark("tray started");
     });
 }
 
@@ -150,24 +80,6 @@ pub(crate) fn first_list_script(engine: &Engine) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ui_times_are_counted_from_the_process_start() {
-        begin();
-        let (_, start) = *STARTED.get().unwrap();
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "test epoch values are small enough"
-        )]
-        let start = start as f64;
-        assert_eq!(ms_since_start(start + 250.5), Some(250.5));
-        assert_eq!(
-            ms_since_start(f64::NAN),
-            None,
-            "a broken time is not logged"
-        );
-        assert_eq!(ms_since_start(f64::INFINITY), None);
-    }
 
     /// The first list reaches the page without a secret: the script holds names, labels and
     /// status, never the token, and the file it comes from (the state) is owner-only and

@@ -38,14 +38,19 @@ pub(crate) struct AppState {
     /// The app, for what starts behind the window (the sidecar is started through it).
     app: AppHandle,
     settings_file: SettingsFile,
-    settings: std::sync::Mutex<UiSettings>,
+    /// Shared with the notifier, which reads the session-end warning's lead from it.
+    settings: Arc<std::sync::Mutex<UiSettings>>,
 }
 
 impl AppState {
     /// Builds the engine from the environment and starts forwarding its events to `app`.
     /// Nothing here waits for the keychain or the network: the list reads two files.
     /// Background refresh and the endpoint start with [`Self::start_background`].
-    pub(crate) fn open(app: &AppHandle) -> Result<Self, StartupError> {
+    /// `also` is called on every change the bridge forwards (the tray follows with it).
+    pub(crate) fn open(
+        app: &AppHandle,
+        also: fn(&AppHandle, &Engine),
+    ) -> Result<Self, StartupError> {
         let paths = Paths::from_env().ok_or(StartupError::NoHome)?;
         let store = tokentray_keychain::open_store(&paths, &settings(&paths));
         let browser = Arc::new(DesktopBrowser::new(app.clone(), paths.runtime_dir.clone()));
@@ -53,10 +58,10 @@ impl AppState {
         options.browser = browser;
         let engine = Engine::new(options);
         let files = vec![engine.paths().config_file(), engine.paths().state_file()];
-        let bridge = EventBridge::spawn(app.clone(), engine.clone(), files, crate::tray::update);
+        let bridge = EventBridge::spawn(app.clone(), engine.clone(), files, also);
         let settings_file = SettingsFile::in_dir(&engine.paths().config_dir);
-        let settings = settings_file.load();
-        let watcher = crate::notify::spawn(app.clone(), engine.clone());
+        let settings = Arc::new(std::sync::Mutex::new(settings_file.load()));
+        let watcher = crate::notify::spawn(app.clone(), engine.clone(), settings.clone());
         Ok(Self {
             engine,
             bridge,
@@ -66,7 +71,7 @@ impl AppState {
             started: std::sync::Once::new(),
             app: app.clone(),
             settings_file,
-            settings: std::sync::Mutex::new(settings),
+            settings,
         })
     }
 
@@ -92,13 +97,13 @@ impl AppState {
                 if let Err(error) = background.start_background() {
                     tracing::warn!(%error, "background refresh did not start");
                 }
-                crate::startup::mark("background refresh started");
+                crate::timing::mark("background refresh started");
                 let port = background.config().ok().and_then(|c| c.app.export_port);
                 match tokentray_export::start(background, port).await {
                     Ok(handle) => *export_slot.lock().await = Some(handle),
                     Err(error) => tracing::warn!(%error, "the export endpoint did not start"),
                 }
-                crate::startup::mark("endpoint started");
+                crate::timing::mark("endpoint started");
             });
         });
     }

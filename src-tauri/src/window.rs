@@ -1,8 +1,12 @@
 //! The main window: bring it forward, and hide it instead of closing it so that Tokentray
-//! keeps refreshing tokens in the background. Quitting is the tray's job.
+//! keeps refreshing tokens in the background. Quitting is the tray's job; on a desktop without
+//! a tray, closing the window asks whether to quit instead.
 
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime, Url, Window, WindowEvent};
+use tauri_specta::Event as _;
+
+use crate::events::QuitAsked;
 
 /// The label of the one window, as declared in `tauri.conf.json`.
 pub(crate) const MAIN: &str = "main";
@@ -49,15 +53,40 @@ pub(crate) fn lighten(app: &AppHandle) {
     }
 }
 
-/// Turns "close" on the main window into "hide".
+/// Hides the main window; Tokentray runs on.
+pub(crate) fn hide_main(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(MAIN)
+        && let Err(error) = window.hide()
+    {
+        tracing::warn!(%error, "could not hide the main window");
+    }
+}
+
+/// Turns "close" on the main window into "hide" where a tray can bring it back; without a
+/// tray, into a question: quit, or keep running hidden (launching Tokentray again shows it).
 pub(crate) fn on_event(window: &Window, event: &WindowEvent) {
     if let WindowEvent::CloseRequested { api, .. } = event
         && window.label() == MAIN
     {
         api.prevent_close();
-        if let Err(error) = window.hide() {
-            tracing::warn!(%error, "could not hide the main window");
-        }
+        let app = window.app_handle().clone();
+        tauri::async_runtime::spawn(async move {
+            if crate::panel::host_available().await {
+                hide_main(&app);
+                return;
+            }
+            let asked = QuitAsked {
+                reason: "This desktop shows no tray icons, so there is no icon to bring a hidden \
+                         window back."
+                    .to_owned(),
+            };
+            if let Err(error) = asked.emit(&app) {
+                // The page cannot ask: hiding keeps the tokens fresh, and a second launch
+                // brings the window back.
+                tracing::warn!(%error, "could not ask the window whether to quit");
+                hide_main(&app);
+            }
+        });
     }
 }
 

@@ -151,7 +151,18 @@ async fn kinds_that_cannot_renew_say_needs_login() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
-    assert!(err.to_string().contains("tokentray edit"), "{err}");
+    assert_eq!(
+        err.remedy(),
+        Some(tokentray_engine::Remedy::StoreSecret("token"))
+    );
+    assert!(
+        !err.to_string().contains("tokentray "),
+        "the message leaves the command to the front end: {err}"
+    );
+    assert!(
+        tokentray_engine::contract::error::said(&err).contains("`tokentray edit key --token`"),
+        "{err}"
+    );
     let old = RejectedToken::of("some-older-token");
     let out = t.engine.token_rejected("key", &old, None).await.unwrap();
     assert_eq!(

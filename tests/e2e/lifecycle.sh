@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Checks how the desktop app behaves over its life, on a virtual X display with a throw-away
-# TOKENTRAY_HOME. Builds nothing: point it at a binary built by `cargo build -p tokentray-desktop`.
+# TOKENTRAY_HOME, with a tray (a StatusNotifier watcher, tests/e2e/watcher.py, run by the E2E
+# venv's Python). Builds nothing: point it at a binary built by `cargo build -p tokentray-desktop`.
 #
 #   tests/e2e/lifecycle.sh [--app PATH] [--out-dir DIR] [--timeout S]
 #
 # 1. With no connections the empty state shows.
 # 2. Connections written to the files by another process (as the CLI does) appear on their own.
 # 3. The countdown ticks: the window changes by itself within two seconds.
-# 4. Closing the window hides it; the app keeps running.
+# 4. On a desktop with a tray, closing the window hides it; the app keeps running. (Without a
+#    tray, closing asks whether to quit: tests/e2e/test_tray.py.)
 # 5. Launching the app again brings the hidden window back, and the second process exits.
 # Screenshots of steps 1 and 2 go to --out-dir (default artifacts/screenshots).
 # Exit codes: 0 all passed, 1 a step failed, 2 bad usage or a missing tool.
@@ -30,6 +32,8 @@ while [ $# -gt 0 ]; do
 done
 
 e2e_require xvfb-run dbus-run-session xdotool import identify compare python3
+venv_python="$here/.venv/bin/python"
+[ -x "$venv_python" ] || { echo "lifecycle.sh: no E2E venv; run tests/scripts/setup.sh --test" >&2; exit 2; }
 [ -x "$app" ] || { echo "lifecycle.sh: no app binary at $app; build it first" >&2; exit 2; }
 
 home="$(mktemp -d)"
@@ -38,15 +42,24 @@ e2e_fixture "$home" empty
 mkdir -p "$out_dir"
 
 export TOKENTRAY_HOME="$home" APP="$app" OUT_DIR="$out_dir" TIMEOUT="$timeout" HERE="$here"
+export VENV_PYTHON="$venv_python"
 export NO_AT_BRIDGE=1 GTK_THEME=Adwaita
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -euo pipefail -c '
   . "$HERE/lib.sh"
   shots="$TOKENTRAY_HOME/shots"; mkdir -p "$shots"
-  "$APP" >"$TOKENTRAY_HOME/app.log" 2>&1 &
-  PID=$!
-  trap "kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true" EXIT
   DEADLINE=$((SECONDS + TIMEOUT))
   pass() { echo "ok   $1 (${SECONDS}s)"; }
+  # The panel of this desktop: a StatusNotifier watcher with a host.
+  "$VENV_PYTHON" "$HERE/watcher.py" >"$TOKENTRAY_HOME/watcher.out" 2>&1 &
+  WATCHER=$!
+  until grep -qx ready "$TOKENTRAY_HOME/watcher.out" 2>/dev/null; do
+    kill -0 "$WATCHER" 2>/dev/null || { echo "e2e: the tray watcher did not start:" >&2; cat "$TOKENTRAY_HOME/watcher.out" >&2; exit 1; }
+    e2e_before_deadline "the tray watcher did not start"
+    sleep 0.1
+  done
+  "$APP" >"$TOKENTRAY_HOME/app.log" 2>&1 &
+  PID=$!
+  trap "kill $PID $WATCHER 2>/dev/null || true; wait $PID $WATCHER 2>/dev/null || true" EXIT
 
   window="$(e2e_wait_window)"
   e2e_wait_rendered "$window" "$shots/empty.png"
@@ -71,7 +84,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -euo pipefail -c
     sleep 0.1
   done
   e2e_check_alive
-  pass "4. closing hides the window and the app keeps running"
+  pass "4. with a tray, closing hides the window and the app keeps running"
 
   "$APP" >"$TOKENTRAY_HOME/second.log" 2>&1 &
   second=$!

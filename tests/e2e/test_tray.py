@@ -10,6 +10,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 
 import screens
 from harness import HERE, until
@@ -127,22 +128,73 @@ def endpoint_answers(url: str) -> bool:
         return False
 
 
-def test_open_shows_a_hidden_window_and_quit_ends_the_app(home, launch, tray_of):
-    app = launch(home)
-    tray = tray_of(app)
+def close_window(window: str) -> None:
+    """Closes the window as a window manager's close button does."""
+    subprocess.run([sys.executable, str(HERE / "close_window.py"), window], check=True, timeout=5)
+
+
+def endpoint_url(home) -> str:
     found = home.path / "run" / "endpoint.json"
-    url = until("the endpoint to listen", lambda: found.exists() and json.loads(found.read_text())["url"])
-    assert endpoint_answers(url), url
+    return until("the endpoint to listen", lambda: found.exists() and json.loads(found.read_text())["url"])
+
+
+def test_open_shows_a_hidden_window_and_quit_ends_the_app(home, launch, tray_of):
+    with Watcher():  # a panel shows the tray: closing the window hides it
+        app = launch(home)
+        tray = tray_of(app)
+        url = endpoint_url(home)
+        assert endpoint_answers(url), url
+        (window, *_) = until("the window to be shown", shown_windows)
+
+        close_window(window)
+        until("the window to be hidden", lambda: not shown_windows())
+        assert app.pids(), "closing the window keeps the app running"
+        assert app.driver.find_elements("css selector", tid("quit-dialog")) == [], "no question"
+        tray.click(tray.menu().find("Open Tokentray"))
+        until("the tray to show the window again", shown_windows)
+
+        tray.click(tray.menu().find("Quit"))
+        until("the app to exit", lambda: not app.pids())
+        until("the endpoint to stop", lambda: not endpoint_answers(url))
+
+
+def click_after_return(app, element) -> None:
+    """Clicks `element` from the page once the driver's call has returned: for a click after
+    which the page no longer renders (the window is hidden), where a WebDriver click would
+    wait for it."""
+    app.driver.execute_script("const b = arguments[0]; setTimeout(() => b.click(), 0);", element)
+
+
+def test_without_a_tray_closing_the_window_asks_whether_to_quit(home, launch):
+    # This run's session bus has no StatusNotifier watcher: a hidden window could not come back
+    # from a tray, so closing it asks.
+    app = launch(home)
+    url = endpoint_url(home)
     (window, *_) = until("the window to be shown", shown_windows)
 
-    # Closing the window (as a window manager's close button does) only hides it.
-    subprocess.run([sys.executable, str(HERE / "close_window.py"), window], check=True, timeout=5)
-    until("the window to be hidden", lambda: not shown_windows())
-    assert app.pids(), "closing the window keeps the app running"
-    tray.click(tray.menu().find("Open Tokentray"))
-    until("the tray to show the window again", shown_windows)
+    close_window(window)
+    dialog = app.visible(tid("quit-dialog"), "the question whether to quit")
+    assert "no tray" in dialog.text, dialog.text
+    screens.click(app, "quit-cancel")
+    until("the question to go", lambda: not app.driver.find_elements("css selector", tid("quit-dialog")))
+    assert shown_windows() == [window], "Cancel keeps the window"
 
-    tray.click(tray.menu().find("Quit"))
+    close_window(window)
+    keep = app.visible(tid("quit-keep-running"), "the question, again")
+    click_after_return(app, keep)  # a WebDriver click would wait for a hidden page to render
+    until("the window to be hidden", lambda: not shown_windows())
+    assert app.pids() and endpoint_answers(url), "kept running: renewal and the endpoint go on"
+
+    # The way back without a tray: launching Tokentray again shows the running one's window.
+    second = app.launch_again()
+    assert second.returncode == 0, second.stderr
+    until("the window to be shown again", shown_windows)
+    close_window(window)
+    quit_button = app.visible(tid("quit-confirm"), "the question, a third time")
+    try:
+        quit_button.click()
+    except WebDriverException:
+        pass  # the app ends with the click, and may take the driver's reply with it
     until("the app to exit", lambda: not app.pids())
     until("the endpoint to stop", lambda: not endpoint_answers(url))
 
@@ -160,12 +212,6 @@ def test_log_in_from_the_tray_opens_the_login(sandbox, home, launch, tray_of):
     app.visible(tid("login-dialog"), "the login dialog, opened from the tray")
 
 
-def icon_bytes(tray: Tray) -> bytes:
-    """The icon the item shows now: `IconName` is the path of a file the app wrote."""
-    path = Path(tray.prop("IconName"))
-    return path.read_bytes() if path.is_file() else b""
-
-
 def test_the_icon_asks_for_attention_while_a_login_is_needed(sandbox, home, launch, tray_of):
     add_api(home, sandbox)
     assert home.token("api")
@@ -173,7 +219,9 @@ def test_the_icon_asks_for_attention_while_a_login_is_needed(sandbox, home, laun
     tray = tray_of(app)
     sub = connection_menu(tray, "Work API")
     assert sub.label == "Work API", sub.label
-    normal = until("the tray's icon", lambda: icon_bytes(tray))
+    assert tray.prop("Status") == "Active"
+    assert tray.tooltip() == "Tokentray 1 connection(s) kept fresh", tray.tooltip()
+    normal = until("the tray's icon", tray.icon)
 
     # The provider rejects the client: only a person can fix that.
     sandbox.admin("fault", {
@@ -183,13 +231,18 @@ def test_the_icon_asks_for_attention_while_a_login_is_needed(sandbox, home, laun
     })  # fmt: skip
     tray.click(sub.find("Refresh"))
     until("the menu to mark the connection", lambda: tray.menu().find("Work API (log in needed)"))
-    attention = until("the icon to change", lambda: (now := icon_bytes(tray)) != normal and now)
-    assert attention
+    until("the item's status to ask for attention", lambda: tray.prop("Status") == "NeedsAttention")
+    assert tray.tooltip() == "Tokentray Log in needed for Work API", tray.tooltip()
+    attention = tray.icon()
+    assert attention and attention != normal, "the icon carries the mark"
+    assert b"".join(bytes(d) for _w, _h, d in tray.prop("AttentionIconPixmap")) == attention
 
-    # Fixed (the fault was for one call): the next refresh brings the normal icon back.
+    # Fixed (the fault was for one call): the next refresh brings the normal state back.
     tray.click(tray.menu().find("Work API").find("Refresh"))
     until("the mark to go", lambda: tray.menu().find("Work API").label == "Work API")
-    until("the normal icon to come back", lambda: icon_bytes(tray) == normal)
+    until("the status to be active again", lambda: tray.prop("Status") == "Active")
+    assert tray.icon() == normal
+    assert tray.tooltip() == "Tokentray 1 connection(s) kept fresh", tray.tooltip()
 
 
 def test_without_a_tray_host_the_settings_say_so(home, launch):

@@ -161,6 +161,10 @@ class Tray:
 
         self._run(work)
 
+    def icon(self) -> bytes:
+        """The pixels of the icon the item shows now (`IconPixmap`: ARGB32 images), joined."""
+        return b"".join(bytes(data) for _w, _h, data in self.prop("IconPixmap"))
+
     def tooltip(self) -> str:
         """The tooltip's title and text (`ToolTip` is `(icon name, pixmaps, title, text)`)."""
         _icon, _pixmaps, title, text = self.prop("ToolTip")

@@ -24,15 +24,6 @@ const KNOWN_CYCLES: &[(&str, &str)] = &[
         "tokentray-sandbox",
         "arcgis ↔ client ↔ config ↔ itk ↔ keycloak ↔ oauth ↔ record ↔ state",
     ),
-    // `state` starts the notifier, which reads `AppState`; the tray reuses a command; the
-    // start-up sequence (`startup`) starts the tray and background work over `AppState`, and
-    // `state` and a command record its timing marks. To break it: pass the notifier and the
-    // tray what they need instead of `AppState`, move `copy` out of `commands`, and the timing
-    // marks into a module of their own below `state`.
-    (
-        "tokentray-desktop",
-        "commands ↔ notify ↔ startup ↔ state ↔ tray",
-    ),
 ];
 
 /// Every crate root in the workspace: (package/target name, root file).

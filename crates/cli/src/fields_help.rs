@@ -25,7 +25,12 @@ fn type_hint(ty: FieldType) -> String {
 
 /// The fields of one kind, one per line.
 pub(crate) fn kind_help(kind: ProviderKind) -> String {
-    let mut out = format!("Kind {} — {}:\n", kind.as_str(), kind.title());
+    let mut out = format!(
+        "Kind {} — {}:\n  {}\n",
+        kind.as_str(),
+        kind.title(),
+        tokentray_engine::catalog::summary(kind)
+    );
     for def in all_fields(kind) {
         let mut line = format!("  {} {}", def.flag(), type_hint(def.ty));
         if def.required {

@@ -15,6 +15,7 @@ use crate::time::Timestamp;
 pub const AUDIT_KEEP: usize = 2000;
 
 /// One hand-out.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// When.

@@ -14,6 +14,7 @@ pub(crate) use crate::fields::{FieldError, ProviderKind, Settings, TypedSettings
 
 /// A connection's unique name: a slug `[a-z0-9][a-z0-9-]{0,62}` used by the CLI, the config
 /// file and the export endpoint.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ConnectionName(String);

@@ -7,56 +7,10 @@ use crate::connection::{ConnectionName, FieldError, InvalidName};
 use crate::fields::UnknownKind;
 use crate::ports::StoreError;
 use crate::provider::{FailureClass, ProviderError};
-
-/// What a person does to fix an error that only a person can fix. Decided here, by the
-/// engine, from the connection's kind; each front end words it (the CLI as a command, the app
-/// as a button), so the CLI and the app never disagree about what to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "remedy", content = "field")]
-pub enum Remedy {
-    /// Sign in again (a browser, device or password login).
-    LogIn,
-    /// Store a new value of this secret field (a static token cannot be renewed).
-    StoreSecret(&'static str),
-    /// Check the stored credentials (Basic: nothing to renew, they were refused).
-    CheckCredentials,
-}
-
-impl Remedy {
-    /// The remedy for a connection of `kind` that needs a person.
-    pub const fn for_kind(kind: crate::connection::ProviderKind) -> Self {
-        match kind {
-            crate::connection::ProviderKind::Static => Self::StoreSecret("token"),
-            crate::connection::ProviderKind::Basic => Self::CheckCredentials,
-            _ => Self::LogIn,
-        }
-    }
-
-    /// What the connection needs, in words (`needs a login`…).
-    pub fn need(self) -> String {
-        match self {
-            Self::LogIn => "needs a login".to_owned(),
-            Self::StoreSecret(field) => format!("needs a new {field}"),
-            Self::CheckCredentials => "needs its credentials checked".to_owned(),
-        }
-    }
-
-    /// The remedy as the command line says it.
-    pub fn cli_hint(self, connection: &ConnectionName) -> String {
-        match self {
-            Self::LogIn => format!("run `tokentray login {connection}`"),
-            Self::StoreSecret(field) => format!(
-                "store a new one with `tokentray edit {connection} --{}`",
-                field.replace('_', "-")
-            ),
-            Self::CheckCredentials => {
-                format!("check the stored credentials with `tokentray edit {connection}`")
-            }
-        }
-    }
-}
+pub use crate::remedy::Remedy;
 
 /// A stable, machine-readable error code. Front ends switch on this, never on messages.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -104,15 +58,13 @@ impl ErrorCode {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No connection has that name.
-    #[error("no connection named {name:?}; run `tokentray list` to see the connections")]
+    #[error("no connection named {name:?}")]
     UnknownConnection {
         /// The name asked for.
         name: String,
     },
     /// The name is taken.
-    #[error(
-        "a connection named {name} exists already; choose another name or `tokentray edit {name}`"
-    )]
+    #[error("a connection named {name} exists already")]
     AlreadyExists {
         /// The name.
         name: ConnectionName,
@@ -130,15 +82,15 @@ pub enum Error {
         errors: Vec<FieldError>,
     },
     /// A needed secret is not stored.
-    #[error("{connection} has no {field} stored; set it with `tokentray edit {connection} --{}`", .field.replace('_', "-"))]
+    #[error("{connection} has no {field} stored")]
     MissingSecret {
         /// The connection.
         connection: ConnectionName,
         /// The secret field.
-        field: String,
+        field: &'static str,
     },
     /// Only a person can fix this, in the way `remedy` says.
-    #[error("{connection} {}: {reason}; {}", remedy.need(), remedy.cli_hint(connection))]
+    #[error("{connection} {}: {reason}", remedy.need())]
     NeedsLogin {
         /// The connection.
         connection: ConnectionName,
@@ -175,9 +127,7 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The connection may not be handed out.
-    #[error(
-        "{connection} is not exportable (export = false); enable it with `tokentray edit {connection} --export true`"
-    )]
+    #[error("{connection} is not exportable (export = false)")]
     NotExportable {
         /// The connection.
         connection: ConnectionName,
@@ -281,6 +231,36 @@ impl Error {
             Self::NotExportable { .. } => ErrorCode::Forbidden,
             Self::Login { reason, .. } => reason.code(),
             Self::Io { .. } | Self::ShuttingDown => ErrorCode::Internal,
+        }
+    }
+
+    /// What a person does about this error, if a person can fix it: each front end words it
+    /// (the message itself never names a command).
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::UnknownConnection { .. } => Some(Remedy::ListConnections),
+            Self::AlreadyExists { .. } => Some(Remedy::ChooseAnotherName),
+            Self::MissingSecret { field, .. } => Some(Remedy::SetSecret(field)),
+            Self::NeedsLogin { remedy, .. } => Some(*remedy),
+            Self::NotExportable { .. } => Some(Remedy::AllowExport),
+            Self::Provider { source, .. } => source.remedy(),
+            Self::Store(StoreError::Unavailable { .. }) => Some(Remedy::UseFileStore),
+            _ => None,
+        }
+    }
+
+    /// The connection the error is about, when it is about one (the name a remedy acts on).
+    pub fn connection(&self) -> Option<&str> {
+        match self {
+            Self::UnknownConnection { name } => Some(name),
+            Self::AlreadyExists { name } => Some(name.as_str()),
+            Self::MissingSecret { connection, .. }
+            | Self::NeedsLogin { connection, .. }
+            | Self::Provider { connection, .. }
+            | Self::RejectedTooSoon { connection, .. }
+            | Self::NotExportable { connection }
+            | Self::Login { connection, .. } => Some(connection.as_str()),
+            _ => None,
         }
     }
 

@@ -11,6 +11,7 @@ use crate::time::Timestamp;
 use crate::token::Identity;
 
 /// A connection as front ends show it: no secrets, ever.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ConnectionView {
     /// The unique name.
@@ -43,10 +44,11 @@ pub struct ConnectionView {
     pub exportable: bool,
     /// Whether it is kept fresh in the background.
     pub keep_fresh: bool,
-    /// The header that carries the token.
+    /// The header that carries the token: the setting, else the kind's default.
     pub header_name: String,
-    /// What comes before the token in the header (`Bearer`); `None` uses the token's type.
-    pub header_prefix: Option<String>,
+    /// What comes before the token in the header (`Bearer`, `Basic`; empty for none): the
+    /// setting, else the kind's default.
+    pub header_prefix: String,
     /// Where the token is also written for other tools (`token_file`), if anywhere.
     pub token_file: Option<String>,
     /// The `Referer` API calls must send with the token (a referer-bound ArcGIS token).

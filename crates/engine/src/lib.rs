@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 mod audit;
+pub mod catalog;
 mod config;
 mod connection;
 pub mod contract;
@@ -19,6 +20,7 @@ mod paths;
 mod ports;
 mod provider;
 mod refresh;
+mod remedy;
 mod secret;
 mod sink;
 mod state;

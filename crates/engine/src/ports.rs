@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::secret::Secret;
 
 /// Which kind of store holds a connection's secrets; shown beside every connection.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StoreKind {
@@ -45,7 +46,7 @@ pub struct StoreInfo {
 pub enum StoreError {
     /// No keychain can be reached at all.
     #[error(
-        "no keychain is reachable ({reason}); start a Secret Service such as gnome-keyring, or choose the file store explicitly with `tokentray doctor --use-file-store`"
+        "no keychain is reachable ({reason}); start a Secret Service such as gnome-keyring, or choose the owner-only file store explicitly"
     )]
     Unavailable {
         /// What the platform said, without secrets.

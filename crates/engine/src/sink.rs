@@ -30,7 +30,7 @@ use crate::token::TokenSet;
 pub(crate) enum TokenFileError {
     /// The setting is neither `wlcg` nor an absolute path.
     #[error(
-        "token_file {0:?} is not an absolute path; give the full path or `wlcg`, with `tokentray edit NAME --token-file`"
+        "token_file {0:?} is not an absolute path; set token_file to the full path or to `wlcg`"
     )]
     NotAbsolute(String),
     /// `wlcg` without a runtime directory.

@@ -16,6 +16,7 @@ use crate::time::Timestamp;
 use crate::token::Identity;
 
 /// Where a connection stands.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -93,6 +94,7 @@ pub struct ConnectionState {
 pub const HISTORY_KEEP: usize = 20;
 
 /// What happened to a connection's tokens at one time.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryOutcome {
@@ -105,6 +107,7 @@ pub enum HistoryOutcome {
 }
 
 /// One entry of a connection's refresh history (no secrets: the message is an error's words).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     /// When.

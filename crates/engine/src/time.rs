@@ -11,7 +11,11 @@ use time::format_description::well_known::Rfc3339;
 /// A point in wall-clock time, in milliseconds since the Unix epoch (UTC).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Timestamp(i64);
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Timestamp(
+    // A JavaScript number: exact below 2^53 ms, until the year 287396.
+    #[cfg_attr(feature = "specta", specta(type = f64))] i64,
+);
 
 impl Timestamp {
     /// The timestamp `ms` milliseconds after the Unix epoch.

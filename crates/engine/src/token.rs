@@ -144,6 +144,7 @@ pub fn local_expiry(
 }
 
 /// Who a token belongs to, as shown beside the connection.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     /// The account name or id (`username`, `preferred_username`, `sub`, `uuidentity`…).

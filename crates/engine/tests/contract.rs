@@ -173,3 +173,27 @@ fn endpoint_json_and_the_daemon_handshake_keep_their_shape() {
         "POST /v1/connections/api/refresh HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
     );
 }
+
+#[test]
+fn an_error_body_says_the_remedy_as_a_command_the_engine_message_does_not() {
+    let error = tokentray_engine::Error::NotExportable {
+        connection: ConnectionName::new("api").unwrap(),
+    };
+    assert!(
+        !error.to_string().contains("tokentray "),
+        "the engine's message leaves the command to the front end: {error}"
+    );
+    assert_eq!(error.remedy(), Some(tokentray_engine::Remedy::AllowExport));
+    let body = ErrorBody::of(&error);
+    assert_eq!(
+        body.message,
+        "api is not exportable (export = false); enable it with `tokentray edit api --export true`"
+    );
+    let unknown = tokentray_engine::Error::UnknownConnection {
+        name: "nope".into(),
+    };
+    assert_eq!(
+        ErrorBody::of(&unknown).message,
+        "no connection named \"nope\"; run `tokentray list` to see the connections"
+    );
+}

@@ -86,7 +86,7 @@ impl ApiError {
             return Self::UnknownConnection;
         }
         tracing::debug!(%error, "request failed");
-        Self::Local(code, error.to_string())
+        Self::Local(code, tokentray_engine::contract::error::said(error))
     }
 
     /// The contract's code of this answer.

@@ -4,10 +4,10 @@
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
-use tokentray_engine::{self as engine, StoreError};
+use tokentray_engine::{self as engine, ErrorCode, StoreError, StoreKind};
 
-use crate::dto::{Connection, StoreKind};
-use crate::ipc_error::{ErrorCode, IpcError};
+use crate::dto::Connection;
+use crate::ipc_error::IpcError;
 use crate::settings::UiSettings;
 use crate::state::AppState;
 
@@ -62,14 +62,14 @@ async fn status(state: &AppState) -> AppStatus {
         .and_then(|c| c.app.secret_store)
         .unwrap_or(engine::StoreKind::Keychain);
     AppStatus {
-        store: info.kind.into(),
+        store: info.kind,
         store_location: info.location,
         store_health: health,
         store_message: message,
-        store_after_restart: (chosen != info.kind).then(|| chosen.into()),
+        store_after_restart: (chosen != info.kind).then_some(chosen),
         endpoint_url: state.endpoint_url().await,
         endpoint_default_taken: state.endpoint_default_taken().await,
-        tray_available: crate::tray::host_available().await,
+        tray_available: crate::panel::host_available().await,
         settings: state.settings(),
     }
 }
@@ -154,10 +154,24 @@ pub(crate) fn ui_ready(app: AppHandle, marks: Vec<UiMark>) {
     SAID.call_once(|| {
         for mark in marks.iter().take(MAX_MARKS) {
             let stage: String = mark.stage.chars().take(40).collect();
-            crate::startup::mark_at(&stage, mark.at);
+            crate::timing::mark_at(&stage, mark.at);
         }
-        let since_start = crate::startup::since_start();
+        let since_start = crate::timing::since_start();
         tracing::info!(?since_start, "the window is ready");
     });
     crate::startup::first_screen_shown(&app);
+}
+
+/// Quits Tokentray: background renewal and the endpoint stop with it.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn quit_app(app: AppHandle) {
+    app.exit(0);
+}
+
+/// Hides the window and keeps Tokentray running; launching it again brings the window back.
+#[tauri::command]
+#[specta::specta]
+pub(crate) fn hide_window(app: AppHandle) {
+    crate::window::hide_main(&app);
 }

@@ -2,11 +2,12 @@
 //! actions on one connection (refresh, log out, remove).
 
 use tauri::State;
-use tokentray_engine::{LoginInput, LoginMethod};
+use tokentray_engine::catalog::{self, KindInfo, Preset};
+use tokentray_engine::{FieldError, Identity, Timestamp};
 
-use crate::dto::{Connection, Identity, millis};
-use crate::forms::{self, ConnectionChange, ConnectionInput, EditForm, KindInfo, Preset};
-use crate::ipc_error::{FieldProblem, IpcError};
+use crate::dto::Connection;
+use crate::forms::{ConnectionChange, ConnectionInput, EditForm};
+use crate::ipc_error::IpcError;
 use crate::state::AppState;
 
 /// Every configured connection with its status, identity and expiry; never a secret.
@@ -27,14 +28,14 @@ pub(crate) async fn list_connections(
 #[tauri::command]
 #[specta::specta]
 pub(crate) fn list_kinds() -> Vec<KindInfo> {
-    forms::kinds()
+    catalog::kinds()
 }
 
 /// The wizard's starting points.
 #[tauri::command]
 #[specta::specta]
 pub(crate) fn list_presets() -> Vec<Preset> {
-    forms::presets()
+    catalog::presets()
 }
 
 /// Problems with a draft, field by field; writes nothing.
@@ -43,18 +44,13 @@ pub(crate) fn list_presets() -> Vec<Preset> {
 pub(crate) fn check_connection(
     state: State<'_, AppState>,
     input: ConnectionInput,
-) -> Vec<FieldProblem> {
-    state
-        .engine
-        .check(
-            &input.name,
-            input.kind.into(),
-            &input.settings(),
-            &input.secret_fields(),
-        )
-        .into_iter()
-        .map(FieldProblem::from)
-        .collect()
+) -> Vec<FieldError> {
+    state.engine.check(
+        &input.name,
+        input.kind,
+        &input.settings(),
+        &input.secret_fields(),
+    )
 }
 
 /// What "Test connection" found.
@@ -65,7 +61,7 @@ pub(crate) struct TestOutcome {
     /// The flow needs a person (a browser or device login): save, then log in.
     pub(crate) needs_person: bool,
     pub(crate) identity: Option<Identity>,
-    pub(crate) expires_at: Option<f64>,
+    pub(crate) expires_at: Option<Timestamp>,
     /// What happened, in words.
     pub(crate) message: String,
 }
@@ -83,12 +79,7 @@ pub(crate) async fn test_connection(
         .map(tokentray_engine::Secret::new);
     let probe = state
         .engine
-        .probe(
-            input.kind.into(),
-            &input.settings(),
-            input.credentials(),
-            totp,
-        )
+        .probe(input.kind, &input.settings(), input.credentials(), totp)
         .await;
     Ok(match probe {
         Ok(tokentray_engine::Probe::Worked {
@@ -101,8 +92,8 @@ pub(crate) async fn test_connection(
                 Some(id) => format!("It works: signed in as {id}."),
                 None => "It works: the service issued a token.".into(),
             },
-            identity: identity.map(Identity::from),
-            expires_at: expires_at.map(millis),
+            identity,
+            expires_at,
         },
         Ok(tokentray_engine::Probe::NeedsPerson(why)) => TestOutcome {
             ok: false,
@@ -135,29 +126,20 @@ pub(crate) async fn add_connection(
         .engine
         .add(
             &input.name,
-            input.kind.into(),
+            input.kind,
             &input.settings(),
             input.credentials(),
         )
         .await?;
-    // A connection that needs nobody to log in gets its first token right away, in the
+    // The engine's first login after adding (only for connections that need nobody), in the
     // background: the row shows the outcome (signed in, or what went wrong) as it arrives.
-    let unattended = match state.engine.login_method(&input.name) {
-        Ok(LoginMethod::Stored | LoginMethod::Password { totp: false }) => true,
-        Ok(
-            LoginMethod::Browser | LoginMethod::DeviceCode | LoginMethod::Password { totp: true },
-        )
-        | Err(_) => false,
-    };
-    if unattended {
-        let engine = state.engine.clone();
-        let name = input.name.clone();
-        tauri::async_runtime::spawn(async move {
-            if let Err(error) = engine.login(&name, LoginInput::default()).await {
-                tracing::info!(connection = %name, %error, "the first login after adding failed");
-            }
-        });
-    }
+    let engine = state.engine.clone();
+    let name = input.name.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(Err(error)) = engine.first_login(&name).await {
+            tracing::info!(connection = %name, %error, "the first login after adding failed");
+        }
+    });
     Ok(Connection::live(view, &state.engine))
 }
 
@@ -172,7 +154,7 @@ pub(crate) async fn connection_form(
     let stored = state.engine.stored_secret_fields(&name).await?;
     Ok(EditForm {
         name,
-        kind: form.kind.into(),
+        kind: form.kind,
         values: form.values.into_iter().collect(),
         stored_secrets: stored.into_iter().filter(|f| f != "tokens").collect(),
     })
@@ -217,7 +199,9 @@ pub(crate) async fn refresh_connection(
 #[tauri::command]
 #[specta::specta]
 pub(crate) async fn refresh_all(state: State<'_, AppState>) -> Result<(), IpcError> {
-    crate::tray::refresh_all(&state.engine).await;
+    for (name, error) in state.engine.refresh_all().await? {
+        tracing::info!(connection = %name, %error, "refresh all: one failed");
+    }
     Ok(())
 }
 

@@ -5,9 +5,9 @@
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
-use tokentray_engine::{self as engine, HistoryOutcome};
+use tokentray_engine::{self as engine, AuditEntry, HistoryEntry, Timestamp};
 
-use crate::dto::{Connection, millis};
+use crate::dto::Connection;
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 
@@ -21,33 +21,6 @@ pub(crate) struct JwtParts {
     pub(crate) claims: String,
 }
 
-/// One renewal, login, failure or logout.
-#[derive(Clone, Debug, PartialEq, Serialize, Type)]
-pub(crate) struct HistoryEntry {
-    pub(crate) at: f64,
-    pub(crate) outcome: Outcome,
-    pub(crate) message: Option<String>,
-}
-
-/// What happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Outcome {
-    Renewed,
-    Failed,
-    LoggedOut,
-}
-
-/// One hand-out of the token.
-#[derive(Clone, Debug, PartialEq, Serialize, Type)]
-pub(crate) struct AuditRecord {
-    pub(crate) at: f64,
-    /// The route or command that asked.
-    pub(crate) route: String,
-    pub(crate) client: Option<String>,
-    pub(crate) process: Option<String>,
-}
-
 /// Everything the detail view shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Type)]
 pub(crate) struct Detail {
@@ -58,7 +31,7 @@ pub(crate) struct Detail {
     /// Oldest first.
     pub(crate) history: Vec<HistoryEntry>,
     /// Oldest first.
-    pub(crate) audit: Vec<AuditRecord>,
+    pub(crate) audit: Vec<AuditEntry>,
     /// The local export endpoint's base URL, when it runs.
     pub(crate) endpoint_url: Option<String>,
     /// The default port, when another program holds it and the endpoint listens elsewhere.
@@ -66,7 +39,7 @@ pub(crate) struct Detail {
     /// The names of the secrets stored (never their values).
     pub(crate) stored_secrets: Vec<String>,
     /// When the next background renewal is due.
-    pub(crate) next_renewal: Option<f64>,
+    pub(crate) next_renewal: Option<Timestamp>,
 }
 
 fn pretty(map: &serde_json::Map<String, serde_json::Value>) -> String {
@@ -93,16 +66,7 @@ pub(crate) async fn connection_detail(
         .into_iter()
         .filter(|e| e.connection.as_str() == name)
         .collect();
-    let audit = mine[mine.len().saturating_sub(AUDIT_SHOWN)..]
-        .iter()
-        .cloned()
-        .map(|e| AuditRecord {
-            at: millis(e.at),
-            route: e.via,
-            client: e.client,
-            process: e.process,
-        })
-        .collect();
+    let audit = mine[mine.len().saturating_sub(AUDIT_SHOWN)..].to_vec();
     Ok(Detail {
         jwt: token.as_ref().and_then(|t| {
             Some(JwtParts {
@@ -112,24 +76,12 @@ pub(crate) async fn connection_detail(
         }),
         token_type: token.as_ref().map(|t| t.token_type.clone()),
         scopes: token.map(|t| t.scopes).unwrap_or_default(),
-        history: engine
-            .history(&name)?
-            .into_iter()
-            .map(|h| HistoryEntry {
-                at: millis(h.at),
-                outcome: match h.outcome {
-                    HistoryOutcome::Renewed => Outcome::Renewed,
-                    HistoryOutcome::Failed => Outcome::Failed,
-                    HistoryOutcome::LoggedOut => Outcome::LoggedOut,
-                },
-                message: h.message,
-            })
-            .collect(),
+        history: engine.history(&name)?,
         audit,
         endpoint_url: state.endpoint_url().await,
         endpoint_default_taken: state.endpoint_default_taken().await,
         stored_secrets: stored.into_iter().filter(|f| f != "tokens").collect(),
-        next_renewal: engine.next_renewal(&name).await.map(millis),
+        next_renewal: engine.next_renewal(&name).await,
         connection,
     })
 }

@@ -7,50 +7,18 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event as _;
-use tokentray_engine::{self as engine, LoginPrompt, RedirectMode};
+use tokentray_engine::{self as engine, ErrorCode, LoginPrompt, RedirectMode, Timestamp};
 
-use crate::dto::{Connection, millis};
+use crate::dto::Connection;
 use crate::events::{LoginPhase, LoginUpdate};
-use crate::ipc_error::{ErrorCode, IpcError};
+use crate::ipc_error::IpcError;
 use crate::state::AppState;
-
-/// How the browser should come back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum Redirect {
-    Auto,
-    Loopback,
-    DeepLink,
-    Oob,
-}
-
-impl From<Redirect> for RedirectMode {
-    fn from(r: Redirect) -> Self {
-        match r {
-            Redirect::Auto => Self::Auto,
-            Redirect::Loopback => Self::Loopback,
-            Redirect::DeepLink => Self::DeepLink,
-            Redirect::Oob => Self::Oob,
-        }
-    }
-}
-
-impl From<RedirectMode> for Redirect {
-    fn from(r: RedirectMode) -> Self {
-        match r {
-            RedirectMode::Auto => Self::Auto,
-            RedirectMode::Loopback => Self::Loopback,
-            RedirectMode::DeepLink => Self::DeepLink,
-            RedirectMode::Oob => Self::Oob,
-        }
-    }
-}
 
 /// What the person chose for this login.
 #[derive(Clone, Deserialize, Type)]
 pub(crate) struct LoginOptions {
     /// `None` uses the connection's own setting.
-    pub(crate) redirect: Option<Redirect>,
+    pub(crate) redirect: Option<RedirectMode>,
     /// A one-time code for services with 2FA; used once, never stored.
     pub(crate) totp: Option<String>,
 }
@@ -78,7 +46,7 @@ pub(crate) enum LoginStep {
     Browser {
         url: String,
         redirect_uri: String,
-        mode: Redirect,
+        mode: RedirectMode,
         /// Whether a browser was opened (else show the URL prominently).
         browser_opened: bool,
     },
@@ -87,7 +55,7 @@ pub(crate) enum LoginStep {
         user_code: String,
         verification_uri: String,
         verification_uri_complete: Option<String>,
-        expires_at: f64,
+        expires_at: Timestamp,
         /// A QR code of the verification URL, as a `data:` URL for an `<img>`.
         qr_svg: String,
     },
@@ -120,7 +88,7 @@ pub(crate) async fn start_login(
     options: LoginOptions,
 ) -> Result<LoginStep, IpcError> {
     let request = engine::LoginRequest {
-        redirect: options.redirect.map(RedirectMode::from),
+        redirect: options.redirect,
         totp: options
             .totp
             .filter(|t| !t.trim().is_empty())
@@ -145,7 +113,7 @@ pub(crate) async fn start_login(
             browser_opened: waiting.browser_opened,
             url,
             redirect_uri,
-            mode: mode.into(),
+            mode,
         },
         LoginPrompt::Device {
             user_code,
@@ -161,7 +129,7 @@ pub(crate) async fn start_login(
             user_code,
             verification_uri,
             verification_uri_complete,
-            expires_at: millis(expires_at),
+            expires_at,
         },
     })
 }
@@ -178,11 +146,13 @@ fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
                     name,
                     phase: LoginPhase::Done,
                     message: None,
+                    code: None,
+                    remedy: None,
                     connection: Some(Connection::live(view, &engine)),
                 }
             }
             Err(error) => {
-                let cancelled = ErrorCode::from(error.code()) == ErrorCode::Cancelled;
+                let cancelled = error.code() == ErrorCode::Cancelled;
                 LoginUpdate {
                     name,
                     phase: if cancelled {
@@ -191,6 +161,8 @@ fn spawn_wait(app: AppHandle, engine: engine::Engine, name: String) {
                         LoginPhase::Failed
                     },
                     message: Some(error.to_string()),
+                    code: Some(error.code()),
+                    remedy: error.remedy(),
                     connection: None,
                 }
             }
@@ -286,7 +258,7 @@ mod tests {
     #[test]
     fn a_one_time_code_never_shows_in_debug_output() {
         let options = LoginOptions {
-            redirect: Some(Redirect::Oob),
+            redirect: Some(RedirectMode::Oob),
             totp: Some("424242".into()),
         };
         assert!(!format!("{options:?}").contains("424242"));

@@ -9,10 +9,11 @@ import { StoreBanner } from "../features/settings/StoreBanner";
 import {
   appStatus,
   connectionDetail,
+  failureText,
   onNavigate,
   onNotice,
+  onQuitAsked,
   refreshAll,
-  toIpcError,
 } from "../ipc/client";
 import type { AppStatus, Connection, Unsubscribe } from "../ipc/client";
 import { afterFirstScreen } from "../lib/startup";
@@ -32,7 +33,8 @@ const RemoveDialog = lazy(() =>
 const SettingsDialog = lazy(() =>
   import("../features/settings/SettingsDialog").then((m) => m.SettingsDialog),
 );
-const LATER = [DetailPage, Wizard, LoginDialog, RemoveDialog, SettingsDialog];
+const QuitDialog = lazy(() => import("../features/settings/QuitDialog").then((m) => m.QuitDialog));
+const LATER = [DetailPage, Wizard, LoginDialog, RemoveDialog, SettingsDialog, QuitDialog];
 
 export type Route =
   | { page: "list" }
@@ -44,6 +46,7 @@ type Modal =
   | { type: "login"; connection: Connection }
   | { type: "remove"; connection: Connection }
   | { type: "settings" }
+  | { type: "quit"; reason: string }
   | null;
 
 /** Subscribes with an async subscription function and unsubscribes on unmount. */
@@ -57,7 +60,7 @@ function useSubscription(subscribe: () => Promise<Unsubscribe>): void {
         else stop = unsubscribe;
       },
       (failure: unknown) => {
-        console.warn("could not subscribe:", toIpcError(failure).message);
+        console.warn("could not subscribe:", failureText(failure));
       },
     );
     return () => {
@@ -78,7 +81,7 @@ export function App() {
   useEffect(() => {
     void afterFirstScreen().then(() => {
       appStatus().then(setStatus, (failure: unknown) => {
-        console.warn("could not read the app status:", toIpcError(failure).message);
+        console.warn("could not read the app status:", failureText(failure));
       });
       for (const part of LATER) void part.preload();
     });
@@ -91,7 +94,7 @@ export function App() {
         setModal({ type: "login", connection });
       },
       (failure: unknown) => {
-        notify("error", `Could not start the login of ${name}: ${toIpcError(failure).message}`);
+        notify("error", `Could not start the login of ${name}: ${failureText(failure)}`);
       },
     );
   };
@@ -112,6 +115,16 @@ export function App() {
           setModal(null);
           setRoute({ page: "detail", name });
           if (login) openLogin(name);
+        }),
+      [],
+    ),
+  );
+
+  useSubscription(
+    useCallback(
+      () =>
+        onQuitAsked(({ reason }) => {
+          setModal({ type: "quit", reason });
         }),
       [],
     ),
@@ -144,7 +157,7 @@ export function App() {
         notify("info", "Renewing every connection that can renew on its own");
       },
       (failure: unknown) => {
-        notify("error", `Could not refresh: ${toIpcError(failure).message}`);
+        notify("error", `Could not refresh: ${failureText(failure)}`);
       },
     );
   };
@@ -180,7 +193,7 @@ export function App() {
                   setModal({ type: "settings" });
                 },
                 (failure: unknown) => {
-                  notify("error", `The settings could not be read: ${toIpcError(failure).message}`);
+                  notify("error", `The settings could not be read: ${failureText(failure)}`);
                 },
               );
             }}
@@ -227,6 +240,14 @@ export function App() {
           onClose={(next) => {
             setModal(null);
             if (next !== null) setStatus(next);
+          }}
+        />
+      )}
+      {modal?.type === "quit" && (
+        <QuitDialog
+          reason={modal.reason}
+          onClose={() => {
+            setModal(null);
           }}
         />
       )}

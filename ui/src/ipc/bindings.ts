@@ -12,7 +12,7 @@ export const commands = {
 	/**  The wizard's starting points. */
 	listPresets: () => __TAURI_INVOKE<Preset[]>("list_presets"),
 	/**  Problems with a draft, field by field; writes nothing. */
-	checkConnection: (input: ConnectionInput) => __TAURI_INVOKE<FieldProblem[]>("check_connection", { input }),
+	checkConnection: (input: ConnectionInput) => __TAURI_INVOKE<FieldError[]>("check_connection", { input }),
 	/**  Runs a draft's flow and whoami with a throwaway token; saves nothing. */
 	testConnection: (input: ConnectionInput, totp: string | null) => typedError<TestOutcome, IpcError>(__TAURI_INVOKE("test_connection", { input, totp })),
 	/**  Saves a new connection; its secrets go straight to the secret store. */
@@ -75,6 +75,10 @@ export const commands = {
 	 *  (background refresh, the endpoint, the tray) starts now.
 	 */
 	uiReady: (marks: UiMark[]) => __TAURI_INVOKE<void>("ui_ready", { marks }),
+	/**  Quits Tokentray: background renewal and the endpoint stop with it. */
+	quitApp: () => __TAURI_INVOKE<void>("quit_app"),
+	/**  Hides the window and keeps Tokentray running; launching it again brings the window back. */
+	hideWindow: () => __TAURI_INVOKE<void>("hide_window"),
 };
 
 /** Events */
@@ -83,6 +87,7 @@ export const events = {
 	loginUpdate: makeEvent<LoginUpdate, LoginUpdate>("login-update"),
 	navigate: makeEvent<Navigate, Navigate>("navigate"),
 	notice: makeEvent<Notice, Notice>("notice"),
+	quitAsked: makeEvent<QuitAsked, QuitAsked>("quit-asked"),
 };
 
 /* Types */
@@ -106,62 +111,29 @@ export type AppStatus = {
 	settings: UiSettings,
 };
 
-/**  One hand-out of the token. */
-export type AuditRecord = {
-	at: number | null,
-	/**  The route or command that asked. */
-	route: string,
-	client: string | null,
-	process: string | null,
+/**  One hand-out. */
+export type AuditEntry = {
+	/**  When. */
+	at: Timestamp,
+	/**  Which connection. */
+	connection: ConnectionName,
+	/**  How: `GET /v1/connections/{name}/token`, `tokentray token`, `tokentray exec`, `token file`… */
+	via: string,
+	/**  The client's address, for the endpoint. */
+	client?: string | null,
+	/**  The client's process (pid and name), where the OS tells. */
+	process?: string | null,
 };
 
-/**  A connection as the UI shows it. */
+/**  A connection as the UI shows it: the engine's view and the live facts beside it. */
 export type Connection = {
-	/**  The unique name (a slug), used by the CLI and the export endpoint. */
-	name: string,
-	kind: ProviderKind,
-	/**  The display label (the name when none was set). */
-	label: string,
-	status: Status,
-	/**  When the access token expires, if known. */
-	expires_at: number | null,
-	/**  When the refresh token or session ends, if known. */
-	refresh_expires_at: number | null,
-	/**  When the session ends and a person must log in again, so the UI can warn before. */
-	needs_login_at: number | null,
-	identity: Identity | null,
-	/**
-	 *  Who the token belonged to before the last login signed in as another account, until
-	 *  the person acknowledges the change (or logs in again).
-	 */
-	previous_identity: Identity | null,
-	/**  When a token was last obtained. */
-	last_refresh: number | null,
-	/**  The last error, in words. */
-	last_error: string | null,
 	/**  Warnings to show wherever the connection is shown (TLS certificates not verified). */
 	warnings: string[],
-	/**  Where the secrets live, once some are stored. */
-	store: StoreKind | null,
-	/**  Whether other tools may be handed the token. */
-	exportable: boolean,
-	/**  Whether the token is renewed in the background. */
-	keep_fresh: boolean,
-	/**  The HTTP header that carries the token. */
-	header_name: string,
-	/**  What comes before the token in that header (`Bearer`, `Basic`; empty for none). */
-	header_prefix: string,
-	/**  Where the token is also written as a file, if anywhere. */
-	token_file: string | null,
 	/**  Whether a login is waiting for the person (browser, device code or pasted code). */
 	login_pending: boolean,
-	/**  The `Referer` API calls must send with the token (referer-bound ArcGIS tokens). */
-	referer: string | null,
-	/**  Whether plain http to a non-loopback host is allowed: shown as a warning. */
-	allow_http: boolean,
-	/**  How it logs in (the login dialog asks for a one-time code first where one may be needed). */
-	login: LoginMethod,
-};
+	/**  The kind's name for people (the engine's, as the CLI says it). */
+	kind_title: string,
+} & ConnectionView;
 
 /**  A change from the edit form. */
 export type ConnectionChange = {
@@ -186,12 +158,69 @@ export type ConnectionInput = {
 	secrets: { [key in string]: string },
 };
 
+/**
+ *  A connection's unique name: a slug `[a-z0-9][a-z0-9-]{0,62}` used by the CLI, the config
+ *  file and the export endpoint.
+ */
+export type ConnectionName = string;
+
+/**  A connection as front ends show it: no secrets, ever. */
+export type ConnectionView = {
+	/**  The unique name. */
+	name: ConnectionName,
+	/**  The provider kind. */
+	kind: ProviderKind,
+	/**  The display label. */
+	label: string,
+	/**  Where it stands. */
+	status: Status,
+	/**  When the access token expires, if known. */
+	expires_at: Timestamp | null,
+	/**  When the refresh token or session ends, if known. */
+	refresh_expires_at: Timestamp | null,
+	/**  When the session ends and a person must log in again, if that is known. */
+	needs_login_at: Timestamp | null,
+	/**  Who the token belongs to. */
+	identity: Identity | null,
+	/**
+	 *  Who it belonged to before the last login signed in as someone else (until acknowledged
+	 *  or the next login); while signed out, the last account. A change is to be shown only
+	 *  when `identity` is known too.
+	 */
+	previous_identity: Identity | null,
+	/**  When a token was last obtained. */
+	last_refresh: Timestamp | null,
+	/**  The last error, in words. */
+	last_error: string | null,
+	/**  Where its secrets live. */
+	store: StoreKind | null,
+	/**  Whether the token may be handed to other tools. */
+	exportable: boolean,
+	/**  Whether it is kept fresh in the background. */
+	keep_fresh: boolean,
+	/**  The header that carries the token: the setting, else the kind's default. */
+	header_name: string,
+	/**
+	 *  What comes before the token in the header (`Bearer`, `Basic`; empty for none): the
+	 *  setting, else the kind's default.
+	 */
+	header_prefix: string,
+	/**  Where the token is also written for other tools (`token_file`), if anywhere. */
+	token_file: string | null,
+	/**  The `Referer` API calls must send with the token (a referer-bound ArcGIS token). */
+	referer: string | null,
+	/**  Whether plain http to a non-loopback host is allowed (`allow_http`): shown as a warning. */
+	allow_http: boolean,
+	/**  How it logs in: what a front end asks of the person, if anything. */
+	login: LoginMethod,
+};
+
 /**  A connection was added, changed or removed. */
 export type ConnectionsChanged = 
 /**  A connection was added or its state changed. */
 { type: "changed"; connection: Connection } | 
 /**  A connection was removed. */
-{ type: "removed"; name: string } | 
+{ type: "removed"; name: ConnectionName } | 
 /**  Changes were missed (the UI fell behind): reload the whole list. */
 { type: "resync" };
 
@@ -205,7 +234,7 @@ export type CopyFormat =
 /**  What a copy did. */
 export type CopyOutcome = {
 	/**  When the clipboard will be cleared, if it will. */
-	clears_at: number | null,
+	clears_at: Timestamp | null,
 };
 
 /**  Everything the detail view shows. */
@@ -217,7 +246,7 @@ export type Detail = {
 	/**  Oldest first. */
 	history: HistoryEntry[],
 	/**  Oldest first. */
-	audit: AuditRecord[],
+	audit: AuditEntry[],
 	/**  The local export endpoint's base URL, when it runs. */
 	endpoint_url: string | null,
 	/**  The default port, when another program holds it and the endpoint listens elsewhere. */
@@ -225,7 +254,7 @@ export type Detail = {
 	/**  The names of the secrets stored (never their values). */
 	stored_secrets: string[],
 	/**  When the next background renewal is due. */
-	next_renewal: number | null,
+	next_renewal: Timestamp | null,
 };
 
 /**
@@ -239,22 +268,54 @@ export type EditForm = {
 	stored_secrets: string[],
 };
 
-/**  The engine's error codes, mirrored for the generated bindings. */
-export type ErrorCode = "invalid_input" | "unknown_connection" | "already_exists" | "needs_login" | "provider_error" | "invalid_config" | "storage_unavailable" | "forbidden" | "cancelled" | "internal";
+/**  A stable, machine-readable error code. Front ends switch on this, never on messages. */
+export type ErrorCode = 
+/**  The input (a name, a field, a flag) is not valid. */
+"invalid_input" | 
+/**  No connection has that name. */
+"unknown_connection" | 
+/**  A connection with that name exists already. */
+"already_exists" | 
+/**  Only a person can fix it: log in again. */
+"needs_login" | 
+/**  The provider or the network failed. */
+"provider_error" | 
+/**  The connection's settings are wrong. */
+"invalid_config" | 
+/**  The secret store cannot be used. */
+"storage_unavailable" | 
+/**  The action is not allowed for this connection. */
+"forbidden" | 
+/**  The person cancelled. */
+"cancelled" | 
+/**  Anything else. */
+"internal";
+
+/**  A problem with one field of a connection. */
+export type FieldError = {
+	/**  The field's name (`name` for the connection's name). */
+	field: string,
+	/**  What is wrong, in plain words, with what to do. */
+	message: string,
+};
 
 /**  One field of a kind's form. */
 export type FieldInfo = {
 	/**  The field's name, as in the config file and `--field-name` flags. */
 	name: string,
+	/**  A short label. */
 	label: string,
-	type: FieldType,
+	/**  How it is edited. */
+	type: FieldKind,
 	/**  The words a `choice` field takes (empty for other types). */
 	options: string[],
+	/**  Whether the kind always needs it. */
 	required: boolean,
+	/**  The value used when it is not set. */
 	default: string | null,
 	/**  One sentence of help. */
 	help: string,
-	/**  A field every kind has (label, header, export…), shown under "Advanced". */
+	/**  A field every kind has (label, header, export…). */
 	common: boolean,
 	/**
 	 *  Shown under "Advanced": the common fields, and the kind's rarely needed ones (a
@@ -263,46 +324,71 @@ export type FieldInfo = {
 	advanced: boolean,
 	/**
 	 *  The field decides where stored secrets and tokens are sent (an endpoint URL, proxy, TLS,
-	 *  client authentication, redirect): changing it deletes them, so the edit form asks for
-	 *  the secrets again in the same step.
+	 *  client authentication, redirect): changing it deletes them, so an edit asks for the
+	 *  secrets again in the same step.
 	 */
 	destination: boolean,
 };
 
-/**  A problem with one field of a form; `field` is `name` for the connection's name. */
-export type FieldProblem = {
-	field: string,
-	/**  What is wrong, in plain words. */
-	message: string,
-};
-
 /**  How a field is edited. */
-export type FieldType = "text" | "url" | "secret" | "bool" | "integer" | "choice" | "map" | "date_time" | "path";
+export type FieldKind = 
+/**  Free text. */
+"text" | 
+/**  An `http(s)` URL. */
+"url" | 
+/**  A secret, kept in the secret store. */
+"secret" | 
+/**  `true` / `false`. */
+"bool" | 
+/**  A whole number. */
+"integer" | 
+/**  One of [`FieldInfo::options`]. */
+"choice" | 
+/**  `key=value` pairs. */
+"map" | 
+/**  An RFC 3339 date and time. */
+"date_time" | 
+/**  A file path. */
+"path";
 
-/**  One renewal, login, failure or logout. */
+/**  One entry of a connection's refresh history (no secrets: the message is an error's words). */
 export type HistoryEntry = {
-	at: number | null,
-	outcome: Outcome,
-	message: string | null,
+	/**  When. */
+	at: Timestamp,
+	/**  What happened. */
+	outcome: HistoryOutcome,
+	/**  The error, for failures. */
+	message?: string | null,
 };
 
-/**  Who a token belongs to. */
+/**  What happened to a connection's tokens at one time. */
+export type HistoryOutcome = 
+/**  New tokens were obtained (a renewal or a login). */
+"renewed" | 
+/**  A renewal or login failed. */
+"failed" | 
+/**  The tokens were forgotten on logout. */
+"logged_out";
+
+/**  Who a token belongs to, as shown beside the connection. */
 export type Identity = {
-	/**  The account name or id. */
+	/**  The account name or id (`username`, `preferred_username`, `sub`, `uuidentity`…). */
 	subject: string,
 	/**  A display name, if the service gave one. */
-	name: string | null,
+	name?: string | null,
 	/**  An e-mail address, if the service gave one. */
-	email: string | null,
+	email?: string | null,
 };
 
 /**  A command's failure. */
 export type IpcError = {
 	code: ErrorCode,
-	/**  What went wrong and what to do about it, for people. */
+	/**  What went wrong, for people (never a command to type: see `remedy`). */
 	message: string,
+	/**  What the person can do about it, as the engine decided; the UI words it. */
+	remedy: Remedy | null,
 	/**  Problems with single fields of a form (empty when the error is not about fields). */
-	fields: FieldProblem[],
+	fields: FieldError[],
 };
 
 /**  A decoded JWT, pretty-printed. */
@@ -313,10 +399,14 @@ export type JwtParts = {
 
 /**  A provider kind and its form. */
 export type KindInfo = {
+	/**  The kind. */
 	kind: ProviderKind,
+	/**  Its name for people ([`ProviderKind::title`]). */
 	title: string,
 	/**  One sentence on what the kind is for. */
 	summary: string,
+	/**  Whether its login asks for a one-time code first ([`asks_totp`]). */
+	asks_totp: boolean,
 	/**  The kind's own fields first, then the common ones. */
 	fields: FieldInfo[],
 };
@@ -324,21 +414,29 @@ export type KindInfo = {
 /**  How much a notice matters. */
 export type Level = "info" | "warning" | "error";
 
-/**  How a connection logs in: what the login dialog asks of the person, if anything. */
+/**  How a connection logs in: what a front end asks of the person, if anything. */
 export type LoginMethod = 
-/**  A sign-in in the browser. */
+/**  A sign-in in the browser (authorization code): a person is needed. */
 { method: "browser" } | 
-/**  A code entered at a verification page. */
+/**  A code the person enters at a verification page: a person is needed. */
 { method: "device_code" } | 
-/**  A stored password posted by Tokentray; with `totp`, a one-time code may be needed. */
-{ method: "password"; totp: boolean } | 
-/**  The stored secrets alone. */
+/**
+ *  A stored username and password, posted by Tokentray; with `totp`, the service may ask
+ *  for a one-time code that only the person has.
+ */
+{ method: "password"; 
+/**  Whether a one-time code may be needed (a Copernicus account with 2FA). */
+totp: boolean } | 
+/**
+ *  The stored secrets alone: client credentials, access codes, an imported refresh token,
+ *  a static token, HTTP Basic.
+ */
 { method: "stored" };
 
 /**  What the person chose for this login. */
 export type LoginOptions = {
 	/**  `None` uses the connection's own setting. */
-	redirect: Redirect | null,
+	redirect: RedirectMode | null,
 	/**  A one-time code for services with 2FA; used once, never stored. */
 	totp: string | null,
 };
@@ -351,11 +449,11 @@ export type LoginStep =
 /**  Logged in without a person. */
 { type: "done"; connection: Connection } | 
 /**  Sign in in the browser; the redirect comes back by `mode`. */
-{ type: "browser"; url: string; redirect_uri: string; mode: Redirect; 
+{ type: "browser"; url: string; redirect_uri: string; mode: RedirectMode; 
 /**  Whether a browser was opened (else show the URL prominently). */
 browser_opened: boolean } | 
 /**  Enter `user_code` at `verification_uri`; the app polls meanwhile. */
-{ type: "device"; user_code: string; verification_uri: string; verification_uri_complete: string | null; expires_at: number | null; 
+{ type: "device"; user_code: string; verification_uri: string; verification_uri_complete: string | null; expires_at: Timestamp; 
 /**  A QR code of the verification URL, as a `data:` URL for an `<img>`. */
 qr_svg: string };
 
@@ -367,8 +465,12 @@ qr_svg: string };
 export type LoginUpdate = {
 	name: string,
 	phase: LoginPhase,
-	/**  What happened, in words (for failures: what to do next). */
+	/**  What happened, in words. */
 	message: string | null,
+	/**  How a failed login failed: the engine's stable code, for the UI to branch on. */
+	code: ErrorCode | null,
+	/**  What the person can do about a failure, as the engine decided; the UI words it. */
+	remedy: Remedy | null,
 	/**  The connection after a successful login. */
 	connection: Connection | null,
 };
@@ -388,35 +490,116 @@ export type Notice = {
 	message: string,
 };
 
-/**  What happened. */
-export type Outcome = "renewed" | "failed" | "logged_out";
-
-/**  A starting point in the wizard: a kind with some fields filled in. */
+/**  A starting point for a new connection: a kind with some fields filled in. */
 export type Preset = {
+	/**  A stable id (`arcgis-online`…). */
 	id: string,
+	/**  Its name for people. */
 	title: string,
+	/**  One sentence on when to pick it. */
 	summary: string,
+	/**  The kind it makes. */
 	kind: ProviderKind,
 	/**  Values filled in for the person. */
 	values: { [key in string]: string },
-	/**  Fields the preset decides (a service's endpoints); the form keeps them out of the way. */
+	/**  Fields the preset decides (a service's endpoints); forms keep them out of the way. */
 	fixed: string[],
 };
 
 /**  Which token flow a connection runs. */
-export type ProviderKind = "arcgis-token" | "arcgis-oauth" | "itkpd" | "cdse" | "oauth2" | "basic" | "static";
+export type ProviderKind = 
+/**  ArcGIS Online / Enterprise `generateToken` with username and password. */
+"arcgis-token" | 
+/**  ArcGIS OAuth 2.0, user (authorization code) or app (client credentials) login. */
+"arcgis-oauth" | 
+/**  ITk Production Database access codes (uuIdentity `grantToken`). */
+"itkpd" | 
+/**  Copernicus Data Space Ecosystem (Keycloak). */
+"cdse" | 
+/**  Any OAuth 2.0 / OpenID Connect service. */
+"oauth2" | 
+/**  HTTP Basic. */
+"basic" | 
+/**  A token obtained elsewhere. */
+"static";
 
-/**  How the browser should come back. */
-export type Redirect = "auto" | "loopback" | "deep-link" | "oob";
+/**
+ *  The window was closed on a desktop without a tray: with no icon to bring a hidden window
+ *  back, the window asks whether to quit or to keep running in the background.
+ */
+export type QuitAsked = {
+	/**  Why the window asks instead of hiding, in words. */
+	reason: string,
+};
+
+/**  How a browser login returns to Tokentray. */
+export type RedirectMode = 
+/**  The connection's own setting, else loopback. */
+"auto" | 
+/**
+ *  A one-shot listener on `http://127.0.0.1:<port>/callback`, or exactly on the
+ *  connection's registered `redirect_uri`.
+ */
+"loopback" | 
+/**  `tokentray://oauth/callback`, forwarded to the running app. */
+"deep-link" | 
+/**  `urn:ietf:wg:oauth:2.0:oob`: the service shows a code the person pastes. */
+"oob";
+
+/**
+ *  What a person does about an error. Decided here, by the engine (from the error and the
+ *  connection's kind); engine messages say what happened and never name a command. Each front
+ *  end words the remedy its own way: the terminal as a command (see
+ *  `contract::error::command_hint`), the app as a button or a sentence, so the CLI
+ *  and the app never disagree about what to do.
+ */
+export type Remedy = 
+/**  Sign in again (a browser, device or password login). */
+{ remedy: "log_in" } | 
+/**  Store a new value of this secret field (a static token cannot be renewed). */
+{ remedy: "store_secret"; field: string } | 
+/**  Store this secret field, which the connection needs and does not have. */
+{ remedy: "set_secret"; field: string } | 
+/**  Check the stored credentials (Basic: nothing to renew, they were refused). */
+{ remedy: "check_credentials" } | 
+/**  See which connections there are (the name asked for is not one of them). */
+{ remedy: "list_connections" } | 
+/**  Choose another name, or change the connection that has this one. */
+{ remedy: "choose_another_name" } | 
+/**  Allow the connection's token to be handed to other tools (`export`). */
+{ remedy: "allow_export" } | 
+/**  Give the connection the certificate of the CA its service uses (`ca_file`). */
+{ remedy: "set_ca_file" } | 
+/**  Store secrets in the owner-only file instead of the unreachable keychain. */
+{ remedy: "use_file_store" };
 
 /**  Where a connection stands. */
-export type Status = "signed_out" | "active" | "refreshing" | "needs_login" | "error";
+export type Status = 
+/**  No token yet, or logged out. */
+"signed_out" | 
+/**  A token is held and renewed as needed. */
+"active" | 
+/**  A renewal is under way. */
+"refreshing" | 
+/**  Only a person can fix it: a login is needed. */
+"needs_login" | 
+/**
+ *  The last renewal failed transiently; Tokentray retries with backoff and still serves a
+ *  valid token.
+ */
+"error";
 
 /**  Whether the secret store answers. */
 export type StoreHealth = "ok" | "unavailable" | "locked" | "timeout";
 
-/**  Where a connection's secrets live. */
-export type StoreKind = "keychain" | "file" | "memory";
+/**  Which kind of store holds a connection's secrets; shown beside every connection. */
+export type StoreKind = 
+/**  The OS keychain (Secret Service, macOS Keychain, Windows Credential Manager). */
+"keychain" | 
+/**  An owner-only file the user chose explicitly instead of a keychain. */
+"file" | 
+/**  Process memory (tests and demos); lost on exit. */
+"memory";
 
 /**  What "Test connection" found. */
 export type TestOutcome = {
@@ -425,10 +608,13 @@ export type TestOutcome = {
 	/**  The flow needs a person (a browser or device login): save, then log in. */
 	needs_person: boolean,
 	identity: Identity | null,
-	expires_at: number | null,
+	expires_at: Timestamp | null,
 	/**  What happened, in words. */
 	message: string,
 };
+
+/**  A point in wall-clock time, in milliseconds since the Unix epoch (UTC). */
+export type Timestamp = number | null;
 
 /**  A moment of the UI's start, for the launch profile (`crate::startup`). */
 export type UiMark = {

@@ -6,6 +6,7 @@
 // `{ status, data | error }` results into values or thrown `IpcFailure`s.
 
 import type { StartupMark } from "../lib/startup";
+import { explain } from "../lib/remedy";
 import { commands, events } from "./bindings";
 import type {
   AppStatus,
@@ -18,7 +19,7 @@ import type {
   Detail,
   EditForm,
   ErrorCode,
-  FieldProblem,
+  FieldError,
   IpcError,
   KindInfo,
   LoginOptions,
@@ -27,6 +28,8 @@ import type {
   Navigate,
   Notice,
   Preset,
+  QuitAsked,
+  Remedy,
   TestOutcome,
   UiSettings,
 } from "./bindings";
@@ -35,7 +38,7 @@ export type * from "./bindings";
 /** How a token goes to the clipboard: bare, or as the whole header. */
 export type TokenFormat = CopyFormat;
 /** How a browser login's redirect comes back. */
-export type { Redirect as RedirectMode, JwtParts as Jwt } from "./bindings";
+export type { JwtParts as Jwt } from "./bindings";
 
 /** A command failed; `error.code` says how, for branching, and `error.message` says it in words. */
 export class IpcFailure extends Error {
@@ -64,7 +67,7 @@ const CODES: ReadonlySet<string> = new Set<ErrorCode>([
   "internal",
 ]);
 
-function fieldProblems(value: unknown): FieldProblem[] {
+function fieldProblems(value: unknown): FieldError[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((item: unknown) => {
     if (typeof item !== "object" || item === null) return [];
@@ -73,8 +76,28 @@ function fieldProblems(value: unknown): FieldProblem[] {
   });
 }
 
+const REMEDIES: ReadonlySet<string> = new Set<Remedy["remedy"]>([
+  "log_in",
+  "store_secret",
+  "set_secret",
+  "check_credentials",
+  "list_connections",
+  "choose_another_name",
+  "allow_export",
+  "set_ca_file",
+  "use_file_store",
+]);
+
+function remedyOf(value: unknown): Remedy | null {
+  if (typeof value !== "object" || value === null || !("remedy" in value)) return null;
+  const { remedy } = value;
+  if (typeof remedy !== "string" || !REMEDIES.has(remedy)) return null;
+  const field = "field" in value ? value.field : undefined;
+  return (typeof field === "string" ? { remedy, field } : { remedy }) as Remedy;
+}
+
 /**
- * Any rejection as an `IpcError`. Commands reject with `{ code, message, fields }`; Tauri
+ * Any rejection as an `IpcError`. Commands reject with `{ code, message, remedy, fields }`; Tauri
  * itself (an unknown command, a denied permission) rejects with a bare string.
  */
 export function toIpcError(failure: unknown): IpcError {
@@ -88,12 +111,16 @@ export function toIpcError(failure: unknown): IpcError {
     const { code, message } = failure;
     if (typeof code === "string" && CODES.has(code) && typeof message === "string") {
       const fields = "fields" in failure ? fieldProblems(failure.fields) : [];
-      return { code: code as ErrorCode, message, fields };
+      const remedy = "remedy" in failure ? remedyOf(failure.remedy) : null;
+      return { code: code as ErrorCode, message, remedy, fields };
     }
   }
   const message = failure instanceof Error ? failure.message : String(failure);
-  return { code: "internal", message, fields: [] };
+  return { code: "internal", message, remedy: null, fields: [] };
 }
+
+/** Any rejection in words for the person: what happened, then what to do (see `explain`). */
+export const failureText = (failure: unknown): string => explain(toIpcError(failure));
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: IpcError };
 
@@ -130,7 +157,7 @@ export const listKinds = (): Promise<KindInfo[]> => plain(commands.listKinds());
 export const listPresets = (): Promise<Preset[]> => plain(commands.listPresets());
 
 /** Validates a connection form without writing anything. */
-export const checkConnection = (input: ConnectionInput): Promise<FieldProblem[]> =>
+export const checkConnection = (input: ConnectionInput): Promise<FieldError[]> =>
   plain(commands.checkConnection(input));
 
 /** Runs the flow and whoami in a throw-away store; saves nothing. `totp`: a 2FA code, if any. */
@@ -249,6 +276,18 @@ export const onNavigate = (handler: (navigate: Navigate) => void): Promise<Unsub
     handler(e.payload);
   });
 
+/** The window was closed on a desktop without a tray: ask whether to quit. */
+export const onQuitAsked = (handler: (asked: QuitAsked) => void): Promise<Unsubscribe> =>
+  events.quitAsked.listen((e) => {
+    handler(e.payload);
+  });
+
+/** Quits Tokentray (background renewal and the endpoint stop with it). */
+export const quitApp = (): Promise<void> => plain(commands.quitApp());
+
+/** Hides the window; Tokentray keeps running and a second launch shows it again. */
+export const hideWindow = (): Promise<void> => plain(commands.hideWindow());
+
 /** Copies text that is no secret (a snippet, a URL) from the webview itself. */
 export async function copyText(text: string): Promise<void> {
   try {
@@ -265,6 +304,12 @@ export async function copyText(text: string): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-deprecated
     const copied = document.execCommand("copy");
     area.remove();
-    if (!copied) throw new IpcFailure({ code: "internal", message: "could not copy", fields: [] });
+    if (!copied)
+      throw new IpcFailure({
+        code: "internal",
+        message: "could not copy",
+        remedy: null,
+        fields: [],
+      });
   }
 }

@@ -153,7 +153,12 @@ async fn secrets(engine: &Engine, checks: &mut Vec<Check>) -> bool {
         Err(e) => Check::new(
             "secrets",
             false,
-            format!("{} ({}): {e}", info.kind, info.location),
+            format!(
+                "{} ({}): {}",
+                info.kind,
+                info.location,
+                tokentray_engine::contract::error::said(&e)
+            ),
         ),
     });
     if info.kind == StoreKind::File {

@@ -1,7 +1,7 @@
 //! `login`, `token`, `whoami`, `refresh`, `logout`.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::time::Duration;
 
 use serde_json::json;
@@ -20,8 +20,9 @@ pub(crate) async fn login(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let method = engine.login_method(&a.name)?;
     if a.totp.is_some() {
-        let how = match engine.login_method(&a.name)? {
+        let how = match method {
             LoginMethod::Password { .. } => None,
             LoginMethod::Browser => Some("in the browser"),
             LoginMethod::DeviceCode => Some("with a device code"),
@@ -35,9 +36,13 @@ pub(crate) async fn login(
             );
         }
     }
+    let totp = match a.totp {
+        Some(code) => Some(Secret::new(code)),
+        None => ask_totp(method)?,
+    };
     let request = LoginRequest {
         redirect: a.redirect.map(Redirect::mode),
-        totp: a.totp.map(Secret::new),
+        totp,
         open_browser: !a.no_browser,
     };
     let view = match engine.start_login(&a.name, request).await? {
@@ -77,6 +82,18 @@ pub(crate) async fn login(
             output::expiry(view.expires_at, SystemClock.now())
         ),
     )
+}
+
+/// The one-time code for a login that may need one (the engine's [`LoginMethod`] says so),
+/// asked on a terminal; empty or no terminal means none (an account without 2FA).
+fn ask_totp(method: LoginMethod) -> Result<Option<Secret>, CliError> {
+    if !method.asks_totp() || !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let code = rpassword::prompt_password("Two-factor code (empty if 2FA is off): ")
+        .map_err(|e| CliError::Io("read from the terminal", e))?;
+    let code = code.trim();
+    Ok((!code.is_empty()).then(|| Secret::new(code)))
 }
 
 /// Prints what the person must do: the URL (or device URL and code), each on a line of its own.

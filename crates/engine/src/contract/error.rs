@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode};
 use crate::provider::FailureClass;
+use crate::remedy::Remedy;
 
 /// A code in a JSON error body. [`Code::as_str`] is its spelling on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -160,6 +161,42 @@ impl std::fmt::Display for Code {
     }
 }
 
+/// An engine error as the command line says it: the message, then what to do as a command.
+pub fn said(error: &Error) -> String {
+    match error.remedy() {
+        Some(remedy) => format!("{error}; {}", command_hint(remedy, error.connection())),
+        None => error.to_string(),
+    }
+}
+
+/// A [`Remedy`] as a command to run, for `connection` (`NAME` when the error names none). The
+/// one place the engine names its commands: the terminal's words for the engine's decisions,
+/// used by the CLI, the daemon and the export endpoint alike.
+pub fn command_hint(remedy: Remedy, connection: Option<&str>) -> String {
+    let c = connection.unwrap_or("NAME");
+    let flag = |field: &str| field.replace('_', "-");
+    match remedy {
+        Remedy::LogIn => format!("run `tokentray login {c}`"),
+        Remedy::StoreSecret(field) => {
+            format!(
+                "store a new one with `tokentray edit {c} --{}`",
+                flag(field)
+            )
+        }
+        Remedy::SetSecret(field) => format!("set it with `tokentray edit {c} --{}`", flag(field)),
+        Remedy::CheckCredentials => {
+            format!("check the stored credentials with `tokentray edit {c}`")
+        }
+        Remedy::ListConnections => "run `tokentray list` to see the connections".to_owned(),
+        Remedy::ChooseAnotherName => format!("choose another name or `tokentray edit {c}`"),
+        Remedy::AllowExport => format!("enable it with `tokentray edit {c} --export true`"),
+        Remedy::SetCaFile => format!("set it with `tokentray edit {c} --ca-file PATH`"),
+        Remedy::UseFileStore => {
+            "run `tokentray doctor --use-file-store` for the file store".to_owned()
+        }
+    }
+}
+
 /// The JSON error body: `{"code": "...", "message": "..."}`, nothing else.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -178,10 +215,11 @@ impl ErrorBody {
         }
     }
 
-    /// The body of an engine error, with the engine's own message (for this user's own
-    /// processes: the CLI prints the same words whether it did the work or a daemon did).
+    /// The body of an engine error: the engine's own message and, where a person can fix it,
+    /// the remedy worded as a command ([`command_hint`]). For this user's own processes and
+    /// scripts: the CLI prints the same words whether it did the work or a daemon did.
     pub fn of(error: &Error) -> Self {
-        Self::new(Code::of(error), error.to_string())
+        Self::new(Code::of(error), said(error))
     }
 
     /// The code, if this build knows it.

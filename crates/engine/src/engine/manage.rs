@@ -492,3 +492,34 @@ impl Engine {
         Ok(out)
     }
 }
+
+/// What the front ends do together after a person's action, decided here so that every front
+/// end does the same.
+impl Engine {
+    /// After adding `name`: gets its first token at once when it needs nobody to log in
+    /// (client credentials, a stored password without 2FA, access codes, a static token), so
+    /// that the connection shows it works or what is wrong. `None` when it needs a person
+    /// (who logs in when ready). A failure is kept on the connection like any other.
+    pub async fn first_login(&self, name: &str) -> Option<Result<ConnectionView>> {
+        if !self.logs_in_unattended(name).unwrap_or(false) {
+            return None;
+        }
+        Some(self.login(name, provider::LoginInput::default()).await)
+    }
+
+    /// Renews every connection that has tokens (not the signed-out ones) now, as a person's
+    /// "refresh all": not held back by the renewal limit that scripts' paths keep. Each
+    /// failure stays on its connection; the names that failed are returned with their errors.
+    pub async fn refresh_all(&self) -> Result<Vec<(ConnectionName, Error)>> {
+        let mut failed = Vec::new();
+        for view in self.list()? {
+            if view.status == crate::state::Status::SignedOut {
+                continue;
+            }
+            if let Err(error) = self.refresh_now(view.name.as_str()).await {
+                failed.push((view.name, error));
+            }
+        }
+        Ok(failed)
+    }
+}

@@ -352,7 +352,7 @@ impl Inner {
             header_name: spec
                 .text("header_name")
                 .unwrap_or_else(|| "Authorization".into()),
-            header_prefix: spec.text("header_prefix"),
+            header_prefix: spec.text("header_prefix").unwrap_or_default(),
             token_file: spec.text("token_file"),
             referer: spec.text("referer"),
             allow_http: spec.flag("allow_http"),

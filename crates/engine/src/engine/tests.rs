@@ -486,7 +486,11 @@ async fn what_a_person_must_do_follows_the_kind_and_is_never_a_login_for_a_stati
         }
         other => panic!("expected needs-login, got {other:?}"),
     }
-    let words = e.to_string();
+    assert!(
+        !e.to_string().contains("tokentray "),
+        "front ends word the remedy: {e}"
+    );
+    let words = crate::contract::error::said(&e);
     assert!(words.contains("tokentray edit key --token"), "{words}");
     assert!(!words.contains("tokentray login"), "{words}");
     assert!(!words.contains("canary-refused"), "{words}");
@@ -497,5 +501,66 @@ async fn what_a_person_must_do_follows_the_kind_and_is_never_a_login_for_a_stati
     assert_eq!(
         crate::error::Remedy::for_kind(ProviderKind::Basic),
         crate::error::Remedy::CheckCredentials
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_login_after_adding_runs_only_where_nobody_is_needed() {
+    let h = harness();
+    h.engine
+        .add(
+            "key",
+            ProviderKind::Static,
+            &[],
+            creds(&[("token", "static-first")]),
+        )
+        .await
+        .unwrap();
+    let first = h.engine.first_login("key").await;
+    let view = first.expect("a static token needs nobody").unwrap();
+    assert_eq!(view.status, Status::Active);
+    let browser = set(&[
+        ("issuer", "https://idp.example"),
+        ("grant", "authorization_code"),
+        ("client_id", "app"),
+    ]);
+    h.engine
+        .add("user", ProviderKind::Oauth2, &browser, Credentials::new())
+        .await
+        .unwrap();
+    assert!(
+        h.engine.first_login("user").await.is_none(),
+        "a browser login waits for the person"
+    );
+    assert_eq!(h.engine.view("user").unwrap().status, Status::SignedOut);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refresh_all_renews_what_has_tokens_and_reports_each_failure() {
+    let h = harness();
+    for name in ["one", "two"] {
+        h.engine
+            .add(
+                name,
+                ProviderKind::Static,
+                &[],
+                creds(&[("token", "static-all")]),
+            )
+            .await
+            .unwrap();
+    }
+    h.engine.first_login("one").await.unwrap().unwrap();
+    // "two" never logged in: signed out, so refresh-all leaves it alone.
+    assert_eq!(h.engine.view("two").unwrap().status, Status::SignedOut);
+    let failed = h.engine.refresh_all().await.unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(h.engine.view("one").unwrap().status, Status::Active);
+    assert_eq!(h.engine.view("two").unwrap().status, Status::SignedOut);
+    // A renewal that cannot be done fails on its own, named in the answer.
+    h.store.set_unavailable(true);
+    let failed = h.engine.refresh_all().await.unwrap();
+    assert_eq!(
+        failed.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["one"]
     );
 }

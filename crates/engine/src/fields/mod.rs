@@ -763,7 +763,7 @@ fn check_value(def: &FieldDef, value: &Value, allow_http: bool) -> Result<(), Fi
     match (def.ty, value) {
         (FieldType::Secret, _) => Err(FieldError::new(
             def.name,
-            "is a secret and must not be written in the config file; set it with `tokentray edit` or the app",
+            "is a secret and must not be written in the config file; store it in the secret store instead (edit the connection)",
         )),
         (FieldType::Bool, Value::Bool(_))
         | (FieldType::Integer, Value::Int(_))
@@ -798,9 +798,7 @@ pub(crate) fn validate(kind: ProviderKind, settings: &Settings) -> Result<(), Ve
         match find(kind, name) {
             None => errors.push(FieldError::new(
                 name,
-                format!(
-                    "is not a field of kind {kind}; run `tokentray add --help` to see the fields"
-                ),
+                format!("is not a field of kind {kind}"),
             )),
             Some(def) => {
                 if let Err(e) = check_value(def, value, allow_http) {

@@ -236,6 +236,7 @@ pub struct StaticSettings {
 }
 
 /// How a browser login returns to Tokentray.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RedirectMode {
@@ -295,6 +296,7 @@ pub struct RedirectSettings {
 }
 
 /// How a connection logs in: what a front end asks of the person, if anything.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "method")]
 pub enum LoginMethod {
@@ -317,6 +319,12 @@ impl LoginMethod {
     /// Whether a login works with the stored credentials alone (no browser, no one-time code).
     pub const fn unattended(self) -> bool {
         matches!(self, Self::Stored | Self::Password { totp: false })
+    }
+
+    /// Whether a login asks the person for a one-time code before it starts (a Copernicus
+    /// account with two-factor authentication; the code is used once and never stored).
+    pub const fn asks_totp(self) -> bool {
+        matches!(self, Self::Password { totp: true })
     }
 }
 
@@ -611,6 +619,30 @@ mod tests {
         assert_eq!(s.client_auth, None, "unset follows the stored secret");
         assert!(s.pkce, "PKCE is on by default");
         assert_eq!(plain.kind.login_method(), LoginMethod::Browser);
+    }
+
+    #[test]
+    fn only_a_password_login_that_may_need_one_asks_for_a_one_time_code() {
+        let cdse = |grant: &str| {
+            typed(
+                ProviderKind::Cdse,
+                &settings(&[("grant", Value::Text(grant.into()))]),
+            )
+            .kind
+            .login_method()
+        };
+        assert!(cdse("password").asks_totp());
+        assert!(!cdse("client_credentials").asks_totp());
+        assert!(!cdse("refresh_token").asks_totp());
+        let oauth_password = typed(
+            ProviderKind::Oauth2,
+            &settings(&[("grant", Value::Text("password".into()))]),
+        );
+        assert_eq!(
+            oauth_password.kind.login_method(),
+            LoginMethod::Password { totp: false }
+        );
+        assert!(!oauth_password.kind.login_method().asks_totp());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::FieldDef;
 
 /// Which token flow a connection runs.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProviderKind {
@@ -120,12 +121,14 @@ impl fmt::Display for Value {
 }
 
 /// A problem with one field of a connection.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[error("{field}: {reason}")]
 pub struct FieldError {
-    /// The field's name.
+    /// The field's name (`name` for the connection's name).
     pub field: String,
     /// What is wrong, in plain words, with what to do.
+    #[serde(rename = "message")]
     pub reason: String,
 }
 

@@ -114,6 +114,14 @@ pub enum ProviderError {
         /// What to do.
         reason: String,
     },
+    /// A secret the flow needs is not stored (see [`ProviderError::remedy`]).
+    #[error("{field}: is not stored and is required {why}")]
+    SecretMissing {
+        /// The secret field.
+        field: &'static str,
+        /// What needs it.
+        why: String,
+    },
     /// OIDC / RFC 8414 discovery failed.
     #[error("discovery from {issuer} failed: {reason}")]
     Discovery {
@@ -145,6 +153,7 @@ impl ProviderError {
             Self::ClientRejected { .. }
             | Self::Redirect { .. }
             | Self::Config { .. }
+            | Self::SecretMissing { .. }
             | Self::IdToken { .. }
             | Self::Discovery {
                 transient: false, ..
@@ -158,6 +167,20 @@ impl ProviderError {
                 _ => FailureClass::Config,
             },
             _ => FailureClass::Transient,
+        }
+    }
+
+    /// What a person does about it, when a setting or a secret of theirs fixes it (the
+    /// message never names a command: each front end words the remedy).
+    pub fn remedy(&self) -> Option<crate::remedy::Remedy> {
+        match self {
+            Self::SecretMissing { field, .. } => Some(crate::remedy::Remedy::SetSecret(field)),
+            Self::Certificate(bad)
+                if bad.problem == CertProblem::Untrusted && bad.ca_file.is_none() =>
+            {
+                Some(crate::remedy::Remedy::SetCaFile)
+            }
+            _ => None,
         }
     }
 
@@ -228,7 +251,7 @@ impl fmt::Display for IdTokenCheck {
 
 /// A refused TLS certificate, and the connection settings that refused it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}", certificate_message(&self.host, &self.problem, self.ca_file.as_deref(), &self.connection))]
+#[error("{}", certificate_message(&self.host, &self.problem, self.ca_file.as_deref()))]
 pub struct BadCertificate {
     /// The host we tried.
     pub host: String,
@@ -257,18 +280,13 @@ pub enum CertProblem {
     Invalid(String),
 }
 
-fn certificate_message(
-    host: &str,
-    problem: &CertProblem,
-    ca_file: Option<&str>,
-    connection: &str,
-) -> String {
+fn certificate_message(host: &str, problem: &CertProblem, ca_file: Option<&str>) -> String {
     match (problem, ca_file) {
         (CertProblem::Untrusted, Some(ca)) => format!(
             "the certificate of {host} is not trusted by the CA in {ca}; check that this file holds the certificate of the CA that signed it"
         ),
         (CertProblem::Untrusted, None) => format!(
-            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if the service uses a private CA, give the connection that CA's certificate: `tokentray edit {connection} --ca-file PATH` (in the app: the connection's Advanced section)"
+            "the certificate of {host} is not trusted: it is self-signed or signed by a CA this machine does not know; if the service uses a private CA, give the connection that CA's certificate (ca_file)"
         ),
         (CertProblem::Expired, _) => format!(
             "the certificate of {host} has expired (or this machine's clock is wrong); the service must renew its certificate"
@@ -306,16 +324,21 @@ mod tests {
         assert!(
             e.to_string()
                 .starts_with("the certificate of idp.example is not trusted")
-                && e.to_string()
-                    .contains("`tokentray edit api --ca-file PATH`"),
+                && !e.to_string().contains("tokentray "),
             "{e}"
         );
+        assert_eq!(e.remedy(), Some(crate::remedy::Remedy::SetCaFile));
         assert_eq!(e.class(), FailureClass::Config);
         let e = bad(CertProblem::Untrusted, Some("/etc/corp-ca.pem"));
         assert!(
             e.to_string()
                 .contains("is not trusted by the CA in /etc/corp-ca.pem"),
             "{e}"
+        );
+        assert_eq!(
+            e.remedy(),
+            None,
+            "a CA file is set: the remedy is the service's"
         );
         // A server may renew an expired certificate: retried, not a settings problem.
         assert_eq!(

@@ -32,8 +32,8 @@ type MakeProxy = fn(String) -> reqwest::Result<reqwest::Proxy>;
 pub fn insecure_warning(spec: &ConnectionSpec) -> Option<String> {
     spec.typed().common.insecure_skip_verify.then(|| {
         format!(
-            "{} does not verify TLS certificates (insecure_skip_verify): anyone on the network path can read its tokens; give it the service's CA with `tokentray edit {} --ca-file PATH --insecure-skip-verify false`",
-            spec.name, spec.name
+            "{} does not verify TLS certificates (insecure_skip_verify): anyone on the network path can read its tokens; give it the service's CA certificate (ca_file) and turn insecure_skip_verify off",
+            spec.name
         )
     })
 }

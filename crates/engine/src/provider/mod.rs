@@ -68,13 +68,9 @@ impl<'a> Flow<'a> {
     pub(crate) fn secret(&self, field: &'static str, why: &str) -> Result<&Secret, ProviderError> {
         self.credentials
             .get(field)
-            .ok_or_else(|| ProviderError::Config {
+            .ok_or_else(|| ProviderError::SecretMissing {
                 field,
-                reason: format!(
-                    "is not stored and is required {why}; set it with `tokentray edit {} --{}`",
-                    self.spec.name,
-                    field.replace('_', "-")
-                ),
+                why: why.to_owned(),
             })
     }
 }

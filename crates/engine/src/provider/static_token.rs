@@ -24,11 +24,10 @@ impl Provider for StaticToken<'_> {
         set.expires_at = self.0.expires_at.or_else(|| jwt_expiry(token.expose()));
         if !set.valid_for(flow.now(), std::time::Duration::ZERO) {
             return Err(ProviderError::NeedsInteraction(format!(
-                "the static token expired at {}; store a new one with `tokentray edit {} --token`",
+                "the static token expired at {}",
                 set.expires_at
                     .map(Timestamp::to_rfc3339)
                     .unwrap_or_default(),
-                flow.spec.name
             )));
         }
         Ok(set)

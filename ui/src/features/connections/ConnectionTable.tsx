@@ -8,7 +8,7 @@ import { wantsLogin } from "./actions";
 import type { ListActions } from "./actions";
 import { acknowledgeChange, copyFromConnection, logOut, refreshNow } from "./commands";
 import { ExpiryCell } from "./ExpiryCell";
-import { identityChange, identityLines, kindLabel, statusLabel, statusTone } from "./labels";
+import { identityChange, identityLines, statusLabel, statusTone } from "./labels";
 import { ALLOW_HTTP_WARNING } from "../../lib/warnings";
 
 /** One row per connection: what it is, where it stands, whose it is, and when it runs out. */
@@ -135,11 +135,11 @@ function ConnectionRow({
             </button>
             {c.label !== c.name && <code class="cell-name__slug">{c.name}</code>}
             {/* Narrow windows fold the kind column into this cell; CSS shows one or the other. */}
-            <span class="cell-name__kind">{kindLabel(c.kind)}</span>
+            <span class="cell-name__kind">{c.kind_title}</span>
           </div>
         </div>
       </th>
-      <td class="col-kind">{kindLabel(c.kind)}</td>
+      <td class="col-kind">{c.kind_title}</td>
       <td class="cell-status">
         <span data-testid={`status-${c.name}`}>
           <Badge tone={statusTone(c.status)}>

@@ -135,7 +135,7 @@ describe("ConnectionsPage", () => {
 
     const work = rowOf("Work API");
     expect(work?.textContent).toContain("work");
-    expect(work?.textContent).toContain("OAuth 2.0 / OIDC");
+    expect(work?.textContent).toContain("OAuth 2.0 / OpenID Connect");
     expect(work?.textContent).toContain("Active");
     expect(work?.textContent).toContain("ada");
     expect(work?.querySelector("time")?.textContent).toBe("4m 05s");

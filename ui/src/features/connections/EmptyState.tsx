@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { notify } from "../../app/notices";
 import { Button } from "../../components/Button";
 import { Mark } from "../../components/Mark";
-import { startDemo, toIpcError } from "../../ipc/client";
+import { failureText, startDemo } from "../../ipc/client";
 
 /**
  * The example a newcomer can adapt, split where a shell allows it so it pastes as one command;
@@ -25,7 +25,7 @@ export function EmptyState({ onAdd }: { onAdd: () => void }) {
       },
       (failure: unknown) => {
         setStarting(false);
-        notify("error", `Could not start the sandbox: ${toIpcError(failure).message}`);
+        notify("error", `Could not start the sandbox: ${failureText(failure)}`);
       },
     );
   };

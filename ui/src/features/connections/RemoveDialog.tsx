@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { notify } from "../../app/notices";
 import { Button } from "../../components/Button";
 import { Dialog, DialogActions } from "../../components/Dialog";
-import { removeConnection, toIpcError } from "../../ipc/client";
+import { failureText, removeConnection } from "../../ipc/client";
 import type { Connection } from "../../ipc/client";
 
 const WHERE = { keychain: "your keychain", file: "the secrets file", memory: "memory" } as const;
@@ -29,7 +29,7 @@ export function RemoveDialog({
       },
       (failure: unknown) => {
         setBusy(false);
-        setError(toIpcError(failure).message);
+        setError(failureText(failure));
       },
     );
   };

@@ -5,9 +5,9 @@ import { copiedMessage, notify } from "../../app/notices";
 import {
   acknowledgeIdentity,
   copyToken,
+  failureText,
   logout,
   refreshConnection,
-  toIpcError,
 } from "../../ipc/client";
 import type { TokenFormat } from "../../ipc/client";
 
@@ -18,7 +18,7 @@ export async function copyFromConnection(name: string, format: TokenFormat): Pro
     const { clears_at } = await copyToken(name, format);
     notify("info", copiedMessage(WHAT[format], clears_at, Date.now()));
   } catch (failure) {
-    notify("error", `Could not copy the ${format} of ${name}: ${toIpcError(failure).message}`);
+    notify("error", `Could not copy the ${format} of ${name}: ${failureText(failure)}`);
   }
 }
 
@@ -27,7 +27,7 @@ export async function refreshNow(name: string): Promise<void> {
     await refreshConnection(name);
     notify("info", `Renewed the token of ${name}`);
   } catch (failure) {
-    notify("error", `Could not renew ${name}: ${toIpcError(failure).message}`);
+    notify("error", `Could not renew ${name}: ${failureText(failure)}`);
   }
 }
 
@@ -36,7 +36,7 @@ export async function logOut(name: string): Promise<void> {
     await logout(name);
     notify("info", `Logged out of ${name}; its tokens are forgotten`);
   } catch (failure) {
-    notify("error", `Could not log out of ${name}: ${toIpcError(failure).message}`);
+    notify("error", `Could not log out of ${name}: ${failureText(failure)}`);
   }
 }
 
@@ -45,6 +45,6 @@ export async function acknowledgeChange(name: string): Promise<void> {
   try {
     await acknowledgeIdentity(name);
   } catch (failure) {
-    notify("error", `Could not update ${name}: ${toIpcError(failure).message}`);
+    notify("error", `Could not update ${name}: ${failureText(failure)}`);
   }
 }

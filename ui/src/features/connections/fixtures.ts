@@ -7,6 +7,7 @@ export const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 export function connection(overrides: Partial<Connection> & Pick<Connection, "name">): Connection {
   return {
     kind: "oauth2",
+    kind_title: "OAuth 2.0 / OpenID Connect",
     label: overrides.name,
     status: "active",
     expires_at: NOW + 4 * 60_000 + 5_000,

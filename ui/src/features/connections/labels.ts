@@ -1,19 +1,10 @@
-// Words for the wire values: what each kind and status is called on screen, and which badge
-// tone a status gets. The records are exhaustive over the generated types, so a new kind or
-// status from the backend fails type-checking here until it has a name.
+// Words for the wire values: what each status is called on screen, and which badge tone it
+// gets (a kind's name comes from the engine, as `kind_title`). The records are exhaustive over
+// the generated types, so a new status from the backend fails type-checking here until it has
+// a name.
 
-import type { Connection, Identity, ProviderKind, Status } from "../../ipc/client";
+import type { Connection, Identity, Status } from "../../ipc/client";
 import type { Tone } from "../../components/Badge";
-
-const KIND_LABELS: Record<ProviderKind, string> = {
-  "arcgis-token": "ArcGIS token",
-  "arcgis-oauth": "ArcGIS OAuth",
-  itkpd: "ITk Production DB",
-  cdse: "Copernicus Data Space",
-  oauth2: "OAuth 2.0 / OIDC",
-  basic: "HTTP Basic",
-  static: "Static token",
-};
 
 const STATUS_LABELS: Record<Status, string> = {
   active: "Active",
@@ -33,7 +24,6 @@ const STATUS_TONES: Record<Status, Tone> = {
   error: "warning",
 };
 
-export const kindLabel = (kind: ProviderKind): string => KIND_LABELS[kind];
 export const statusLabel = (status: Status): string => STATUS_LABELS[status];
 export const statusTone = (status: Status): Tone => STATUS_TONES[status];
 
@@ -43,7 +33,7 @@ export function identityLines(
 ): { primary: string; secondary: string | null } | null {
   if (identity === null) return null;
   const primary = identity.name ?? identity.subject;
-  const secondary = identity.email ?? (identity.name !== null ? identity.subject : null);
+  const secondary = identity.email ?? (identity.name == null ? null : identity.subject);
   return { primary, secondary: secondary === primary ? null : secondary };
 }
 

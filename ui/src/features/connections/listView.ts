@@ -2,7 +2,7 @@
 // without rendering.
 
 import type { Connection, Status } from "../../ipc/client";
-import { identityLines, kindLabel, statusLabel } from "./labels";
+import { identityLines, statusLabel } from "./labels";
 
 export type SortKey = "name" | "expiry" | "status";
 
@@ -45,7 +45,7 @@ function haystack(c: Connection): string {
     c.label,
     c.name,
     c.kind,
-    kindLabel(c.kind),
+    c.kind_title,
     statusLabel(c.status),
     who?.primary,
     who?.secondary,

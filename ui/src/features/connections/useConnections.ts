@@ -5,6 +5,7 @@
 import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 import {
+  failureText,
   listConnections,
   onConnectionsChanged,
   takeFirstList,
@@ -82,7 +83,7 @@ export function useConnections(): { state: ListState; reload: () => void } {
         else unsubscribe = stop;
       },
       (failure: unknown) => {
-        console.warn("live updates are off:", toIpcError(failure).message);
+        console.warn("live updates are off:", failureText(failure));
       },
     );
     if (shownAtOnce.current && !announced) {

@@ -24,7 +24,13 @@ const detail = (): Detail => ({
   scopes: ["read", "write"],
   history: [{ at: NOW - 60_000, outcome: "renewed", message: null }],
   audit: [
-    { at: NOW - 5_000, route: "GET /v1/connections/gis/token", client: "curl", process: null },
+    {
+      at: NOW - 5_000,
+      connection: "gis",
+      via: "GET /v1/connections/gis/token",
+      client: "curl",
+      process: null,
+    },
   ],
   endpoint_url: "http://127.0.0.1:7781",
   endpoint_default_taken: null,

@@ -7,20 +7,14 @@ import { useNow } from "../../app/useNow";
 import { Badge } from "../../components/Badge";
 import { Button } from "../../components/Button";
 import { KindIcon } from "../../components/KindIcon";
-import { connectionDetail, onConnectionsChanged, toIpcError } from "../../ipc/client";
+import { connectionDetail, failureText, onConnectionsChanged } from "../../ipc/client";
 import type { Detail, Unsubscribe } from "../../ipc/client";
 import { formatInstant } from "../../lib/instant";
 import { wantsLogin } from "../connections/actions";
 import type { ListActions } from "../connections/actions";
 import { copyFromConnection, logOut, refreshNow } from "../connections/commands";
 import { ExpiryCell } from "../connections/ExpiryCell";
-import {
-  identityChange,
-  identityLines,
-  kindLabel,
-  statusLabel,
-  statusTone,
-} from "../connections/labels";
+import { identityChange, identityLines, statusLabel, statusTone } from "../connections/labels";
 import { RevealToken } from "./RevealToken";
 import { Snippets } from "./Snippets";
 
@@ -60,7 +54,7 @@ export function DetailPage({
         setLoaded({ phase: "ready", detail });
       },
       (failure: unknown) => {
-        setLoaded({ phase: "failed", message: toIpcError(failure).message });
+        setLoaded({ phase: "failed", message: failureText(failure) });
       },
     );
   }, [name]);
@@ -131,7 +125,7 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
             {c.label}
           </h1>
           <p class="muted">
-            <code>{c.name}</code> · {kindLabel(c.kind)}
+            <code>{c.name}</code> · {c.kind_title}
             {who !== null && ` · ${who.primary}`}
           </p>
         </div>
@@ -397,7 +391,7 @@ function DetailBody({ detail, actions }: { detail: Detail; actions: ListActions 
                 <tr key={`${a.at}-${i}`}>
                   <td>{at(a.at)}</td>
                   <td>
-                    <code>{a.route}</code>
+                    <code>{a.via}</code>
                   </td>
                   <td>{a.client ?? "—"}</td>
                   <td>{a.process ?? "—"}</td>

@@ -4,7 +4,7 @@
 import { useState } from "preact/hooks";
 
 import { Button } from "../../components/Button";
-import { revealToken, toIpcError } from "../../ipc/client";
+import { failureText, revealToken } from "../../ipc/client";
 
 export function RevealToken({ name }: { name: string }) {
   const [token, setToken] = useState<string | null>(null);
@@ -23,7 +23,7 @@ export function RevealToken({ name }: { name: string }) {
       },
       (failure: unknown) => {
         setBusy(false);
-        setError(toIpcError(failure).message);
+        setError(failureText(failure));
       },
     );
   };

@@ -121,7 +121,14 @@ describe("LoginDialog", () => {
     expect(openUrl).toHaveBeenCalledWith("https://login.example.com/authorize?state=s");
 
     await act(() => {
-      backend.emit({ name: "other", phase: "failed", message: "not ours", connection: null });
+      backend.emit({
+        name: "other",
+        phase: "failed",
+        message: "not ours",
+        code: "needs_login",
+        remedy: { remedy: "log_in" },
+        connection: null,
+      });
     });
     expect(host.textContent).not.toContain("not ours");
     await act(() => {
@@ -129,6 +136,8 @@ describe("LoginDialog", () => {
         name: "work",
         phase: "done",
         message: null,
+        code: null,
+        remedy: null,
         connection: connection({
           name: "work",
           identity: { subject: "ada", name: "Ada", email: null },
@@ -204,6 +213,7 @@ describe("LoginDialog", () => {
     backend.step = new IpcFailure({
       code: "provider_error",
       message: "the token endpoint answered 503",
+      remedy: null,
       fields: [],
     });
     await open();

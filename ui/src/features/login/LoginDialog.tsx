@@ -11,6 +11,7 @@ import { Dialog, DialogActions } from "../../components/Dialog";
 import {
   cancelLogin,
   copyText,
+  failureText,
   onLoginUpdate,
   openUrl,
   pasteLogin,
@@ -60,7 +61,7 @@ export function LoginDialog({
         else stop = unsubscribe;
       },
       (failure: unknown) => {
-        console.warn("login progress is off:", toIpcError(failure).message);
+        console.warn("login progress is off:", failureText(failure));
       },
     );
     // Logins without a one-time code start at once.
@@ -91,7 +92,7 @@ export function LoginDialog({
         if (close) onClose();
       },
       (failure: unknown) => {
-        notify("error", `Could not cancel the login: ${toIpcError(failure).message}`);
+        notify("error", `Could not cancel the login: ${failureText(failure)}`);
         onClose();
       },
     );
@@ -204,7 +205,7 @@ function LoginBody({
 function AddressActions({ url, openLabel }: { url: string; openLabel: string }) {
   const open = () => {
     openUrl(url).catch((failure: unknown) => {
-      notify("error", `Could not open the browser: ${toIpcError(failure).message}`);
+      notify("error", `Could not open the browser: ${failureText(failure)}`);
     });
   };
   const copy = () => {
@@ -295,7 +296,7 @@ function PasteForm({ name, paste }: { name: string; paste: PasteState }) {
       },
       (failure: unknown) => {
         setSending(false);
-        setLocal(toIpcError(failure).message);
+        setLocal(failureText(failure));
       },
     );
   };

@@ -33,6 +33,8 @@ const update = (phase: "done" | "failed" | "cancelled", message: string | null =
       name: "work",
       phase,
       message,
+      code: phase === "failed" ? ("needs_login" as const) : null,
+      remedy: phase === "failed" ? ({ remedy: "log_in" } as const) : null,
       connection: phase === "done" ? connection({ name: "work" }) : null,
     },
   }) as const;
@@ -42,6 +44,7 @@ describe("loginReducer", () => {
     expect(initialLogin(CDSE)).toEqual({ phase: "totp" });
     expect(initialLogin(BROWSER_LOGIN)).toEqual({ phase: "starting" });
     expect(initialLogin({ method: "password", totp: false })).toEqual({ phase: "starting" });
+    expect(initialLogin({ method: "device_code" })).toEqual({ phase: "starting" });
     expect(initialLogin({ method: "stored" })).toEqual({ phase: "starting" });
     expect(run({ phase: "totp" }, { type: "start" })).toEqual({ phase: "starting" });
   });
@@ -68,7 +71,7 @@ describe("loginReducer", () => {
     expect(s).toMatchObject({ paste: { phase: "sending" } });
     s = loginReducer(s, {
       type: "paste_failed",
-      error: { code: "invalid_input", message: "that is not a code", fields: [] },
+      error: { code: "invalid_input", message: "that is not a code", remedy: null, fields: [] },
     });
     expect(s).toMatchObject({
       phase: "browser",
@@ -80,13 +83,22 @@ describe("loginReducer", () => {
     let s = run(initialLogin(BROWSER_LOGIN), { type: "started", step: DEVICE });
     expect(s).toMatchObject({ phase: "device", step: { user_code: "WDJB-MJHT" } });
     s = loginReducer(s, update("failed", "the code expired"));
-    expect(s).toMatchObject({ phase: "failed", message: "the code expired" });
+    expect(s).toMatchObject({
+      phase: "failed",
+      message: "the code expired",
+      advice: "Log in again.",
+    });
   });
 
   it("turns a failed start into words with a next step, and can start again", () => {
     const s = run(initialLogin(BROWSER_LOGIN), {
       type: "start_failed",
-      error: { code: "storage_unavailable", message: "the keychain is locked", fields: [] },
+      error: {
+        code: "storage_unavailable",
+        message: "the keychain is locked",
+        remedy: null,
+        fields: [],
+      },
     });
     expect(s).toMatchObject({ phase: "failed", message: "the keychain is locked" });
     expect(s.phase === "failed" && s.advice).toMatch(/keychain/);
@@ -106,10 +118,13 @@ describe("loginReducer", () => {
     expect(loginReducer(s, { type: "started", step: BROWSER })).toEqual({ phase: "cancelled" });
   });
 
-  it("asks Copernicus for a fresh one-time code when trying again", () => {
+  it("asks for a fresh one-time code when trying again, where the login may need one", () => {
     const failedCdse = run(
       { phase: "starting" },
-      { type: "start_failed", error: { code: "provider_error", message: "bad code", fields: [] } },
+      {
+        type: "start_failed",
+        error: { code: "provider_error", message: "bad code", remedy: null, fields: [] },
+      },
     );
     expect(loginReducer(failedCdse, { type: "reset", login: CDSE })).toEqual({ phase: "totp" });
     expect(loginReducer(failedCdse, { type: "reset", login: BROWSER_LOGIN })).toEqual({

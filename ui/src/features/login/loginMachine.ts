@@ -9,7 +9,9 @@ import type {
   LoginMethod,
   LoginStep,
   LoginUpdate,
+  Remedy,
 } from "../../ipc/client";
+import { remedyAdvice } from "../../lib/remedy";
 
 export type BrowserStep = Extract<LoginStep, { type: "browser" }>;
 export type DeviceStep = Extract<LoginStep, { type: "device" }>;
@@ -18,7 +20,7 @@ export type PasteState =
   { phase: "idle" } | { phase: "sending" } | { phase: "failed"; message: string };
 
 export type LoginState =
-  /** Copernicus: the one-time code is asked before the flow starts. */
+  /** A login that asks for a one-time code (the engine's `login` says so): asked before the flow starts. */
   | { phase: "totp" }
   | { phase: "starting" }
   | { phase: "browser"; step: BrowserStep; paste: PasteState }
@@ -40,18 +42,17 @@ export type LoginEvent =
   /** Back to the beginning after a failure, asking for a new one-time code where needed. */
   | { type: "reset"; login: LoginMethod };
 
-/** Whether a draft of this kind asks for a one-time code to test it (a Copernicus account). */
-export const asksTotp = (kind: Connection["kind"]): boolean => kind === "cdse";
-
-/** Whether logging in asks for a one-time code first: a password login that may need one. */
+/** Whether logging in asks for a one-time code first: the engine's word for a password login
+ * that may need one (a Copernicus account with 2FA). */
 export const loginAsksTotp = (login: LoginMethod): boolean =>
   login.method === "password" && login.totp;
 
+/** The first state of a login; `login` is the connection's (how the engine says it logs in). */
 export function initialLogin(login: LoginMethod): LoginState {
   return loginAsksTotp(login) ? { phase: "totp" } : { phase: "starting" };
 }
 
-/** What to do next after a failure, by code; the message says what happened. */
+/** What to do next after a failure without a remedy, by code; the message says what happened. */
 export function adviceFor(code: ErrorCode | null): string {
   switch (code) {
     case "needs_login":
@@ -77,10 +78,10 @@ export function adviceFor(code: ErrorCode | null): string {
 export const isPending = (state: LoginState): boolean =>
   state.phase === "starting" || state.phase === "browser" || state.phase === "device";
 
-const failed = (message: string, code: ErrorCode | null): LoginState => ({
+const failed = (message: string, code: ErrorCode | null, remedy: Remedy | null): LoginState => ({
   phase: "failed",
   message,
-  advice: adviceFor(code),
+  advice: remedy === null ? adviceFor(code) : remedyAdvice(remedy),
 });
 
 export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
@@ -104,7 +105,7 @@ export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
       if (state.phase !== "starting") return state;
       return event.error.code === "cancelled"
         ? { phase: "cancelled" }
-        : failed(event.error.message, event.error.code);
+        : failed(event.error.message, event.error.code, event.error.remedy);
     case "update":
       return applyUpdate(state, event.update);
     case "paste":
@@ -130,7 +131,7 @@ function applyUpdate(state: LoginState, update: LoginUpdate): LoginState {
     case "done":
       return { phase: "done", connection: update.connection };
     case "failed":
-      return failed(update.message ?? "The login failed.", null);
+      return failed(update.message ?? "The login failed.", update.code, update.remedy);
     case "cancelled":
       return { phase: "cancelled" };
   }

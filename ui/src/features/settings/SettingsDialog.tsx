@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { notify } from "../../app/notices";
 import { Button } from "../../components/Button";
 import { Dialog, DialogActions } from "../../components/Dialog";
-import { saveSettings, toIpcError } from "../../ipc/client";
+import { failureText, saveSettings } from "../../ipc/client";
 import type { AppStatus, UiSettings } from "../../ipc/client";
 import { settingsProblems } from "./settingsForm";
 import type { SettingsDraft } from "./settingsForm";
@@ -47,7 +47,7 @@ export function SettingsDialog({
       },
       (failure: unknown) => {
         setBusy(false);
-        setError(toIpcError(failure).message);
+        setError(failureText(failure));
       },
     );
   };

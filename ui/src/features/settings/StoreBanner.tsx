@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { notify } from "../../app/notices";
 import { Button } from "../../components/Button";
 import { Dialog, DialogActions } from "../../components/Dialog";
-import { toIpcError, useFileStore } from "../../ipc/client";
+import { failureText, useFileStore } from "../../ipc/client";
 import type { AppStatus, StoreHealth } from "../../ipc/client";
 
 import "./settings.css";
@@ -75,7 +75,7 @@ export function StoreBanner({
       },
       (failure: unknown) => {
         setBusy(false);
-        notify("error", `Could not switch to the file store: ${toIpcError(failure).message}`);
+        notify("error", `Could not switch to the file store: ${failureText(failure)}`);
       },
     );
   };

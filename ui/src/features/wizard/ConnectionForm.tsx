@@ -9,13 +9,13 @@ import {
   addConnection,
   checkConnection,
   editConnection,
+  failureText,
   testConnection,
   toIpcError,
 } from "../../ipc/client";
 import type { Connection, FieldInfo, TestOutcome } from "../../ipc/client";
 import { formatCountdown } from "../../lib/countdown";
 import { identityLines } from "../connections/labels";
-import { asksTotp } from "../login/loginMachine";
 import { FieldInput, FieldRow, describedBy, inputId } from "./FieldInput";
 import {
   checkName,
@@ -99,7 +99,7 @@ export function ConnectionForm({
       return problems;
     } catch (failure) {
       // The check is a help, not a gate: a failing check leaves the save to say what is wrong.
-      console.warn("could not check the connection:", toIpcError(failure).message);
+      console.warn("could not check the connection:", failureText(failure));
       return {};
     }
   };
@@ -346,7 +346,7 @@ export function ConnectionForm({
           {setup.mode === "add" ? "Back" : "Cancel"}
         </Button>
         <span class="connection-form__spacer" />
-        {asksTotp(setup.kind.kind) && (
+        {setup.kind.asks_totp && (
           <label class="connection-form__totp">
             <span>2FA code for the test</span>
             <input

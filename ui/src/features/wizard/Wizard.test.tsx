@@ -3,12 +3,12 @@ import { act } from "preact/test-utils";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { addConnection, checkConnection, editConnection, testConnection } from "../../ipc/client";
-import type { FieldProblem } from "../../ipc/client";
+import type { FieldError } from "../../ipc/client";
 import { connection } from "../connections/fixtures";
 import { KINDS, PRESETS } from "./fixtures";
 import { Wizard } from "./Wizard";
 
-const backend = vi.hoisted(() => ({ problems: [] as FieldProblem[] }));
+const backend = vi.hoisted(() => ({ problems: [] as FieldError[] }));
 
 vi.mock("../../ipc/client", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../ipc/client")>();

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 
 import { Button } from "../../components/Button";
 import { KindIcon } from "../../components/KindIcon";
-import { connectionForm, listKinds, listPresets, toIpcError } from "../../ipc/client";
+import { connectionForm, failureText, listKinds, listPresets } from "../../ipc/client";
 import type { Connection, EditForm, KindInfo, Preset } from "../../ipc/client";
 import { ConnectionForm } from "./ConnectionForm";
 import type { FormSetup } from "./formModel";
@@ -56,7 +56,7 @@ export function Wizard(props: WizardProps) {
         setLoaded({ phase: "ready", kinds, presets: sortPresets(presets), edit });
       },
       (failure: unknown) => {
-        setLoaded({ phase: "failed", message: toIpcError(failure).message });
+        setLoaded({ phase: "failed", message: failureText(failure) });
       },
     );
   }, [editName]);

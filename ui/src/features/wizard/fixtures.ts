@@ -28,6 +28,7 @@ export const OAUTH2: KindInfo = {
   kind: "oauth2",
   title: "OAuth 2.0 / OIDC",
   summary: "Any OAuth 2.0 or OpenID Connect service",
+  asks_totp: false,
   fields: [
     field({
       name: "issuer",
@@ -57,6 +58,7 @@ export const STATIC: KindInfo = {
   kind: "static",
   title: "Static token",
   summary: "A token obtained elsewhere",
+  asks_totp: false,
   fields: [
     field({ name: "token", label: "Token", type: "secret", required: true }),
     field({ name: "expires_at", label: "Expires at", type: "date_time" }),
@@ -69,6 +71,7 @@ export const CDSE: KindInfo = {
   kind: "cdse",
   title: "Copernicus Data Space",
   summary: "Keycloak with optional 2FA",
+  asks_totp: true,
   fields: [
     field({ name: "token_url", label: "Token URL", type: "url", required: true }),
     field({ name: "client_id", label: "Client ID", required: true }),

@@ -77,11 +77,10 @@ fn client_auth<'a>(s: &OAuthSettings, flow: &'a Flow<'_>) -> Result<ClientAuth<'
             } else {
                 "basic"
             };
-            return Err(ProviderError::Config {
+            return Err(ProviderError::SecretMissing {
                 field: "client_secret",
-                reason: format!(
-                    "is not stored but client_auth is {method}; store it with `tokentray edit {} --client-secret`, or set --client-auth none for a public client",
-                    flow.spec.name
+                why: format!(
+                    "because client_auth is {method} (a public client sets client_auth to none)"
                 ),
             });
         }
@@ -275,9 +274,8 @@ async fn grant_request(
         }
         other @ (Grant::AuthorizationCode | Grant::DeviceCode) => {
             return Err(ProviderError::NeedsInteraction(format!(
-                "the {} grant needs a browser login; run `tokentray login {}`",
-                other.as_str(),
-                flow.spec.name
+                "the {} grant needs a browser login",
+                other.as_str()
             )));
         }
     };
@@ -659,7 +657,7 @@ mod tests {
         assert_eq!(resolved(Some("none"), Some("s")), Ok("none"));
         let e = resolved(Some("basic"), None).unwrap_err();
         assert!(
-            e.contains("client_secret: is not stored but client_auth is basic"),
+            e.contains("client_secret: is not stored and is required because client_auth is basic"),
             "{e}"
         );
     }

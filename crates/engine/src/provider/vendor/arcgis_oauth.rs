@@ -204,10 +204,9 @@ impl Provider for ArcgisOauth<'_> {
             if imported(s) {
                 flow.secret("refresh_token", "to import a refresh token")?;
             }
-            return Err(ProviderError::NeedsInteraction(format!(
-                "a user login needs the browser; run `tokentray login {}`",
-                flow.spec.name
-            )));
+            return Err(ProviderError::NeedsInteraction(
+                "a user login needs the browser".into(),
+            ));
         }
         flow.secret("client_secret", "for an ArcGIS app login")?;
         token_request(s, flow, vec![("grant_type", "client_credentials".into())]).await
