@@ -155,7 +155,7 @@ impl ArcgisApp {
 
     /// The app's item id: 32 hex digits, stable for a `client_id`.
     pub fn item_id(&self) -> String {
-        crate::oauth::hex(&Sha256::digest(self.client_id.as_bytes())[..16])
+        crate::random::hex(&Sha256::digest(self.client_id.as_bytes())[..16])
     }
 
     /// Whether `uri` is one of the app's redirect URIs.

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::config::{ArcgisApp, ArcgisConfig, ArcgisUser};
-use crate::oauth::random_token;
+use crate::random::random_token;
 
 /// How long an authorization code stays redeemable.
 const CODE_SECS: u64 = 300;

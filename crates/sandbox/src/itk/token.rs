@@ -14,7 +14,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::config::{ItkConfig, ItkUser};
-use crate::oauth::{hex, random_hex, random_token};
+use crate::random::{hex, random_hex, random_token};
 
 /// The `aud[0]` and `client_uri` of an unregistered client such as itkdb.
 const CLIENT: &str = "uu-oidc:unregistered-client:unregistered-9f2c4e1ab3d0457e8c61f0a2b4d6e8f1";

@@ -8,7 +8,6 @@ mod discovery;
 mod endpoints;
 mod failure;
 mod grant;
-mod minter;
 mod request;
 mod tokens;
 
@@ -20,12 +19,11 @@ use serde_json::{Map, Value};
 use url::Url;
 
 pub(crate) use failure::{Failure, WireError, bad, generic as generic_wording, unauthorized};
-pub(crate) use minter::{hex, random_hex, random_token};
 pub(crate) use tokens::TokenStore;
 
 use crate::fault::Endpoint;
+use crate::minter::Minter;
 use crate::state::Shared;
-use minter::Minter;
 use tokens::Issued;
 
 /// Which provider's conventions an issuer follows.

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use super::failure::Failure;
-use super::minter::{AccessClaims, Minter, random_token, session_id};
 use crate::client::{ClientConfig, Rotation};
+use crate::minter::{AccessClaims, Minter};
+use crate::random::{random_token, session_id};
 
 /// Who a token speaks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
