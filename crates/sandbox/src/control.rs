@@ -8,11 +8,10 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::arcgis::{self, ArcgisApp, ArcgisUser, Portal};
-use crate::client::ClientConfig;
-use crate::config::{ConfigError, User};
+use crate::arcgis::{self, Portal};
+use crate::config::{ArcgisApp, ArcgisUser, ClientConfig, ConfigError, ItkUser, User};
 use crate::fault::{Endpoint, Fault};
-use crate::itk::{self, ItkUser, UuIdentity};
+use crate::itk::{self, UuIdentity};
 use crate::keycloak;
 use crate::oauth::{self, Issuer};
 use crate::record::{Counters, RequestRecord};

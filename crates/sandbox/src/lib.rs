@@ -80,7 +80,6 @@
 
 mod admin;
 mod arcgis;
-mod client;
 mod clock;
 mod config;
 mod control;
@@ -95,12 +94,12 @@ mod sandbox;
 mod state;
 mod wire;
 
-pub use crate::arcgis::{ArcgisApp, ArcgisConfig, ArcgisUser, OOB_REDIRECT_URI};
-pub use crate::client::{AuthMethod, ClientConfig, DEFAULT_ACCESS_TOKEN_SECS, Rotation};
 pub use crate::clock::{FixedClock, SandboxClock, SystemClock};
-pub use crate::config::{ConfigError, SandboxConfig, User};
+pub use crate::config::{
+    ArcgisApp, ArcgisConfig, ArcgisUser, AuthMethod, ClientConfig, ConfigError,
+    DEFAULT_ACCESS_TOKEN_SECS, ItkConfig, ItkUser, OOB_REDIRECT_URI, Rotation, SandboxConfig, User,
+};
 pub use crate::control::Provider;
 pub use crate::fault::{Endpoint, Fault, OVERSIZED_BODY_BYTES};
-pub use crate::itk::{ItkConfig, ItkUser};
 pub use crate::record::{Counters, LOG_CAPACITY, RequestRecord, TokenPlacement};
 pub use crate::sandbox::Sandbox;

@@ -13,12 +13,13 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::arcgis::{ArcgisApp, ArcgisUser, PortalState};
-use crate::client::ClientConfig;
+use crate::arcgis::PortalState;
 use crate::clock::{SandboxClock, unix_millis, unix_secs};
-use crate::config::{ConfigError, SandboxConfig, User};
+use crate::config::{
+    ArcgisApp, ArcgisUser, ClientConfig, ConfigError, ItkUser, SandboxConfig, User,
+};
 use crate::fault::{Fault, FaultQueue};
-use crate::itk::{ItkState, ItkUser};
+use crate::itk::ItkState;
 use crate::oauth::{Dialect, TokenStore};
 use crate::record::{RequestLog, RequestRecord};
 

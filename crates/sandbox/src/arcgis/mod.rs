@@ -22,7 +22,6 @@
 //! recorded but not enforced: every caller of the sandbox is on loopback.
 
 mod authorize;
-mod config;
 mod generate;
 mod grant;
 mod identity;
@@ -40,9 +39,9 @@ use axum::response::Response;
 use axum::routing::{any, get, post};
 use url::Url;
 
-pub use config::{ArcgisApp, ArcgisConfig, ArcgisUser, OOB_REDIRECT_URI};
 pub(crate) use store::PortalState;
 
+use crate::config::ArcgisConfig;
 use crate::fault::Endpoint;
 use crate::state::Shared;
 use request::ArcgisRequest;

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::config::{ArcgisApp, ArcgisConfig, ArcgisUser};
+use crate::config::{ArcgisApp, ArcgisConfig, ArcgisUser};
 use crate::random::random_token;
 
 /// How long an authorization code stays redeemable.

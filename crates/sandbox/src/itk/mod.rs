@@ -16,7 +16,6 @@
 //! `unsupportedKeys` warning next to the data (quirk 20).
 
 mod api;
-mod config;
 mod request;
 mod token;
 mod wire;
@@ -32,7 +31,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use url::Url;
 
-pub use config::{ItkConfig, ItkUser};
 pub(crate) use token::ItkState;
 
 use crate::clock::iso_millis;

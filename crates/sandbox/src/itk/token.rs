@@ -13,7 +13,7 @@ use rand::Rng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::config::{ItkConfig, ItkUser};
+use crate::config::{ItkConfig, ItkUser};
 use crate::random::{hex, random_hex, random_token};
 
 /// The `aud[0]` and `client_uri` of an unregistered client such as itkdb.

@@ -6,7 +6,7 @@ use super::client_auth::authenticate;
 use super::failure::Failure;
 use super::request::FormRequest;
 use super::tokens::{Grant, Issued, Subject, TokenStore};
-use crate::client::{AuthMethod, ClientConfig};
+use crate::config::{AuthMethod, ClientConfig};
 use crate::state::Registry;
 
 impl Issuer {

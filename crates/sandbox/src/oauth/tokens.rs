@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::failure::Failure;
-use crate::client::{ClientConfig, Rotation};
+use crate::config::{ClientConfig, Rotation};
 use crate::minter::{AccessClaims, Minter};
 use crate::random::{random_token, session_id};
 

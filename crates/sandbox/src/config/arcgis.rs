@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::ConfigError;
+use super::ConfigError;
 
 /// The `urn:ietf:wg:oauth:2.0:oob` redirect: the portal shows the code on a page instead of
 /// redirecting (protocols.md §4.2, quirk 8).
