@@ -12,8 +12,7 @@ use crate::arcgis::{self, Portal};
 use crate::config::{ArcgisApp, ArcgisUser, ClientConfig, ConfigError, ItkUser, User};
 use crate::fault::{Endpoint, Fault};
 use crate::itk::{self, UuIdentity};
-use crate::keycloak;
-use crate::oauth::{self, Issuer};
+use crate::oauth::{self, Issuer, keycloak};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
 

@@ -12,9 +12,9 @@
 //! | uuIdentity / ITk | `<url>itk/oidc/` (trailing slash) | `grantToken`, `listKeys`; the ITk API at `<url>itk/api/getUser` |
 //! | admin API | – | `<url>_admin/…` (see below) |
 //!
-//! Each provider is one module (`oauth`, `keycloak`, `arcgis`, `itk`), mounted beside the others
-//! in `control.rs`. The `ArcGIS` and uuIdentity modules document, quirk by quirk, what they
-//! reproduce of protocols.md §1, §2 and §4.
+//! Each provider is one module (`oauth`, with the Keycloak realm as its dialect `oauth::keycloak`;
+//! `arcgis`; `itk`), mounted beside the others in `control.rs`. The `ArcGIS` and uuIdentity
+//! modules document, quirk by quirk, what they reproduce of protocols.md §1, §2 and §4.
 //!
 //! # Generic token endpoint
 //! Form bodies only (credentials in the URL query: 400 `invalid_request`). Grants
@@ -85,7 +85,6 @@ mod config;
 mod control;
 mod fault;
 mod itk;
-mod keycloak;
 mod minter;
 mod oauth;
 mod random;

@@ -1,13 +1,15 @@
 //! The OAuth 2.0 / OIDC token service: client authentication, the `client_credentials`,
 //! `password` and `refresh_token` grants, rotation, userinfo, revocation and discovery. The
 //! generic server under `/oauth` is this module with the RFC wording ([`Dialect::Generic`]);
-//! the Keycloak realm (`crate::keycloak`) reuses it with Keycloak's wording and extra fields.
+//! the Keycloak realm ([`keycloak`], a dialect of this server) reuses it with Keycloak's wording
+//! and extra fields.
 
 mod client_auth;
 mod discovery;
 mod endpoints;
 mod failure;
 mod grant;
+pub(crate) mod keycloak;
 mod request;
 mod tokens;
 
@@ -18,7 +20,7 @@ use axum::routing::get;
 use serde_json::{Map, Value};
 use url::Url;
 
-pub(crate) use failure::{Failure, WireError, bad, generic as generic_wording, unauthorized};
+use failure::{Failure, WireError};
 pub(crate) use tokens::TokenStore;
 
 use crate::fault::Endpoint;
@@ -74,7 +76,7 @@ impl Dialect {
     pub(crate) fn reject(self, failure: Failure) -> WireError {
         match self {
             Self::Generic => failure::generic(failure),
-            Self::Keycloak => crate::keycloak::wording(failure),
+            Self::Keycloak => keycloak::wording(failure),
         }
     }
 
@@ -96,7 +98,7 @@ impl Dialect {
         }
         body.insert("scope".into(), issued.scope.clone().into());
         if self == Self::Keycloak {
-            crate::keycloak::decorate(&mut body, &issued.session_state);
+            keycloak::decorate(&mut body, &issued.session_state);
         }
         if strip_expires_in {
             body.remove("expires_in");
