@@ -15,6 +15,7 @@ use crate::itk::{self, UuIdentity};
 use crate::oauth::{self, Issuer, keycloak};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
+use crate::state::oauth::Dialect;
 
 /// One of the token services a sandbox serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,8 +152,8 @@ impl Control {
     pub(crate) fn revoke_access(&self, provider: Provider, token: &str) -> bool {
         let mut state = self.shared.lock();
         match provider {
-            Provider::OAuth => state.split(oauth::Dialect::Generic).1.revoke_access(token),
-            Provider::Keycloak => state.split(oauth::Dialect::Keycloak).1.revoke_access(token),
+            Provider::OAuth => state.split(Dialect::Generic).1.revoke_access(token),
+            Provider::Keycloak => state.split(Dialect::Keycloak).1.revoke_access(token),
             Provider::Arcgis => state.arcgis.tokens.revoke_access(token),
             Provider::Itk => false,
         }

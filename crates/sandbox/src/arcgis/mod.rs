@@ -27,7 +27,6 @@ mod grant;
 mod identity;
 mod pages;
 mod request;
-mod store;
 mod wire;
 
 use std::convert::Infallible;
@@ -38,8 +37,6 @@ use axum::extract::{FromRequest, Request, State};
 use axum::response::Response;
 use axum::routing::{any, get, post};
 use url::Url;
-
-pub(crate) use store::PortalState;
 
 use crate::config::ArcgisConfig;
 use crate::fault::Endpoint;

@@ -11,7 +11,6 @@ mod failure;
 mod grant;
 pub(crate) mod keycloak;
 mod request;
-mod tokens;
 
 use std::sync::Arc;
 
@@ -21,21 +20,11 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use failure::{Failure, WireError};
-pub(crate) use tokens::TokenStore;
 
 use crate::fault::Endpoint;
 use crate::minter::Minter;
 use crate::state::Shared;
-use tokens::Issued;
-
-/// Which provider's conventions an issuer follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Dialect {
-    /// RFC 6749 / 7009 / 8414 wording, mounted at `/oauth`.
-    Generic,
-    /// Keycloak's status codes, error descriptions and extra response fields.
-    Keycloak,
-}
+use crate::state::oauth::{Dialect, Issued};
 
 /// The four routes every issuer serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
