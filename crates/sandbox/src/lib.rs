@@ -16,6 +16,11 @@
 //! `arcgis`; `itk`), mounted beside the others in `control.rs`. The `ArcGIS` and uuIdentity
 //! modules document, quirk by quirk, what they reproduce of protocols.md §1, §2 and §4.
 //!
+//! Below the providers, and never naming them: `state` (the shared state, with what each
+//! provider has issued in `state::{oauth, arcgis, itk}`), `config` (plain values: clients, users,
+//! each provider's registrations, `ConfigError`), `record`, `fault`, `clock`, `minter`, `random`
+//! and `wire`. Above them: `control`, `admin` and `sandbox`, which mount and drive the providers.
+//!
 //! # Generic token endpoint
 //! Form bodies only (credentials in the URL query: 400 `invalid_request`). Grants
 //! `client_credentials`, `password`, `refresh_token`. Client authentication per RFC 6749
