@@ -7,10 +7,12 @@ Idle memory: after the app has sat idle for a while, the proportional set size (
 pages split between the processes that share them) and the resident set size (RSS) summed over
 the app's process and every process it started (WebKit's web and network processes).
 
-Profile (Tokentray only, separate launches so the log lines cost the measured runs nothing):
-the stages of its start, which it logs at debug level under `tokentray_desktop::startup`
-(process start, Tauri builder, window created, setup done, page loaded, the UI's script start,
-list asked for, received and painted), as the median time since the process started.
+Profile (separate launches, so the log lines cost the measured runs nothing): the stages of
+each app's start as the median time since its process started. Tokentray logs them at debug
+level under `tokentray_desktop::startup` (Tauri builder, window created, setup done, page
+requested and loaded, the UI's script start, list rendered and painted); the minimal app logs
+the stages it shares under the same names (window created, page requested/received, document
+parsed, script started, painted), so the two columns show where the gap is.
 
 Runs alternate between the apps so that a busy moment of the machine hits both. Each app gets
 its own throw-away HOME, kept for all its runs (so every measured launch is a second launch:
@@ -40,7 +42,6 @@ import time
 from pathlib import Path
 
 READY = "the window is ready"
-PROFILED = "tokentray"
 STAGE = re.compile(r'stage="([^"]+)" ms=([0-9.eE+-]+)')
 
 
@@ -165,7 +166,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--idle-runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=15.0, help="seconds idle before memory")
-    parser.add_argument("--profile-runs", type=int, default=5, help="launches profiled (Tokentray)")
+    parser.add_argument("--profile-runs", type=int, default=5, help="profiled launches per app")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -214,8 +215,8 @@ def measure(args: argparse.Namespace, apps: dict, prepare: dict, scratch: Path) 
         }
         for name in apps
     }
-    if profile:
-        result[PROFILED]["startup_stages_ms"] = profile
+    for name, stages_ms in profile.items():
+        result[name]["startup_stages_ms"] = stages_ms
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")
@@ -232,27 +233,42 @@ def measure(args: argparse.Namespace, apps: dict, prepare: dict, scratch: Path) 
             f" | {len(r['processes'])}: {', '.join(r['processes'])} |"
         )
     if profile:
-        print(f"\n| {PROFILED} start, stage | ms since process start, median (min–max) "
-              f"over {args.profile_runs} |")
-        print("|---|---|")
-        for stage, t in profile.items():
-            print(f"| {stage} | {t['median']:.0f} ({t['min']:.0f}–{t['max']:.0f}) |")
+        names = list(profile)
+        print(f"\n| start, stage: ms since process start, median (min–max) over "
+              f"{args.profile_runs} | {' | '.join(names)} |")
+        print("|---|" + "---|" * len(names))
+        order = {}
+        for stages_ms in profile.values():
+            for stage, t in stages_ms.items():
+                order.setdefault(stage, t["median"])
+        for stage in sorted(order, key=order.get):
+            cells = []
+            for name in names:
+                t = profile[name].get(stage)
+                cells.append(f"{t['median']:.0f} ({t['min']:.0f}–{t['max']:.0f})" if t else "")
+            print(f"| {stage} | {' | '.join(cells)} |")
     return 0
 
 
 def profile_start(args: argparse.Namespace, apps: dict, homes: dict) -> dict:
-    """Median time of each startup stage over separate, profiled launches (Tokentray only)."""
-    if PROFILED not in apps or args.profile_runs <= 0:
+    """Median time of each startup stage over separate, profiled launches of every app (each
+    logs its stages in the same format: Tokentray with its startup marks on, the minimal app
+    always): name -> stage -> summary."""
+    if args.profile_runs <= 0:
         return {}
     log = "warn,tokentray_desktop=info,tokentray_desktop::startup=debug"
-    runs: list[dict[str, float]] = []
-    for _ in range(args.profile_runs):
-        run = Launch([apps[PROFILED]], environment(homes[PROFILED], log), args.timeout)
-        run.stop()
-        runs.append(stages(run.log))
-    names = sorted({n for r in runs for n in r}, key=lambda n: statistics.median(
-        [r[n] for r in runs if n in r]))
-    return {n: summary([r[n] for r in runs if n in r]) for n in names}
+    profiles = {}
+    for name, path in apps.items():
+        runs: list[dict[str, float]] = []
+        for _ in range(args.profile_runs):
+            run = Launch([path], environment(homes[name], log), args.timeout)
+            run.stop()
+            runs.append(stages(run.log))
+        names = sorted({n for r in runs for n in r}, key=lambda n: statistics.median(
+            [r[n] for r in runs if n in r]))
+        if names:
+            profiles[name] = {n: summary([r[n] for r in runs if n in r]) for n in names}
+    return profiles
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ pub(crate) struct Connection {
     pub(crate) login_pending: bool,
     /// The kind's name for people (the engine's, as the CLI says it).
     pub(crate) kind_title: String,
-    /// Whether its login asks for a one-time code first (the engine's decision).
-    pub(crate) asks_totp: bool,
 }
 
 impl Connection {
@@ -26,7 +24,6 @@ impl Connection {
     pub(crate) fn of(view: engine::ConnectionView) -> Self {
         Self {
             kind_title: view.kind.title().to_owned(),
-            asks_totp: engine::catalog::asks_totp(view.kind),
             warnings: Vec::new(),
             login_pending: false,
             view,
@@ -77,6 +74,7 @@ pub(crate) mod tests {
             token_file: None,
             referer: None,
             allow_http: false,
+            login: engine::LoginMethod::Browser,
         }
     }
 
@@ -106,7 +104,11 @@ pub(crate) mod tests {
             "the live facts sit beside the view"
         );
         assert_eq!(json["kind_title"], "OAuth 2.0 / OpenID Connect");
-        assert_eq!(json["asks_totp"], false);
+        assert_eq!(
+            json["login"],
+            serde_json::json!({"method": "browser"}),
+            "the ways to log in are tagged by method"
+        );
     }
 
     #[test]

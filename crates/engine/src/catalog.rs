@@ -141,10 +141,15 @@ pub const fn summary(kind: ProviderKind) -> &'static str {
     }
 }
 
-/// Whether a login of `kind` asks for a one-time code before it starts (Copernicus accounts
-/// with two-factor authentication; the code is used once and never stored).
-pub const fn asks_totp(kind: ProviderKind) -> bool {
-    matches!(kind, ProviderKind::Cdse)
+/// Whether a login of a new connection of `kind` (its default settings) asks for a one-time
+/// code before it starts: what [`LoginMethod::asks_totp`](crate::LoginMethod::asks_totp) says
+/// of such a connection (Copernicus accounts with two-factor authentication; the code is used
+/// once and never stored). A saved connection's own answer is its view's `login`.
+pub fn asks_totp(kind: ProviderKind) -> bool {
+    fields::typed(kind, &fields::Settings::new())
+        .kind
+        .login_method()
+        .asks_totp()
 }
 
 /// Every kind with its form, in [`ProviderKind::ALL`] order.

@@ -1,7 +1,6 @@
 //! What a connection is: its name, its provider kind and its non-secret settings. Secrets are
 //! never part of a `ConnectionSpec`; they live in the secret store (see `vault`).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -11,7 +10,7 @@ use url::Url;
 use crate::fields::{self, FieldDef, FieldType};
 // The kind and the typed settings belong to the field table that types them; they are
 // re-exported here because every connection is made of them.
-pub(crate) use crate::fields::{FieldError, ProviderKind, Settings, Value};
+pub(crate) use crate::fields::{FieldError, ProviderKind, Settings, TypedSettings, Value};
 
 /// A connection's unique name: a slug `[a-z0-9][a-z0-9-]{0,62}` used by the CLI, the config
 /// file and the export endpoint.
@@ -107,47 +106,45 @@ impl ConnectionSpec {
     /// Checks every field against the kind's definitions: no unknown or secret fields, each
     /// value of the right type and form. Returns every problem, not just the first.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        fields::validate(self.kind, &self.settings)
+        self.parse().map(drop)
+    }
+
+    /// Validates (as [`Self::validate`]) and makes the typed settings the token flows read.
+    pub fn parse(&self) -> Result<TypedSettings, Vec<FieldError>> {
+        fields::parse(self.kind, &self.settings)
+    }
+
+    /// The typed settings of a validated connection (every connection the engine loads or
+    /// saves has passed [`Self::validate`]).
+    pub fn typed(&self) -> TypedSettings {
+        fields::typed(self.kind, &self.settings)
+    }
+
+    fn reader(&self) -> fields::Reader<'_> {
+        fields::Reader {
+            kind: self.kind,
+            settings: &self.settings,
+        }
     }
 
     /// The text value of `field`, or its default.
     pub fn text(&self, field: &str) -> Option<String> {
-        match self.settings.get(field) {
-            Some(Value::Text(s)) => Some(s.clone()),
-            Some(other) => Some(other.to_string()),
-            None => fields::default_for(self.kind, field).map(str::to_owned),
-        }
+        self.reader().text(field)
     }
 
     /// The boolean value of `field`, or its default (false when it has none).
     pub fn flag(&self, field: &str) -> bool {
-        match self.settings.get(field) {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::Text(s)) => s == "true",
-            _ => fields::default_for(self.kind, field) == Some("true"),
-        }
+        self.reader().flag(field)
     }
 
     /// The integer value of `field`, or its default.
     pub fn int(&self, field: &str) -> Option<i64> {
-        match self.settings.get(field) {
-            Some(Value::Int(i)) => Some(*i),
-            Some(Value::Text(s)) => s.parse().ok(),
-            _ => fields::default_for(self.kind, field).and_then(|d| d.parse().ok()),
-        }
+        self.reader().int(field)
     }
 
     /// The URL in `field` (or its default), parsed. Validation has already checked the form.
     pub fn url(&self, field: &str) -> Option<Url> {
-        self.text(field).and_then(|s| Url::parse(&s).ok())
-    }
-
-    /// The key/value map in `field`, empty when unset.
-    pub fn map(&self, field: &str) -> BTreeMap<String, String> {
-        match self.settings.get(field) {
-            Some(Value::Map(m)) => m.clone(),
-            _ => BTreeMap::new(),
-        }
+        self.reader().url(field)
     }
 
     /// The label shown in the UI: the `label` field, or the name.

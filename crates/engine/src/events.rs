@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::connection::{ConnectionName, ProviderKind};
+use crate::fields::LoginMethod;
 use crate::ports::StoreKind;
 use crate::state::Status;
 use crate::time::Timestamp;
@@ -54,6 +55,8 @@ pub struct ConnectionView {
     pub referer: Option<String>,
     /// Whether plain http to a non-loopback host is allowed (`allow_http`): shown as a warning.
     pub allow_http: bool,
+    /// How it logs in: what a front end asks of the person, if anything.
+    pub login: LoginMethod,
 }
 
 /// Something front ends may want to redraw.

@@ -49,6 +49,11 @@ pub use crate::fields::{
     Value, all_fields, check_redirect_uri, check_token_file, check_url, check_url_with,
     default_for, destination_fields, find as find_field, is_loopback, kind_fields,
 };
+pub use crate::fields::{
+    ArcgisOauthSettings, ArcgisTokenSettings, BasicSettings, ClientAuthMethod, Common, Encoding,
+    Grant, IdentitySettings, ItkpdSettings, KindSettings, LoginMethod, OAuthSettings,
+    RedirectSettings, StaticSettings, TypedSettings,
+};
 pub use crate::login::{Browser, LoginPrompt, LoginStart, NoBrowser, RedirectMode};
 pub use crate::login_page::{PageError, check_private_dir};
 pub use crate::paths::{HOME_ENV, Paths};

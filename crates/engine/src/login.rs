@@ -2,64 +2,14 @@
 //! checks every callback passes (`state` matched in constant time, exactly once; `error=` ends
 //! the login), and the prompts front ends show. The flows themselves run in `engine/login_flow`.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use url::Url;
 
 use crate::connection::ConnectionName;
 use crate::secret::{Secret, constant_time_eq};
 use crate::time::Timestamp;
 
-/// How a browser login returns to Tokentray.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RedirectMode {
-    /// The connection's own setting, else loopback.
-    Auto,
-    /// A one-shot listener on `http://127.0.0.1:<port>/callback`, or exactly on the
-    /// connection's registered `redirect_uri`.
-    Loopback,
-    /// `tokentray://oauth/callback`, forwarded to the running app.
-    DeepLink,
-    /// `urn:ietf:wg:oauth:2.0:oob`: the service shows a code the person pastes.
-    Oob,
-}
-
-impl RedirectMode {
-    /// The deep-link redirect URI.
-    pub const DEEP_LINK_URI: &'static str = "tokentray://oauth/callback";
-    /// The out-of-band redirect URI.
-    pub const OOB_URI: &'static str = "urn:ietf:wg:oauth:2.0:oob";
-}
-
-impl FromStr for RedirectMode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "auto" => Ok(Self::Auto),
-            "loopback" => Ok(Self::Loopback),
-            "deep-link" => Ok(Self::DeepLink),
-            "oob" => Ok(Self::Oob),
-            other => Err(format!(
-                "{other:?} is not one of auto, loopback, deep-link, oob"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for RedirectMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Auto => "auto",
-            Self::Loopback => "loopback",
-            Self::DeepLink => "deep-link",
-            Self::Oob => "oob",
-        })
-    }
-}
+pub use crate::fields::RedirectMode;
 
 /// What the person must do to finish a login. Its `Debug` output leaves out what would let
 /// someone else finish it (the authorize URL's query, with `state`; the device's user code).

@@ -16,8 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::connection::{ConnectionSpec, FieldError};
-use crate::fields::{LoopbackHost, RedirectUri, check_redirect_uri};
+use crate::fields::{LoopbackHost, RedirectSettings, RedirectUri};
 use crate::login::{Callback, CallbackOutcome, IssCheck};
 use crate::secret::Secret;
 
@@ -55,16 +54,15 @@ pub(crate) enum Target {
 }
 
 impl Target {
-    /// The target of `spec`: its `redirect_uri` when set, else `redirect_port` (0 = any).
-    pub(crate) fn of(spec: &ConnectionSpec) -> Result<Self, FieldError> {
-        if let Some(raw) = spec.text("redirect_uri") {
-            return check_redirect_uri(&raw).map(Self::Registered);
+    /// The target of a connection's redirect settings: its `redirect_uri` when set, else
+    /// `redirect_port` (0 = any).
+    pub(crate) fn of(redirect: &RedirectSettings) -> Self {
+        match &redirect.uri {
+            Some(uri) => Self::Registered(uri.clone()),
+            None => Self::Default {
+                port: redirect.port,
+            },
         }
-        let port = spec
-            .int("redirect_port")
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(0);
-        Ok(Self::Default { port })
     }
 }
 
@@ -304,6 +302,8 @@ mod tests {
     use tokio::net::TcpStream;
 
     use super::*;
+    use crate::connection::ConnectionSpec;
+    use crate::fields::check_redirect_uri;
 
     /// A port free on both `127.0.0.1` and `[::1]` right now.
     fn free_port() -> u16 {
@@ -442,14 +442,12 @@ mod tests {
     fn the_target_comes_from_redirect_uri_else_redirect_port() {
         use crate::connection::{ConnectionName, ProviderKind, Value};
         let mut spec = ConnectionSpec::new(ConnectionName::new("a").unwrap(), ProviderKind::Oauth2);
-        assert_eq!(Target::of(&spec).unwrap(), Target::Default { port: 0 });
+        let target = |spec: &ConnectionSpec| Target::of(&spec.typed().kind.redirect());
+        assert_eq!(target(&spec), Target::Default { port: 0 });
         spec.settings.insert("redirect_port", Value::Int(8123));
-        assert_eq!(Target::of(&spec).unwrap(), Target::Default { port: 8123 });
+        assert_eq!(target(&spec), Target::Default { port: 8123 });
         spec.settings
             .insert("redirect_uri", Value::Text("http://[::1]:8123/cb".into()));
-        assert_eq!(
-            Target::of(&spec).unwrap(),
-            registered("http://[::1]:8123/cb")
-        );
+        assert_eq!(target(&spec), registered("http://[::1]:8123/cb"));
     }
 }

@@ -8,15 +8,14 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::arcgis::{self, ArcgisApp, ArcgisUser, Portal};
-use crate::client::ClientConfig;
-use crate::config::{ConfigError, User};
+use crate::arcgis::{self, Portal};
+use crate::config::{ArcgisApp, ArcgisUser, ClientConfig, ConfigError, ItkUser, User};
 use crate::fault::{Endpoint, Fault};
-use crate::itk::{self, ItkUser, UuIdentity};
-use crate::keycloak;
-use crate::oauth::{self, Issuer};
+use crate::itk::{self, UuIdentity};
+use crate::oauth::{self, Issuer, keycloak};
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
+use crate::state::oauth::Dialect;
 
 /// One of the token services a sandbox serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -153,8 +152,8 @@ impl Control {
     pub(crate) fn revoke_access(&self, provider: Provider, token: &str) -> bool {
         let mut state = self.shared.lock();
         match provider {
-            Provider::OAuth => state.split(oauth::Dialect::Generic).1.revoke_access(token),
-            Provider::Keycloak => state.split(oauth::Dialect::Keycloak).1.revoke_access(token),
+            Provider::OAuth => state.split(Dialect::Generic).1.revoke_access(token),
+            Provider::Keycloak => state.split(Dialect::Keycloak).1.revoke_access(token),
             Provider::Arcgis => state.arcgis.tokens.revoke_access(token),
             Provider::Itk => false,
         }

@@ -12,9 +12,14 @@
 //! | uuIdentity / ITk | `<url>itk/oidc/` (trailing slash) | `grantToken`, `listKeys`; the ITk API at `<url>itk/api/getUser` |
 //! | admin API | – | `<url>_admin/…` (see below) |
 //!
-//! Each provider is one module (`oauth`, `keycloak`, `arcgis`, `itk`), mounted beside the others
-//! in `control.rs`. The `ArcGIS` and uuIdentity modules document, quirk by quirk, what they
-//! reproduce of protocols.md §1, §2 and §4.
+//! Each provider is one module (`oauth`, with the Keycloak realm as its dialect `oauth::keycloak`;
+//! `arcgis`; `itk`), mounted beside the others in `control.rs`. The `ArcGIS` and uuIdentity
+//! modules document, quirk by quirk, what they reproduce of protocols.md §1, §2 and §4.
+//!
+//! Below the providers, and never naming them: `state` (the shared state, with what each
+//! provider has issued in `state::{oauth, arcgis, itk}`), `config` (plain values: clients, users,
+//! each provider's registrations, `ConfigError`), `record`, `fault`, `clock`, `minter`, `random`
+//! and `wire`. Above them: `control`, `admin` and `sandbox`, which mount and drive the providers.
 //!
 //! # Generic token endpoint
 //! Form bodies only (credentials in the URL query: 400 `invalid_request`). Grants
@@ -80,25 +85,25 @@
 
 mod admin;
 mod arcgis;
-mod client;
 mod clock;
 mod config;
 mod control;
 mod fault;
 mod itk;
-mod keycloak;
+mod minter;
 mod oauth;
+mod random;
 mod record;
 mod sandbox;
 mod state;
 mod wire;
 
-pub use crate::arcgis::{ArcgisApp, ArcgisConfig, ArcgisUser, OOB_REDIRECT_URI};
-pub use crate::client::{AuthMethod, ClientConfig, DEFAULT_ACCESS_TOKEN_SECS, Rotation};
 pub use crate::clock::{FixedClock, SandboxClock, SystemClock};
-pub use crate::config::{ConfigError, SandboxConfig, User};
+pub use crate::config::{
+    ArcgisApp, ArcgisConfig, ArcgisUser, AuthMethod, ClientConfig, ConfigError,
+    DEFAULT_ACCESS_TOKEN_SECS, ItkConfig, ItkUser, OOB_REDIRECT_URI, Rotation, SandboxConfig, User,
+};
 pub use crate::control::Provider;
 pub use crate::fault::{Endpoint, Fault, OVERSIZED_BODY_BYTES};
-pub use crate::itk::{ItkConfig, ItkUser};
 pub use crate::record::{Counters, LOG_CAPACITY, RequestRecord, TokenPlacement};
 pub use crate::sandbox::Sandbox;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::AuthMethod;
+use crate::config::AuthMethod;
 use crate::fault::Endpoint;
 
 /// The log keeps this many most recent records; counters are exact regardless.

@@ -11,12 +11,12 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::admin;
-use crate::arcgis::{ArcgisApp, ArcgisUser};
-use crate::client::ClientConfig;
-use crate::config::{ConfigError, SandboxConfig, User};
+use crate::config::{
+    ArcgisApp, ArcgisUser, ClientConfig, ConfigError, ItkUser, SandboxConfig, User,
+};
 use crate::control::{Control, Provider};
 use crate::fault::{Endpoint, Fault};
-use crate::itk::{self, ItkUser};
+use crate::itk;
 use crate::record::{Counters, RequestRecord};
 use crate::state::Shared;
 

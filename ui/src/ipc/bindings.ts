@@ -133,8 +133,6 @@ export type Connection = {
 	login_pending: boolean,
 	/**  The kind's name for people (the engine's, as the CLI says it). */
 	kind_title: string,
-	/**  Whether its login asks for a one-time code first (the engine's decision). */
-	asks_totp: boolean,
 } & ConnectionView;
 
 /**  A change from the edit form. */
@@ -213,6 +211,8 @@ export type ConnectionView = {
 	referer: string | null,
 	/**  Whether plain http to a non-loopback host is allowed (`allow_http`): shown as a warning. */
 	allow_http: boolean,
+	/**  How it logs in: what a front end asks of the person, if anything. */
+	login: LoginMethod,
 };
 
 /**  A connection was added, changed or removed. */
@@ -413,6 +413,25 @@ export type KindInfo = {
 
 /**  How much a notice matters. */
 export type Level = "info" | "warning" | "error";
+
+/**  How a connection logs in: what a front end asks of the person, if anything. */
+export type LoginMethod = 
+/**  A sign-in in the browser (authorization code): a person is needed. */
+{ method: "browser" } | 
+/**  A code the person enters at a verification page: a person is needed. */
+{ method: "device_code" } | 
+/**
+ *  A stored username and password, posted by Tokentray; with `totp`, the service may ask
+ *  for a one-time code that only the person has.
+ */
+{ method: "password"; 
+/**  Whether a one-time code may be needed (a Copernicus account with 2FA). */
+totp: boolean } | 
+/**
+ *  The stored secrets alone: client credentials, access codes, an imported refresh token,
+ *  a static token, HTTP Basic.
+ */
+{ method: "stored" };
 
 /**  What the person chose for this login. */
 export type LoginOptions = {

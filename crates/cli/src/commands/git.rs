@@ -25,7 +25,10 @@ use tokentray_engine::Freshness;
 use tokentray_engine::connection_name;
 
 use base64::Engine as _;
-use tokentray_engine::{ConnectionSpec, Engine, Error, ProviderKind, Secret, Timestamp};
+use tokentray_engine::{
+    BasicSettings, ConnectionSpec, Encoding, Engine, Error, KindSettings, ProviderKind, Secret,
+    Timestamp,
+};
 use url::Url;
 
 use crate::args::GitCredentialArgs;
@@ -214,7 +217,7 @@ fn refusal(
     }
     let loopback =
         Url::parse(&format!("http://{host}/")).is_ok_and(|u| tokentray_engine::is_loopback(&u));
-    if protocol == "http" && !loopback && !spec.flag("allow_http") {
+    if protocol == "http" && !loopback && !spec.typed().common.allow_http {
         return Ok(Some(format!(
             "git asks over plain http for {host}; the token goes over http only to 127.0.0.1, [::1] or localhost, or with allow_http"
         )));
@@ -248,7 +251,14 @@ fn basic_pair(spec: &ConnectionSpec, token: &Secret) -> Result<(String, Secret),
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(token.expose())
         .map_err(|_| bad())?;
-    let text = if spec.text("encoding").as_deref() == Some("latin1") {
+    let latin1 = matches!(
+        spec.typed().kind,
+        KindSettings::Basic(BasicSettings {
+            encoding: Encoding::Latin1,
+            ..
+        })
+    );
+    let text = if latin1 {
         bytes.iter().map(|&b| char::from(b)).collect()
     } else {
         String::from_utf8(bytes).map_err(|_| bad())?

@@ -8,7 +8,7 @@ use tokentray_engine::connection_name;
 
 use serde_json::json;
 use tokentray_engine::{
-    Clock, ConnectionName, Engine, Handout, LoginPrompt, LoginRequest, LoginStep, RedirectMode,
+    Clock, Engine, Handout, LoginMethod, LoginPrompt, LoginRequest, LoginStep, RedirectMode,
     RejectedToken, Secret, SystemClock, Timestamp,
 };
 
@@ -23,9 +23,25 @@ pub(crate) async fn login(
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
     let name = connection_name(&a.name)?;
+    let method = engine.inspect().login_method(&name)?;
+    if a.totp.is_some() {
+        let how = match method {
+            LoginMethod::Password { .. } => None,
+            LoginMethod::Browser => Some("in the browser"),
+            LoginMethod::DeviceCode => Some("with a device code"),
+            LoginMethod::Stored => Some("with its stored secrets"),
+        };
+        if let Some(how) = how {
+            let _ = writeln!(
+                err,
+                "warning: --totp is not used: {} logs in {how}, not with a password",
+                a.name
+            );
+        }
+    }
     let totp = match a.totp {
         Some(code) => Some(Secret::new(code)),
-        None => ask_totp(engine, &name)?,
+        None => ask_totp(method)?,
     };
     let request = LoginRequest {
         redirect: a.redirect.map(Redirect::mode),
@@ -71,11 +87,10 @@ pub(crate) async fn login(
     )
 }
 
-/// The one-time code for a kind whose login asks for one (the engine decides which), asked on
-/// a terminal; empty or no terminal means none (an account without 2FA).
-fn ask_totp(engine: &Engine, name: &ConnectionName) -> Result<Option<Secret>, CliError> {
-    let kind = engine.view(name)?.kind;
-    if !tokentray_engine::catalog::asks_totp(kind) || !std::io::stdin().is_terminal() {
+/// The one-time code for a login that may need one (the engine's [`LoginMethod`] says so),
+/// asked on a terminal; empty or no terminal means none (an account without 2FA).
+fn ask_totp(method: LoginMethod) -> Result<Option<Secret>, CliError> {
+    if !method.asks_totp() || !std::io::stdin().is_terminal() {
         return Ok(None);
     }
     let code = rpassword::prompt_password("Two-factor code (empty if 2FA is off): ")

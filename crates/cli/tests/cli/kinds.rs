@@ -119,6 +119,16 @@ async fn every_kind_hands_out_a_token_through_the_cli() {
             stderr(&o)
         );
     }
+    // A one-time code for a connection that logs in without a password is said to be unused
+    // (and never echoed); the login itself goes on.
+    let o = home.run(&["login", "api", "--totp", "canary-totp-k1"]);
+    assert!(o.status.success(), "login api: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--totp is not used: api logs in with its stored secrets"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("canary-totp-k1") && !stdout(&o).contains("canary-totp-k1"));
     let list = home.run(&["list"]);
     assert_eq!(
         stdout(&list).matches("active").count(),

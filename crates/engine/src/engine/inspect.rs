@@ -9,7 +9,8 @@ use super::runtime::IdentityChange;
 use super::{Engine, Freshness};
 use crate::connection::{ConnectionName, ConnectionSpec, FieldError, ProviderKind};
 use crate::error::{Error, Result};
-use crate::provider::{self, LoginInput, ProviderError, http};
+use crate::fields::LoginMethod;
+use crate::provider::{LoginInput, ProviderError, http};
 use crate::secret::{Credentials, Secret};
 use crate::state::HistoryEntry;
 use crate::time::Timestamp;
@@ -155,7 +156,7 @@ impl Inspect<'_> {
         };
         let http = self.engine.inner.new_http_client(&spec)?;
         let flow = self.engine.inner.flow(&spec, &stored, &http);
-        let provider = provider::for_kind(kind);
+        let provider = flow.provider();
         let fail = |source: ProviderError| Error::Provider {
             connection: spec.name.clone(),
             source,
@@ -217,7 +218,8 @@ impl Inspect<'_> {
         };
         let http = self.engine.inner.client(&spec).await?;
         let flow = self.engine.inner.flow(&spec, &stored, &http);
-        let identity = provider::for_kind(spec.kind)
+        let identity = flow
+            .provider()
             .whoami(&flow, &tokens)
             .await
             .map_err(|source| Error::Provider {
@@ -241,8 +243,14 @@ impl Inspect<'_> {
     /// stored password without 2FA, access codes, a static token), so that nobody needs to be
     /// asked.
     pub fn logs_in_unattended(&self, name: &ConnectionName) -> Result<bool> {
+        Ok(self.login_method(name)?.unattended())
+    }
+
+    /// How `name` logs in: a browser, a device code, a password (perhaps with a one-time
+    /// code) or the stored secrets alone.
+    pub fn login_method(&self, name: &ConnectionName) -> Result<LoginMethod> {
         let spec = self.engine.inner.spec_arc(name.as_str())?;
-        Ok(crate::provider::for_kind(spec.kind).logs_in_unattended(&spec))
+        Ok(spec.typed().kind.login_method())
     }
 
     /// The names of the secret fields stored for `name` (never their values).

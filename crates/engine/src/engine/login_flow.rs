@@ -17,7 +17,7 @@ use crate::events::ConnectionView;
 use crate::login::{self, CallbackOutcome, IssCheck, LoginPrompt, LoginStart, RedirectMode};
 use crate::login_page::LoginPage;
 use crate::loopback::{self, Loopback};
-use crate::provider::{self, Authorization, DevicePoll, DeviceStart, LoginInput};
+use crate::provider::{self, Authorization, DevicePoll, DeviceStart, LoginInput, ProviderError};
 use crate::secret::Secret;
 use crate::token::TokenSet;
 
@@ -91,12 +91,13 @@ impl Logins<'_> {
         let stored = self.engine.inner.stored(&spec).await?;
         let http = self.engine.inner.client(&spec).await?;
         let flow = self.engine.inner.flow(&spec, &stored, &http);
-        let provider = provider::for_kind(spec.kind);
+        let provider = flow.provider();
         let provider_err = |source| Error::Provider {
             connection: spec.name.clone(),
             source,
         };
-        if let Some(auth) = provider.authorization(&flow).await.map_err(provider_err)? {
+        if let Some(browser) = provider.browser() {
+            let auth = browser.authorization(&flow).await.map_err(provider_err)?;
             let start = self
                 .engine
                 .inner
@@ -104,7 +105,8 @@ impl Logins<'_> {
                 .await?;
             return Ok(LoginStep::Waiting(start));
         }
-        if let Some(device) = provider.device_start(&flow).await.map_err(provider_err)? {
+        if let Some(device) = provider.device() {
+            let device = device.device_start(&flow).await.map_err(provider_err)?;
             let prompt = LoginPrompt::Device {
                 user_code: device.user_code.clone(),
                 verification_uri: device.verification_uri.clone(),
@@ -120,6 +122,8 @@ impl Logins<'_> {
                 browser_opened: false,
             }));
         }
+        drop(provider);
+        drop(flow);
         drop(stored);
         Ok(LoginStep::Done(
             self.with_credentials(name, LoginInput { totp: request.totp })
@@ -297,11 +301,9 @@ impl Inner {
         auth: Authorization,
         request: &LoginRequest,
     ) -> Result<LoginStart> {
+        let redirect = spec.typed().kind.redirect();
         let mode = match request.redirect.unwrap_or(RedirectMode::Auto) {
-            RedirectMode::Auto => spec
-                .text("redirect")
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(RedirectMode::Auto),
+            RedirectMode::Auto => redirect.mode,
             m => m,
         };
         let mode = if mode == RedirectMode::Auto {
@@ -313,13 +315,7 @@ impl Inner {
         let (tx, rx) = mpsc::channel(1);
         let (redirect_uri, listener) = match mode {
             RedirectMode::Loopback => {
-                let target = loopback::Target::of(spec).map_err(|e| Error::Provider {
-                    connection: spec.name.clone(),
-                    source: crate::provider::ProviderError::Config {
-                        field: "redirect_uri",
-                        reason: e.reason,
-                    },
-                })?;
+                let target = loopback::Target::of(&redirect);
                 let l = loopback::listen(&target, state.clone(), auth.iss.clone(), tx.clone())
                     .await
                     .map_err(|e| fail(spec, LoginFailure::Listener(e.to_string())))?;
@@ -460,7 +456,7 @@ impl Inner {
         let stored = self.stored(spec).await?;
         let http = self.client(spec).await?;
         let flow = self.flow(spec, &stored, &http);
-        let provider = provider::for_kind(spec.kind);
+        let provider = flow.provider();
         let provider_err = |source| Error::Provider {
             connection: spec.name.clone(),
             source,
@@ -482,12 +478,25 @@ impl Inner {
                         return Err(fail(spec, LoginFailure::Refused { error, description }));
                     }
                 };
-                provider
+                // The settings may have changed since the login started.
+                let browser = provider.browser().ok_or_else(|| {
+                    provider_err(ProviderError::NeedsInteraction(
+                        "this connection has no browser login".into(),
+                    ))
+                })?;
+                browser
                     .exchange_code(&flow, &auth, &code, verifier.as_ref(), &redirect_uri)
                     .await
                     .map_err(provider_err)
             }
-            Waiting::Device(start) => poll_device(spec, &flow, provider, &start).await,
+            Waiting::Device(start) => {
+                let device = provider.device().ok_or_else(|| {
+                    provider_err(ProviderError::NeedsInteraction(
+                        "this connection has no device login".into(),
+                    ))
+                })?;
+                poll_device(spec, &flow, device, &start).await
+            }
         }
     }
 }
@@ -495,7 +504,7 @@ impl Inner {
 async fn poll_device(
     spec: &ConnectionSpec,
     flow: &provider::Flow<'_>,
-    provider: &'static dyn provider::Provider,
+    provider: &dyn provider::DeviceLogin,
     start: &DeviceStart,
 ) -> Result<TokenSet> {
     let mut interval = start.interval.max(Duration::from_secs(1));

@@ -267,7 +267,7 @@ pub(super) fn missing(spec: &ConnectionSpec, creds: &Credentials) -> Vec<FieldEr
             ));
         }
     }
-    for field in provider::for_kind(spec.kind).required_secrets(spec) {
+    for field in provider::with(spec, |p| p.required_secrets()) {
         if creds.get(field).is_none() && !out.iter().any(|e| e.field == field) {
             out.push(FieldError::new(field, "is required with these settings"));
         }

@@ -404,13 +404,14 @@ impl Inner {
             token_file: spec.text("token_file"),
             referer: spec.text("referer"),
             allow_http: spec.flag("allow_http"),
+            login: spec.typed().kind.login_method(),
         }
     }
 
     fn keeps_fresh(spec: &ConnectionSpec) -> bool {
         match spec.settings.get("keep_fresh") {
             Some(crate::connection::Value::Bool(b)) => *b,
-            _ => crate::provider::for_kind(spec.kind).renews_unattended(spec),
+            _ => crate::provider::with(spec, |p| p.renews_unattended()),
         }
     }
 
@@ -460,13 +461,13 @@ impl Inner {
         stored: &'a Stored,
         http: &'a reqwest::Client,
     ) -> Flow<'a> {
-        Flow {
+        Flow::new(
             spec,
-            credentials: &stored.credentials,
+            &stored.credentials,
             http,
-            clock: self.clock.as_ref(),
-            discovery: &self.discovery,
-        }
+            self.clock.as_ref(),
+            &self.discovery,
+        )
     }
 
     pub(crate) fn schedule(&self, name: &ConnectionName, at: Timestamp) {

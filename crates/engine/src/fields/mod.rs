@@ -7,8 +7,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
+mod typed;
 mod values;
 
+pub use typed::{
+    ArcgisOauthSettings, ArcgisTokenSettings, BasicSettings, ClientAuthMethod, Common, Encoding,
+    Grant, IdentitySettings, ItkpdSettings, KindSettings, LoginMethod, OAuthSettings, RedirectMode,
+    RedirectSettings, StaticSettings, TypedSettings,
+};
+pub(crate) use typed::{Reader, parse, typed};
 pub use values::{FieldError, ProviderKind, Settings, UnknownKind, Value};
 
 /// The type of a field, which decides how it is parsed, validated and shown.

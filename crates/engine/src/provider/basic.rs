@@ -3,12 +3,15 @@
 use async_trait::async_trait;
 use base64::Engine as _;
 
-use super::{Flow, LoginInput, Provider, ProviderError};
-use crate::connection::ConnectionSpec;
+use super::{
+    BrowserLogin, DeviceLogin, Flow, LoginInput, Provider, ProviderError, Revocation, identity,
+    required,
+};
+use crate::fields::{BasicSettings, Encoding};
 use crate::secret::Secret;
-use crate::token::TokenSet;
+use crate::token::{Identity, TokenSet};
 
-pub(crate) struct Basic;
+pub(crate) struct Basic<'a>(pub &'a BasicSettings);
 
 /// Encodes `user:password` as UTF-8 or Latin-1, then base64.
 pub(crate) fn encode(user: &str, password: &str, latin1: bool) -> Result<String, ProviderError> {
@@ -29,12 +32,12 @@ pub(crate) fn encode(user: &str, password: &str, latin1: bool) -> Result<String,
 }
 
 #[async_trait]
-impl Provider for Basic {
+impl Provider for Basic<'_> {
     async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
-        let user = flow.setting("username", "for HTTP Basic")?;
+        let user = required(self.0.username.as_ref(), "username", "for HTTP Basic")?;
         let password = flow.credentials.get("password").map_or("", Secret::expose);
-        let latin1 = flow.spec.text("encoding").as_deref() == Some("latin1");
-        let mut set = TokenSet::bearer(Secret::new(encode(&user, password, latin1)?), flow.now());
+        let latin1 = self.0.encoding == Encoding::Latin1;
+        let mut set = TokenSet::bearer(Secret::new(encode(user, password, latin1)?), flow.now());
         set.token_type = "Basic".into();
         Ok(set)
     }
@@ -43,12 +46,36 @@ impl Provider for Basic {
         self.login(flow, &LoginInput::default()).await
     }
 
-    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+    fn renews_unattended(&self) -> bool {
         true
     }
 
-    fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
+    async fn whoami(
+        &self,
+        flow: &Flow<'_>,
+        tokens: &TokenSet,
+    ) -> Result<Option<Identity>, ProviderError> {
+        identity::generic(flow, &self.0.identity, tokens).await
+    }
+
+    fn required_secrets(&self) -> Vec<&'static str> {
         Vec::new()
+    }
+
+    fn session_end_needs_person(&self, _: &TokenSet) -> bool {
+        false
+    }
+
+    fn browser(&self) -> Option<&dyn BrowserLogin> {
+        None
+    }
+
+    fn device(&self) -> Option<&dyn DeviceLogin> {
+        None
+    }
+
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        None
     }
 }
 

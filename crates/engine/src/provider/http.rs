@@ -30,7 +30,7 @@ type MakeProxy = fn(String) -> reqwest::Result<reqwest::Proxy>;
 
 /// The warning to show wherever a connection is shown, when it does not verify certificates.
 pub fn insecure_warning(spec: &ConnectionSpec) -> Option<String> {
-    spec.flag("insecure_skip_verify").then(|| {
+    spec.typed().common.insecure_skip_verify.then(|| {
         format!(
             "{} does not verify TLS certificates (insecure_skip_verify): anyone on the network path can read its tokens; give it the service's CA certificate (ca_file) and turn insecure_skip_verify off",
             spec.name
@@ -73,7 +73,8 @@ pub(crate) fn client_for(
     spec: &ConnectionSpec,
     timeout: Duration,
 ) -> Result<reqwest::Client, ProviderError> {
-    let ca_file = spec.text("ca_file");
+    let common = spec.typed().common;
+    let ca_file = common.ca_file.clone();
     let tls = std::sync::Arc::new(TlsSettings {
         connection: spec.name.to_string(),
         ca_file: ca_file.clone(),
@@ -113,9 +114,9 @@ pub(crate) fn client_for(
     }
     // Only our own proxies: reqwest's automatic ones would also proxy loopback.
     builder = builder.no_proxy();
-    let proxies = match spec.text("proxy") {
+    let proxies = match &common.proxy {
         Some(proxy) => vec![
-            reqwest::Proxy::all(&proxy).map_err(|e| ProviderError::Config {
+            reqwest::Proxy::all(proxy).map_err(|e| ProviderError::Config {
                 field: "proxy",
                 reason: format!("is not a usable proxy URL: {e}"),
             })?,
@@ -132,7 +133,7 @@ pub(crate) fn client_for(
     for proxy in proxies {
         builder = builder.proxy(proxy);
     }
-    if spec.flag("insecure_skip_verify") {
+    if common.insecure_skip_verify {
         tracing::warn!(connection = %spec.name, "TLS certificate verification is switched off for this connection");
         builder = builder.danger_accept_invalid_certs(true);
     }

@@ -6,17 +6,14 @@ use url::{Origin, Url};
 
 use super::{Flow, ProviderError};
 use crate::connection::{ConnectionSpec, ProviderKind};
-use crate::fields;
+use crate::fields::{self, IdentitySettings};
 use crate::provider::http;
 use crate::secret::Secret;
 use crate::token::{Identity, TokenSet, jwt_claims};
 
 /// The header value that carries the token for this connection (`Bearer <t>`, `Basic <b64>`).
 pub(crate) fn auth_value(flow: &Flow<'_>, tokens: &TokenSet) -> String {
-    let prefix = flow
-        .spec
-        .text("header_prefix")
-        .unwrap_or_else(|| tokens.token_type.clone());
+    let prefix = &flow.settings.common.header_prefix;
     if prefix.is_empty() {
         tokens.access_token.expose().to_owned()
     } else {
@@ -115,10 +112,10 @@ async fn fetch_json_checked(
     if check {
         check_destination(flow.spec, url, "identity_url")?;
     }
-    let header = flow
-        .spec
-        .text("header_name")
-        .unwrap_or_else(|| "Authorization".into());
+    let header = match flow.settings.common.header_name.as_str() {
+        "" => "Authorization",
+        name => name,
+    };
     let req = flow
         .http
         .get(url.clone())
@@ -136,13 +133,13 @@ async fn fetch_json_checked(
 /// Identity from whatever the connection offers.
 pub(crate) async fn generic(
     flow: &Flow<'_>,
+    settings: &IdentitySettings,
     tokens: &TokenSet,
 ) -> Result<Option<Identity>, ProviderError> {
-    if let Some(url) = flow.spec.url("identity_url") {
-        let obj = fetch_json(flow, &url, tokens).await?;
+    if let Some(url) = &settings.url {
+        let obj = fetch_json(flow, url, tokens).await?;
         let body = Value::Object(obj);
-        let field = flow.spec.text("identity_field");
-        let subject = match field.as_deref() {
+        let subject = match settings.field.as_deref() {
             Some(f) => pick(&body, f),
             None => body
                 .as_object()

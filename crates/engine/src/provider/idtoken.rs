@@ -70,7 +70,7 @@ pub(crate) async fn validate(
     let (alg, kid) = header(token)?;
     let mut keys = flow
         .discovery
-        .jwks(flow.spec, flow.http, expect.jwks_uri, false)
+        .jwks(&flow.settings.common, flow.http, expect.jwks_uri, false)
         .await?;
     if let Some(kid) = &kid
         && !keys.iter().any(|k| k.common.key_id.as_deref() == Some(kid))
@@ -78,7 +78,7 @@ pub(crate) async fn validate(
         // A key the cached set does not hold: the issuer may have rotated its keys.
         keys = flow
             .discovery
-            .jwks(flow.spec, flow.http, expect.jwks_uri, true)
+            .jwks(&flow.settings.common, flow.http, expect.jwks_uri, true)
             .await?;
     }
     let candidates: Vec<&Jwk> = keys
@@ -393,13 +393,13 @@ mod tests {
             nonce: Option<&str>,
             subject: Option<&str>,
         ) -> Result<Map<String, Value>, ProviderError> {
-            let flow = Flow {
-                spec: &self.spec,
-                credentials: &self.credentials,
-                http: &self.http,
-                clock: &self.clock,
-                discovery: &self.cache,
-            };
+            let flow = Flow::new(
+                &self.spec,
+                &self.credentials,
+                &self.http,
+                &self.clock,
+                &self.cache,
+            );
             let nonce = nonce.map(Secret::new);
             validate(
                 &flow,

@@ -2,16 +2,18 @@
 
 use async_trait::async_trait;
 
-use super::{Flow, LoginInput, Provider, ProviderError};
-use crate::connection::ConnectionSpec;
+use super::{
+    BrowserLogin, DeviceLogin, Flow, LoginInput, Provider, ProviderError, Revocation, identity,
+};
+use crate::fields::StaticSettings;
 use crate::provider::response::check_token;
 use crate::time::Timestamp;
-use crate::token::{TokenSet, jwt_expiry};
+use crate::token::{Identity, TokenSet, jwt_expiry};
 
-pub(crate) struct StaticToken;
+pub(crate) struct StaticToken<'a>(pub &'a StaticSettings);
 
 #[async_trait]
-impl Provider for StaticToken {
+impl Provider for StaticToken<'_> {
     async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
         let token = flow.secret("token", "for a static connection")?;
         check_token(token.expose(), 0).map_err(|_| ProviderError::Config {
@@ -19,11 +21,7 @@ impl Provider for StaticToken {
             reason: "contains spaces or characters a token may not contain".into(),
         })?;
         let mut set = TokenSet::bearer(token.clone(), flow.now());
-        set.expires_at = flow
-            .spec
-            .text("expires_at")
-            .and_then(|s| Timestamp::parse_rfc3339(&s))
-            .or_else(|| jwt_expiry(token.expose()));
+        set.expires_at = self.0.expires_at.or_else(|| jwt_expiry(token.expose()));
         if !set.valid_for(flow.now(), std::time::Duration::ZERO) {
             return Err(ProviderError::NeedsInteraction(format!(
                 "the static token expired at {}",
@@ -45,15 +43,35 @@ impl Provider for StaticToken {
         Ok(set)
     }
 
-    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+    fn renews_unattended(&self) -> bool {
         false
     }
 
-    fn logs_in_unattended(&self, _: &ConnectionSpec) -> bool {
-        true
+    async fn whoami(
+        &self,
+        flow: &Flow<'_>,
+        tokens: &TokenSet,
+    ) -> Result<Option<Identity>, ProviderError> {
+        identity::generic(flow, &self.0.identity, tokens).await
     }
 
-    fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
+    fn required_secrets(&self) -> Vec<&'static str> {
         vec!["token"]
+    }
+
+    fn session_end_needs_person(&self, _: &TokenSet) -> bool {
+        false
+    }
+
+    fn browser(&self) -> Option<&dyn BrowserLogin> {
+        None
+    }
+
+    fn device(&self) -> Option<&dyn DeviceLogin> {
+        None
+    }
+
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        None
     }
 }

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use url::Url;
 
 use super::Portal;
-use super::config::{ArcgisApp, OOB_REDIRECT_URI};
 use super::pages;
 use super::request::ArcgisRequest;
-use super::store::{Challenge, PendingCode};
+use crate::config::{ArcgisApp, OOB_REDIRECT_URI};
+use crate::state::arcgis::{Challenge, PendingCode};
 
 /// The longest refresh-token lifetime an authorize request can ask for (90 days).
 const MAX_REFRESH_SECS: u64 = 90 * 24 * 3600;

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::Portal;
 use super::pages::{self, Shown};
 use super::request::ArcgisRequest;
-use super::store::{AccessEntry, Holder};
 use super::wire::{ArcgisError, json_ok};
+use crate::state::arcgis::{AccessEntry, Holder};
 
 /// Which token service a `generateToken` request reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::Portal;
-use super::config::ArcgisApp;
 use super::pages;
 use super::request::ArcgisRequest;
-use super::store::{AccessEntry, Holder, PortalState, RefreshEntry};
 use super::wire::{ArcgisError, json_ok};
+use crate::config::ArcgisApp;
+use crate::state::arcgis::{AccessEntry, Holder, PortalState, RefreshEntry};
 
 /// A token response in §4.5's key order; absent fields are left out.
 #[derive(Serialize)]

@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::Portal;
-use super::config::{ArcgisApp, ArcgisUser};
 use super::pages;
 use super::request::ArcgisRequest;
-use super::store::Holder;
 use super::wire::{ArcgisError, json_ok};
+use crate::config::{ArcgisApp, ArcgisUser};
+use crate::state::arcgis::Holder;
 
 /// A user as `community/self` (and `portals/self`'s `user`) describe them.
 #[derive(Serialize)]

@@ -22,13 +22,11 @@
 //! recorded but not enforced: every caller of the sandbox is on loopback.
 
 mod authorize;
-mod config;
 mod generate;
 mod grant;
 mod identity;
 mod pages;
 mod request;
-mod store;
 mod wire;
 
 use std::convert::Infallible;
@@ -40,9 +38,7 @@ use axum::response::Response;
 use axum::routing::{any, get, post};
 use url::Url;
 
-pub use config::{ArcgisApp, ArcgisConfig, ArcgisUser, OOB_REDIRECT_URI};
-pub(crate) use store::PortalState;
-
+use crate::config::ArcgisConfig;
 use crate::fault::Endpoint;
 use crate::state::Shared;
 use request::ArcgisRequest;

@@ -11,9 +11,10 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
 
+use super::UuIdentity;
 use super::request::ItkRequest;
 use super::wire::{ErrorMap, UuEntry, json};
-use super::{ItkUser, UuIdentity};
+use crate::config::ItkUser;
 use crate::fault::Endpoint;
 
 #[derive(Serialize)]

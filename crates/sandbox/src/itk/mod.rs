@@ -16,7 +16,6 @@
 //! `unsupportedKeys` warning next to the data (quirk 20).
 
 mod api;
-mod config;
 mod request;
 mod token;
 mod wire;
@@ -32,12 +31,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use url::Url;
 
-pub use config::{ItkConfig, ItkUser};
-pub(crate) use token::ItkState;
-
 use crate::clock::iso_millis;
 use crate::fault::Endpoint;
 use crate::state::Shared;
+use crate::state::itk::Issued;
 use request::ItkRequest;
 use token::{Jwk, KeySet, Minting};
 use wire::{GrantFailure, json};
@@ -103,7 +100,7 @@ impl UuIdentity {
         json(StatusCode::OK, &body)
     }
 
-    fn grant(&self, request: &ItkRequest) -> Result<token::Issued, GrantFailure> {
+    fn grant(&self, request: &ItkRequest) -> Result<Issued, GrantFailure> {
         if request.dto_in().is_none() {
             return Err(GrantFailure::NotJson);
         }
@@ -121,10 +118,13 @@ impl UuIdentity {
             config: &self.shared.config().itk,
             now: self.shared.now_secs(),
         };
+        let expires_at = minting.now + minting.config.token_secs;
         self.shared
             .lock()
             .itk
-            .grant(code1, code2, &minting)
+            .grant(code1, code2, expires_at, |user| {
+                token::id_token(user, &minting)
+            })
             .ok_or(GrantFailure::NotAuthenticated)
     }
 

@@ -1,10 +1,8 @@
-//! uuIdentity's tokens: the opaque `at.` access token, the RS256-shaped `id_token` with the
-//! claims of protocols.md §2.3, the key set `listKeys` publishes, and the store of what was
-//! issued. The `id_token` is signed RS256 with a real RSA key (a fixed test key shipped with the
+//! uuIdentity's tokens: the RS256-signed `id_token` with the claims of protocols.md §2.3 and the
+//! key set `listKeys` publishes (the store of what was issued, with the opaque `at.` access
+//! tokens, is `crate::state::itk`). The `id_token` is signed RS256 with a real RSA key (a fixed test key shipped with the
 //! sandbox, see `signing-key.pem`), published first in `listKeys` beside a decoy key, as the real
 //! uuIdentity publishes several.
-
-use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,8 +11,8 @@ use rand::Rng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::config::{ItkConfig, ItkUser};
-use crate::oauth::{hex, random_hex, random_token};
+use crate::config::{ItkConfig, ItkUser};
+use crate::random::{hex, random_hex};
 
 /// The `aud[0]` and `client_uri` of an unregistered client such as itkdb.
 const CLIENT: &str = "uu-oidc:unregistered-client:unregistered-9f2c4e1ab3d0457e8c61f0a2b4d6e8f1";
@@ -120,27 +118,6 @@ struct Claims<'a> {
     jti: String,
 }
 
-/// What a successful `grantToken` hands out.
-pub(crate) struct Issued {
-    pub(crate) access_token: String,
-    pub(crate) id_token: String,
-}
-
-/// The person an `id_token` speaks for, until when.
-#[derive(Clone, Debug)]
-struct IdEntry {
-    uuidentity: String,
-    expires_at: u64,
-}
-
-/// The people who can sign in and what they were issued.
-#[derive(Debug, Default)]
-pub(crate) struct ItkState {
-    users: HashMap<(String, String), ItkUser>,
-    id_tokens: HashMap<String, IdEntry>,
-    access_tokens: HashSet<String>,
-}
-
 /// What the minting needs to know besides the person.
 pub(crate) struct Minting<'a> {
     pub(crate) issuer: &'a str,
@@ -150,62 +127,8 @@ pub(crate) struct Minting<'a> {
     pub(crate) now: u64,
 }
 
-impl ItkState {
-    pub(crate) fn from_config(config: &ItkConfig) -> Self {
-        let mut state = Self::default();
-        config
-            .users
-            .iter()
-            .for_each(|user| state.add_user(user.clone()));
-        state
-    }
-
-    pub(crate) fn add_user(&mut self, user: ItkUser) {
-        let codes = (user.access_code1.clone(), user.access_code2.clone());
-        self.users.insert(codes, user);
-    }
-
-    /// Signs in with two access codes and issues both tokens.
-    pub(crate) fn grant(
-        &mut self,
-        code1: &str,
-        code2: &str,
-        minting: &Minting<'_>,
-    ) -> Option<Issued> {
-        let user = self
-            .users
-            .get(&(code1.to_owned(), code2.to_owned()))?
-            .clone();
-        let id_token = id_token(&user, minting);
-        let access_token = format!("at.{}", random_token(32));
-        self.access_tokens.insert(access_token.clone());
-        self.id_tokens.insert(
-            id_token.clone(),
-            IdEntry {
-                uuidentity: user.uuidentity.clone(),
-                expires_at: minting.now + minting.config.token_secs,
-            },
-        );
-        Some(Issued {
-            access_token,
-            id_token,
-        })
-    }
-
-    /// The person behind a live `id_token`. The opaque access token is not a bearer here
-    /// (quirk 18), and neither is anything else.
-    pub(crate) fn bearer(&self, token: &str, now: u64) -> Option<&ItkUser> {
-        let entry = self
-            .id_tokens
-            .get(token)
-            .filter(|entry| entry.expires_at > now)?;
-        self.users
-            .values()
-            .find(|user| user.uuidentity == entry.uuidentity)
-    }
-}
-
-fn id_token(user: &ItkUser, minting: &Minting<'_>) -> String {
+/// The signed `id_token` for `user`.
+pub(super) fn id_token(user: &ItkUser, minting: &Minting<'_>) -> String {
     let header = Header {
         kid: minting.keys.signing_kid(),
         typ: "JWT",

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::oauth::random_hex;
+use crate::random::random_hex;
 
 /// One entry of a `uuAppErrorMap`.
 #[derive(Serialize)]

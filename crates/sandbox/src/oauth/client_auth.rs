@@ -3,7 +3,7 @@
 
 use super::failure::Failure;
 use super::request::Presented;
-use crate::client::{AuthMethod, ClientConfig};
+use crate::config::{AuthMethod, ClientConfig};
 use crate::state::Registry;
 
 /// The registered client a request authenticated as.

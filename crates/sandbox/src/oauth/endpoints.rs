@@ -13,9 +13,9 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::request::FormRequest;
-use super::tokens::Subject;
 use super::{Issuer, Route, WireError};
 use crate::record::RequestRecord;
+use crate::state::oauth::Subject;
 
 type Shared = State<Arc<Issuer>>;
 
@@ -129,7 +129,7 @@ impl Issuer {
         let (registry, tokens) = state.split(self.dialect);
         let client = super::client_auth::authenticate(request.presented(), registry)?;
         let token = request.require("token")?;
-        tokens.revoke(&client.client_id, token)
+        Ok(tokens.revoke(&client.client_id, token)?)
     }
 }
 

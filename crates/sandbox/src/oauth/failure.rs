@@ -4,6 +4,8 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::state::oauth::Refusal;
+
 /// A refusal, before any provider decided how to word it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
@@ -45,6 +47,19 @@ pub(crate) enum Failure {
     SessionEnded,
     /// A revocation request for a token issued to another client.
     RevokeWrongClient,
+}
+
+impl From<Refusal> for Failure {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::RefreshUnknown => Self::RefreshUnknown,
+            Refusal::RefreshWrongClient => Self::RefreshWrongClient,
+            Refusal::RefreshExpired => Self::RefreshExpired,
+            Refusal::RefreshReused => Self::RefreshReused,
+            Refusal::SessionEnded => Self::SessionEnded,
+            Refusal::RevokeWrongClient => Self::RevokeWrongClient,
+        }
+    }
 }
 
 /// An OAuth error response: status, `error`, `error_description`.

@@ -5,9 +5,9 @@ use super::Issuer;
 use super::client_auth::authenticate;
 use super::failure::Failure;
 use super::request::FormRequest;
-use super::tokens::{Grant, Issued, Subject, TokenStore};
-use crate::client::{AuthMethod, ClientConfig};
+use crate::config::{AuthMethod, ClientConfig};
 use crate::state::Registry;
+use crate::state::oauth::{Grant, Issued, Subject, TokenStore};
 
 impl Issuer {
     /// Authenticates the client and runs the grant the request names.
@@ -78,7 +78,7 @@ impl GrantRun<'_> {
         {
             return Err(Failure::InvalidScope);
         }
-        tokens.refresh(&self.issuer.minter(), self.client, token, self.now)
+        Ok(tokens.refresh(&self.issuer.minter(), self.client, token, self.now)?)
     }
 
     fn issue(&self, tokens: &mut TokenStore, subject: Subject, with_refresh: bool) -> Issued {

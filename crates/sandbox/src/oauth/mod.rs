@@ -1,16 +1,16 @@
 //! The OAuth 2.0 / OIDC token service: client authentication, the `client_credentials`,
 //! `password` and `refresh_token` grants, rotation, userinfo, revocation and discovery. The
 //! generic server under `/oauth` is this module with the RFC wording ([`Dialect::Generic`]);
-//! the Keycloak realm (`crate::keycloak`) reuses it with Keycloak's wording and extra fields.
+//! the Keycloak realm ([`keycloak`], a dialect of this server) reuses it with Keycloak's wording
+//! and extra fields.
 
 mod client_auth;
 mod discovery;
 mod endpoints;
 mod failure;
 mod grant;
-mod minter;
+pub(crate) mod keycloak;
 mod request;
-mod tokens;
 
 use std::sync::Arc;
 
@@ -19,23 +19,12 @@ use axum::routing::get;
 use serde_json::{Map, Value};
 use url::Url;
 
-pub(crate) use failure::{Failure, WireError, bad, generic as generic_wording, unauthorized};
-pub(crate) use minter::{hex, random_hex, random_token};
-pub(crate) use tokens::TokenStore;
+use failure::{Failure, WireError};
 
 use crate::fault::Endpoint;
+use crate::minter::Minter;
 use crate::state::Shared;
-use minter::Minter;
-use tokens::Issued;
-
-/// Which provider's conventions an issuer follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Dialect {
-    /// RFC 6749 / 7009 / 8414 wording, mounted at `/oauth`.
-    Generic,
-    /// Keycloak's status codes, error descriptions and extra response fields.
-    Keycloak,
-}
+use crate::state::oauth::{Dialect, Issued};
 
 /// The four routes every issuer serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +65,7 @@ impl Dialect {
     pub(crate) fn reject(self, failure: Failure) -> WireError {
         match self {
             Self::Generic => failure::generic(failure),
-            Self::Keycloak => crate::keycloak::wording(failure),
+            Self::Keycloak => keycloak::wording(failure),
         }
     }
 
@@ -98,7 +87,7 @@ impl Dialect {
         }
         body.insert("scope".into(), issued.scope.clone().into());
         if self == Self::Keycloak {
-            crate::keycloak::decorate(&mut body, &issued.session_state);
+            keycloak::decorate(&mut body, &issued.session_state);
         }
         if strip_expires_in {
             body.remove("expires_in");

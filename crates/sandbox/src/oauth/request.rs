@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::failure::Failure;
-use crate::client::AuthMethod;
+use crate::config::AuthMethod;
 use crate::fault::Endpoint;
 use crate::record::RequestRecord;
 

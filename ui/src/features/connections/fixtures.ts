@@ -8,7 +8,6 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
   return {
     kind: "oauth2",
     kind_title: "OAuth 2.0 / OpenID Connect",
-    asks_totp: false,
     label: overrides.name,
     status: "active",
     expires_at: NOW + 4 * 60_000 + 5_000,
@@ -28,6 +27,8 @@ export function connection(overrides: Partial<Connection> & Pick<Connection, "na
     login_pending: false,
     referer: null,
     allow_http: false,
+    // As the engine says for these kinds' default settings.
+    login: overrides.kind === "cdse" ? { method: "password", totp: true } : { method: "browser" },
     ...overrides,
   };
 }

@@ -43,13 +43,7 @@ const inputOf = (id: string) => host.querySelector<HTMLInputElement>(`[data-test
 
 async function open(kind: "oauth2" | "cdse" = "oauth2") {
   await act(async () => {
-    render(
-      <LoginDialog
-        connection={connection({ name: "work", kind, asks_totp: kind === "cdse" })}
-        onClose={onClose}
-      />,
-      host,
-    );
+    render(<LoginDialog connection={connection({ name: "work", kind })} onClose={onClose} />, host);
     await Promise.resolve();
   });
   await act(() => Promise.resolve());

@@ -22,7 +22,7 @@ import type { Connection, Unsubscribe } from "../../ipc/client";
 import { formatCountdown } from "../../lib/countdown";
 import { identityLines } from "../connections/labels";
 import { TotpForm } from "./TotpForm";
-import { initialLogin, isPending, loginReducer } from "./loginMachine";
+import { initialLogin, isPending, loginAsksTotp, loginReducer } from "./loginMachine";
 import type { BrowserStep, DeviceStep, LoginState, PasteState } from "./loginMachine";
 
 import "./login.css";
@@ -34,8 +34,8 @@ export function LoginDialog({
   connection: Connection;
   onClose: () => void;
 }) {
-  const { name, asks_totp: asksTotp, label } = connection;
-  const [state, dispatch] = useReducer(loginReducer, asksTotp, initialLogin);
+  const { name, login, label } = connection;
+  const [state, dispatch] = useReducer(loginReducer, login, initialLogin);
   const started = useRef(false);
 
   const begin = (totp: string | null) => {
@@ -64,7 +64,7 @@ export function LoginDialog({
         console.warn("login progress is off:", failureText(failure));
       },
     );
-    // Kinds without a one-time code start at once.
+    // Logins without a one-time code start at once.
     if (state.phase === "starting" && !started.current) {
       started.current = true;
       begin(null);
@@ -99,8 +99,8 @@ export function LoginDialog({
   };
 
   const retry = () => {
-    dispatch({ type: "reset", asksTotp });
-    if (!asksTotp) begin(null);
+    dispatch({ type: "reset", login });
+    if (!loginAsksTotp(login)) begin(null);
   };
 
   return (

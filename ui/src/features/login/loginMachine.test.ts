@@ -21,6 +21,10 @@ const DEVICE = {
   qr_svg: "data:image/svg+xml;base64,PHN2Zy8+",
 } as const;
 
+/** A Copernicus password login, which may need a one-time code. */
+const CDSE = { method: "password", totp: true } as const;
+const BROWSER_LOGIN = { method: "browser" } as const;
+
 const run = (start: LoginState, ...events: LoginEvent[]) => events.reduce(loginReducer, start);
 const update = (phase: "done" | "failed" | "cancelled", message: string | null = null) =>
   ({
@@ -36,14 +40,17 @@ const update = (phase: "done" | "failed" | "cancelled", message: string | null =
   }) as const;
 
 describe("loginReducer", () => {
-  it("asks for a one-time code first only when the connection says its kind asks for one", () => {
-    expect(initialLogin(true)).toEqual({ phase: "totp" });
-    expect(initialLogin(false)).toEqual({ phase: "starting" });
+  it("asks for a one-time code first only where a password login may need one", () => {
+    expect(initialLogin(CDSE)).toEqual({ phase: "totp" });
+    expect(initialLogin(BROWSER_LOGIN)).toEqual({ phase: "starting" });
+    expect(initialLogin({ method: "password", totp: false })).toEqual({ phase: "starting" });
+    expect(initialLogin({ method: "device_code" })).toEqual({ phase: "starting" });
+    expect(initialLogin({ method: "stored" })).toEqual({ phase: "starting" });
     expect(run({ phase: "totp" }, { type: "start" })).toEqual({ phase: "starting" });
   });
 
   it("finishes at once when the flow needs no person", () => {
-    const s = run(initialLogin(false), {
+    const s = run(initialLogin(BROWSER_LOGIN), {
       type: "started",
       step: { type: "done", connection: connection({ name: "work" }) },
     });
@@ -51,7 +58,7 @@ describe("loginReducer", () => {
   });
 
   it("waits for the browser, then finishes on the done event", () => {
-    let s = run(initialLogin(false), { type: "started", step: BROWSER });
+    let s = run(initialLogin(BROWSER_LOGIN), { type: "started", step: BROWSER });
     expect(s).toMatchObject({ phase: "browser", step: BROWSER, paste: { phase: "idle" } });
     expect(isPending(s)).toBe(true);
     s = loginReducer(s, update("done"));
@@ -60,7 +67,7 @@ describe("loginReducer", () => {
   });
 
   it("keeps the pasted-code box usable after a bad paste", () => {
-    let s = run(initialLogin(false), { type: "started", step: BROWSER }, { type: "paste" });
+    let s = run(initialLogin(BROWSER_LOGIN), { type: "started", step: BROWSER }, { type: "paste" });
     expect(s).toMatchObject({ paste: { phase: "sending" } });
     s = loginReducer(s, {
       type: "paste_failed",
@@ -73,7 +80,7 @@ describe("loginReducer", () => {
   });
 
   it("shows a device code until the event says how it ended", () => {
-    let s = run(initialLogin(false), { type: "started", step: DEVICE });
+    let s = run(initialLogin(BROWSER_LOGIN), { type: "started", step: DEVICE });
     expect(s).toMatchObject({ phase: "device", step: { user_code: "WDJB-MJHT" } });
     s = loginReducer(s, update("failed", "the code expired"));
     expect(s).toMatchObject({
@@ -84,7 +91,7 @@ describe("loginReducer", () => {
   });
 
   it("turns a failed start into words with a next step, and can start again", () => {
-    const s = run(initialLogin(false), {
+    const s = run(initialLogin(BROWSER_LOGIN), {
       type: "start_failed",
       error: {
         code: "storage_unavailable",
@@ -99,7 +106,11 @@ describe("loginReducer", () => {
   });
 
   it("cancels while pending, and ignores late events after the end", () => {
-    let s = run(initialLogin(false), { type: "started", step: BROWSER }, { type: "cancel" });
+    let s = run(
+      initialLogin(BROWSER_LOGIN),
+      { type: "started", step: BROWSER },
+      { type: "cancel" },
+    );
     expect(s).toEqual({ phase: "cancelling" });
     s = loginReducer(s, update("cancelled"));
     expect(s).toEqual({ phase: "cancelled" });
@@ -107,7 +118,7 @@ describe("loginReducer", () => {
     expect(loginReducer(s, { type: "started", step: BROWSER })).toEqual({ phase: "cancelled" });
   });
 
-  it("asks for a fresh one-time code when trying again, where the kind asks for one", () => {
+  it("asks for a fresh one-time code when trying again, where the login may need one", () => {
     const failedCdse = run(
       { phase: "starting" },
       {
@@ -115,16 +126,20 @@ describe("loginReducer", () => {
         error: { code: "provider_error", message: "bad code", remedy: null, fields: [] },
       },
     );
-    expect(loginReducer(failedCdse, { type: "reset", asksTotp: true })).toEqual({ phase: "totp" });
-    expect(loginReducer(failedCdse, { type: "reset", asksTotp: false })).toEqual({
+    expect(loginReducer(failedCdse, { type: "reset", login: CDSE })).toEqual({ phase: "totp" });
+    expect(loginReducer(failedCdse, { type: "reset", login: BROWSER_LOGIN })).toEqual({
       phase: "starting",
     });
     const pending = run({ phase: "starting" }, { type: "started", step: BROWSER });
-    expect(loginReducer(pending, { type: "reset", asksTotp: true })).toBe(pending);
+    expect(loginReducer(pending, { type: "reset", login: CDSE })).toBe(pending);
   });
 
   it("does not let a cancel undo a finished login", () => {
-    const done = run(initialLogin(false), { type: "started", step: BROWSER }, update("done"));
+    const done = run(
+      initialLogin(BROWSER_LOGIN),
+      { type: "started", step: BROWSER },
+      update("done"),
+    );
     expect(loginReducer(done, { type: "cancel" })).toBe(done);
     expect(loginReducer(done, { type: "cancelled" })).toBe(done);
   });

@@ -6,6 +6,7 @@ import type {
   Connection,
   ErrorCode,
   IpcError,
+  LoginMethod,
   LoginStep,
   LoginUpdate,
   Remedy,
@@ -19,7 +20,7 @@ export type PasteState =
   { phase: "idle" } | { phase: "sending" } | { phase: "failed"; message: string };
 
 export type LoginState =
-  /** A kind that asks for a one-time code (the engine says which): asked before the flow starts. */
+  /** A login that asks for a one-time code (the engine's `login` says so): asked before the flow starts. */
   | { phase: "totp" }
   | { phase: "starting" }
   | { phase: "browser"; step: BrowserStep; paste: PasteState }
@@ -39,11 +40,16 @@ export type LoginEvent =
   | { type: "cancel" }
   | { type: "cancelled" }
   /** Back to the beginning after a failure, asking for a new one-time code where needed. */
-  | { type: "reset"; asksTotp: boolean };
+  | { type: "reset"; login: LoginMethod };
 
-/** The first state of a login; `asksTotp` is the connection's `asks_totp` (the engine's word). */
-export function initialLogin(asksTotp: boolean): LoginState {
-  return asksTotp ? { phase: "totp" } : { phase: "starting" };
+/** Whether logging in asks for a one-time code first: the engine's word for a password login
+ * that may need one (a Copernicus account with 2FA). */
+export const loginAsksTotp = (login: LoginMethod): boolean =>
+  login.method === "password" && login.totp;
+
+/** The first state of a login; `login` is the connection's (how the engine says it logs in). */
+export function initialLogin(login: LoginMethod): LoginState {
+  return loginAsksTotp(login) ? { phase: "totp" } : { phase: "starting" };
 }
 
 /** What to do next after a failure without a remedy, by code; the message says what happened. */
@@ -113,7 +119,7 @@ export function loginReducer(state: LoginState, event: LoginEvent): LoginState {
     case "cancelled":
       return state.phase === "done" || state.phase === "failed" ? state : { phase: "cancelled" };
     case "reset":
-      return isPending(state) ? state : initialLogin(event.asksTotp);
+      return isPending(state) ? state : initialLogin(event.login);
   }
   return state;
 }

@@ -374,7 +374,7 @@ impl Owner {
         let result = {
             let http = self.http(inner, spec)?;
             let flow = inner.flow(spec, &stored, &http);
-            let provider = provider::for_kind(spec.kind);
+            let provider = flow.provider();
             match &stored.tokens {
                 Some(t) => provider.renew(&flow, t).await,
                 None => provider.login(&flow, &LoginInput::default()).await,
@@ -415,7 +415,7 @@ impl Owner {
         let result = {
             let http = self.http(inner, spec)?;
             let flow = inner.flow(spec, &stored, &http);
-            provider::for_kind(spec.kind).login(&flow, input).await
+            flow.provider().login(&flow, input).await
         };
         match result {
             Ok(tokens) => {
@@ -487,7 +487,7 @@ impl Owner {
         state.refresh_expires_at = tokens.refresh_expires_at;
         state.needs_login_at = tokens
             .refresh_expires_at
-            .filter(|_| provider::for_kind(spec.kind).session_end_needs_person(spec, tokens));
+            .filter(|_| provider::with(spec, |p| p.session_end_needs_person(tokens)));
         state.last_refresh = Some(tokens.obtained_at);
         state.record(
             tokens.obtained_at,
@@ -562,7 +562,7 @@ impl Owner {
     ) -> Option<Identity> {
         let http = self.http(inner, spec).ok()?;
         let flow = inner.flow(spec, stored, &http);
-        match provider::for_kind(spec.kind).whoami(&flow, tokens).await {
+        match flow.provider().whoami(&flow, tokens).await {
             Ok(id) => id,
             Err(e) => {
                 tracing::debug!(connection = %spec.name, error = %e, "whoami failed");
@@ -584,7 +584,12 @@ impl Owner {
         if let Some(tokens) = stored.tokens.take() {
             let http = self.http(inner, spec)?;
             let flow = inner.flow(spec, &stored, &http);
-            if let Err(e) = provider::for_kind(spec.kind).revoke(&flow, &tokens).await {
+            let provider = flow.provider();
+            let revoked = match provider.revocation() {
+                Some(revocation) => revocation.revoke(&flow, &tokens).await,
+                None => Ok(()),
+            };
+            if let Err(e) = revoked {
                 warning = Some(format!(
                     "the tokens were forgotten but could not be revoked: {e}"
                 ));

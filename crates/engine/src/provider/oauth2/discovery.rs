@@ -9,8 +9,7 @@ use jsonwebtoken::jwk::Jwk;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::connection::ConnectionSpec;
-use crate::fields::check_url_with;
+use crate::fields::{Common, check_url_with};
 use crate::provider::ProviderError;
 use crate::provider::http;
 use crate::provider::response::text;
@@ -55,27 +54,27 @@ struct CacheKey {
 }
 
 impl CacheKey {
-    fn of(spec: &ConnectionSpec, issuer: &str) -> Self {
+    fn of(common: &Common, issuer: &str) -> Self {
         Self {
             issuer: issuer.to_owned(),
-            ca_file: spec.text("ca_file"),
-            insecure_skip_verify: spec.flag("insecure_skip_verify"),
-            proxy: spec.text("proxy"),
-            allow_http: spec.flag("allow_http"),
+            ca_file: common.ca_file.clone(),
+            insecure_skip_verify: common.insecure_skip_verify,
+            proxy: common.proxy.clone(),
+            allow_http: common.allow_http,
         }
     }
 }
 
 impl DiscoveryCache {
-    /// The metadata of `issuer` as `spec`'s client (`http`, built from the same settings)
+    /// The metadata of `issuer` as a connection's client (`http`, built from `common`)
     /// reaches it, fetched once per engine and trust setup.
     pub(crate) async fn get(
         &self,
-        spec: &ConnectionSpec,
+        common: &Common,
         http: &reqwest::Client,
         issuer: &str,
     ) -> Result<Arc<Metadata>, ProviderError> {
-        let key = CacheKey::of(spec, issuer);
+        let key = CacheKey::of(common, issuer);
         if let Some(m) = self.entries.lock().expect("discovery lock").get(&key) {
             return Ok(m.clone());
         }
@@ -87,16 +86,16 @@ impl DiscoveryCache {
         Ok(meta)
     }
 
-    /// The keys published at `url` (a JWKS), as `spec`'s client reaches it: fetched once per
+    /// The keys published at `url` (a JWKS), as a connection's client reaches it: fetched once per
     /// engine and trust setup, and again when `refresh` (a token named a key not in the set).
     pub(crate) async fn jwks(
         &self,
-        spec: &ConnectionSpec,
+        common: &Common,
         http: &reqwest::Client,
         url: &Url,
         refresh: bool,
     ) -> Result<Arc<Vec<Jwk>>, ProviderError> {
-        let key = CacheKey::of(spec, url.as_str());
+        let key = CacheKey::of(common, url.as_str());
         if !refresh && let Some(k) = self.jwks.lock().expect("jwks lock").get(&key) {
             return Ok(k.clone());
         }
@@ -235,7 +234,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::connection::{ConnectionName, ProviderKind, Value as Setting};
+    use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind, Value as Setting};
 
     /// A server answering every request with `body(its own address)`; counts what it gets.
     async fn server(
@@ -281,7 +280,10 @@ mod tests {
                 let http =
                     crate::provider::http::client_for(&spec, std::time::Duration::from_secs(5))
                         .unwrap();
-                let meta = cache.get(&spec, &http, &issuer).await.unwrap();
+                let meta = cache
+                    .get(&spec.typed().common, &http, &issuer)
+                    .await
+                    .unwrap();
                 meta.token_endpoint.clone().unwrap().to_string()
             }
         };

@@ -3,12 +3,14 @@
 //! strings), client authentication is `basic` (RFC 6749 §2.3.1, form-urlencoded before
 //! base64), `post` or `none`, and refresh tokens are rotated when the service rotates them.
 //!
-//! The token endpoint is spoken to directly rather than through the `oauth2` crate's typed
-//! client: the services we serve break its strict response types (numbers as strings, errors
-//! with HTTP 200, ArcGIS's nested errors, Keycloak's `refresh_expires_in`) and its errors drop
-//! the HTTP status we classify on. One tolerant reader (`response.rs`) serves every kind.
+//! The standard grants' requests are built by the `oauth2` crate (`grant.rs`) and sent through
+//! the connection's own client; their answers, like every kind's, are read by one tolerant
+//! reader (`response.rs`), because the services we serve break the crate's strict response
+//! types and its errors drop the HTTP status we classify on. The device flow and revocation are
+//! written by hand (see `grant.rs` for why).
 
 mod discovery;
+mod grant;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -16,18 +18,20 @@ use url::Url;
 use url::form_urlencoded::byte_serialize;
 
 pub(crate) use discovery::{DiscoveryCache, Metadata};
+use grant::TokenGrant;
 
 use super::{
-    Authorization, DevicePoll, DeviceStart, FailureClass, Flow, LoginInput, Provider,
-    ProviderError, identity, idtoken, response,
+    Authorization, BrowserLogin, DeviceLogin, DevicePoll, DeviceStart, FailureClass, Flow,
+    LoginInput, Provider, ProviderError, Revocation, identity, idtoken, required, response,
 };
-use crate::connection::{ConnectionSpec, ProviderKind};
+use crate::fields::{ClientAuthMethod, Grant, OAuthSettings};
 use crate::provider::http;
 use crate::secret::Secret;
 use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet, jwt_claims};
 
-pub(crate) struct OAuth2;
+/// The `oauth2` and `cdse` flows over a connection's OAuth settings.
+pub(crate) struct OAuth2<'a>(pub &'a OAuthSettings);
 
 /// How the client proves who it is at the token endpoint.
 enum ClientAuth<'a> {
@@ -36,30 +40,43 @@ enum ClientAuth<'a> {
     None { id: String },
 }
 
-fn grant(spec: &ConnectionSpec) -> String {
-    spec.text("grant")
-        .unwrap_or_else(|| "authorization_code".into())
+fn client_id(s: &OAuthSettings) -> Result<&str, ProviderError> {
+    required(
+        s.client_id.as_ref(),
+        "client_id",
+        "to identify the OAuth client",
+    )
 }
 
-fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> {
-    let id = flow.setting("client_id", "to identify the OAuth client")?;
+fn client_auth<'a>(s: &OAuthSettings, flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> {
+    let id = client_id(s)?.to_owned();
     let secret = flow.credentials.get("client_secret");
     // Public by default: without a stored secret the client is public (`none`), with one it
     // authenticates with `basic`, unless `client_auth` says otherwise.
-    let method = match flow.spec.kind {
+    let method = if s.keycloak {
         // Keycloak public clients send only client_id; confidential ones post the secret.
-        ProviderKind::Cdse => if secret.is_some() { "post" } else { "none" }.to_owned(),
-        _ => match flow.spec.settings.get("client_auth") {
-            Some(_) => flow.spec.text("client_auth").unwrap_or_default(),
-            None if secret.is_some() => "basic".to_owned(),
-            None => "none".to_owned(),
-        },
+        if secret.is_some() {
+            ClientAuthMethod::Post
+        } else {
+            ClientAuthMethod::None
+        }
+    } else {
+        match s.client_auth {
+            Some(method) => method,
+            None if secret.is_some() => ClientAuthMethod::Basic,
+            None => ClientAuthMethod::None,
+        }
     };
-    Ok(match (method.as_str(), secret) {
-        ("none", _) => ClientAuth::None { id },
-        ("post", Some(secret)) => ClientAuth::Post { id, secret },
-        (_, Some(secret)) => ClientAuth::Basic { id, secret },
-        (_, None) => {
+    Ok(match (method, secret) {
+        (ClientAuthMethod::None, _) => ClientAuth::None { id },
+        (ClientAuthMethod::Post, Some(secret)) => ClientAuth::Post { id, secret },
+        (ClientAuthMethod::Basic, Some(secret)) => ClientAuth::Basic { id, secret },
+        (method, None) => {
+            let method = if method == ClientAuthMethod::Post {
+                "post"
+            } else {
+                "basic"
+            };
             return Err(ProviderError::SecretMissing {
                 field: "client_secret",
                 why: format!(
@@ -74,10 +91,10 @@ fn client_auth<'a>(flow: &'a Flow<'_>) -> Result<ClientAuth<'a>, ProviderError> 
 /// issuer's keys. Where no issuer (and so no key set) is known, the ID token cannot be
 /// validated and is dropped: its claims are never trusted unchecked.
 async fn check_id_token(
+    s: &OAuthSettings,
     flow: &Flow<'_>,
     set: &mut TokenSet,
-    issuer: &str,
-    jwks_uri: Option<&Url>,
+    (issuer, jwks_uri): (&str, Option<&Url>),
     nonce: Option<&Secret>,
     server_time: Option<Timestamp>,
     subject: Option<&str>,
@@ -90,13 +107,17 @@ async fn check_id_token(
         set.id_token = None;
         return Ok(());
     };
-    let audience = flow.setting("client_id", "to check the ID token's audience")?;
+    let audience = required(
+        s.client_id.as_ref(),
+        "client_id",
+        "to check the ID token's audience",
+    )?;
     idtoken::validate(
         flow,
         id_token.expose(),
         &idtoken::Expect {
             issuer,
-            audience: &audience,
+            audience,
             jwks_uri,
             nonce,
             server_time,
@@ -107,17 +128,16 @@ async fn check_id_token(
     Ok(())
 }
 
-/// `request`, then the ID token of its answer validated against the connection's issuer;
+/// A token endpoint's answer with its ID token validated against the connection's issuer;
 /// after a refresh, `earlier` is the session's ID token, whose person it must name.
-async fn request_checked(
+async fn checked(
+    s: &OAuthSettings,
     flow: &Flow<'_>,
-    url: &Url,
-    params: Vec<(&'static str, String)>,
+    (mut set, server_time): (TokenSet, Option<Timestamp>),
     earlier: Option<&TokenSet>,
 ) -> Result<TokenSet, ProviderError> {
-    let (mut set, server_time) = request_timed(flow, url, params).await?;
     if set.id_token.is_some() {
-        let meta = endpoints(flow).await?;
+        let meta = endpoints(s, flow).await?;
         let subject = earlier
             .and_then(|c| c.id_token.as_ref())
             .and_then(|t| jwt_claims(t.expose()))
@@ -127,10 +147,10 @@ async fn request_checked(
                     .map(str::to_owned)
             });
         check_id_token(
+            s,
             flow,
             &mut set,
-            &meta.issuer,
-            meta.jwks_uri.as_ref(),
+            (&meta.issuer, meta.jwks_uri.as_ref()),
             None,
             server_time,
             subject.as_deref(),
@@ -141,21 +161,22 @@ async fn request_checked(
 }
 
 /// The endpoints of this connection: explicit settings win, discovery fills the rest.
-async fn endpoints(flow: &Flow<'_>) -> Result<Metadata, ProviderError> {
-    let mut meta = match flow.spec.text("issuer") {
-        Some(issuer) => (*flow.discovery.get(flow.spec, flow.http, &issuer).await?).clone(),
+async fn endpoints(s: &OAuthSettings, flow: &Flow<'_>) -> Result<Metadata, ProviderError> {
+    let mut meta = match &s.issuer {
+        Some(issuer) => (*flow
+            .discovery
+            .get(&flow.settings.common, flow.http, issuer)
+            .await?)
+            .clone(),
         None => Metadata::default(),
     };
-    let pick = |explicit: Option<Url>, found: Option<Url>| explicit.or(found);
-    meta.token_endpoint = pick(flow.spec.url("token_url"), meta.token_endpoint);
-    meta.revocation_endpoint = pick(flow.spec.url("revoke_url"), meta.revocation_endpoint);
-    meta.userinfo_endpoint = pick(flow.spec.url("userinfo_url"), meta.userinfo_endpoint);
-    meta.authorization_endpoint = pick(flow.spec.url("authorize_url"), meta.authorization_endpoint);
-    meta.device_authorization_endpoint = pick(
-        flow.spec.url("device_url"),
-        meta.device_authorization_endpoint,
-    );
-    if flow.spec.kind == ProviderKind::Cdse && meta.userinfo_endpoint.is_none() {
+    let pick = |explicit: &Option<Url>, found: Option<Url>| explicit.clone().or(found);
+    meta.token_endpoint = pick(&s.token_url, meta.token_endpoint);
+    meta.revocation_endpoint = pick(&s.revoke_url, meta.revocation_endpoint);
+    meta.userinfo_endpoint = pick(&s.userinfo_url, meta.userinfo_endpoint);
+    meta.authorization_endpoint = pick(&s.authorize_url, meta.authorization_endpoint);
+    meta.device_authorization_endpoint = pick(&s.device_url, meta.device_authorization_endpoint);
+    if s.keycloak && meta.userinfo_endpoint.is_none() {
         meta.userinfo_endpoint = meta.token_endpoint.as_ref().and_then(|t| {
             let s = t.as_str();
             s.strip_suffix("/token")
@@ -199,9 +220,11 @@ fn authenticate(
     }
 }
 
-/// POSTs a grant to the token endpoint and reads the answer; with it, the token endpoint's
-/// clock when it answered (its `Date` header).
+/// POSTs a device-code poll to the token endpoint and reads the answer; with it, the token
+/// endpoint's clock when it answered (its `Date` header). The other grants go through the
+/// `oauth2` crate (`grant.rs`).
 async fn request_timed(
+    s: &OAuthSettings,
     flow: &Flow<'_>,
     url: &Url,
     mut params: Vec<(&'static str, String)>,
@@ -210,89 +233,80 @@ async fn request_timed(
         .http
         .post(url.clone())
         .header("Accept", "application/json");
-    let req = authenticate(req, &mut params, &client_auth(flow)?);
-    let extra = flow.spec.map("params");
+    let req = authenticate(req, &mut params, &client_auth(s, flow)?);
     let mut form: Vec<(String, String)> =
         params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    form.extend(extra);
+    form.extend(s.params.iter().map(|(k, v)| (k.clone(), v.clone())));
     let reply = http::send(req.form(&form), url).await?;
     response::token_set(&reply, flow.now()).map(|set| (set, reply.server_time()))
 }
 
-fn scope_params(flow: &Flow<'_>, params: &mut Vec<(&'static str, String)>) {
-    if flow.spec.kind == ProviderKind::Cdse {
+fn scope_params(s: &OAuthSettings, params: &mut Vec<(&'static str, String)>) {
+    if s.keycloak {
         return; // CDSE sends no scope (protocols.md §5.2)
     }
-    if let Some(scope) = flow.spec.text("scope") {
-        params.push(("scope", scope));
+    if let Some(scope) = &s.scope {
+        params.push(("scope", scope.clone()));
     }
-    if let Some(aud) = flow.spec.text("audience") {
-        params.push(("audience", aud));
+    if let Some(aud) = &s.audience {
+        params.push(("audience", aud.clone()));
     }
 }
 
-async fn grant_request(flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, ProviderError> {
-    let meta = endpoints(flow).await?;
+async fn grant_request(
+    s: &OAuthSettings,
+    flow: &Flow<'_>,
+    input: &LoginInput,
+) -> Result<TokenSet, ProviderError> {
+    let meta = endpoints(s, flow).await?;
     let url = token_url(&meta)?;
-    let grant = grant(flow.spec);
-    let mut params = vec![("grant_type", grant.clone())];
-    match grant.as_str() {
-        "client_credentials" => {}
-        "password" => {
-            params.push((
-                "username",
-                flow.setting("username", "for the password grant")?,
-            ));
-            params.push((
-                "password",
-                flow.secret("password", "for the password grant")?
-                    .expose()
-                    .to_owned(),
-            ));
-            if let Some(totp) = &input.totp {
-                params.push(("totp", totp.expose().to_owned()));
-            }
-        }
-        "refresh_token" => {
+    let grant = match s.grant {
+        Grant::ClientCredentials => TokenGrant::ClientCredentials,
+        Grant::Password => TokenGrant::Password {
+            username: required(s.username.as_ref(), "username", "for the password grant")?,
+            password: flow.secret("password", "for the password grant")?,
+            totp: input.totp.as_ref(),
+        },
+        Grant::RefreshToken => {
             // An imported refresh token: the first renewal, keeping it when not rotated.
             let rt = flow.secret("refresh_token", "to import a refresh token")?;
-            return refresh(flow, None, rt).await;
+            return refresh(s, flow, None, rt).await;
         }
-        other => {
+        other @ (Grant::AuthorizationCode | Grant::DeviceCode) => {
             return Err(ProviderError::NeedsInteraction(format!(
-                "the {other} grant needs a browser login"
+                "the {} grant needs a browser login",
+                other.as_str()
             )));
         }
-    }
-    scope_params(flow, &mut params);
-    let mut set = request_checked(flow, url, params, None).await?;
+    };
+    let answer = grant::exchange(s, flow, url, &client_auth(s, flow)?, grant).await?;
+    let mut set = checked(s, flow, answer, None).await?;
     set.otp = input.totp.is_some();
     Ok(set)
 }
 
 /// Whether the stored credentials can get new tokens without a person.
-fn regrant_possible(flow: &Flow<'_>, current: &TokenSet) -> bool {
-    match grant(flow.spec).as_str() {
-        "client_credentials" => true,
-        "password" => flow.credentials.get("password").is_some() && !current.otp,
+fn regrant_possible(s: &OAuthSettings, flow: &Flow<'_>, current: &TokenSet) -> bool {
+    match s.grant {
+        Grant::ClientCredentials => true,
+        Grant::Password => flow.credentials.get("password").is_some() && !current.otp,
         _ => false,
     }
 }
 
 async fn refresh(
+    s: &OAuthSettings,
     flow: &Flow<'_>,
     current: Option<&TokenSet>,
     rt: &Secret,
 ) -> Result<TokenSet, ProviderError> {
-    let meta = endpoints(flow).await?;
+    let meta = endpoints(s, flow).await?;
     let url = token_url(&meta)?;
     // No `scope`: a refresh keeps the granted scope (RFC 6749 §6), and asking for more than
     // was granted is refused by strict servers.
-    let params = vec![
-        ("grant_type", "refresh_token".to_owned()),
-        ("refresh_token", rt.expose().to_owned()),
-    ];
-    let mut set = request_checked(flow, url, params, current).await?;
+    let auth = client_auth(s, flow)?;
+    let answer = grant::exchange(s, flow, url, &auth, TokenGrant::Refresh(rt)).await?;
+    let mut set = checked(s, flow, answer, current).await?;
     set.otp = current.is_some_and(|c| c.otp);
     if set.refresh_token.is_none() {
         // RFC 6749 §6: no new refresh token means keep using the old one.
@@ -308,36 +322,38 @@ async fn refresh(
 }
 
 #[async_trait]
-impl Provider for OAuth2 {
+impl Provider for OAuth2<'_> {
     async fn login(&self, flow: &Flow<'_>, input: &LoginInput) -> Result<TokenSet, ProviderError> {
-        grant_request(flow, input).await
+        grant_request(self.0, flow, input).await
     }
 
     async fn renew(&self, flow: &Flow<'_>, current: &TokenSet) -> Result<TokenSet, ProviderError> {
+        let s = self.0;
         let now = flow.now();
         if let Some(rt) = current
             .refresh_token
             .as_ref()
             .filter(|_| current.can_refresh(now))
         {
-            match refresh(flow, Some(current), rt).await {
+            match refresh(s, flow, Some(current), rt).await {
                 // A refresh the service refused ("Token is not active", "Session not active")
                 // falls back to a new grant when stored credentials allow one (cdse's order).
                 Err(e)
-                    if e.class() == FailureClass::NeedsLogin && regrant_possible(flow, current) =>
+                    if e.class() == FailureClass::NeedsLogin
+                        && regrant_possible(s, flow, current) =>
                 {
                     tracing::info!(connection = %flow.spec.name, error = %e, "refresh refused; a new grant follows");
                 }
                 other => return other,
             }
         }
-        match grant(flow.spec).as_str() {
-            "client_credentials" => grant_request(flow, &LoginInput::default()).await,
+        match s.grant {
+            Grant::ClientCredentials => grant_request(s, flow, &LoginInput::default()).await,
             // A 2FA account's password alone fails (and counts towards a lockout).
-            "password" if flow.credentials.get("password").is_some() && !current.otp => {
-                grant_request(flow, &LoginInput::default()).await
+            Grant::Password if flow.credentials.get("password").is_some() && !current.otp => {
+                grant_request(s, flow, &LoginInput::default()).await
             }
-            "password" if current.otp => Err(ProviderError::NeedsInteraction(
+            Grant::Password if current.otp => Err(ProviderError::NeedsInteraction(
                 "the session has ended; log in again with a new one-time code".into(),
             )),
             _ => Err(ProviderError::NeedsInteraction(
@@ -350,18 +366,8 @@ impl Provider for OAuth2 {
         }
     }
 
-    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+    fn renews_unattended(&self) -> bool {
         true
-    }
-
-    fn logs_in_unattended(&self, spec: &ConnectionSpec) -> bool {
-        match grant(spec).as_str() {
-            "client_credentials" | "refresh_token" => true,
-            // A Copernicus account may need a one-time code, which only a person has; trying
-            // the password alone would just be refused (and count against the account).
-            "password" => spec.kind != ProviderKind::Cdse,
-            _ => false,
-        }
     }
 
     async fn whoami(
@@ -369,10 +375,10 @@ impl Provider for OAuth2 {
         flow: &Flow<'_>,
         tokens: &TokenSet,
     ) -> Result<Option<Identity>, ProviderError> {
-        if flow.spec.url("identity_url").is_some() {
-            return identity::generic(flow, tokens).await;
+        if self.0.identity.url.is_some() {
+            return identity::generic(flow, &self.0.identity, tokens).await;
         }
-        let meta = endpoints(flow).await?;
+        let meta = endpoints(self.0, flow).await?;
         match &meta.userinfo_endpoint {
             Some(url) if tokens.token_type == "Bearer" => {
                 identity::userinfo(flow, url, tokens).await
@@ -381,8 +387,47 @@ impl Provider for OAuth2 {
         }
     }
 
+    fn required_secrets(&self) -> Vec<&'static str> {
+        let s = self.0;
+        match s.grant {
+            Grant::Password => vec!["password"],
+            Grant::RefreshToken => vec!["refresh_token"],
+            // Client credentials need a secret, except for a public oauth2 client
+            // (client_auth none); Keycloak's client credentials always need one.
+            Grant::ClientCredentials
+                if s.keycloak || s.client_auth != Some(ClientAuthMethod::None) =>
+            {
+                vec!["client_secret"]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn session_end_needs_person(&self, tokens: &TokenSet) -> bool {
+        match self.0.grant {
+            Grant::ClientCredentials => false,
+            Grant::Password => tokens.otp,
+            _ => true,
+        }
+    }
+
+    fn browser(&self) -> Option<&dyn BrowserLogin> {
+        (self.0.grant == Grant::AuthorizationCode).then_some(self as &dyn BrowserLogin)
+    }
+
+    fn device(&self) -> Option<&dyn DeviceLogin> {
+        (self.0.grant == Grant::DeviceCode).then_some(self as &dyn DeviceLogin)
+    }
+
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl Revocation for OAuth2<'_> {
     async fn revoke(&self, flow: &Flow<'_>, tokens: &TokenSet) -> Result<(), ProviderError> {
-        let meta = endpoints(flow).await?;
+        let meta = endpoints(self.0, flow).await?;
         let Some(url) = meta.revocation_endpoint else {
             return Ok(());
         };
@@ -394,7 +439,11 @@ impl Provider for OAuth2 {
             ("token", token.expose().to_owned()),
             ("token_type_hint", hint.to_owned()),
         ];
-        let req = authenticate(flow.http.post(url.clone()), &mut form, &client_auth(flow)?);
+        let req = authenticate(
+            flow.http.post(url.clone()),
+            &mut form,
+            &client_auth(self.0, flow)?,
+        );
         let reply = http::send(req.form(&form), &url).await?;
         if reply.ok() {
             Ok(())
@@ -404,20 +453,13 @@ impl Provider for OAuth2 {
             })
         }
     }
+}
 
-    fn session_end_needs_person(&self, spec: &ConnectionSpec, tokens: &TokenSet) -> bool {
-        match grant(spec).as_str() {
-            "client_credentials" => false,
-            "password" => tokens.otp,
-            _ => true,
-        }
-    }
-
-    async fn authorization(&self, flow: &Flow<'_>) -> Result<Option<Authorization>, ProviderError> {
-        if grant(flow.spec) != "authorization_code" {
-            return Ok(None);
-        }
-        let meta = endpoints(flow).await?;
+#[async_trait]
+impl BrowserLogin for OAuth2<'_> {
+    async fn authorization(&self, flow: &Flow<'_>) -> Result<Authorization, ProviderError> {
+        let s = self.0;
+        let meta = endpoints(s, flow).await?;
         let authorize_url =
             meta.authorization_endpoint
                 .clone()
@@ -426,8 +468,7 @@ impl Provider for OAuth2 {
                     reason: "is not set and discovery gave none; set --authorize-url or --issuer"
                         .into(),
                 })?;
-        let pkce = flow.spec.flag("pkce");
-        if pkce
+        if s.pkce
             && !meta.code_challenge_methods.is_empty()
             && !meta.code_challenge_methods.iter().any(|m| m == "S256")
         {
@@ -436,25 +477,29 @@ impl Provider for OAuth2 {
                 reason: "the service does not announce PKCE S256; if it really has no PKCE, set --pkce false to log in without it".into(),
             });
         }
-        let mut params: Vec<(String, String)> = flow.spec.map("params").into_iter().collect();
-        if let Some(aud) = flow.spec.text("audience") {
-            params.push(("audience".into(), aud));
+        let mut params: Vec<(String, String)> = s
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(aud) = &s.audience {
+            params.push(("audience".into(), aud.clone()));
         }
-        let scope = flow.spec.text("scope");
-        Ok(Some(Authorization {
+        let scope = s.scope.clone();
+        Ok(Authorization {
             authorize_url,
             token_url: token_url(&meta)?.clone(),
-            client_id: flow.setting("client_id", "to identify the OAuth client")?,
+            client_id: client_id(s)?.to_owned(),
             nonce: crate::login::is_openid(scope.as_deref()).then(crate::login::new_nonce),
             jwks_uri: meta.jwks_uri.clone(),
             scope,
             params,
-            pkce,
+            pkce: s.pkce,
             iss: crate::login::IssCheck {
                 expected: Some(meta.issuer.clone()).filter(|i| !i.is_empty()),
                 required: meta.iss_parameter_supported && !meta.issuer.is_empty(),
             },
-        }))
+        })
     }
 
     async fn exchange_code(
@@ -465,22 +510,21 @@ impl Provider for OAuth2 {
         verifier: Option<&Secret>,
         redirect_uri: &str,
     ) -> Result<TokenSet, ProviderError> {
-        let mut params = vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.expose().to_owned()),
-            ("redirect_uri", redirect_uri.to_owned()),
-        ];
-        if let Some(v) = verifier {
-            params.push(("code_verifier", v.expose().to_owned()));
-        }
-        let (mut set, server_time) = request_timed(flow, &auth.token_url, params).await?;
+        let grant = TokenGrant::Code {
+            code,
+            verifier,
+            redirect_uri,
+        };
+        let client = client_auth(self.0, flow)?;
+        let (mut set, server_time) =
+            grant::exchange(self.0, flow, &auth.token_url, &client, grant).await?;
         // Checked against the issuer and keys the login started with, and its nonce.
         let issuer = auth.iss.expected.clone().unwrap_or_default();
         check_id_token(
+            self.0,
             flow,
             &mut set,
-            &issuer,
-            auth.jwks_uri.as_ref(),
+            (&issuer, auth.jwks_uri.as_ref()),
             auth.nonce.as_ref(),
             server_time,
             None,
@@ -488,12 +532,13 @@ impl Provider for OAuth2 {
         .await?;
         Ok(set)
     }
+}
 
-    async fn device_start(&self, flow: &Flow<'_>) -> Result<Option<DeviceStart>, ProviderError> {
-        if grant(flow.spec) != "device_code" {
-            return Ok(None);
-        }
-        let meta = endpoints(flow).await?;
+#[async_trait]
+impl DeviceLogin for OAuth2<'_> {
+    async fn device_start(&self, flow: &Flow<'_>) -> Result<DeviceStart, ProviderError> {
+        let s = self.0;
+        let meta = endpoints(s, flow).await?;
         let url =
             meta.device_authorization_endpoint
                 .clone()
@@ -503,11 +548,11 @@ impl Provider for OAuth2 {
                         .into(),
                 })?;
         let mut params = Vec::new();
-        scope_params(flow, &mut params);
+        scope_params(s, &mut params);
         let req = authenticate(
             flow.http.post(url.clone()),
             &mut params,
-            &client_auth(flow)?,
+            &client_auth(s, flow)?,
         );
         let reply = http::send(req.form(&params), &url).await?;
         let obj = reply.json_object()?;
@@ -525,7 +570,7 @@ impl Provider for OAuth2 {
             ));
         };
         let now = flow.now();
-        Ok(Some(DeviceStart {
+        Ok(DeviceStart {
             device_code: Secret::new(device_code),
             user_code,
             verification_uri,
@@ -537,7 +582,7 @@ impl Provider for OAuth2 {
                     .unwrap_or(std::time::Duration::from_secs(600)),
             ),
             token_url: token_url(&meta)?.clone(),
-        }))
+        })
     }
 
     async fn device_poll(
@@ -552,7 +597,11 @@ impl Provider for OAuth2 {
             ),
             ("device_code", start.device_code.expose().to_owned()),
         ];
-        match request_checked(flow, &start.token_url, params, None).await {
+        let answer = match request_timed(self.0, flow, &start.token_url, params).await {
+            Ok(answer) => checked(self.0, flow, answer, None).await,
+            Err(e) => Err(e),
+        };
+        match answer {
             Ok(tokens) => Ok(DevicePoll::Done(tokens)),
             Err(ProviderError::Unavailable { code }) if code == "authorization_pending" => {
                 Ok(DevicePoll::Pending)
@@ -563,31 +612,12 @@ impl Provider for OAuth2 {
             Err(e) => Err(e),
         }
     }
-
-    fn required_secrets(&self, spec: &ConnectionSpec) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        let grant = grant(spec);
-        if grant == "password" {
-            out.push("password");
-        }
-        if grant == "refresh_token" {
-            out.push("refresh_token");
-        }
-        // Client credentials need a secret, except for a public oauth2 client (client_auth
-        // none); Keycloak's client credentials always need one.
-        let public =
-            spec.kind != ProviderKind::Cdse && spec.text("client_auth").as_deref() == Some("none");
-        if grant == "client_credentials" && !public {
-            out.push("client_secret");
-        }
-        out
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connection::{ConnectionName, Value as Setting};
+    use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind, Value as Setting};
     use crate::provider::DiscoveryCache;
     use crate::secret::Credentials;
     use crate::time::SystemClock;
@@ -607,14 +637,11 @@ mod tests {
         }
         let http = reqwest::Client::builder().build().unwrap();
         let discovery = DiscoveryCache::default();
-        let flow = Flow {
-            spec: &spec,
-            credentials: &credentials,
-            http: &http,
-            clock: &SystemClock,
-            discovery: &discovery,
+        let flow = Flow::new(&spec, &credentials, &http, &SystemClock, &discovery);
+        let crate::fields::KindSettings::Oauth2(settings) = &flow.settings.kind else {
+            panic!("oauth2 settings")
         };
-        match super::client_auth(&flow) {
+        match super::client_auth(settings, &flow) {
             Ok(ClientAuth::Basic { .. }) => Ok("basic"),
             Ok(ClientAuth::Post { .. }) => Ok("post"),
             Ok(ClientAuth::None { .. }) => Ok("none"),

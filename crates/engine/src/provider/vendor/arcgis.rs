@@ -4,18 +4,46 @@
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::connection::{ConnectionSpec, ProviderKind};
+use crate::fields::{ArcgisOauthSettings, ArcgisTokenSettings};
 use crate::provider::http::{self, Reply};
 use crate::provider::identity;
 use crate::provider::response::text;
 use crate::provider::{Flow, ProviderError};
 use crate::token::{Identity, TokenSet};
 
+/// What the ArcGIS kinds' shared calls read of a connection's settings.
+pub(crate) struct Portal<'a> {
+    /// The portal (ArcGIS Online by default).
+    pub url: &'a Url,
+    /// `arcgis-token`'s explicit token URL, which decides which service issued the token.
+    pub token_url: Option<&'a Url>,
+    /// The referer the token is bound to.
+    pub referer: Option<&'a str>,
+}
+
+impl<'a> From<&'a ArcgisTokenSettings> for Portal<'a> {
+    fn from(s: &'a ArcgisTokenSettings) -> Self {
+        Self {
+            url: &s.portal_url,
+            token_url: s.token_url.as_ref(),
+            referer: s.referer.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a ArcgisOauthSettings> for Portal<'a> {
+    fn from(s: &'a ArcgisOauthSettings) -> Self {
+        Self {
+            url: &s.portal_url,
+            token_url: None,
+            referer: s.referer.as_deref(),
+        }
+    }
+}
+
 /// The portal URL without a trailing slash.
-pub(crate) fn portal_url(spec: &ConnectionSpec) -> Result<String, ProviderError> {
-    spec.text("portal_url")
-        .map(|p| p.trim_end_matches('/').to_owned())
-        .ok_or_else(|| ProviderError::missing("portal_url", "for ArcGIS"))
+pub(crate) fn portal_url(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
 }
 
 /// An ArcGIS error object's meaning: 400 with bad credentials, 403, 498 and 499 need a person;
@@ -97,15 +125,15 @@ pub(crate) fn json(reply: &Reply) -> Result<Map<String, Value>, ProviderError> {
 /// `portal_url`, or the portal a `token_url` of the form `<portal>/sharing/rest/generateToken`
 /// belongs to. `None` for a stand-alone ArcGIS Server (`…/tokens/generateToken`), which has no
 /// portal: its token is never sent to one.
-pub(crate) fn token_portal(spec: &ConnectionSpec) -> Result<Option<String>, ProviderError> {
-    if spec.kind != ProviderKind::ArcgisToken || spec.settings.get("token_url").is_none() {
-        return portal_url(spec).map(Some);
-    }
-    let token_url = spec.text("token_url").unwrap_or_default();
-    let token_url = token_url.trim_end_matches('/');
-    Ok(token_url
+pub(crate) fn token_portal(portal: &Portal<'_>) -> Option<String> {
+    let Some(token_url) = portal.token_url else {
+        return Some(portal_url(portal.url));
+    };
+    token_url
+        .as_str()
+        .trim_end_matches('/')
         .strip_suffix("/sharing/rest/generateToken")
-        .map(str::to_owned))
+        .map(str::to_owned)
 }
 
 /// GETs a REST resource of the token's portal with the token in `X-Esri-Authorization` (never
@@ -113,10 +141,11 @@ pub(crate) fn token_portal(spec: &ConnectionSpec) -> Result<Option<String>, Prov
 /// must be on the token's own service ([`identity::check_destination`]).
 pub(crate) async fn portal_get(
     flow: &Flow<'_>,
+    settings: &Portal<'_>,
     path: &str,
     tokens: &TokenSet,
 ) -> Result<Map<String, Value>, ProviderError> {
-    let portal = token_portal(flow.spec)?.ok_or_else(|| ProviderError::Config {
+    let portal = token_portal(settings).ok_or_else(|| ProviderError::Config {
         field: "token_url",
         reason: "is a stand-alone ArcGIS Server, which has no portal to ask".into(),
     })?;
@@ -131,7 +160,7 @@ pub(crate) async fn portal_get(
         "X-Esri-Authorization",
         format!("Bearer {}", tokens.access_token.expose()),
     );
-    if let Some(referer) = flow.spec.text("referer") {
+    if let Some(referer) = settings.referer {
         req = req.header("Referer", referer);
     }
     let reply = http::send(req, &url).await?;
@@ -143,12 +172,14 @@ pub(crate) async fn portal_get(
 /// and nothing is sent anywhere.
 pub(crate) async fn community_self(
     flow: &Flow<'_>,
+    portal: &Portal<'_>,
+    username: Option<&str>,
     tokens: &TokenSet,
 ) -> Result<Option<Identity>, ProviderError> {
-    if token_portal(flow.spec)?.is_none() {
-        return Ok(flow.spec.text("username").map(Identity::subject));
+    if token_portal(portal).is_none() {
+        return Ok(username.map(|u| Identity::subject(u.to_owned())));
     }
-    let obj = portal_get(flow, "community/self", tokens).await?;
+    let obj = portal_get(flow, portal, "community/self", tokens).await?;
     Ok(text(&obj, "username").map(|subject| Identity {
         subject,
         name: text(&obj, "fullName"),
@@ -167,17 +198,25 @@ mod tests {
 
     #[test]
     fn the_token_portal_is_the_one_that_issued_the_token() {
-        use crate::connection::{ConnectionName, Value as SettingValue};
+        use crate::connection::{
+            ConnectionName, ConnectionSpec, ProviderKind, Value as SettingValue,
+        };
+        use crate::fields::KindSettings;
         let spec = |kind, settings: &[(&str, &str)]| {
             let mut spec = ConnectionSpec::new(ConnectionName::new("c").unwrap(), kind);
             for (k, v) in settings {
                 spec.settings.insert(*k, SettingValue::Text((*v).into()));
             }
-            spec
+            spec.typed().kind
+        };
+        let token_portal = |kind: &KindSettings| match kind {
+            KindSettings::ArcgisToken(s) => token_portal(&Portal::from(s)),
+            KindSettings::ArcgisOauth(s) => token_portal(&Portal::from(s)),
+            _ => panic!("an ArcGIS kind"),
         };
         let online = spec(ProviderKind::ArcgisToken, &[]);
         assert_eq!(
-            token_portal(&online).unwrap().as_deref(),
+            token_portal(&online).as_deref(),
             Some("https://www.arcgis.com")
         );
         let server = spec(
@@ -191,7 +230,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            token_portal(&server).unwrap(),
+            token_portal(&server),
             None,
             "a stand-alone Server has no portal, even with portal_url set"
         );
@@ -203,7 +242,7 @@ mod tests {
             )],
         );
         assert_eq!(
-            token_portal(&federated).unwrap().as_deref(),
+            token_portal(&federated).as_deref(),
             Some("https://gis.example.org/portal")
         );
         let oauth = spec(
@@ -211,7 +250,7 @@ mod tests {
             &[("portal_url", "https://gis.example.org/portal/")],
         );
         assert_eq!(
-            token_portal(&oauth).unwrap().as_deref(),
+            token_portal(&oauth).as_deref(),
             Some("https://gis.example.org/portal")
         );
     }

@@ -9,23 +9,25 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::arcgis::{self, portal_url};
-use crate::connection::ConnectionSpec;
+use super::arcgis::{self, Portal, portal_url};
+use crate::fields::ArcgisTokenSettings;
 use crate::provider::http;
 use crate::provider::response::check_token;
-use crate::provider::{Flow, LoginInput, Provider, ProviderError};
+use crate::provider::{
+    BrowserLogin, DeviceLogin, Flow, LoginInput, Provider, ProviderError, Revocation, required,
+};
 use crate::secret::Secret;
 use crate::time::Timestamp;
 use crate::token::{Identity, TokenSet, local_expiry};
 
-pub(crate) struct ArcgisToken;
+pub(crate) struct ArcgisToken<'a>(pub &'a ArcgisTokenSettings);
 
 /// `token_url`, or `<portal_url>/sharing/rest/generateToken`.
-fn token_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
-    if let Some(url) = spec.url("token_url") {
-        return Ok(url);
+fn token_url(s: &ArcgisTokenSettings) -> Result<Url, ProviderError> {
+    if let Some(url) = &s.token_url {
+        return Ok(url.clone());
     }
-    let portal = portal_url(spec)?;
+    let portal = portal_url(&s.portal_url);
     Url::parse(&format!("{portal}/sharing/rest/generateToken")).map_err(|e| ProviderError::Config {
         field: "portal_url",
         reason: format!("does not make a valid token URL: {e}"),
@@ -49,24 +51,22 @@ pub(crate) fn expires_at(obj: &Map<String, Value>) -> Option<Timestamp> {
 }
 
 #[async_trait]
-impl Provider for ArcgisToken {
+impl Provider for ArcgisToken<'_> {
     async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
-        let url = token_url(flow.spec)?;
-        let username = flow.setting("username", "for generateToken")?;
+        let s = self.0;
+        let url = token_url(s)?;
+        let username = required(s.username.as_ref(), "username", "for generateToken")?;
         let password = flow.secret("password", "for generateToken")?;
         let mut form = vec![
             ("f", "json".to_owned()),
-            ("username", username),
+            ("username", username.to_owned()),
             ("password", password.expose().to_owned()),
-            (
-                "expiration",
-                flow.spec.int("expiration").unwrap_or(60).to_string(),
-            ),
+            ("expiration", s.expiration_minutes.to_string()),
         ];
-        match flow.spec.text("referer") {
+        match &s.referer {
             Some(referer) => {
                 form.push(("client", "referer".into()));
-                form.push(("referer", referer));
+                form.push(("referer", referer.clone()));
             }
             None => form.push(("client", "requestip".into())),
         }
@@ -88,7 +88,7 @@ impl Provider for ArcgisToken {
         self.login(flow, &LoginInput::default()).await
     }
 
-    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+    fn renews_unattended(&self) -> bool {
         true
     }
 
@@ -97,11 +97,28 @@ impl Provider for ArcgisToken {
         flow: &Flow<'_>,
         tokens: &TokenSet,
     ) -> Result<Option<Identity>, ProviderError> {
-        arcgis::community_self(flow, tokens).await
+        let portal = Portal::from(self.0);
+        arcgis::community_self(flow, &portal, self.0.username.as_deref(), tokens).await
     }
 
-    fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
+    fn required_secrets(&self) -> Vec<&'static str> {
         vec!["password"]
+    }
+
+    fn session_end_needs_person(&self, _: &TokenSet) -> bool {
+        false
+    }
+
+    fn browser(&self) -> Option<&dyn BrowserLogin> {
+        None
+    }
+
+    fn device(&self) -> Option<&dyn DeviceLogin> {
+        None
+    }
+
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        None
     }
 }
 

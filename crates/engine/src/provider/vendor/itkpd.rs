@@ -8,21 +8,21 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::connection::ConnectionSpec;
+use crate::fields::ItkpdSettings;
 use crate::provider::http::{self, Reply};
 use crate::provider::identity;
 use crate::provider::response::{check_token, seconds, text};
-use crate::provider::{Flow, LoginInput, Provider, ProviderError, idtoken};
+use crate::provider::{
+    BrowserLogin, DeviceLogin, Flow, LoginInput, Provider, ProviderError, Revocation, idtoken,
+};
 use crate::secret::Secret;
 use crate::token::{Identity, TokenSet, jwt_claims, jwt_expiry, jwt_lifetime};
 
-pub(crate) struct Itkpd;
+pub(crate) struct Itkpd<'a>(pub &'a ItkpdSettings);
 
 /// `<auth_url>grantToken`, with the auth URL normalised to end in `/`.
-pub(crate) fn grant_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
-    let mut base = spec
-        .text("auth_url")
-        .ok_or_else(|| ProviderError::missing("auth_url", "for ITk"))?;
+pub(crate) fn grant_url(s: &ItkpdSettings) -> Result<Url, ProviderError> {
+    let mut base = s.auth_url.clone();
     if !base.ends_with('/') {
         base.push('/');
     }
@@ -36,8 +36,8 @@ pub(crate) fn grant_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
 
 /// Where uuIdentity publishes its keys: `<auth_url>listKeys` (itkdb's hard-coded address is
 /// the default auth URL's `listKeys`).
-pub(crate) fn jwks_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
-    grant_url(spec)?
+pub(crate) fn jwks_url(s: &ItkpdSettings) -> Result<Url, ProviderError> {
+    grant_url(s)?
         .join("listKeys")
         .map_err(|e| ProviderError::Config {
             field: "auth_url",
@@ -49,22 +49,18 @@ pub(crate) fn jwks_url(spec: &ConnectionSpec) -> Result<Url, ProviderError> {
 /// API audience), and more: `iss` is the auth URL without its trailing slash, `exp` and `iat`
 /// are checked on the engine's clock.
 async fn check_id_token(
+    s: &ItkpdSettings,
     flow: &Flow<'_>,
     id_token: &str,
     server_time: Option<crate::time::Timestamp>,
 ) -> Result<(), ProviderError> {
-    let jwks = jwks_url(flow.spec)?;
-    let auth_url = flow
-        .spec
-        .text("auth_url")
-        .ok_or_else(|| ProviderError::missing("auth_url", "for ITk"))?;
-    let audience = flow.setting("audience", "to check the ITk id_token")?;
+    let jwks = jwks_url(s)?;
     idtoken::validate(
         flow,
         id_token,
         &idtoken::Expect {
-            issuer: auth_url.trim_end_matches('/'),
-            audience: &audience,
+            issuer: s.auth_url.trim_end_matches('/'),
+            audience: &s.audience,
             jwks_uri: &jwks,
             nonce: None,
             server_time,
@@ -120,14 +116,14 @@ fn failure(reply: &Reply) -> ProviderError {
 }
 
 #[async_trait]
-impl Provider for Itkpd {
+impl Provider for Itkpd<'_> {
     async fn login(&self, flow: &Flow<'_>, _: &LoginInput) -> Result<TokenSet, ProviderError> {
-        let url = grant_url(flow.spec)?;
+        let url = grant_url(self.0)?;
         let body = json!({
             "grant_type": "password",
             "accessCode1": flow.secret("access_code1", "to sign in to ITk")?.expose(),
             "accessCode2": flow.secret("access_code2", "to sign in to ITk")?.expose(),
-            "scope": flow.spec.text("scope").unwrap_or_default(),
+            "scope": self.0.scope,
         });
         let reply = http::send(flow.http.post(url.clone()).json(&body), &url).await?;
         if reply.status != 200 {
@@ -140,7 +136,7 @@ impl Provider for Itkpd {
             return Err(reply.garbage("the answer lacks the access_token or the id_token"));
         };
         check_token(&id_token, reply.status)?;
-        check_id_token(flow, &id_token, reply.server_time()).await?;
+        check_id_token(self.0, flow, &id_token, reply.server_time()).await?;
         let now = flow.now();
         let mut set = TokenSet::bearer(Secret::new(id_token.clone()), now);
         // Counted from receipt with the token's own lifetime (exp − iat), so a skewed local
@@ -157,7 +153,7 @@ impl Provider for Itkpd {
         self.login(flow, &LoginInput::default()).await
     }
 
-    fn renews_unattended(&self, _: &ConnectionSpec) -> bool {
+    fn renews_unattended(&self) -> bool {
         true
     }
 
@@ -166,7 +162,7 @@ impl Provider for Itkpd {
         flow: &Flow<'_>,
         tokens: &TokenSet,
     ) -> Result<Option<Identity>, ProviderError> {
-        match get_user(flow, tokens).await {
+        match get_user(self.0, flow, tokens).await {
             Ok(Some(id)) => Ok(Some(id)),
             Ok(None) => Ok(identity(tokens)),
             Err(e) => {
@@ -176,15 +172,35 @@ impl Provider for Itkpd {
         }
     }
 
-    fn required_secrets(&self, _: &ConnectionSpec) -> Vec<&'static str> {
+    fn required_secrets(&self) -> Vec<&'static str> {
         vec!["access_code1", "access_code2"]
+    }
+
+    fn session_end_needs_person(&self, _: &TokenSet) -> bool {
+        false
+    }
+
+    fn browser(&self) -> Option<&dyn BrowserLogin> {
+        None
+    }
+
+    fn device(&self) -> Option<&dyn DeviceLogin> {
+        None
+    }
+
+    fn revocation(&self) -> Option<&dyn Revocation> {
+        None
     }
 }
 
 /// `<api_url>getUser`: the ITk API's own answer about the person behind the `id_token` bearer
 /// (`uuIdentity`, `name` or `firstName` + `lastName`).
-async fn get_user(flow: &Flow<'_>, tokens: &TokenSet) -> Result<Option<Identity>, ProviderError> {
-    let mut base = flow.setting("api_url", "for the ITk API")?;
+async fn get_user(
+    s: &ItkpdSettings,
+    flow: &Flow<'_>,
+    tokens: &TokenSet,
+) -> Result<Option<Identity>, ProviderError> {
+    let mut base = s.api_url.to_string();
     if !base.ends_with('/') {
         base.push('/');
     }
@@ -226,7 +242,14 @@ pub(crate) fn identity(tokens: &TokenSet) -> Option<Identity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connection::{ConnectionName, ProviderKind, Value as SettingValue};
+    use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind, Value as SettingValue};
+
+    fn itk(spec: &ConnectionSpec) -> ItkpdSettings {
+        match spec.typed().kind {
+            crate::fields::KindSettings::Itkpd(s) => s,
+            _ => panic!("itkpd settings"),
+        }
+    }
 
     #[test]
     fn quirk_22_the_auth_url_keeps_its_last_segment() {
@@ -237,7 +260,7 @@ mod tests {
             SettingValue::Text("https://uuidentity.example/oidc/app-id".into()),
         );
         assert_eq!(
-            grant_url(&spec).unwrap().as_str(),
+            grant_url(&itk(&spec)).unwrap().as_str(),
             "https://uuidentity.example/oidc/app-id/grantToken"
         );
         spec.settings.insert(
@@ -245,7 +268,7 @@ mod tests {
             SettingValue::Text("https://uuidentity.example/oidc/app-id/".into()),
         );
         assert_eq!(
-            grant_url(&spec).unwrap().as_str(),
+            grant_url(&itk(&spec)).unwrap().as_str(),
             "https://uuidentity.example/oidc/app-id/grantToken"
         );
     }

@@ -1,12 +1,39 @@
-//! The tokens one issuer has handed out: access tokens, refresh tokens and the families
+//! The tokens one OAuth issuer has handed out: access tokens, refresh tokens and the families
 //! (sessions) that tie them together. Implements rotation, reuse detection, expiry and
-//! revocation; knows nothing about HTTP.
+//! revocation; knows nothing about HTTP (the OAuth server, `crate::oauth`, words its refusals).
 
 use std::collections::HashMap;
 
-use super::failure::Failure;
-use super::minter::{AccessClaims, Minter, random_token, session_id};
-use crate::client::{ClientConfig, Rotation};
+use crate::config::{ClientConfig, Rotation};
+use crate::minter::{AccessClaims, Minter};
+use crate::random::{random_token, session_id};
+
+/// Which OAuth issuer: each has its own token store and its provider's conventions (how
+/// `crate::oauth` serves and words them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Dialect {
+    /// RFC 6749 / 7009 / 8414 wording, mounted at `/oauth`.
+    Generic,
+    /// Keycloak's status codes, error descriptions and extra response fields.
+    Keycloak,
+}
+
+/// Why the store refused a refresh token or a revocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A refresh token this issuer never issued (or already forgot).
+    RefreshUnknown,
+    /// A refresh token issued to a different client.
+    RefreshWrongClient,
+    /// A refresh token past its lifetime.
+    RefreshExpired,
+    /// A refresh token that was rotated away and is presented again.
+    RefreshReused,
+    /// The refresh token's family (session) was revoked.
+    SessionEnded,
+    /// A revocation request for a token issued to another client.
+    RevokeWrongClient,
+}
 
 /// Who a token speaks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,24 +122,24 @@ impl TokenStore {
         client: &ClientConfig,
         token: &str,
         now: u64,
-    ) -> Result<Issued, Failure> {
-        let entry = self.refresh.get(token).ok_or(Failure::RefreshUnknown)?;
+    ) -> Result<Issued, Refusal> {
+        let entry = self.refresh.get(token).ok_or(Refusal::RefreshUnknown)?;
         let (family_id, expires_at, used) = (entry.family, entry.expires_at, entry.used);
         let family = &self.families[&family_id];
         if family.client_id != client.client_id {
-            return Err(Failure::RefreshWrongClient);
+            return Err(Refusal::RefreshWrongClient);
         }
         if !family.active {
-            return Err(Failure::SessionEnded);
+            return Err(Refusal::SessionEnded);
         }
         if expires_at.is_some_and(|at| at <= now) {
-            return Err(Failure::RefreshExpired);
+            return Err(Refusal::RefreshExpired);
         }
         if used {
             if client.rotation == Rotation::RotateStrict {
                 self.end_family(family_id);
             }
-            return Err(Failure::RefreshReused);
+            return Err(Refusal::RefreshReused);
         }
         let refresh = if client.rotation == Rotation::None {
             (None, expires_at)
@@ -149,14 +176,14 @@ impl TokenStore {
     }
 
     /// RFC 7009: an unknown token is fine; a refresh token takes its whole family with it.
-    pub(crate) fn revoke(&mut self, client_id: &str, token: &str) -> Result<(), Failure> {
+    pub(crate) fn revoke(&mut self, client_id: &str, token: &str) -> Result<(), Refusal> {
         let (family, is_refresh) = match (self.refresh.get(token), self.access.get(token)) {
             (Some(entry), _) => (entry.family, true),
             (None, Some(entry)) => (entry.family, false),
             (None, None) => return Ok(()),
         };
         if self.families[&family].client_id != client_id {
-            return Err(Failure::RevokeWrongClient);
+            return Err(Refusal::RevokeWrongClient);
         }
         if is_refresh {
             self.end_family(family);

@@ -2,6 +2,14 @@
 //! pending faults, the request log, the clock and the shutdown signal. One mutex guards the
 //! mutable part; it is never held across an `.await`. [`Shared::answer`] is the one way a
 //! request is recorded and perhaps hijacked by a fault, for every provider.
+//!
+//! What each provider has issued lives in a child module (`oauth`, `arcgis`, `itk`): plain
+//! stores that know nothing about HTTP. The provider modules that serve requests sit above this
+//! one and take the shared state; nothing here names them.
+
+pub(crate) mod arcgis;
+pub(crate) mod itk;
+pub(crate) mod oauth;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,14 +21,15 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::arcgis::{ArcgisApp, ArcgisUser, PortalState};
-use crate::client::ClientConfig;
 use crate::clock::{SandboxClock, unix_millis, unix_secs};
-use crate::config::{ConfigError, SandboxConfig, User};
+use crate::config::{
+    ArcgisApp, ArcgisUser, ClientConfig, ConfigError, ItkUser, SandboxConfig, User,
+};
 use crate::fault::{Fault, FaultQueue};
-use crate::itk::{ItkState, ItkUser};
-use crate::oauth::{Dialect, TokenStore};
 use crate::record::{RequestLog, RequestRecord};
+use arcgis::PortalState;
+use itk::ItkState;
+use oauth::{Dialect, TokenStore};
 
 /// Registered clients and users, shared by the generic OAuth server and the Keycloak realm.
 #[derive(Debug, Default)]

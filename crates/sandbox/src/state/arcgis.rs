@@ -9,8 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::config::{ArcgisApp, ArcgisConfig, ArcgisUser};
-use crate::oauth::random_token;
+use crate::config::{ArcgisApp, ArcgisConfig, ArcgisUser};
+use crate::random::random_token;
 
 /// How long an authorization code stays redeemable.
 const CODE_SECS: u64 = 300;

@@ -1,13 +1,14 @@
-//! Minting token strings: HS256-signed JWT access tokens, opaque refresh tokens and session ids.
-//! The sandbox keeps every token it issues in its store, so the signature exists for realism
-//! (clients decode the claims), not for verification here.
+//! Minting the OAuth issuers' access tokens: HS256-signed JWTs. The sandbox keeps every token
+//! it issues in its store, so the signature exists for realism (clients decode the claims), not
+//! for verification here. Opaque tokens and session ids come from `crate::random`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use rand::Rng;
 use serde_json::{Value, json};
 use sha2::Sha256;
+
+use crate::random::random_token;
 
 /// Signs tokens for one issuer.
 pub(crate) struct Minter<'a> {
@@ -68,44 +69,6 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-/// `bytes` random bytes, base64url without padding.
-pub(crate) fn random_token(bytes: usize) -> String {
-    let mut buffer = vec![0_u8; bytes];
-    rand::rng().fill(buffer.as_mut_slice());
-    URL_SAFE_NO_PAD.encode(buffer)
-}
-
-/// `bytes` random bytes as lower-case hex.
-pub(crate) fn random_hex(bytes: usize) -> String {
-    let mut buffer = vec![0_u8; bytes];
-    rand::rng().fill(buffer.as_mut_slice());
-    hex(&buffer)
-}
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut text, byte| {
-        // Writing to a String cannot fail.
-        let _ = write!(text, "{byte:02x}");
-        text
-    })
-}
-
-/// A random UUID-shaped session id, as Keycloak's `session_state`.
-pub(crate) fn session_id() -> String {
-    let value: u128 = rand::rng().random();
-    let hex = format!("{value:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,12 +110,5 @@ mod tests {
             expected,
             "RFC 4231 test case 1"
         );
-    }
-
-    #[test]
-    fn session_ids_look_like_uuids() {
-        let id = session_id();
-        assert_eq!(id.len(), 36);
-        assert_eq!(id.matches('-').count(), 4);
     }
 }

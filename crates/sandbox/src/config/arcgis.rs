@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::ConfigError;
+use super::ConfigError;
 
 /// The `urn:ietf:wg:oauth:2.0:oob` redirect: the portal shows the code on a page instead of
 /// redirecting (protocols.md §4.2, quirk 8).
@@ -155,7 +155,7 @@ impl ArcgisApp {
 
     /// The app's item id: 32 hex digits, stable for a `client_id`.
     pub fn item_id(&self) -> String {
-        crate::oauth::hex(&Sha256::digest(self.client_id.as_bytes())[..16])
+        crate::random::hex(&Sha256::digest(self.client_id.as_bytes())[..16])
     }
 
     /// Whether `uri` is one of the app's redirect URIs.

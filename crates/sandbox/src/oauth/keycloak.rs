@@ -1,4 +1,4 @@
-//! A Keycloak realm at `/keycloak/realms/<realm>`: the OAuth machinery of `crate::oauth` with
+//! A Keycloak realm at `/keycloak/realms/<realm>`: the OAuth machinery of the parent module with
 //! Keycloak's quirks (reference/protocols.md §5.4 and quirks 33–35):
 //!
 //! - a bad password, unknown user, or missing/wrong one-time code (`otp`, or the legacy `totp`)
@@ -15,7 +15,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::oauth::{Dialect, Failure, Issuer, WireError, bad, unauthorized};
+use super::failure::{Failure, WireError, bad, generic, unauthorized};
+use super::{Dialect, Issuer};
 use crate::state::Shared;
 
 /// The realm's issuer path on the server.
@@ -56,7 +57,7 @@ pub(crate) fn wording(failure: Failure) -> WireError {
         F::RefreshReused => bad("invalid_grant", "Stale token"),
         F::SessionEnded => bad("invalid_grant", "Session not active"),
         F::RevokeWrongClient => bad("unauthorized_client", "Unmatching clients"),
-        other => crate::oauth::generic_wording(other),
+        other => generic(other),
     }
 }
 

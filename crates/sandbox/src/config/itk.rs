@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
+use super::ConfigError;
 
 /// A person known to uuIdentity, who signs in with two access codes.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,12 @@
-//! What a sandbox is started with: registered clients (see `client.rs`), users, the bind
-//! address and the clock. Plain values and their validation; nothing here serves requests.
+//! What a sandbox is started with: registered clients (`client`), users, each provider's
+//! registrations (`arcgis`, `itk`), the bind address and the clock. Plain values and their
+//! validation ([`ConfigError`]); nothing here serves requests or holds what was issued, and
+//! nothing here names the modules that do.
+
+mod arcgis;
+mod client;
+mod error;
+mod itk;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -7,10 +14,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::arcgis::ArcgisConfig;
-use crate::client::{ClientConfig, Rotation};
+pub use arcgis::{ArcgisApp, ArcgisConfig, ArcgisUser, OOB_REDIRECT_URI};
+pub use client::{AuthMethod, ClientConfig, DEFAULT_ACCESS_TOKEN_SECS, Rotation};
+pub use error::ConfigError;
+pub use itk::{ItkConfig, ItkUser};
+
 use crate::clock::{SandboxClock, SystemClock};
-use crate::itk::ItkConfig;
 
 /// A resource owner who can log in with the password grant.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,41 +89,6 @@ impl fmt::Debug for User {
             .field("totp", &self.totp.as_ref().map(|_| "[REDACTED]"))
             .finish_non_exhaustive()
     }
-}
-
-/// A configuration the sandbox refuses.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    /// A client with an empty `client_id`.
-    #[error("a client needs a non-empty client_id")]
-    EmptyClientId,
-    /// A `client_secret_*` client without a secret.
-    #[error("client {client_id} authenticates with a secret but has none")]
-    MissingSecret {
-        /// The offending client.
-        client_id: String,
-    },
-    /// A public client with a secret it could never use.
-    #[error("public client {client_id} must not have a secret")]
-    PublicClientWithSecret {
-        /// The offending client.
-        client_id: String,
-    },
-    /// A user with an empty username.
-    #[error("a user needs a non-empty username")]
-    EmptyUsername,
-    /// A uuIdentity person without both access codes.
-    #[error("the ITk person {uuidentity} needs two non-empty access codes")]
-    EmptyAccessCode {
-        /// The offending person's `uuidentity`.
-        uuidentity: String,
-    },
-    /// The sandbox binds loopback addresses only.
-    #[error("the sandbox binds loopback addresses only, not {addr}")]
-    NotLoopback {
-        /// The refused address.
-        addr: SocketAddr,
-    },
 }
 
 /// Everything a sandbox starts with. [`SandboxConfig::demo`] is the documented default.
