@@ -9,7 +9,18 @@ import subprocess
 
 import pytest
 
-from harness import APP, CLI, FAILURES, IN_CI, SANDBOX, App, Home, OidcProvider, Sandbox
+from harness import (
+    APP,
+    CLI,
+    FAILURES,
+    IN_CI,
+    SANDBOX,
+    App,
+    Home,
+    OidcProvider,
+    Sandbox,
+    capture_window,
+)
 
 
 def pytest_sessionstart(session):
@@ -99,8 +110,8 @@ def keep(test: str, index: int, app: App):
     out.mkdir(parents=True, exist_ok=True)
     if app.driver is not None:
         try:
-            app.driver.save_screenshot(str(out / "window.png"))
             (out / "page.html").write_text(app.driver.page_source)
+            capture_window(out / "window.png")
         except Exception as error:  # noqa: BLE001 - best effort, the failure is reported anyway
             (out / "page.html").write_text(f"could not read the page: {error}")
     for name in ("app.log", "browser.jsonl"):

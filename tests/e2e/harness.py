@@ -293,6 +293,20 @@ def single_instance_owned() -> bool:
     return "boolean true" in answer.stdout
 
 
+def capture_window(path: Path) -> None:
+    """The app's window as the X server shows it, taken with ImageMagick's `import`. (Not
+    WebKitWebDriver's screenshot: it waits for a GPU-composited frame, and the app draws without
+    GPU compositing, see src-tauri/src/window.rs.)"""
+    found = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--name", "^Tokentray$"],
+        capture_output=True, text=True, timeout=10,
+    )  # fmt: skip
+    windows = found.stdout.split()
+    if not windows:
+        raise AssertionError("no visible Tokentray window to capture")
+    subprocess.run(["import", "-window", windows[0], str(path)], check=True, timeout=20)
+
+
 class App:
     """One run of the desktop app with its own tauri-driver, in `home`.
 
@@ -478,7 +492,7 @@ class App:
 
     def screenshot(self, name: str):
         SHOTS.mkdir(parents=True, exist_ok=True)
-        self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+        capture_window(SHOTS / f"{name}.png")
 
     def invoke(self, command: str, args: dict | None = None, timeout: float = TIMEOUT):
         """Calls a backend command from the page, as the UI does; returns {"ok": value} or
