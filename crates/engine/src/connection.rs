@@ -106,7 +106,7 @@ impl ConnectionSpec {
     /// Checks every field against the kind's definitions: no unknown or secret fields, each
     /// value of the right type and form. Returns every problem, not just the first.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        self.parse().map(drop)
+        fields::validate(self.kind, &self.settings)
     }
 
     /// Validates (as [`Self::validate`]) and makes the typed settings the token flows read.
