@@ -104,7 +104,8 @@ export function ConnectionForm({
     }
   };
 
-  const blur = (field: string) => {
+  const blur = (field: string, next: EventTarget | null) => {
+    if (leavesForAction(next)) return;
     setTouched((t) => new Set(t).add(field));
     void askBackend(state);
   };
@@ -234,8 +235,8 @@ export function ConnectionForm({
           if (isSecret) setSecret(field.name, v);
           else setValue(field.name, v);
         }}
-        onBlur={() => {
-          blur(field.name);
+        onBlur={(next) => {
+          blur(field.name, next);
         }}
         {...(isSecret && hasStored && moved.length === 0
           ? {
@@ -314,8 +315,9 @@ export function ConnectionForm({
                 setState((s) => ({ ...s, name }));
                 setServer((p) => without(p, "name"));
               }}
-              onBlur={() => {
-                if (checkName(state.name) === null) blur("name");
+              onBlur={(e) => {
+                if (leavesForAction(e.relatedTarget)) return;
+                if (checkName(state.name) === null) blur("name", e.relatedTarget);
                 else setTouched((t) => new Set(t).add("name"));
               }}
             />
@@ -375,6 +377,15 @@ export function ConnectionForm({
       </div>
     </form>
   );
+}
+
+/**
+ * Whether focus leaves a field for one of the form's buttons. Such a blur checks nothing: saving
+ * and testing check every field anyway, and a problem shown between the press and the release
+ * would move the button away from under the pointer, so the click would be lost.
+ */
+function leavesForAction(next: EventTarget | null): boolean {
+  return next instanceof Element && next.closest(".connection-form__actions") !== null;
 }
 
 /** A list in words: "a", "a and b", "a, b and c". */

@@ -11,7 +11,8 @@ export interface FieldProps {
   value: string;
   problem: string | undefined;
   onInput: (value: string) => void;
-  onBlur: () => void;
+  /** Focus left the field, for `next` (null: nowhere in the page). */
+  onBlur: (next: EventTarget | null) => void;
   /** Secrets in edit mode: a value is stored, so empty means "keep it". */
   stored?: boolean;
   /** Secrets in edit mode: ask to delete the stored value. */
@@ -131,7 +132,9 @@ export function FieldInput({
     "aria-invalid": problem !== undefined,
     "aria-required": needed && !stored,
     "aria-describedby": describedBy(id, field.help, problem),
-    onBlur,
+    onBlur: (e: FocusEvent) => {
+      onBlur(e.relatedTarget);
+    },
   };
   const text = (e: Event) => {
     onInput((e.currentTarget as HTMLInputElement).value);

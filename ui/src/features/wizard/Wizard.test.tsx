@@ -189,6 +189,33 @@ describe("Wizard, adding", () => {
     expect(addConnection).not.toHaveBeenCalled();
   });
 
+  it("leaves the buttons where they are while one is pressed, and checks on the release", async () => {
+    await click("preset-oauth2");
+    await type("field-name", "svc");
+    await type("field-client_id", "app");
+    vi.mocked(checkConnection).mockClear();
+    const issuer = inputOf("field-issuer");
+    const saveButton = $("save-connection");
+    if (issuer === null || saveButton === null) throw new Error("no form");
+    await act(() => {
+      issuer.value = "login.example.com";
+      issuer.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    // The press moves focus from the field to the button: nothing may appear above the button
+    // before the release, or it moves away from under the pointer and the click is lost.
+    await act(async () => {
+      issuer.dispatchEvent(new FocusEvent("blur", { relatedTarget: saveButton }));
+      await Promise.resolve();
+    });
+    await settle();
+    expect($("problem-issuer")).toBeNull();
+    expect(checkConnection).not.toHaveBeenCalled();
+    await save();
+    expect($("problem-issuer")?.textContent).toMatch(/starting with https:\/\//);
+    expect(document.activeElement).toBe(issuer);
+    expect(addConnection).not.toHaveBeenCalled();
+  });
+
   it("checks URLs and integers on the client in plain words", async () => {
     await click("preset-oauth2");
     await type("field-issuer", "login.example.com");
