@@ -12,6 +12,11 @@ import { mark } from "./lib/startup";
 
 mark("script started");
 
+// Fonts by platform (theme.css), set before the first render so that the first layout uses them.
+if (navigator.userAgent.includes("Linux") && !navigator.userAgent.includes("Android")) {
+  document.documentElement.dataset.os = "linux";
+}
+
 const root = document.getElementById("app");
 if (root === null) throw new Error("index.html has no #app element");
 render(<App />, root);
