@@ -123,7 +123,6 @@ impl Logins<'_> {
             }));
         }
         drop(provider);
-        drop(flow);
         drop(stored);
         Ok(LoginStep::Done(
             self.with_credentials(name, LoginInput { totp: request.totp })
