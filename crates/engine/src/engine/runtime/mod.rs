@@ -1,6 +1,7 @@
 //! One owner per connection: a task that owns the connection's status, its stored secrets and
 //! tokens, its prepared hand-out, its renewal (one at a time: single flight), its failure count
-//! and backoff, and its place in the background schedule. Everyone else talks to it through a
+//! and backoff, its waiting browser or device login (`owner/login.rs`), and its place in the
+//! background schedule. Everyone else talks to it through a
 //! typed [`Msg`] over a channel, with a oneshot reply.
 //!
 //! Owners are started lazily, on the first message for a connection, so ten thousand idle

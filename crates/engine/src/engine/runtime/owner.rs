@@ -185,6 +185,13 @@ impl Owner {
             };
             self.end_login(&inner, Err(cancelled));
         }
+        // Who asked how that login ends hears it; other late messages find no owner.
+        self.rx.close();
+        while let Ok(msg) = self.rx.try_recv() {
+            if let Msg::FinishLogin { reply } = msg {
+                self.finish_login(reply);
+            }
+        }
     }
 
     /// The outcome the message now handled waited for, if it did.

@@ -294,12 +294,14 @@ impl Owner {
     /// Ends the waiting login with `result`: its listener, page, routes and waiter go, and
     /// the caller of `finish` gets the result (or the next one to call it).
     pub(super) fn end_login(&mut self, inner: &Inner, result: Result<()>) {
-        let Some(wait) = self.login.take() else {
+        let Some(mut wait) = self.login.take() else {
             return;
         };
         inner.routes.remove(&wait.routes);
         wait.desk.cancel.cancel();
-        let LoginWait { finisher, .. } = wait;
+        let finisher = wait.finisher.take();
+        // The listener and (with the published copy) the page go before anyone is answered.
+        drop(wait);
         self.publish();
         match finisher {
             Some(reply) => drop(reply.send(result)),
