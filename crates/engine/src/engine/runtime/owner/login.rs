@@ -3,7 +3,8 @@
 //! the forwarding page. The owner runs the provider's steps (authorization, code exchange,
 //! device polls) with the secrets and client it owns; the waiting for the person (minutes) is a
 //! small sub-task, the waiter, that tells the owner by message what arrived (a callback from
-//! the listener, a cancellation, the timeout, the next device poll), so the owner goes on
+//! the listener, a cancellation, the time limit (`login_timeout`, counted from the first call of
+//! `finish`, as the person may take long to paste a code before), the next device poll), so the owner goes on
 //! serving tokens, refreshes and edits meanwhile. Pasted codes and deep links are messages to
 //! the owner too.
 //!
@@ -142,6 +143,8 @@ pub(super) struct LoginWait {
     routes: Vec<RouteKey>,
     /// The caller of `finish`, once it waits.
     finisher: Option<Reply<()>>,
+    /// Fired when `finish` is first called: the login's time limit counts from then.
+    finishing: CancellationToken,
 }
 
 /// A login started, not yet held.
@@ -272,6 +275,7 @@ impl Owner {
             id: wait.id,
             cancel: wait.desk.cancel.clone(),
             timeout: inner.login_timeout,
+            finishing: wait.finishing.clone(),
         };
         match &wait.step {
             Step::Code { .. } => drop(tokio::spawn(waiter.code(callbacks))),
@@ -313,7 +317,10 @@ impl Owner {
     pub(super) fn finish_login(&mut self, reply: Reply<()>) {
         let name = self.name.clone();
         match (self.login.as_mut(), self.unclaimed.take()) {
-            (Some(wait), _) if wait.finisher.is_none() => wait.finisher = Some(reply),
+            (Some(wait), _) if wait.finisher.is_none() => {
+                wait.finishing.cancel();
+                wait.finisher = Some(reply);
+            }
             (Some(_), _) => drop(reply.send(Err(fail(&name, LoginFailure::AlreadyPending)))),
             (None, Some(result)) => drop(reply.send(result)),
             (None, None) => drop(reply.send(Err(fail(&name, LoginFailure::NotPending)))),
@@ -545,9 +552,16 @@ struct Waiter {
     id: u64,
     cancel: CancellationToken,
     timeout: Duration,
+    finishing: CancellationToken,
 }
 
 impl Waiter {
+    /// Ends `timeout` after `finish` was first called.
+    async fn time_limit(&self) {
+        self.finishing.cancelled().await;
+        tokio::time::sleep(self.timeout).await;
+    }
+
     fn tell(&self, arrival: Arrival) -> bool {
         self.owner.upgrade().is_some_and(|tx| {
             tx.send(Msg::LoginArrived {
@@ -568,7 +582,7 @@ impl Waiter {
         };
         let arrival = tokio::select! {
             () = self.cancel.cancelled() => Arrival::Cancelled,
-            () = tokio::time::sleep(self.timeout) => Arrival::TimedOut,
+            () = self.time_limit() => Arrival::TimedOut,
             outcome = callback => outcome.map_or(Arrival::Cancelled, Arrival::Callback),
         };
         self.tell(arrival);
@@ -576,11 +590,12 @@ impl Waiter {
 
     /// A device login: a poll every `interval` (as the owner adjusts it) until it ends.
     async fn device(self, mut interval: Duration) {
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        let limit = self.time_limit();
+        tokio::pin!(limit);
         loop {
             let arrival = tokio::select! {
                 () = self.cancel.cancelled() => Arrival::Cancelled,
-                () = tokio::time::sleep_until(deadline) => Arrival::TimedOut,
+                () = &mut limit => Arrival::TimedOut,
                 () = tokio::time::sleep(interval) => {
                     let (tx, rx) = oneshot::channel();
                     if !self.tell(Arrival::PollDue(tx)) {
@@ -669,6 +684,7 @@ async fn browser_login(
         }),
         routes: Vec::new(),
         finisher: None,
+        finishing: CancellationToken::new(),
     };
     let start = LoginStart {
         connection: spec.name.clone(),
@@ -712,6 +728,7 @@ fn device_login(spec: &Arc<ConnectionSpec>, start: DeviceStart) -> Begun {
         }),
         routes: Vec::new(),
         finisher: None,
+        finishing: CancellationToken::new(),
     };
     Begun {
         wait,
