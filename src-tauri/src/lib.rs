@@ -115,15 +115,20 @@ fn deliver_link(app: &AppHandle, link: &str) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    if state.engine.logins().deliver_redirect(link) {
-        window::show_main(app);
-    } else {
-        events::notice(
-            app,
-            events::Level::Warning,
-            "Ignored a tokentray:// link that matches no waiting login.",
-        );
-    }
+    let engine = state.engine.clone();
+    let (app, link) = (app.clone(), link.to_owned());
+    // The connection's owner checks the link; the answer comes back here.
+    tauri::async_runtime::spawn(async move {
+        if engine.logins().deliver_redirect(&link).await {
+            window::show_main(&app);
+        } else {
+            events::notice(
+                &app,
+                events::Level::Warning,
+                "Ignored a tokentray:// link that matches no waiting login.",
+            );
+        }
+    });
 }
 
 fn on_run_event(app: &AppHandle, event: &RunEvent) {

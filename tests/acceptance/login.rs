@@ -142,9 +142,15 @@ async fn a_pasted_redirect_url_completes_the_login() {
     t.engine
         .logins()
         .paste(&conn("alice"), &format!("  {landed}\n"))
+        .await
         .unwrap();
     let view = t.engine.logins().finish(&conn("alice")).await.unwrap();
     assert_eq!(view.status, Status::Active);
+}
+
+/// Whether pasting `text` into the login of `alice` is refused.
+async fn paste_fails(t: &TestEngine, text: &str) -> bool {
+    t.engine.logins().paste(&conn("alice"), text).await.is_err()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -181,12 +187,7 @@ async fn a_forged_callback_is_ignored_and_an_error_callback_ends_the_login() {
         .await
         .unwrap();
     assert_eq!(no_state.status(), 400);
-    assert!(
-        t.engine
-            .logins()
-            .paste(&conn("alice"), "https://x.example/cb?code=a&state=wrong")
-            .is_err()
-    );
+    assert!(paste_fails(&t, "https://x.example/cb?code=a&state=wrong").await);
     // The login still waits: the real error callback ends it (with the issuer's `iss`, which
     // oidc-provider promises to send, RFC 9207).
     let denied = http
@@ -210,7 +211,7 @@ async fn a_forged_callback_is_ignored_and_an_error_callback_ends_the_login() {
     assert_eq!(err.code(), ErrorCode::NeedsLogin, "{err}");
     assert!(err.to_string().contains("access_denied"), "{err}");
     // Nothing is pending any more; a second start works.
-    assert!(t.engine.logins().paste(&conn("alice"), "code").is_err());
+    assert!(paste_fails(&t, "code").await);
     assert!(
         t.engine
             .logins()

@@ -96,7 +96,7 @@ async fn a_forged_iss_is_refused_and_the_real_callback_still_completes_the_login
         replace_iss(&landed, Some(&format!("{}/", op.issuer))),
         replace_iss(&landed, None),
     ] {
-        let pasted = logins.paste(&name, forged.as_str()).unwrap_err();
+        let pasted = logins.paste(&name, forged.as_str()).await.unwrap_err();
         assert!(
             pasted.to_string().contains("iss does not match"),
             "{pasted}"

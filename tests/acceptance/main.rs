@@ -10,6 +10,7 @@ mod faults;
 mod id_token;
 mod keycloak;
 mod login;
+mod login_owner;
 mod login_trust;
 mod oauth2_sandbox;
 mod oidc_provider;

@@ -323,7 +323,7 @@ async fn arcgis_oauth_out_of_band_code_is_pasted() {
         .oob_code(&url)
         .await
         .unwrap();
-    t.engine.logins().paste(&conn("oob"), &code).unwrap();
+    t.engine.logins().paste(&conn("oob"), &code).await.unwrap();
     assert_eq!(
         t.engine.logins().finish(&conn("oob")).await.unwrap().status,
         Status::Active

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -82,7 +83,11 @@ impl fmt::Debug for ConnectionName {
 }
 
 /// A connection's definition: everything but its secrets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its typed settings are parsed on first use and kept (see [`Self::typed`]); the kept copy
+/// is no part of its value: equality, `Debug` and serde see the name, kind and settings only,
+/// and a clone starts without it (a clone is what gets changed).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionSpec {
     /// The unique name.
     pub name: ConnectionName,
@@ -91,7 +96,46 @@ pub struct ConnectionSpec {
     /// Every other non-secret field, flat in the config file.
     #[serde(flatten)]
     pub settings: Settings,
+    #[serde(skip)]
+    typed: TypedCache,
 }
+
+// The kept typed settings are left out on purpose: they are no part of the value.
+#[allow(clippy::missing_fields_in_debug)]
+impl fmt::Debug for ConnectionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionSpec")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// The typed settings of one definition, parsed once. Not part of the spec's value: every
+/// cache equals every other, and a clone is empty (a clone may be changed before it is used).
+#[derive(Default)]
+struct TypedCache {
+    parsed: OnceLock<TypedSettings>,
+    /// What they were parsed from, to catch a definition changed after its settings were
+    /// read (debug builds only; change a clone instead).
+    #[cfg(debug_assertions)]
+    source: OnceLock<(ProviderKind, Settings)>,
+}
+
+impl Clone for TypedCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for TypedCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for TypedCache {}
 
 impl ConnectionSpec {
     /// A spec with no settings yet.
@@ -100,6 +144,7 @@ impl ConnectionSpec {
             name,
             kind,
             settings: Settings::new(),
+            typed: TypedCache::default(),
         }
     }
 
@@ -115,9 +160,24 @@ impl ConnectionSpec {
     }
 
     /// The typed settings of a validated connection (every connection the engine loads or
-    /// saves has passed [`Self::validate`]).
-    pub fn typed(&self) -> TypedSettings {
-        fields::typed(self.kind, &self.settings)
+    /// saves has passed [`Self::validate`]), parsed on the first call and kept with this
+    /// definition. Change `kind` or `settings` of a clone, not of a spec already read.
+    pub fn typed(&self) -> &TypedSettings {
+        #[cfg(debug_assertions)]
+        {
+            let source = self
+                .typed
+                .source
+                .get_or_init(|| (self.kind, self.settings.clone()));
+            debug_assert!(
+                source.0 == self.kind && source.1 == self.settings,
+                "the definition of {} changed after its typed settings were read",
+                self.name
+            );
+        }
+        self.typed
+            .parsed
+            .get_or_init(|| fields::typed(self.kind, &self.settings))
     }
 
     fn reader(&self) -> fields::Reader<'_> {
@@ -242,6 +302,36 @@ mod tests {
         assert_eq!(spec.int("expiration"), Some(60));
         assert!(spec.exportable(), "export defaults to on");
         assert_eq!(spec.label(), "agol");
+    }
+
+    #[test]
+    fn typed_settings_are_parsed_once_per_definition() {
+        let parsed = || crate::fields::typed::PARSED.with(std::cell::Cell::get);
+        let mut spec = ConnectionSpec::new(ConnectionName::new("a").unwrap(), ProviderKind::Oauth2);
+        spec.settings
+            .insert("token_url", Value::Text("https://idp.example/token".into()));
+        let before = parsed();
+        let first: *const TypedSettings = spec.typed();
+        for _ in 0..5 {
+            assert!(std::ptr::eq(first, spec.typed()), "the same typed settings");
+        }
+        assert_eq!(parsed() - before, 1, "parsed once for six reads");
+        // The kept copy is no part of the value: a clone equals the original, starts empty
+        // (so it may be changed), and serialises the same.
+        let mut copy = spec.clone();
+        assert_eq!(copy, spec);
+        assert_eq!(format!("{copy:?}"), format!("{spec:?}"));
+        assert_eq!(
+            serde_json::to_string(&copy).unwrap(),
+            serde_json::to_string(&spec).unwrap()
+        );
+        copy.settings.insert("scope", Value::Text("read".into()));
+        let crate::fields::KindSettings::Oauth2(s) = &copy.typed().kind else {
+            panic!("oauth2 settings")
+        };
+        assert_eq!(s.scope.as_deref(), Some("read"));
+        assert_eq!(parsed() - before, 2, "the clone parsed its own");
+        assert_ne!(copy, spec);
     }
 
     #[test]

@@ -11,6 +11,17 @@ use crate::time::Timestamp;
 
 pub use crate::fields::RedirectMode;
 
+/// How a login should run.
+#[derive(Debug, Default, Clone)]
+pub struct LoginRequest {
+    /// How the browser comes back; `None` uses the connection's `redirect` setting.
+    pub redirect: Option<RedirectMode>,
+    /// A one-time code for services with 2FA.
+    pub totp: Option<Secret>,
+    /// Whether to open the browser (else the front end shows the URL).
+    pub open_browser: bool,
+}
+
 /// What the person must do to finish a login. Its `Debug` output leaves out what would let
 /// someone else finish it (the authorize URL's query, with `state`; the device's user code).
 #[derive(Clone, PartialEq, Eq, Serialize)]

@@ -442,7 +442,8 @@ mod tests {
     fn the_target_comes_from_redirect_uri_else_redirect_port() {
         use crate::connection::{ConnectionName, ProviderKind, Value};
         let mut spec = ConnectionSpec::new(ConnectionName::new("a").unwrap(), ProviderKind::Oauth2);
-        let target = |spec: &ConnectionSpec| Target::of(&spec.typed().kind.redirect());
+        // A fresh copy each time: a spec is not changed after its settings were read.
+        let target = |spec: &ConnectionSpec| Target::of(&spec.clone().typed().kind.redirect());
         assert_eq!(target(&spec), Target::Default { port: 0 });
         spec.settings.insert("redirect_port", Value::Int(8123));
         assert_eq!(target(&spec), Target::Default { port: 8123 });

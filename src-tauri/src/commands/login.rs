@@ -212,7 +212,7 @@ pub(crate) async fn acknowledge_identity(
 /// Hands a pasted code, or the whole redirected URL, to the waiting login.
 #[tauri::command]
 #[specta::specta]
-pub(crate) fn paste_login(
+pub(crate) async fn paste_login(
     state: State<'_, AppState>,
     name: String,
     text: String,
@@ -220,7 +220,8 @@ pub(crate) fn paste_login(
     Ok(state
         .engine
         .logins()
-        .paste(&connection_name(&name)?, &text)?)
+        .paste(&connection_name(&name)?, &text)
+        .await?)
 }
 
 /// Cancels the waiting login of `name` (nothing happens when none waits).

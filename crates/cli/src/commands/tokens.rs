@@ -60,7 +60,7 @@ pub(crate) async fn login(
                 }
             ) {
                 let pasted = read_pasted(err)?;
-                engine.logins().paste(&name, &pasted)?;
+                engine.logins().paste(&name, &pasted).await?;
             }
             engine.logins().finish(&name).await?
         }

@@ -130,7 +130,8 @@ pub(crate) struct Inner {
     http_timeout: Duration,
     browser: Arc<dyn crate::login::Browser>,
     login_timeout: Duration,
-    logins: Mutex<HashMap<ConnectionName, login_flow::Pending>>,
+    /// Which connection a deep link or a sign-in URL belongs to (the logins are the owners').
+    routes: runtime::LoginRoutes,
     /// Seeds each owner's jitter, for reproducible tests; `None`: from the OS.
     seed: Option<u64>,
     /// One owner per connection in use.
@@ -158,7 +159,7 @@ impl Engine {
                 http_timeout: options.http_timeout,
                 browser: options.browser,
                 login_timeout: options.login_timeout,
-                logins: Mutex::new(HashMap::new()),
+                routes: runtime::LoginRoutes::default(),
                 seed: options.seed,
                 runtimes: runtime::Runtimes::new(),
                 events,

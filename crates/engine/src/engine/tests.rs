@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::connection::ProviderKind;
-use crate::error::ErrorCode;
+use crate::error::{ErrorCode, LoginFailure};
 use crate::secret::{Credentials, Secret};
 use crate::state::Status;
 use crate::testing::conn;
@@ -736,4 +736,47 @@ async fn refresh_all_renews_what_has_tokens_and_reports_each_failure() {
         failed.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
         ["one"]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_waiting_login_times_out_counting_from_finish_and_is_gone_after() {
+    let h = harness();
+    let web = set(&[
+        ("grant", "authorization_code"),
+        ("authorize_url", "https://idp.example/authorize"),
+        ("token_url", "https://idp.example/token"),
+        ("client_id", "app"),
+        ("redirect", "oob"),
+    ]);
+    h.engine
+        .manage()
+        .add(&conn("web"), ProviderKind::Oauth2, &web, creds(&[]))
+        .await
+        .unwrap();
+    let logins = h.engine.logins();
+    let step = logins
+        .start(&conn("web"), LoginRequest::default())
+        .await
+        .unwrap();
+    assert!(matches!(step, LoginStep::Waiting(_)));
+    // The person may take long to come back with a code before `finish` is called (the
+    // login's waiter runs first, so its timer would have started).
+    tokio::task::yield_now().await;
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    tokio::task::yield_now().await;
+    assert!(logins.pending(&conn("web")));
+    let err = logins.finish(&conn("web")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Login {
+                reason: LoginFailure::TimedOut,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!logins.pending(&conn("web")));
+    let again = logins.paste(&conn("web"), "code").await.unwrap_err();
+    assert!(again.to_string().contains("not waiting"), "{again}");
 }

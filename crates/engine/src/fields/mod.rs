@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use url::Url;
 
-mod typed;
+pub(crate) mod typed;
 mod values;
 
 pub use typed::{

@@ -550,11 +550,19 @@ pub(crate) fn parse(
 /// The typed settings of a map the field table has already checked (a loaded or saved
 /// connection). A value of the wrong type, which validation would have refused, reads as unset.
 pub(crate) fn typed(kind: ProviderKind, settings: &Settings) -> TypedSettings {
+    #[cfg(test)]
+    PARSED.with(|n| n.set(n.get() + 1));
     let reader = Reader { kind, settings };
     TypedSettings {
         common: reader.common(),
         kind: reader.kind(),
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread has typed a connection's settings (tests count parses).
+    pub(crate) static PARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(test)]

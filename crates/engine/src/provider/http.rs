@@ -73,7 +73,7 @@ pub(crate) fn client_for(
     spec: &ConnectionSpec,
     timeout: Duration,
 ) -> Result<reqwest::Client, ProviderError> {
-    let common = spec.typed().common;
+    let common = &spec.typed().common;
     let ca_file = common.ca_file.clone();
     let tls = std::sync::Arc::new(TlsSettings {
         connection: spec.name.to_string(),

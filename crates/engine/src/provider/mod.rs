@@ -29,7 +29,7 @@ use crate::token::{Identity, TokenSet};
 pub(crate) struct Flow<'a> {
     pub spec: &'a ConnectionSpec,
     /// The connection's settings, typed (see `fields::typed`).
-    pub settings: TypedSettings,
+    pub settings: &'a TypedSettings,
     pub credentials: &'a Credentials,
     pub http: &'a reqwest::Client,
     pub clock: &'a dyn Clock,

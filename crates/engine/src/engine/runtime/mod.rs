@@ -1,6 +1,7 @@
 //! One owner per connection: a task that owns the connection's status, its stored secrets and
 //! tokens, its prepared hand-out, its renewal (one at a time: single flight), its failure count
-//! and backoff, and its place in the background schedule. Everyone else talks to it through a
+//! and backoff, its waiting browser or device login (`owner/login.rs`), and its place in the
+//! background schedule. Everyone else talks to it through a
 //! typed [`Msg`] over a channel, with a oneshot reply.
 //!
 //! Owners are started lazily, on the first message for a connection, so ten thousand idle
@@ -22,15 +23,18 @@ use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub(crate) use owner::Ready;
+pub(crate) use owner::login::{Desk, LoginRoutes};
 pub(crate) use want::{Want, refresh_before};
 
 use super::Inner;
 use crate::connection::{ConnectionName, ConnectionSpec};
 use crate::error::{Error, Result};
+use crate::login::{LoginRequest, LoginStart};
 use crate::provider::LoginInput;
+use crate::secret::Secret;
 use crate::state::ConnectionState;
 use crate::time::Timestamp;
-use crate::token::{Handout, Identity, TokenSet};
+use crate::token::{Handout, Identity};
 use crate::vault::Stored;
 
 type Reply<T> = oneshot::Sender<Result<T>>;
@@ -90,11 +94,26 @@ pub(crate) enum Msg {
         input: LoginInput,
         reply: Reply<()>,
     },
-    /// A login finished elsewhere (browser, device) with these tokens: keep them.
-    LoggedIn {
+    /// Start a browser or device login and hold it while the person signs in; `None` when the
+    /// connection has neither (it logs in with its stored credentials).
+    BeginLogin {
         spec: Arc<ConnectionSpec>,
-        tokens: Box<TokenSet>,
-        reply: Reply<()>,
+        request: LoginRequest,
+        reply: Reply<Option<LoginStart>>,
+    },
+    /// Answer when the waiting login ends (its tokens kept), or how it ended already.
+    FinishLogin { reply: Reply<()> },
+    /// A pasted code or redirected URL for the waiting login.
+    Paste { text: Secret, reply: Reply<()> },
+    /// A deep link's query for the waiting deep-link login; answers whether it took it.
+    Redirect {
+        query: Vec<(String, String)>,
+        reply: oneshot::Sender<bool>,
+    },
+    /// What the waiter of the login `id` saw (from the owner's own sub-task).
+    LoginArrived {
+        id: u64,
+        arrival: owner::login::Arrival,
     },
     /// Forget the tokens (revoking them where the service allows), keep the credentials.
     Logout {
@@ -137,6 +156,8 @@ pub(crate) struct Published {
     pub(crate) state: Option<ConnectionState>,
     /// The hand-out of the stored tokens, built once.
     pub(crate) ready: Option<Arc<Ready>>,
+    /// The login waiting for the person, if one does.
+    pub(crate) login: Option<Arc<Desk>>,
 }
 
 /// The way to one connection's owner.
@@ -210,6 +231,11 @@ impl Inner {
         rx.await.unwrap_or(Err(Error::ShuttingDown))
     }
 
+    /// The waiting login of `name`, as its owner publishes it (never starts an owner).
+    pub(crate) fn login_desk(&self, name: &ConnectionName) -> Option<Arc<Desk>> {
+        self.runtimes.published(name, |p| p.login.clone()).flatten()
+    }
+
     /// A token for `spec` as `want` asks (see [`Msg::Token`]).
     pub(crate) async fn serve(&self, spec: &Arc<ConnectionSpec>, want: Want) -> Result<Served> {
         self.ask(spec, |reply| Msg::Token {
@@ -248,18 +274,40 @@ impl Inner {
         .await
     }
 
-    /// Keeps the tokens a browser or device login gave (see [`Msg::LoggedIn`]).
-    pub(crate) async fn keep_login(
+    /// Starts a browser or device login of `spec` (see [`Msg::BeginLogin`]).
+    pub(crate) async fn begin_login(
         &self,
         spec: &Arc<ConnectionSpec>,
-        tokens: TokenSet,
-    ) -> Result<()> {
-        self.ask(spec, |reply| Msg::LoggedIn {
+        request: LoginRequest,
+    ) -> Result<Option<LoginStart>> {
+        self.ask(spec, |reply| Msg::BeginLogin {
             spec: spec.clone(),
-            tokens: Box::new(tokens),
+            request,
             reply,
         })
         .await
+    }
+
+    /// Waits for the login of `spec` to end (see [`Msg::FinishLogin`]).
+    pub(crate) async fn finish_login(&self, spec: &ConnectionSpec) -> Result<()> {
+        self.ask(spec, |reply| Msg::FinishLogin { reply }).await
+    }
+
+    /// Hands a pasted text to the login of `spec` (see [`Msg::Paste`]).
+    pub(crate) async fn paste_login(&self, spec: &ConnectionSpec, text: Secret) -> Result<()> {
+        self.ask(spec, |reply| Msg::Paste { text, reply }).await
+    }
+
+    /// Hands a deep link's query to the login of `name` (see [`Msg::Redirect`]).
+    pub(crate) async fn redirect_login(
+        &self,
+        name: &ConnectionName,
+        query: Vec<(String, String)>,
+    ) -> bool {
+        let (reply, rx) = oneshot::channel();
+        self.runtimes
+            .send(&self.me, name, Msg::Redirect { query, reply });
+        rx.await.unwrap_or(false)
     }
 
     /// Forgets the tokens of `spec` (see [`Msg::Logout`]).

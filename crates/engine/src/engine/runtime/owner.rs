@@ -7,6 +7,8 @@
 //! for a token are answered from that outcome (the new tokens, or the same failure) instead of
 //! starting another attempt.
 
+pub(super) mod login;
+
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -94,6 +96,15 @@ struct Shared {
 /// Everything one connection's task owns.
 pub(super) struct Owner {
     inner: Weak<Inner>,
+    name: ConnectionName,
+    /// Its own way in, for the sub-tasks it starts (which must not keep it alive).
+    me: mpsc::WeakUnboundedSender<Msg>,
+    /// The browser or device login waiting for the person.
+    login: Option<login::LoginWait>,
+    /// How many logins it started (each login's id).
+    logins_started: u64,
+    /// How the last login ended, while nobody has asked yet.
+    unclaimed: Option<Result<()>>,
     /// What the store holds, once read.
     stored: Option<Stored>,
     /// The state, once this process changed it (before, the state file knows).
@@ -131,6 +142,11 @@ pub(super) fn spawn(name: &ConnectionName, inner: Weak<Inner>) -> Handle {
     };
     let owner = Owner {
         inner,
+        name: name.clone(),
+        me: tx.downgrade(),
+        login: None,
+        logins_started: 0,
+        unclaimed: None,
         stored: None,
         state: None,
         failures: 0,
@@ -161,6 +177,21 @@ impl Owner {
                 break;
             }
         }
+        // Stopped (removed, replaced, or the engine is gone): a waiting login ends with it.
+        if let Some(inner) = self.inner.upgrade() {
+            let cancelled = Error::Login {
+                connection: self.name.clone(),
+                reason: crate::error::LoginFailure::Cancelled,
+            };
+            self.end_login(&inner, Err(cancelled));
+        }
+        // Who asked how that login ends hears it; other late messages find no owner.
+        self.rx.close();
+        while let Ok(msg) = self.rx.try_recv() {
+            if let Msg::FinishLogin { reply } = msg {
+                self.finish_login(reply);
+            }
+        }
     }
 
     /// The outcome the message now handled waited for, if it did.
@@ -189,13 +220,11 @@ impl Owner {
             Msg::Login { spec, input, reply } => {
                 let _ = reply.send(self.login(inner, &spec, &input).await);
             }
-            Msg::LoggedIn {
-                spec,
-                tokens,
-                reply,
-            } => {
-                let _ = reply.send(self.logged_in_elsewhere(inner, &spec, *tokens).await);
-            }
+            msg @ (Msg::BeginLogin { .. }
+            | Msg::FinishLogin { .. }
+            | Msg::Paste { .. }
+            | Msg::Redirect { .. }
+            | Msg::LoginArrived { .. }) => self.handle_login(inner, msg).await,
             Msg::Logout { spec, reply } => {
                 let _ = reply.send(self.logout(inner, &spec).await);
             }
@@ -206,7 +235,11 @@ impl Owner {
                 commit,
                 reply,
             } => {
-                let _ = reply.send(self.edit(inner, &old, &spec, rebuild, commit).await);
+                let edited = self.edit(inner, &old, &spec, rebuild, commit).await;
+                if let Ok(rebuilt) = &edited {
+                    self.login_edited(inner, &spec, rebuilt.material);
+                }
+                let _ = reply.send(edited);
             }
             Msg::Remove {
                 spec,
@@ -215,6 +248,13 @@ impl Owner {
             } => {
                 let removed = self.remove(inner, &spec, commit).await;
                 let stop = removed.is_ok();
+                if stop {
+                    let cancelled = Error::Login {
+                        connection: spec.name.clone(),
+                        reason: crate::error::LoginFailure::Cancelled,
+                    };
+                    self.end_login(inner, Err(cancelled));
+                }
                 let _ = reply.send(removed);
                 return stop;
             }
@@ -246,6 +286,7 @@ impl Owner {
         self.publish.send_replace(Published {
             state: self.state.clone(),
             ready: self.ready.clone(),
+            login: self.login.as_ref().map(login::LoginWait::desk),
         });
     }
 

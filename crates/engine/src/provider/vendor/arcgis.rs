@@ -207,7 +207,7 @@ mod tests {
             for (k, v) in settings {
                 spec.settings.insert(*k, SettingValue::Text((*v).into()));
             }
-            spec.typed().kind
+            spec.typed().kind.clone()
         };
         let token_portal = |kind: &KindSettings| match kind {
             KindSettings::ArcgisToken(s) => token_portal(&Portal::from(s)),

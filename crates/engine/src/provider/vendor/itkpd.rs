@@ -245,7 +245,7 @@ mod tests {
     use crate::connection::{ConnectionName, ConnectionSpec, ProviderKind, Value as SettingValue};
 
     fn itk(spec: &ConnectionSpec) -> ItkpdSettings {
-        match spec.typed().kind {
+        match spec.clone().typed().kind.clone() {
             crate::fields::KindSettings::Itkpd(s) => s,
             _ => panic!("itkpd settings"),
         }
