@@ -1,6 +1,8 @@
 //! Non-secret state of each connection (status, expiry, identity, last refresh), kept in the
 //! data directory so that lists show without waking the keychain. It is a cache of what the
-//! engine knows: a damaged file is replaced, with a warning, by what the engine learns next.
+//! engine knows: a damaged file is replaced, with a warning, by what the engine learns next
+//! (at the latest when a connection's tokens are next read from the store: they say what the
+//! file lost).
 
 use std::collections::BTreeMap;
 #[cfg(test)]

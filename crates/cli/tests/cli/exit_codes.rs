@@ -177,3 +177,54 @@ fn a_corrupt_config_is_reported_kept_and_not_overwritten() {
         .collect();
     assert_eq!(kept.len(), 1, "a copy was kept aside: {kept:?}");
 }
+
+#[test]
+fn a_damaged_state_file_is_written_again_from_the_stored_tokens() {
+    if !keychain_ready() {
+        return;
+    }
+    let home = Home::new();
+    let o = home
+        .cmd()
+        .env("TOKENTRAY_TOKEN", "state-canary-token")
+        .args([
+            "add",
+            "k",
+            "--kind",
+            "static",
+            "--expires-at",
+            "2999-01-01T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&home.run(&["token", "k"])), "state-canary-token\n");
+    let status = |home: &Home| -> serde_json::Value {
+        let list: serde_json::Value =
+            serde_json::from_str(&stdout(&home.run(&["list", "--json"]))).unwrap();
+        list[0].clone()
+    };
+    let before = status(&home);
+    assert_eq!(before["status"], "active", "{before}");
+    // Cut off mid-write, say: lists (which never read the keychain) know nothing now.
+    let state = home.path().join("data/state.json");
+    std::fs::write(&state, "{\"connections\": {\"k\": [1,2").unwrap();
+    assert_eq!(status(&home)["status"], "signed_out");
+    // The first command that reads the store writes back what the tokens say.
+    let o = home.run(&["token", "k"]);
+    assert_eq!(stdout(&o), "state-canary-token\n", "{}", stderr(&o));
+    let after = status(&home);
+    assert_eq!(after["status"], "active", "{after}");
+    assert_eq!(
+        after["last_refresh"], before["last_refresh"],
+        "not renewed: {after}"
+    );
+    assert!(!after["expires_at"].is_null(), "{after}");
+    assert_eq!(after["expires_at"], before["expires_at"], "{after}");
+    let written = std::fs::read_to_string(&state).unwrap();
+    assert!(
+        !written.contains("state-canary-token"),
+        "no token in the state file"
+    );
+    assert_eq!(home.run(&["remove", "k"]).status.code(), Some(0));
+}

@@ -319,7 +319,28 @@ impl Owner {
         }
         let loaded = inner.vault.load(spec).await?;
         self.set_stored(loaded.clone());
+        self.recover_state(inner, spec, &loaded);
         Ok(loaded)
+    }
+
+    /// The state file is a cache of what the store holds. When it knows nothing of tokens the
+    /// store has (the file was damaged or deleted), what the tokens say is written back, so
+    /// that lists, which never wake the keychain, show the connection as it is again.
+    fn recover_state(&mut self, inner: &Inner, spec: &ConnectionSpec, stored: &Stored) {
+        let Some(tokens) = &stored.tokens else {
+            return;
+        };
+        let mut state = self.current_state(inner, &spec.name);
+        let knows_nothing = state.status == Status::SignedOut
+            && state.expires_at.is_none()
+            && state.last_refresh.is_none();
+        if !knows_nothing {
+            return;
+        }
+        tracing::info!(connection = %spec.name, "the state file knew nothing of the stored tokens; written again from them");
+        holds(&mut state, spec, tokens);
+        state.store = Some(inner.vault.info().kind);
+        self.set_state(inner, spec, &state);
     }
 
     /// Reads the connection's secrets from the store again, replacing the cached copy.
@@ -523,13 +544,7 @@ impl Owner {
                 .await
                 .or(state.identity);
         }
-        state.status = Status::Active;
-        state.expires_at = tokens.expires_at;
-        state.refresh_expires_at = tokens.refresh_expires_at;
-        state.needs_login_at = tokens
-            .refresh_expires_at
-            .filter(|_| provider::with(spec, |p| p.session_end_needs_person(tokens)));
-        state.last_refresh = Some(tokens.obtained_at);
+        holds(&mut state, spec, tokens);
         state.record(
             tokens.obtained_at,
             HistoryOutcome::Renewed,
@@ -761,6 +776,17 @@ impl Owner {
             None => inner.state.load(name).identity,
         }
     }
+}
+
+/// Notes in `state` that the connection holds `tokens`: active, and when they end.
+fn holds(state: &mut ConnectionState, spec: &ConnectionSpec, tokens: &TokenSet) {
+    state.status = Status::Active;
+    state.expires_at = tokens.expires_at;
+    state.refresh_expires_at = tokens.refresh_expires_at;
+    state.needs_login_at = tokens
+        .refresh_expires_at
+        .filter(|_| provider::with(spec, |p| p.session_end_needs_person(tokens)));
+    state.last_refresh = Some(tokens.obtained_at);
 }
 
 /// Takes the cross-process lock of a connection (kernel-released if the process dies), waiting
