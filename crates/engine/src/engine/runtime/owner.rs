@@ -319,28 +319,7 @@ impl Owner {
         }
         let loaded = inner.vault.load(spec).await?;
         self.set_stored(loaded.clone());
-        self.recover_state(inner, spec, &loaded);
         Ok(loaded)
-    }
-
-    /// The state file is a cache of what the store holds. When it knows nothing of tokens the
-    /// store has (the file was damaged or deleted), what the tokens say is written back, so
-    /// that lists, which never wake the keychain, show the connection as it is again.
-    fn recover_state(&mut self, inner: &Inner, spec: &ConnectionSpec, stored: &Stored) {
-        let Some(tokens) = &stored.tokens else {
-            return;
-        };
-        let mut state = self.current_state(inner, &spec.name);
-        let knows_nothing = state.status == Status::SignedOut
-            && state.expires_at.is_none()
-            && state.last_refresh.is_none();
-        if !knows_nothing {
-            return;
-        }
-        tracing::info!(connection = %spec.name, "the state file knew nothing of the stored tokens; written again from them");
-        holds(&mut state, spec, tokens);
-        state.store = Some(inner.vault.info().kind);
-        self.set_state(inner, spec, &state);
     }
 
     /// Reads the connection's secrets from the store again, replacing the cached copy.
@@ -750,13 +729,18 @@ impl Owner {
             return Some(ready.clone());
         }
         let tokens = self.stored.as_ref()?.tokens.clone()?;
-        let loaded;
-        let state = if let Some(state) = &self.state {
-            state
-        } else {
-            loaded = inner.state.load(&spec.name);
-            &loaded
+        let on_file = match self.state {
+            Some(_) => None,
+            None => Some(inner.state.load(&spec.name)),
         };
+        let on_file = match on_file {
+            Some(state) if knows_nothing(&state) => {
+                self.recover_state(inner, spec, &tokens, state);
+                None
+            }
+            other => other,
+        };
+        let state = self.state.as_ref().or(on_file.as_ref())?;
         let (identity, last_attempt) = (state.identity.clone(), window::last_attempt(state));
         let ready = Arc::new(Ready {
             spec: spec.clone(),
@@ -770,12 +754,33 @@ impl Owner {
         Some(ready)
     }
 
+    /// The state file is a cache of what the store holds. When it knows nothing of tokens the
+    /// store has (the file was damaged or deleted), what the tokens say is written back, so
+    /// that lists, which never wake the keychain, show the connection as it is again.
+    fn recover_state(
+        &mut self,
+        inner: &Inner,
+        spec: &ConnectionSpec,
+        tokens: &TokenSet,
+        mut state: ConnectionState,
+    ) {
+        tracing::info!(connection = %spec.name, "the state file knew nothing of the stored tokens; written again from them");
+        holds(&mut state, spec, tokens);
+        state.store = Some(inner.vault.info().kind);
+        self.set_state(inner, spec, &state);
+    }
+
     fn current_identity(&self, inner: &Inner, name: &ConnectionName) -> Option<Identity> {
         match &self.state {
             Some(state) => state.identity.clone(),
             None => inner.state.load(name).identity,
         }
     }
+}
+
+/// Whether `state` knows nothing of tokens: what a missing or damaged state file reads as.
+fn knows_nothing(state: &ConnectionState) -> bool {
+    state.status == Status::SignedOut && state.expires_at.is_none() && state.last_refresh.is_none()
 }
 
 /// Notes in `state` that the connection holds `tokens`: active, and when they end.
